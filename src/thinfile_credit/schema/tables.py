@@ -180,6 +180,7 @@ LOANS = TableSpec(
         _c("principal", "float", "Principal lent, yuan.", min_value=0.0),
         _c("product", "string", "Loan product (installment, revolving...)."),
         _c("credit_limit", "float", "Credit limit in force when the loan was drawn, yuan.", required=False, nullable=True, min_value=0.0),
+        _c("application_id", "id", "The application that led to this loan, when there was one.", required=False, nullable=True),
     ),
 )
 
