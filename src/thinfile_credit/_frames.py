@@ -32,8 +32,7 @@ FrameKind = Literal["pandas", "polars", "polars-lazy", "pyarrow", "spark", "duck
 
 def is_spark(frame: Any) -> bool:
     """True when ``frame`` is a PySpark DataFrame (without importing pyspark)."""
-    module = type(frame).__module__
-    return module.startswith("pyspark.")
+    return type(frame).__module__.split(".")[0] == "pyspark"
 
 
 def frame_kind(frame: Any) -> FrameKind:
@@ -50,12 +49,12 @@ def frame_kind(frame: Any) -> FrameKind:
         return "polars"
     if isinstance(frame, pl.LazyFrame):
         return "polars-lazy"
-    module = type(frame).__module__
-    if module.startswith("pandas."):
+    root = type(frame).__module__.split(".")[0]
+    if root == "pandas" and hasattr(frame, "columns"):
         return "pandas"
-    if module.startswith("pyarrow"):
+    if root == "pyarrow" and hasattr(frame, "schema") and hasattr(frame, "num_rows"):
         return "pyarrow"
-    if module.startswith("duckdb"):
+    if root in ("duckdb", "_duckdb"):
         return "duckdb"
     raise DataError(
         f"expected a pandas, Polars, PyArrow, DuckDB or PySpark DataFrame, got {type(frame).__name__}"
