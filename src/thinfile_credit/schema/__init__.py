@@ -1,6 +1,16 @@
-"""The event data model: table specs, the :class:`EventTables` container and validation."""
+"""The event data model: table specs, the :class:`EventTables` container and validation.
+
+Examples
+--------
+>>> from thinfile_credit.schema import TABLES, EventTables
+>>> TABLES["installments"].key
+('loan_id', 'installment_no')
+>>> EventTables().validate().names()
+()
+"""
 
 from thinfile_credit.schema.event_tables import EventTables
+from thinfile_credit.schema.problems import SchemaProblem, SchemaValidationError, problems_frame
 from thinfile_credit.schema.tables import (
     ORDER_STATUSES,
     PROFILE_CHANGE_KINDS,
@@ -8,6 +18,7 @@ from thinfile_credit.schema.tables import (
     ColumnSpec,
     TableSpec,
 )
+from thinfile_credit.schema.validate import validate_table, validate_tables
 
 __all__ = [
     "ORDER_STATUSES",
@@ -15,5 +26,10 @@ __all__ = [
     "TABLES",
     "ColumnSpec",
     "EventTables",
+    "SchemaProblem",
+    "SchemaValidationError",
     "TableSpec",
+    "problems_frame",
+    "validate_table",
+    "validate_tables",
 ]

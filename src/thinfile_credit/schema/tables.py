@@ -129,9 +129,24 @@ APPLICATIONS = TableSpec(
     columns=(
         _c("application_id", "id", "Unique application identifier."),
         _c("user_id", "id", "The applicant."),
-        _c("applied_at", "datetime", "The application moment t; features see only events before t."),
-        _c("requested_amount", "float", "Amount asked for, yuan.", required=False, nullable=True, min_value=0.0),
-        _c("channel", "string", "Where the application came from (app, web, partner...).", required=False, nullable=True),
+        _c(
+            "applied_at", "datetime", "The application moment t; features see only events before t."
+        ),
+        _c(
+            "requested_amount",
+            "float",
+            "Amount asked for, yuan.",
+            required=False,
+            nullable=True,
+            min_value=0.0,
+        ),
+        _c(
+            "channel",
+            "string",
+            "Where the application came from (app, web, partner...).",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 
@@ -147,8 +162,20 @@ ORDERS = TableSpec(
         _c("amount", "float", "Order value (GMV), yuan.", min_value=0.0),
         _c("category", "string", "Product category of the order."),
         _c("status", "string", "Final status of the order.", allowed=ORDER_STATUSES),
-        _c("payment_method", "string", "How it was paid (balance, card, pay_later...).", required=False, nullable=True),
-        _c("installments", "int", "Number of instalments the order was split into (1 = paid at once).", required=False, min_value=1),
+        _c(
+            "payment_method",
+            "string",
+            "How it was paid (balance, card, pay_later...).",
+            required=False,
+            nullable=True,
+        ),
+        _c(
+            "installments",
+            "int",
+            "Number of instalments the order was split into (1 = paid at once).",
+            required=False,
+            min_value=1,
+        ),
     ),
 )
 
@@ -163,7 +190,12 @@ BILLS = TableSpec(
         _c("issued_at", "datetime", "When the bill was issued."),
         _c("due_at", "datetime", "Due date; must not be before issued_at."),
         _c("amount_due", "float", "Amount due, yuan.", min_value=0.0),
-        _c("paid_at", "datetime", "When the bill was (last) paid; null while unpaid.", nullable=True),
+        _c(
+            "paid_at",
+            "datetime",
+            "When the bill was (last) paid; null while unpaid.",
+            nullable=True,
+        ),
         _c("amount_paid", "float", "Amount paid by paid_at, yuan (0 while unpaid).", min_value=0.0),
     ),
 )
@@ -179,8 +211,21 @@ LOANS = TableSpec(
         _c("disbursed_at", "datetime", "When the money was paid out."),
         _c("principal", "float", "Principal lent, yuan.", min_value=0.0),
         _c("product", "string", "Loan product (installment, revolving...)."),
-        _c("credit_limit", "float", "Credit limit in force when the loan was drawn, yuan.", required=False, nullable=True, min_value=0.0),
-        _c("application_id", "id", "The application that led to this loan, when there was one.", required=False, nullable=True),
+        _c(
+            "credit_limit",
+            "float",
+            "Credit limit in force when the loan was drawn, yuan.",
+            required=False,
+            nullable=True,
+            min_value=0.0,
+        ),
+        _c(
+            "application_id",
+            "id",
+            "The application that led to this loan, when there was one.",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 
@@ -196,8 +241,18 @@ INSTALLMENTS = TableSpec(
         _c("installment_no", "int", "1-based position in the schedule.", min_value=1),
         _c("due_at", "datetime", "Due date of this instalment."),
         _c("amount_due", "float", "Amount due, yuan.", min_value=0.0),
-        _c("paid_at", "datetime", "When it was (fully or last) paid; null while unpaid.", nullable=True),
-        _c("amount_paid", "float", "Amount paid by paid_at, yuan; below amount_due means partial.", min_value=0.0),
+        _c(
+            "paid_at",
+            "datetime",
+            "When it was (fully or last) paid; null while unpaid.",
+            nullable=True,
+        ),
+        _c(
+            "amount_paid",
+            "float",
+            "Amount paid by paid_at, yuan; below amount_due means partial.",
+            min_value=0.0,
+        ),
     ),
 )
 
@@ -222,9 +277,27 @@ PROFILES = TableSpec(
     columns=(
         _c("user_id", "id", "The user."),
         _c("registered_at", "datetime", "Account registration time."),
-        _c("phone_verified_at", "datetime", "When the phone number was verified; null if never.", nullable=True),
-        _c("stated_income", "float", "Stated annual income, yuan; null if not stated.", required=False, nullable=True, min_value=0.0),
-        _c("bureau_score", "float", "Credit-bureau score; null for users without a bureau file.", required=False, nullable=True),
+        _c(
+            "phone_verified_at",
+            "datetime",
+            "When the phone number was verified; null if never.",
+            nullable=True,
+        ),
+        _c(
+            "stated_income",
+            "float",
+            "Stated annual income, yuan; null if not stated.",
+            required=False,
+            nullable=True,
+            min_value=0.0,
+        ),
+        _c(
+            "bureau_score",
+            "float",
+            "Credit-bureau score; null for users without a bureau file.",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 

@@ -1,0 +1,276 @@
+"""The input edge of binning and scoring: any frame or array in, one NumPy array per column out.
+
+Binning and scoring work column by column on NumPy arrays (``searchsorted`` on numeric
+columns, hash lookups on categorical ones), so pandas, Polars and PyArrow frames are
+split into columns once, here, without going through a row-wise representation.
+Numeric columns become ``float64`` with missing values as NaN; everything else becomes
+an ``object`` array of ``str`` with missing values as ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from thinfile_credit.errors import DataError, ModelError
+
+__all__ = ["Columns", "extract_columns", "select_columns"]
+
+
+class Columns:
+    """Named columns of one input, each a NumPy array of the same length.
+
+    Parameters
+    ----------
+    names : tuple of str
+        Column names (``x0``, ``x1``... for arrays without names).
+    arrays : list of ndarray
+        ``float64`` for numeric columns, ``object`` (``str`` or ``None``) otherwise.
+    has_names : bool
+        Whether the input carried real column names (a dataframe).
+    """
+
+    __slots__ = ("arrays", "has_names", "n_rows", "names")
+
+    def __init__(self, names: tuple[str, ...], arrays: list[NDArray[Any]], has_names: bool):
+        self.names = names
+        self.arrays = arrays
+        self.has_names = has_names
+        self.n_rows = len(arrays[0]) if arrays else 0
+
+    def is_numeric(self, i: int) -> bool:
+        """True when column ``i`` is a float64 column."""
+        return self.arrays[i].dtype == np.float64
+
+
+def extract_columns(X: Any, *, table: str = "X") -> Columns:
+    """Split ``X`` into named NumPy columns.
+
+    Parameters
+    ----------
+    X : pandas/Polars DataFrame, PyArrow Table, 2-D array-like
+        The feature matrix.
+    table : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Columns
+
+    Raises
+    ------
+    DataError
+        ``X`` is empty, one-dimensional, complex, or not a table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cols = extract_columns(pd.DataFrame({"a": [1, None], "b": ["x", None]}))
+    >>> cols.names, cols.arrays[0].tolist(), cols.arrays[1].tolist()
+    (('a', 'b'), [1.0, nan], ['x', None])
+    """
+    module = type(X).__module__.split(".")[0]
+    if module == "pandas" and hasattr(X, "columns"):
+        return _from_pandas(X, table)
+    if module == "polars":
+        import polars as pl
+
+        frame = X.collect() if isinstance(X, pl.LazyFrame) else X
+        if isinstance(frame, pl.DataFrame):
+            return _from_polars(frame, table)
+    if module == "pyarrow":
+        import polars as pl
+
+        converted = pl.from_arrow(X)
+        if isinstance(converted, pl.DataFrame):
+            return _from_polars(converted, table)
+    return _from_array(X, table)
+
+
+def select_columns(
+    cols: Columns, feature_names: Sequence[str], *, fitted_with_names: bool, table: str = "X"
+) -> list[NDArray[Any]]:
+    """Return the fitted features of ``cols`` in fitted order.
+
+    Dataframes are matched by column name (extra columns are ignored, order does not
+    matter); arrays are matched by position and must have exactly the fitted width.
+
+    Raises
+    ------
+    ModelError
+        Fitted columns are missing (named), or an array has the wrong width.
+    """
+    n = len(feature_names)
+    if cols.has_names and fitted_with_names:
+        index = {name: i for i, name in enumerate(cols.names)}
+        missing = [name for name in feature_names if name not in index]
+        if missing:
+            raise ModelError(
+                f"feature columns seen at fit are missing: {', '.join(missing)}", table=table
+            )
+        return [cols.arrays[index[name]] for name in feature_names]
+    if len(cols.arrays) != n:
+        raise ModelError(
+            f"X has {len(cols.arrays)} features, but the model was fitted with {n} features "
+            f"({', '.join(feature_names[:10])}{'...' if n > 10 else ''})",
+            table=table,
+        )
+    return list(cols.arrays)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _from_pandas(frame: Any, table: str) -> Columns:
+    import pandas as pd
+
+    _check_shape(frame.shape, table)
+    names = tuple(str(c) for c in frame.columns)
+    arrays: list[NDArray[Any]] = []
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        dtype = series.dtype
+        if pd.api.types.is_bool_dtype(dtype) or (
+            pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+        ):
+            if pd.api.types.is_complex_dtype(dtype):
+                raise DataError("complex values are not supported", table=table, column=names[position])
+            arrays.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
+        else:
+            arrays.append(_as_text(series.to_numpy(dtype=object)))
+    return Columns(names, arrays, has_names=True)
+
+
+def _from_polars(frame: Any, table: str) -> Columns:
+    _check_shape(frame.shape, table)
+    names = tuple(frame.columns)
+    arrays: list[NDArray[Any]] = []
+    for series in frame.get_columns():
+        if series.dtype.is_numeric() or series.dtype.is_(_polars_bool()):
+            arrays.append(series.cast(_polars_float()).fill_null(np.nan).to_numpy())
+        else:
+            arrays.append(_as_text(np.asarray(series.to_list(), dtype=object)))
+    return Columns(names, [np.ascontiguousarray(a) for a in arrays], has_names=True)
+
+
+def _from_array(X: Any, table: str) -> Columns:
+    from sklearn.utils.validation import check_array
+
+    try:
+        arr = check_array(
+            X, dtype=None, ensure_all_finite=False, ensure_2d=True, ensure_min_samples=1
+        )
+    except ValueError as exc:
+        raise DataError(str(exc), table=table) from None
+    if arr.dtype.kind == "c":
+        raise DataError("complex values are not supported", table=table)
+    names = tuple(f"x{i}" for i in range(arr.shape[1]))
+    if arr.dtype.kind in "biuf":
+        as_float = np.asarray(arr, dtype=np.float64)
+        return Columns(names, [np.ascontiguousarray(as_float[:, i]) for i in range(arr.shape[1])], False)
+    arrays: list[NDArray[Any]] = []
+    for i in range(arr.shape[1]):
+        column = arr[:, i]
+        try:
+            arrays.append(np.asarray(column, dtype=np.float64))
+        except (TypeError, ValueError):
+            arrays.append(_as_text(np.asarray(column, dtype=object)))
+    return Columns(names, arrays, has_names=False)
+
+
+def _check_shape(shape: tuple[int, int], table: str) -> None:
+    if shape[0] == 0:
+        raise DataError("X has 0 rows; at least 1 is required", table=table)
+    if shape[1] == 0:
+        raise DataError("X has 0 feature columns; at least 1 is required", table=table)
+
+
+def _as_text(values: NDArray[Any]) -> NDArray[Any]:
+    """Object array of ``str`` with every missing marker (None, NaN, NA, NaT) as ``None``."""
+    import pandas as pd
+
+    out = np.empty(values.shape[0], dtype=object)
+    missing = pd.isna(values)
+    for i, (value, is_missing) in enumerate(zip(values.tolist(), missing.tolist())):
+        out[i] = None if is_missing else (value if isinstance(value, str) else str(value))
+    return out
+
+
+def _polars_float() -> Any:
+    import polars as pl
+
+    return pl.Float64
+
+
+def _polars_bool() -> Any:
+    import polars as pl
+
+    return pl.Boolean
+
+
+def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
+    """Validate a 0/1 target (1 = bad) and return it as ``int8``.
+
+    Raises
+    ------
+    DataError
+        Wrong length, missing values, or values other than 0 and 1.
+    ModelError
+        Only one class present.
+
+    Examples
+    --------
+    >>> binary_target([0, 1, 1], 3).tolist()
+    [0, 1, 1]
+    >>> binary_target([0, 2], 2)
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.DataError: y: target must be 0/1 (1 = bad); found values other than 0 and 1 (rows: 1)
+    """
+    if y is None:
+        raise DataError("a 0/1 target y is required", table=table)
+    module = type(y).__module__.split(".")[0]
+    if module in ("pandas", "polars", "pyarrow"):
+        if hasattr(y, "shape") and len(getattr(y, "shape", ())) == 2 and y.shape[1] == 1:
+            y = y.iloc[:, 0] if hasattr(y, "iloc") else y.to_series()
+        arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=object)
+    else:
+        arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise DataError(f"target must be one-dimensional, got shape {arr.shape}", table=table)
+    if arr.shape[0] != n_rows:
+        raise DataError(f"target has {arr.shape[0]} rows but X has {n_rows}", table=table)
+    if arr.dtype == bool:
+        values = arr.astype(np.int8)
+    else:
+        try:
+            as_float = np.asarray(arr, dtype=np.float64)
+        except (TypeError, ValueError):
+            bad = [i for i, v in enumerate(arr.tolist()) if v not in (0, 1)]
+            raise DataError(
+                "target must be 0/1 (1 = bad); found values other than 0 and 1",
+                table=table,
+                rows=bad[:5],
+            ) from None
+        invalid = ~np.isin(as_float, (0.0, 1.0))
+        if invalid.any():
+            what = "missing values" if np.isnan(as_float[invalid]).all() else "values other than 0 and 1"
+            raise DataError(
+                f"target must be 0/1 (1 = bad); found {what}",
+                table=table,
+                rows=np.flatnonzero(invalid)[:5].tolist(),
+            )
+        values = as_float.astype(np.int8)
+    present = np.unique(values)
+    if present.size < 2:
+        raise ModelError(
+            f"target has only one class ({int(present[0]) if present.size else 'none'}); "
+            "a scorecard needs both goods (0) and bads (1)",
+            table=table,
+        )
+    return values

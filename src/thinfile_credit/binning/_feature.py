@@ -1,0 +1,427 @@
+"""One feature's fitted binning as plain data: bins, counts, WoE, and how values map to bins.
+
+Sign convention
+---------------
+``WoE = ln(%bad / %good)`` where ``%bad`` is the bin's share of all bads and ``%good``
+its share of all goods. A bin riskier than average has a **positive** WoE, and the WoE is
+the bin's log-odds of bad minus the sample's, so in a logistic regression of ``bad`` on
+WoE features every coefficient must be **positive** (about 1 for a feature used alone).
+This is the opposite sign of the textbook ``ln(%good/%bad)`` (and of optbinning's table);
+it is chosen because the library's log-odds are log-odds of *bad* throughout.
+
+Bin layout
+----------
+Every feature has, in this order: its regular bins (numeric intervals or groups of
+categories), one **Special** bin per declared special code, one **Missing** bin and one
+**Unknown** bin (categories never seen at fit; numeric features never use it).
+
+Fallbacks, never a silent 0
+---------------------------
+* A bin with data but no bads or no goods gets a Laplace-smoothed WoE,
+  ``ln(((bad + 0.5) / (B + 0.5)) / ((good + 0.5) / (G + 0.5)))`` (flag ``"smoothed"``).
+* A bin with no data at fit (no missing values in training, a special code never seen,
+  every Unknown bin) gets the WoE of the feature's **riskiest** bin that had data (flag
+  ``"riskiest"``), or exactly 0 if the user chose ``empty_bin_woe="neutral"`` (flag
+  ``"neutral"``). Lenders prefer the conservative default: an applicant is never
+  rewarded for a value the model has not seen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from thinfile_credit.errors import DataError, SpecError
+
+__all__ = ["FeatureBinning", "compute_woe", "numbers_as_text"]
+
+Kind = Literal["numeric", "categorical"]
+#: Added to both counts of a bin with no bads or no goods.
+SMOOTHING = 0.5
+
+
+@dataclass(frozen=True)
+class FeatureBinning:
+    """A fitted binning of one feature.
+
+    Parameters
+    ----------
+    name : str
+        Feature name.
+    kind : {"numeric", "categorical"}
+        Numeric bins are ``(-inf, s0), [s0, s1), ..., [s_last, inf)``; values below the
+        first or above the last split land in the end bins.
+    splits : tuple of float
+        Sorted split points (numeric features).
+    groups : tuple of tuple of str
+        Categories of each regular bin (categorical features).
+    rare_categories : tuple of str
+        Categories rarer than ``cat_cutoff`` at fit; they share the bin of ``RARE``.
+    special_codes : tuple
+        Values with their own Special bin, in bin order (floats or strings).
+    n_nonevent, n_event : tuple of int
+        Goods and bads per bin, in bin layout order.
+    woe : tuple of float
+        WoE per bin (``ln(%bad / %good)``, see module notes).
+    fallback : tuple of str
+        Per bin: ``""`` (fitted), ``"smoothed"``, ``"riskiest"`` or ``"neutral"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fb = FeatureBinning.from_counts(
+    ...     "age", "numeric", splits=(30.0,), n_nonevent=[40, 50, 5, 0, 0],
+    ...     n_event=[10, 5, 5, 0, 0], special_codes=(-1.0,))
+    >>> fb.n_bins, fb.missing_bin, fb.fallback[fb.missing_bin]
+    (5, 3, 'riskiest')
+    >>> fb.bin_index(np.array([18.0, 30.0, -1.0, np.nan])).tolist()
+    [0, 1, 2, 3]
+    """
+
+    name: str
+    kind: Kind
+    splits: tuple[float, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
+    rare_categories: tuple[str, ...] = ()
+    special_codes: tuple[Any, ...] = ()
+    n_nonevent: tuple[int, ...] = ()
+    n_event: tuple[int, ...] = ()
+    woe: tuple[float, ...] = ()
+    fallback: tuple[str, ...] = ()
+    _lookup: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    #: Token standing for all rare categories inside ``groups``.
+    RARE = "__rare__"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("numeric", "categorical"):
+            raise SpecError(f"unknown feature kind {self.kind!r}", column=self.name)
+        n = self.n_bins
+        for attr in ("n_nonevent", "n_event", "woe", "fallback"):
+            if len(getattr(self, attr)) != n:
+                raise SpecError(f"{attr} must have {n} entries", column=self.name)
+        if any(b <= a for a, b in zip(self.splits, self.splits[1:])):
+            raise SpecError("splits must be strictly increasing", column=self.name)
+        if any(not math.isfinite(s) for s in self.splits):
+            raise SpecError("splits must be finite", column=self.name)
+        lookup: dict[str, int] = {}
+        for b, group in enumerate(self.groups):
+            for category in group:
+                lookup[category] = b
+        if self.RARE in lookup:
+            for category in self.rare_categories:
+                lookup.setdefault(category, lookup[self.RARE])
+        object.__setattr__(self, "_lookup", lookup)
+
+    # --- construction ---------------------------------------------------------------
+    @classmethod
+    def from_counts(
+        cls,
+        name: str,
+        kind: Kind,
+        *,
+        n_nonevent: Sequence[int],
+        n_event: Sequence[int],
+        splits: Sequence[float] = (),
+        groups: Sequence[Sequence[str]] = (),
+        rare_categories: Sequence[str] = (),
+        special_codes: Sequence[Any] = (),
+        empty_bin_woe: Literal["riskiest", "neutral"] = "riskiest",
+    ) -> FeatureBinning:
+        """Build a binning from per-bin counts, computing WoE with the documented fallbacks."""
+        woe, fallback = compute_woe(n_nonevent, n_event, empty_bin_woe)
+        return cls(
+            name=name,
+            kind=kind,
+            splits=tuple(float(s) for s in splits),
+            groups=tuple(tuple(str(c) for c in g) for g in groups),
+            rare_categories=tuple(str(c) for c in rare_categories),
+            special_codes=tuple(special_codes),
+            n_nonevent=tuple(int(c) for c in n_nonevent),
+            n_event=tuple(int(c) for c in n_event),
+            woe=tuple(woe),
+            fallback=tuple(fallback),
+        )
+
+    # --- layout -----------------------------------------------------------------------
+    @property
+    def n_regular(self) -> int:
+        """Number of regular bins (intervals or category groups)."""
+        return len(self.splits) + 1 if self.kind == "numeric" else max(len(self.groups), 1)
+
+    @property
+    def n_bins(self) -> int:
+        """Total bins: regular + one per special code + Missing + Unknown."""
+        return self.n_regular + len(self.special_codes) + 2
+
+    @property
+    def missing_bin(self) -> int:
+        """Index of the Missing bin."""
+        return self.n_regular + len(self.special_codes)
+
+    @property
+    def unknown_bin(self) -> int:
+        """Index of the Unknown bin (unseen categories)."""
+        return self.missing_bin + 1
+
+    @property
+    def iv(self) -> float:
+        """Information value of the feature (sum of :meth:`bin_iv`)."""
+        return float(self.bin_iv().sum())
+
+    def bin_iv(self) -> NDArray[np.float64]:
+        """Per-bin IV ``(%bad - %good) * WoE``; 0 for bins without data."""
+        bad = np.asarray(self.n_event, dtype=np.float64)
+        good = np.asarray(self.n_nonevent, dtype=np.float64)
+        total_bad, total_good = bad.sum(), good.sum()
+        if total_bad == 0 or total_good == 0:
+            return np.zeros(self.n_bins)
+        return (bad / total_bad - good / total_good) * np.asarray(self.woe)
+
+    def bin_labels(self) -> list[str]:
+        """Printable condition of every bin, in layout order."""
+        labels: list[str] = []
+        if self.kind == "numeric":
+            edges = [-math.inf, *self.splits, math.inf]
+            for lo, hi in zip(edges[:-1], edges[1:]):
+                labels.append(f"[{_fmt(lo)}, {_fmt(hi)})" if lo != -math.inf else f"(-inf, {_fmt(hi)})")
+        else:
+            for group in self.groups or ((),):
+                shown = [("<rare>" if c == self.RARE else c) for c in group]
+                labels.append("{" + ", ".join(shown) + "}")
+        labels += [f"special {code!r}" for code in self.special_codes]
+        labels += ["missing", "unknown"]
+        return labels
+
+    # --- applying ---------------------------------------------------------------------
+    def bin_index(self, values: NDArray[Any]) -> NDArray[np.intp]:
+        """Bin of every value (vectorised).
+
+        Numeric: NaN -> Missing, special codes -> their Special bin, ``+/-inf`` that is not
+        a special code -> :class:`DataError`; out-of-range values fall in the end bins.
+        Categorical: ``None`` -> Missing, unseen categories -> Unknown.
+
+        Raises
+        ------
+        DataError
+            Infinite numeric values that are not declared special codes, or text in a
+            numeric feature.
+        """
+        if self.kind == "numeric":
+            return self._numeric_index(values)
+        return self._categorical_index(values)
+
+    def transform(self, values: NDArray[Any]) -> NDArray[np.float64]:
+        """WoE of every value."""
+        return np.asarray(self.woe, dtype=np.float64)[self.bin_index(values)]
+
+    def category_bin(self, category: str) -> int:
+        """Regular bin of a known category, else the Unknown bin."""
+        return self._lookup.get(category, self.unknown_bin)
+
+    # --- reporting and serialisation ----------------------------------------------
+    def table(self) -> Any:
+        """Binning table (pandas DataFrame): counts, event rate, WoE, IV per bin.
+
+        The Unknown bin is listed for categorical features only.
+        """
+        import pandas as pd
+
+        good = np.asarray(self.n_nonevent, dtype=np.float64)
+        bad = np.asarray(self.n_event, dtype=np.float64)
+        count = good + bad
+        total = count.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(count > 0, bad / np.where(count > 0, count, 1), np.nan)
+        frame = pd.DataFrame(
+            {
+                "feature": self.name,
+                "bin": np.arange(self.n_bins),
+                "condition": self.bin_labels(),
+                "count": count.astype(np.int64),
+                "count_share": count / total if total else np.zeros(self.n_bins),
+                "n_good": good.astype(np.int64),
+                "n_bad": bad.astype(np.int64),
+                "bad_rate": rate,
+                "woe": np.asarray(self.woe),
+                "iv": self.bin_iv(),
+                "fallback": list(self.fallback),
+            }
+        )
+        if self.kind == "numeric":
+            frame = frame.iloc[: self.unknown_bin].reset_index(drop=True)
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data; :meth:`from_dict` rebuilds an equal object."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "splits": [float(s) for s in self.splits],
+            "groups": [list(g) for g in self.groups],
+            "rare_categories": list(self.rare_categories),
+            "special_codes": [_code_to_json(c) for c in self.special_codes],
+            "n_nonevent": list(self.n_nonevent),
+            "n_event": list(self.n_event),
+            "woe": [float(w) for w in self.woe],
+            "fallback": list(self.fallback),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeatureBinning:
+        """Rebuild from :meth:`to_dict` output."""
+        try:
+            return cls(
+                name=str(data["name"]),
+                kind=data["kind"],
+                splits=tuple(float(s) for s in data["splits"]),
+                groups=tuple(tuple(str(c) for c in g) for g in data["groups"]),
+                rare_categories=tuple(str(c) for c in data["rare_categories"]),
+                special_codes=tuple(
+                    float(c) if data["kind"] == "numeric" else str(c)
+                    for c in data["special_codes"]
+                ),
+                n_nonevent=tuple(int(c) for c in data["n_nonevent"]),
+                n_event=tuple(int(c) for c in data["n_event"]),
+                woe=tuple(float(w) for w in data["woe"]),
+                fallback=tuple(str(f) for f in data["fallback"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SpecError(f"malformed feature binning: {exc}") from None
+
+    # --- helpers ------------------------------------------------------------------
+    def _numeric_index(self, values: NDArray[Any]) -> NDArray[np.intp]:
+        if values.dtype != np.float64:
+            try:
+                values = np.asarray(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise DataError(
+                    "numeric feature received non-numeric values", column=self.name
+                ) from None
+        idx = np.searchsorted(np.asarray(self.splits, dtype=np.float64), values, side="right")
+        finite = np.isfinite(values)
+        if finite.all() and not self.special_codes:
+            return idx
+        idx[np.isnan(values)] = self.missing_bin
+        for offset, code in enumerate(self.special_codes):
+            idx[values == code] = self.n_regular + offset
+        bad = np.isinf(values) & ~np.isin(values, np.asarray(self.special_codes, dtype=np.float64))
+        if bad.any():
+            raise DataError(
+                "infinite values (declare them as special codes to bin them)",
+                column=self.name,
+                rows=np.flatnonzero(bad)[:5].tolist(),
+            )
+        return idx
+
+    def _categorical_index(self, values: NDArray[Any]) -> NDArray[np.intp]:
+        import pandas as pd
+
+        if values.dtype.kind in "fiub":
+            values = numbers_as_text(values)
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        special = {str(c): self.n_regular + i for i, c in enumerate(self.special_codes)}
+        unique_bins = np.fromiter(
+            (
+                special.get(u, self._lookup.get(u, self.unknown_bin))
+                if isinstance(u, str)
+                else special.get(str(u), self._lookup.get(str(u), self.unknown_bin))
+                for u in uniques
+            ),
+            dtype=np.intp,
+            count=len(uniques),
+        )
+        out = np.full(codes.shape[0], self.missing_bin, dtype=np.intp)
+        present = codes >= 0
+        out[present] = unique_bins[codes[present]]
+        return out
+
+
+def compute_woe(
+    n_nonevent: Sequence[int], n_event: Sequence[int], empty_bin_woe: str = "riskiest"
+) -> tuple[list[float], list[str]]:
+    """WoE per bin, ``ln(%bad / %good)``, with the documented fallbacks.
+
+    Parameters
+    ----------
+    n_nonevent, n_event : sequence of int
+        Goods and bads per bin.
+    empty_bin_woe : {"riskiest", "neutral"}
+        WoE for bins without data: the riskiest fitted bin's, or 0.
+
+    Returns
+    -------
+    (woe, fallback)
+        Per-bin WoE and fallback flag (``""``, ``"smoothed"``, ``"riskiest"``, ``"neutral"``).
+
+    Examples
+    --------
+    >>> woe, flags = compute_woe([90, 10, 0], [10, 10, 0])
+    >>> [round(w, 4) for w in woe], flags
+    ([-0.5878, 1.6094, 1.6094], ['', '', 'riskiest'])
+    """
+    if empty_bin_woe not in ("riskiest", "neutral"):
+        raise SpecError(f"empty_bin_woe must be 'riskiest' or 'neutral', got {empty_bin_woe!r}")
+    good = np.asarray(n_nonevent, dtype=np.float64)
+    bad = np.asarray(n_event, dtype=np.float64)
+    total_good, total_bad = good.sum(), bad.sum()
+    woe: list[float] = []
+    flags: list[str] = []
+    for g, b in zip(good.tolist(), bad.tolist()):
+        if g + b == 0:
+            woe.append(math.nan)
+            flags.append(empty_bin_woe)
+        elif g > 0 and b > 0:
+            woe.append(math.log((b / total_bad) / (g / total_good)))
+            flags.append("")
+        else:
+            # Laplace smoothing keeps a pure bin finite while preserving its direction.
+            woe.append(
+                math.log(
+                    ((b + SMOOTHING) / (total_bad + SMOOTHING))
+                    / ((g + SMOOTHING) / (total_good + SMOOTHING))
+                )
+            )
+            flags.append("smoothed")
+    fitted = [w for w, f in zip(woe, flags) if f in ("", "smoothed")]
+    if empty_bin_woe == "riskiest":
+        fill = max(fitted) if fitted else 0.0
+    else:
+        fill = 0.0
+    woe = [fill if f in ("riskiest", "neutral") else w for w, f in zip(woe, flags)]
+    return woe, flags
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.6g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+
+
+def _code_to_json(code: Any) -> Any:
+    if isinstance(code, str):
+        return code
+    value = float(code)
+    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+
+
+def numbers_as_text(values: NDArray[Any]) -> NDArray[Any]:
+    """Numeric codes binned as categories: ``3.0`` -> ``"3"``, ``2.5`` -> ``"2.5"``, NaN -> None.
+
+    Examples
+    --------
+    >>> numbers_as_text(np.array([3.0, 2.5, np.nan])).tolist()
+    ['3', '2.5', None]
+    """
+    out = np.empty(values.shape[0], dtype=object)
+    for i, v in enumerate(np.asarray(values).tolist()):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out[i] = None
+        elif isinstance(v, float) and v.is_integer():
+            out[i] = str(int(v))
+        else:
+            out[i] = str(v)
+    return out

@@ -1,0 +1,212 @@
+"""Consumption features from e-commerce orders (prefix ``cons_``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from thinfile_credit.errors import SpecError
+from thinfile_credit.features import pit
+from thinfile_credit.features._expr import DAY_US, HOUR_US, Expr, agg, col, lit, log, over, when
+from thinfile_credit.features.spec import DEFAULT_WINDOWS, FeatureDef, FeatureFamily, check_windows
+
+__all__ = ["DEFAULT_ESSENTIAL_CATEGORIES", "ConsumptionFeatures"]
+
+#: Categories counted as essential spending unless configured otherwise.
+DEFAULT_ESSENTIAL_CATEGORIES: tuple[str, ...] = (
+    "grocery",
+    "groceries",
+    "food",
+    "fresh_food",
+    "household",
+    "utilities",
+    "health",
+    "pharmacy",
+    "baby",
+    "mother_baby",
+    "personal_care",
+    "transport",
+)
+
+_SRC = "orders"
+
+
+@dataclass(frozen=True)
+class ConsumptionFeatures(FeatureFamily):
+    """Spending behaviour on the platform before the application moment.
+
+    Parameters
+    ----------
+    windows : tuple of int, default (30, 90, 180, 365)
+        Look-back windows in days; an order at ``ordered_at`` is in window ``w`` when
+        ``t - w days <= ordered_at < t``.
+    essential_categories : tuple of str
+        Order categories counted as essential spending (``cons_essential_share_*``).
+    instalment_methods : tuple of str, default ("pay_later", "installment", "instalment")
+        Payment methods that count as buying on instalments, besides
+        ``installments > 1``.
+    night_hours : (int, int), default (0, 6)
+        Local hours ``[start, end)`` counted as night-time; ``start > end`` wraps midnight.
+    utc_offset_hours : float, default 0.0
+        Offset added to timestamps before taking local hour and day: set it (e.g. ``8``
+        for China) when timestamps are time-zone aware, since they are compared as UTC
+        instants; leave 0 for naive local timestamps.
+
+    Examples
+    --------
+    >>> fam = ConsumptionFeatures(windows=(30,))
+    >>> fam.feature_names[:3]
+    ['cons_order_count_30d', 'cons_gmv_sum_30d', 'cons_gmv_mean_30d']
+    """
+
+    windows: tuple[int, ...] = DEFAULT_WINDOWS
+    essential_categories: tuple[str, ...] = DEFAULT_ESSENTIAL_CATEGORIES
+    instalment_methods: tuple[str, ...] = ("pay_later", "installment", "instalment")
+    night_hours: tuple[int, int] = (0, 6)
+    utc_offset_hours: float = 0.0
+
+    prefix = "cons"
+    family = "consumption"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "windows", check_windows(self.windows, "ConsumptionFeatures"))
+        for name in ("essential_categories", "instalment_methods"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise SpecError(f"ConsumptionFeatures.{name} must be a tuple of strings")
+            object.__setattr__(self, name, tuple(value))
+        hours = tuple(self.night_hours)
+        if len(hours) != 2 or not all(isinstance(h, int) and 0 <= h <= 24 for h in hours):
+            raise SpecError("ConsumptionFeatures.night_hours must be two hours in [0, 24]")
+        if hours[0] == hours[1]:
+            raise SpecError("ConsumptionFeatures.night_hours must not be an empty range")
+        object.__setattr__(self, "night_hours", hours)
+        if not -14 <= float(self.utc_offset_hours) <= 14:
+            raise SpecError("ConsumptionFeatures.utc_offset_hours must lie in [-14, 14]")
+
+    def features(self) -> list[FeatureDef]:
+        """Every consumption feature, windows in increasing order, then "ever" ones."""
+        out: list[FeatureDef] = []
+        for w in self.windows:
+            out.extend(self._window_features(w))
+        when_none = "no order before the application"
+        out.append(
+            self._def(
+                "cons_days_since_last_order",
+                None,
+                "Days from the most recent order to the application.",
+                "days",
+                "higher_is_riskier",
+                agg("min", _SRC, pit.age_days("ordered_at")),
+                when_none,
+            )
+        )
+        out.append(
+            self._def(
+                "cons_days_since_first_order",
+                None,
+                "Days from the first ever order to the application.",
+                "days",
+                "higher_is_safer",
+                agg("max", _SRC, pit.age_days("ordered_at")),
+                when_none,
+            )
+        )
+        return out
+
+    # ------------------------------------------------------------------------------
+    def _def(
+        self,
+        name: str,
+        window: int | None,
+        definition: str,
+        unit: str,
+        direction: str,
+        expr: Expr,
+        undefined: str = "",
+    ) -> FeatureDef:
+        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)  # type: ignore[arg-type]
+
+    def _window_features(self, w: int) -> list[FeatureDef]:
+        inw = pit.within("ordered_at", w)
+        amount = col("amount")
+        n = agg("count", _SRC, amount, inw)
+        gmv = agg("sum", _SRC, amount, inw)
+        status = col("status")
+        offset = int(round(self.utc_offset_hours * HOUR_US))
+        local = col("ordered_at") + offset
+        hour = (local % DAY_US) // HOUR_US
+        start, end = self.night_hours
+        night = (hour >= start) & (hour < end) if start < end else (hour >= start) | (hour < end)
+        instalment = (col("installments") > 1) | col("payment_method").is_in(
+            self.instalment_methods
+        )
+        period = (pit.T - col("ordered_at") - 1) // (30 * DAY_US)
+        cat_n = over("sum", inw.to_float(), by=("category",))
+        sum_log = agg("sum", _SRC, log(cat_n), inw)
+        prev = ((pit.T - col("ordered_at")) > lit(w * DAY_US)) & (
+            (pit.T - col("ordered_at")) <= lit(2 * w * DAY_US)
+        )
+        n_prev = agg("count", _SRC, amount, prev)
+        essential = col("category").is_in(self.essential_categories)
+        kept = status.eq("paid")
+
+        def share(mask: Expr) -> Expr:
+            return agg("sum", _SRC, mask.to_float(), inw) / n
+
+        s = f"_{w}d"
+        none = f"no order in the last {w} days"
+        d = self._def
+        return [
+            d(f"cons_order_count{s}", w, f"Orders placed in the last {w} days (any status).",
+              "count", "higher_is_safer", n),
+            d(f"cons_gmv_sum{s}", w, f"Total order value (GMV) in the last {w} days.", "yuan",
+              "higher_is_safer", gmv),
+            d(f"cons_gmv_mean{s}", w, f"Mean order value in the last {w} days.", "yuan",
+              "neutral", agg("mean", _SRC, amount, inw), none),
+            d(f"cons_gmv_median{s}", w, f"Median order value in the last {w} days.", "yuan",
+              "neutral", agg("median", _SRC, amount, inw), none),
+            d(f"cons_gmv_max{s}", w, f"Largest order value in the last {w} days.", "yuan",
+              "neutral", agg("max", _SRC, amount, inw), none),
+            d(f"cons_gmv_std{s}", w,
+              f"Standard deviation (ddof=1) of order values in the last {w} days.", "yuan",
+              "higher_is_riskier", agg("std", _SRC, amount, inw),
+              f"fewer than two orders in the last {w} days"),
+            d(f"cons_active_days{s}", w,
+              f"Distinct local calendar days with an order in the last {w} days.", "count",
+              "higher_is_safer", agg("nunique", _SRC, local // DAY_US, inw)),
+            d(f"cons_active_months{s}", w,
+              f"Distinct 30-day periods (counted back from the application) with an order "
+              f"in the last {w} days.", "count", "higher_is_safer",
+              agg("nunique", _SRC, period, inw)),
+            d(f"cons_category_count{s}", w,
+              f"Distinct product categories ordered in the last {w} days.", "count",
+              "higher_is_safer", agg("nunique", _SRC, col("category"), inw)),
+            d(f"cons_category_entropy{s}", w,
+              f"Shannon entropy (nats) of the category mix of orders in the last {w} days.",
+              "nats", "higher_is_safer",
+              log(n) - sum_log / n, none),
+            d(f"cons_essential_share{s}", w,
+              f"Share of GMV spent on essential categories in the last {w} days.", "share",
+              "higher_is_safer", agg("sum", _SRC, amount, inw & essential) / gmv,
+              f"no order value in the last {w} days"),
+            d(f"cons_refund_rate{s}", w, f"Share of orders refunded, last {w} days.", "share",
+              "higher_is_riskier", share(status.eq("refunded")), none),
+            d(f"cons_return_rate{s}", w, f"Share of orders returned, last {w} days.", "share",
+              "higher_is_riskier", share(status.eq("returned")), none),
+            d(f"cons_cancel_rate{s}", w, f"Share of orders cancelled, last {w} days.", "share",
+              "higher_is_riskier", share(status.eq("cancelled")), none),
+            d(f"cons_basket_mean{s}", w,
+              f"Mean value of kept (status paid) orders in the last {w} days.", "yuan",
+              "neutral", agg("mean", _SRC, amount, inw & kept),
+              f"no kept order in the last {w} days"),
+            d(f"cons_order_trend{s}", w,
+              f"(orders in the last {w} days - orders in the {w} days before) / their sum; "
+              "+1 all recent, -1 all earlier.", "ratio", "higher_is_safer",
+              (n - n_prev) / (n + n_prev), f"no order in the last {2 * w} days"),
+            d(f"cons_instalment_share{s}", w,
+              f"Share of orders bought on instalments or pay-later, last {w} days.", "share",
+              "higher_is_riskier", share(instalment), none),
+            d(f"cons_night_share{s}", w,
+              f"Share of orders placed at night (local hours {start}-{end}), last {w} days.",
+              "share", "higher_is_riskier", share(night), none),
+        ]

@@ -1,0 +1,63 @@
+"""The data dictionary: what every feature means, its unit and its direction of risk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from thinfile_credit._frames import from_polars
+from thinfile_credit.features.spec import FeatureDef
+
+__all__ = ["DICTIONARY_COLUMNS", "describe"]
+
+#: Columns of the data dictionary, in order.
+DICTIONARY_COLUMNS: tuple[str, ...] = (
+    "name",
+    "family",
+    "window",
+    "definition",
+    "unit",
+    "direction",
+    "when_undefined",
+)
+
+
+def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
+    """One row per feature: name, family, window, definition, unit, direction.
+
+    Parameters
+    ----------
+    features : sequence of FeatureDef
+        E.g. ``FeatureBuilder().features()``.
+    kind : {"pandas", "polars", "pyarrow"}, default "pandas"
+        Frame kind returned.
+
+    Returns
+    -------
+    frame
+        Columns :data:`DICTIONARY_COLUMNS`. ``window`` is null for "ever"/"now"
+        features; ``direction`` is ``higher_is_riskier``, ``higher_is_safer`` or
+        ``neutral``; ``when_undefined`` says when the value is NaN (empty: never).
+
+    Examples
+    --------
+    >>> from thinfile_credit.features import BillFeatures
+    >>> d = describe(BillFeatures(windows=(30,)).features(), kind="polars")
+    >>> d.filter(d["name"] == "bill_overdue_count_now")["direction"][0]
+    'higher_is_riskier'
+    """
+    frame = pl.DataFrame(
+        {
+            "name": [f.name for f in features],
+            "family": [f.family for f in features],
+            "window": pl.Series([f.window for f in features], dtype=pl.Int64),
+            "definition": [f.definition for f in features],
+            "unit": [f.unit for f in features],
+            "direction": [f.direction for f in features],
+            "when_undefined": [f.when_undefined for f in features],
+        },
+        schema_overrides={"window": pl.Int64},
+    )
+    return from_polars(frame, kind)  # type: ignore[arg-type]

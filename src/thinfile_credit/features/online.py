@@ -1,0 +1,240 @@
+"""The online path: features of one applicant from raw events, in about a millisecond.
+
+A scoring service holds an applicant's recent events as dicts (from a cache or an API),
+not as a table of millions of rows. Building a dataframe for them costs more than the
+arithmetic, so this path converts the events straight to NumPy arrays, applies the same
+point-in-time cut (:func:`thinfile_credit.features.pit.cut_numpy`) and evaluates the same
+feature expressions with NumPy. The numbers equal the batch row for the same
+application (tested on random applications to 1e-9).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.features import pit
+from thinfile_credit.features._expr import NumpyEvaluator
+
+if TYPE_CHECKING:
+    from thinfile_credit.features.builder import FeatureBuilder
+
+__all__ = ["build_one", "events_to_arrays"]
+
+_EPOCH = _dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_US = _dt.timedelta(microseconds=1)
+#: Tables whose user_id names the applicant (edges also hold peers).
+_OWN_TABLES = ("orders", "bills", "loans", "profiles", "profile_changes")
+
+
+def build_one(
+    builder: FeatureBuilder,
+    user_events: Mapping[str, Any],
+    applied_at: Any,
+    user_id: Any = None,
+) -> dict[str, float]:
+    """Features of one application from the applicant's raw events.
+
+    Parameters
+    ----------
+    builder : FeatureBuilder
+        Which features to compute.
+    user_events : mapping
+        Table name -> rows, each a list of dicts, a dict of columns, or a small pandas,
+        Polars or PyArrow frame, with the columns of the data model. For social
+        features, ``bills``, ``loans`` and ``installments`` may also hold the
+        neighbours' rows (they are told apart by ``user_id``). Events at or after
+        ``applied_at`` may be included: the point-in-time cut removes them.
+    applied_at : datetime, numpy.datetime64 or pandas.Timestamp
+        The application moment.
+    user_id : optional
+        The applicant; inferred when every own-table row names the same user.
+
+    Returns
+    -------
+    dict
+        Feature name -> float (NaN where undefined), in :attr:`FeatureBuilder.feature_names_`
+        order.
+
+    Raises
+    ------
+    SchemaError
+        Null timestamps, negative amounts, naive mixed with aware timestamps.
+    DataError
+        ``user_id`` cannot be inferred.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> from thinfile_credit.features import FeatureBuilder
+    >>> fb = FeatureBuilder(windows=(30,))
+    >>> orders = [{"user_id": 1, "ordered_at": datetime(2024, 1, 5), "amount": 20.0,
+    ...            "category": "food", "status": "paid"}]
+    >>> row = fb.build_one({"orders": orders}, datetime(2024, 1, 10))
+    >>> row["cons_order_count_30d"], row["thin_file"]
+    (1.0, 1.0)
+    """
+    from thinfile_credit.features.builder import TABLE_COLUMNS
+
+    unknown = set(user_events) - set(TABLE_COLUMNS)
+    if unknown:
+        raise SchemaError(f"unknown tables {sorted(unknown)}")
+    tz_state: dict[str, Any] = {}
+    t = _scalar_micros(applied_at, "applications", "applied_at", tz_state)
+    arrays = {
+        name: events_to_arrays(name, rows, tz_state) for name, rows in user_events.items()
+    }
+    if user_id is None:
+        user_id = _infer_user(arrays)
+    plan = builder._plan()
+    dpd = builder._default_dpd()
+    sources = {
+        s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources
+    }
+    ev = NumpyEvaluator(sources, t)
+    return {f.name: ev.value(f.expr) for f in plan.features}
+
+
+def events_to_arrays(
+    table: str, rows: Any, tz_state: dict[str, Any] | None = None
+) -> dict[str, np.ndarray]:
+    """One table's raw rows as column arrays (times as float microseconds, NaN = null).
+
+    Parameters
+    ----------
+    table : str
+        Table name (selects the columns read).
+    rows : list of dict, dict of lists, or a frame
+        The events.
+    tz_state : dict, optional
+        Shared across tables of one call to reject naive timestamps mixed with aware ones.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> a = events_to_arrays("profile_changes",
+    ...     [{"user_id": 1, "changed_at": datetime(1970, 1, 2), "kind": "device"}])
+    >>> a["changed_at"][0]
+    86400000000.0
+    """
+    from thinfile_credit.features.builder import (
+        FLOAT_COLUMNS,
+        OPTIONAL_COLUMNS,
+        TABLE_COLUMNS,
+        TIME_COLUMNS,
+    )
+    from thinfile_credit.schema import TABLES
+
+    state = tz_state if tz_state is not None else {}
+    columns = _columns(table, rows)
+    out: dict[str, np.ndarray] = {}
+    spec = TABLES[table]
+    n = len(next(iter(columns.values()))) if columns else 0
+    for c in TABLE_COLUMNS[table]:
+        values = columns.get(c)
+        if values is None:
+            if (table, c) in OPTIONAL_COLUMNS:
+                values = [None] * n
+            elif n == 0:
+                values = []
+            else:
+                raise SchemaError("required column missing", table=table, column=c)
+        if c in TIME_COLUMNS:
+            arr = np.array([_micros(v, table, c, state) for v in values], dtype=np.float64)
+            if not spec.column(c).nullable:
+                _no_nulls(arr, table, c)
+        elif c in FLOAT_COLUMNS or c in ("installments", "installment_no"):
+            arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+            if c in FLOAT_COLUMNS and not (table, c) in OPTIONAL_COLUMNS:
+                _no_nulls(arr, table, c)
+            neg = np.flatnonzero(arr < 0)
+            if neg.size:
+                raise SchemaError("negative values", table=table, column=c, rows=neg.tolist())
+        else:
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = list(values)
+        out[c] = arr
+    return out
+
+
+def _columns(table: str, rows: Any) -> dict[str, Sequence[Any]]:
+    if rows is None:
+        return {}
+    if isinstance(rows, Mapping):
+        return {k: list(v) for k, v in rows.items()}
+    if isinstance(rows, list):
+        if not rows:
+            return {}
+        keys: dict[str, None] = {}
+        for r in rows:
+            keys.update(dict.fromkeys(r))
+        return {k: [r.get(k) for r in rows] for k in keys}
+    from thinfile_credit._frames import to_polars
+
+    df, _ = to_polars(rows, table=table)
+    return {c: df[c].to_list() for c in df.columns}
+
+
+def _micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float:
+    if value is None:
+        return np.nan
+    if isinstance(value, _dt.datetime):
+        aware = value.tzinfo is not None and value.utcoffset() is not None
+        _check_tz(aware, table, column, state)
+        delta = value - (_EPOCH_UTC if aware else _EPOCH)
+        return float(delta // _US)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return np.nan
+        _check_tz(False, table, column, state)
+        return float(value.astype("datetime64[us]").astype(np.int64))
+    if isinstance(value, _dt.date):
+        _check_tz(False, table, column, state)
+        return float((_dt.datetime(value.year, value.month, value.day) - _EPOCH) // _US)
+    if isinstance(value, float) and np.isnan(value):
+        return np.nan
+    raise SchemaError(f"expected a timestamp, got {type(value).__name__}", table=table, column=column)
+
+
+def _scalar_micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float:
+    out = _micros(value, table, column, state)
+    if np.isnan(out):
+        raise SchemaError("null application moment", table=table, column=column)
+    return out
+
+
+def _check_tz(aware: bool, table: str, column: str, state: dict[str, Any]) -> None:
+    seen = state.setdefault("aware", aware)
+    if seen != aware:
+        first = state.get("where", "the application moment")
+        raise SchemaError(
+            f"naive and time-zone aware timestamps mixed (first seen: {first})",
+            table=table,
+            column=column,
+        )
+    state.setdefault("where", f"{table}.{column}")
+
+
+def _no_nulls(arr: np.ndarray, table: str, column: str) -> None:
+    bad = np.flatnonzero(np.isnan(arr))
+    if bad.size:
+        raise SchemaError("null values", table=table, column=column, rows=bad.tolist())
+
+
+def _infer_user(arrays: Mapping[str, dict[str, np.ndarray]]) -> Any:
+    users: set[Any] = set()
+    for name in _OWN_TABLES:
+        if name in arrays and "user_id" in arrays[name]:
+            users.update(arrays[name]["user_id"].tolist())
+    if len(users) > 1:
+        raise DataError(
+            f"events of several users ({sorted(map(str, users))[:5]}); pass user_id=",
+            table="user_events",
+            column="user_id",
+        )
+    return users.pop() if users else None

@@ -1,0 +1,383 @@
+"""Point-in-time cuts: the one place that decides what is known at an application moment.
+
+For an application by user ``u`` at moment ``t``:
+
+* **events** (orders, bills issued, loans disbursed, links, profile changes) count only
+  if they happened strictly before ``t``;
+* a bill or instalment is **due** only if its due date is strictly before ``t``;
+* a **payment** counts only if it was made strictly before ``t``: a payment at or after
+  ``t`` is treated as not yet made, so a bill due before ``t`` and paid at or after ``t``
+  is *overdue at t*, and the amount paid known at ``t`` is 0;
+* a neighbour's **default** counts only if it was observed strictly before ``t``: an
+  instalment becomes a known default ``default_dpd`` days (90 by default) after its due
+  date unless it was paid in full strictly before that moment (:func:`default_moments`);
+* instalments are visible with their loan (from its disbursement);
+* profile facts (registration, phone verification) count only if before ``t``.
+
+Each rule exists twice in this module and nowhere else: as a *cut* (which rows of an
+event table belong to an application - a join on the user and a strict time filter,
+written once for narwhals frames and once for NumPy arrays) and as row-level
+:class:`~thinfile_credit.features._expr.Expr` helpers (:func:`is_due`, :func:`paid_by_t`,
+:func:`overdue_at_t`...) that every feature family uses instead of touching ``_t``.
+
+Examples
+--------
+>>> from thinfile_credit.features import pit
+>>> pit.within("ordered_at", 30).key
+'le(sub(col(_t),col(ordered_at)),lit(2592000000000))'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from thinfile_credit.features._expr import DAY_US, Expr, col, lit, when
+
+__all__ = [
+    "SOURCES",
+    "T",
+    "age_days",
+    "amount_paid_at_t",
+    "cut_narwhals",
+    "cut_numpy",
+    "days_late_at_t",
+    "default_moments",
+    "due_within",
+    "is_due",
+    "overdue_at_t",
+    "paid_by_t",
+    "paid_in_full_by",
+    "within",
+]
+
+#: The application moment (integer microseconds) on every row of every source.
+T = col("_t")
+
+#: Sources a feature may aggregate over, and the columns each one holds after the cut.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "orders": (
+        "ordered_at",
+        "amount",
+        "category",
+        "status",
+        "payment_method",
+        "installments",
+    ),
+    "bills": ("issued_at", "due_at", "amount_due", "paid_at", "amount_paid"),
+    "loans": ("loan_id", "disbursed_at", "principal", "credit_limit"),
+    "installments": (
+        "loan_id",
+        "installment_no",
+        "due_at",
+        "amount_due",
+        "paid_at",
+        "amount_paid",
+    ),
+    "edges": ("peer_id", "kind", "since", "peer_default_at"),
+    "peer_bills": ("peer_id", "due_at", "amount_due", "paid_at", "amount_paid"),
+    "profiles": ("registered_at", "phone_verified_at"),
+    "profile_changes": ("changed_at", "kind"),
+}
+
+#: The event table each source is cut from (``peer_bills`` joins edges to bills).
+SOURCE_TABLES: dict[str, tuple[str, ...]] = {
+    "orders": ("orders",),
+    "bills": ("bills",),
+    "loans": ("loans",),
+    "installments": ("installments", "loans"),
+    "edges": ("edges",),
+    "peer_bills": ("edges", "bills"),
+    "profiles": ("profiles",),
+    "profile_changes": ("profile_changes",),
+}
+
+
+# ---------------------------------------------------------------------------------------
+# row-level rules (shared by every engine through the expression language)
+# ---------------------------------------------------------------------------------------
+
+
+def age_days(column: str) -> Expr:
+    """Days from ``column`` to the application moment (positive for past events)."""
+    return (T - col(column)) / DAY_US
+
+
+def within(column: str, days: int) -> Expr:
+    """The event at ``column`` lies in the window ``[t - days, t)``.
+
+    Only for a source's cut column (rows are already strictly before ``t``).
+    """
+    return (T - col(column)) <= lit(days * DAY_US)
+
+
+def is_due(column: str = "due_at") -> Expr:
+    """The bill or instalment fell due strictly before ``t``."""
+    return col(column) < T
+
+
+def due_within(days: int, column: str = "due_at") -> Expr:
+    """Due strictly before ``t`` and no more than ``days`` days before it."""
+    return is_due(column) & ((T - col(column)) <= lit(days * DAY_US))
+
+
+def paid_by_t() -> Expr:
+    """A payment date known at ``t``: made strictly before ``t``."""
+    return col("paid_at") < T
+
+
+def paid_in_full_by(limit: Expr) -> Expr:
+    """Paid in full no later than ``limit`` *and* strictly before ``t``."""
+    return paid_by_t() & (col("paid_at") <= limit) & (col("amount_paid") >= col("amount_due"))
+
+
+def amount_paid_at_t() -> Expr:
+    """Amount paid as known at ``t`` (0 when the payment came at or after ``t``)."""
+    return when(paid_by_t(), col("amount_paid"), 0.0)
+
+
+def overdue_at_t() -> Expr:
+    """Due before ``t`` and not paid in full before ``t``."""
+    return is_due() & ~(paid_in_full_by(T))
+
+
+def days_late_at_t() -> Expr:
+    """Days late of a due item as seen at ``t``.
+
+    Paid in full before ``t``: ``max(0, paid_at - due_at)``; otherwise (unpaid, partly
+    paid, or paid at/after ``t``) it is still running: ``t - due_at``. Null if not due.
+    """
+    settled = paid_in_full_by(T)
+    late_paid = (col("paid_at") - col("due_at")) / DAY_US
+    running = (T - col("due_at")) / DAY_US
+    return when(
+        is_due(),
+        when(settled, when(late_paid > 0.0, late_paid, 0.0), running),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# cuts on narwhals frames (Polars lazy, DuckDB, PySpark)
+# ---------------------------------------------------------------------------------------
+
+
+def cut_narwhals(
+    source: str,
+    apps: Any,
+    frames: dict[str, Any],
+    *,
+    default_dpd: int = 90,
+) -> Any:
+    """Rows of ``source`` belonging to each application, as of its moment.
+
+    Parameters
+    ----------
+    source : str
+        One of :data:`SOURCES`.
+    apps : narwhals.LazyFrame
+        ``_app`` (application key), ``user_id``, ``_t`` (microseconds).
+    frames : dict
+        Event tables as narwhals LazyFrames with timestamps in integer microseconds and
+        the columns of the data model (optional columns filled with nulls).
+    default_dpd : int
+        Days past due after which an unpaid instalment is a known default.
+
+    Returns
+    -------
+    narwhals.LazyFrame
+        ``_app``, ``_t`` and the columns of :data:`SOURCES` ``[source]``.
+    """
+    import narwhals.stable.v2 as nw
+
+    keys = apps.select("_app", "user_id", "_t")
+    cols = list(SOURCES[source])
+    if source == "orders":
+        out = keys.join(frames["orders"], on="user_id").filter(nw.col("ordered_at") < nw.col("_t"))
+    elif source == "bills":
+        out = keys.join(frames["bills"], on="user_id").filter(nw.col("issued_at") < nw.col("_t"))
+    elif source == "loans":
+        out = keys.join(frames["loans"], on="user_id").filter(nw.col("disbursed_at") < nw.col("_t"))
+    elif source == "installments":
+        loans = frames["loans"].select("loan_id", "user_id", "disbursed_at")
+        inst = frames["installments"].join(loans, on="loan_id")
+        out = keys.join(inst, on="user_id").filter(nw.col("disbursed_at") < nw.col("_t"))
+    elif source == "edges":
+        edges = _app_edges(keys, frames["edges"])
+        moments = default_moments(frames["loans"], frames["installments"], default_dpd)
+        out = edges.join(moments, on="peer_id", how="left")
+    elif source == "peer_bills":
+        peers = _app_edges(keys, frames["edges"]).unique(["_app", "peer_id"]).select(
+            "_app", "_t", "peer_id"
+        )
+        bills = frames["bills"].select(
+            nw.col("user_id").alias("peer_id"), "due_at", "amount_due", "paid_at", "amount_paid"
+        )
+        out = peers.join(bills, on="peer_id").filter(nw.col("due_at") < nw.col("_t"))
+    elif source == "profiles":
+        out = keys.join(frames["profiles"], on="user_id").filter(
+            nw.col("registered_at") < nw.col("_t")
+        )
+    elif source == "profile_changes":
+        out = keys.join(frames["profile_changes"], on="user_id").filter(
+            nw.col("changed_at") < nw.col("_t")
+        )
+    else:
+        raise ValueError(f"unknown source {source!r}")
+    return out.select("_app", "_t", *cols)
+
+
+def _app_edges(keys: Any, edges: Any) -> Any:
+    """Links known before ``t``, both directions, one row per (application, peer, kind)."""
+    import narwhals.stable.v2 as nw
+
+    both = nw.concat(
+        [
+            edges.select("user_id", "peer_id", "kind", "since"),
+            edges.select(
+                nw.col("peer_id").alias("user_id"),
+                nw.col("user_id").alias("peer_id"),
+                "kind",
+                "since",
+            ),
+        ]
+    )
+    joined = keys.join(both, on="user_id").filter(
+        (nw.col("since") < nw.col("_t")) & (nw.col("peer_id") != nw.col("user_id"))
+    )
+    return joined.group_by("_app", "peer_id", "kind").agg(
+        nw.col("_t").min(), nw.col("since").min()
+    )
+
+
+def default_moments(loans: Any, installments: Any, default_dpd: int = 90) -> Any:
+    """When each user's first default became known (narwhals LazyFrames in and out).
+
+    An instalment defaults ``default_dpd`` days after its due date unless it was paid in
+    full strictly before that moment; the user's default moment is the earliest such
+    moment. A later repayment does not undo a default already observed.
+
+    Returns
+    -------
+    narwhals.LazyFrame
+        ``peer_id`` (the defaulting user) and ``peer_default_at`` (microseconds).
+    """
+    import narwhals.stable.v2 as nw
+
+    horizon = nw.col("due_at") + default_dpd * DAY_US
+    cured = (
+        ~nw.col("paid_at").is_null()
+        & (nw.col("paid_at") < horizon)
+        & (nw.col("amount_paid") >= nw.col("amount_due"))
+    )
+    inst = installments.join(loans.select("loan_id", "user_id"), on="loan_id")
+    return (
+        inst.filter(~cured)
+        .group_by("user_id")
+        .agg(horizon.min().alias("peer_default_at"))
+        .select(nw.col("user_id").alias("peer_id"), "peer_default_at")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# cuts on NumPy arrays (one application, online)
+# ---------------------------------------------------------------------------------------
+
+Arrays = dict[str, np.ndarray]
+
+
+def cut_numpy(
+    source: str,
+    user_id: Any,
+    t: float,
+    tables: dict[str, Arrays],
+    *,
+    default_dpd: int = 90,
+) -> Arrays:
+    """The same cut as :func:`cut_narwhals` for one application on NumPy arrays.
+
+    ``tables`` maps table names to column arrays with times as float microseconds
+    (NaN for null). Rows of other users are ignored except where the source needs
+    neighbours (``edges`` defaults and ``peer_bills``).
+    """
+    cols = SOURCES[source]
+    if source in ("orders", "bills", "loans", "profiles", "profile_changes"):
+        time_col = {
+            "orders": "ordered_at",
+            "bills": "issued_at",
+            "loans": "disbursed_at",
+            "profiles": "registered_at",
+            "profile_changes": "changed_at",
+        }[source]
+        tab = tables.get(source)
+        if tab is None:
+            return _empty(cols)
+        keep = (tab["user_id"] == user_id) & (tab[time_col] < t)
+        return {c: tab[c][keep] for c in cols}
+    if source == "installments":
+        loans, inst = tables.get("loans"), tables.get("installments")
+        if loans is None or inst is None:
+            return _empty(cols)
+        mine = (loans["user_id"] == user_id) & (loans["disbursed_at"] < t)
+        keep = np.isin(inst["loan_id"], loans["loan_id"][mine])
+        return {c: inst[c][keep] for c in cols}
+    if source == "edges":
+        peer, kind, since = _np_app_edges(user_id, t, tables.get("edges"))
+        moments = _np_default_moments(tables, default_dpd)
+        dflt = np.array([moments.get(p, np.nan) for p in peer.tolist()], dtype=np.float64)
+        return {"peer_id": peer, "kind": kind, "since": since, "peer_default_at": dflt}
+    if source == "peer_bills":
+        peer, _, _ = _np_app_edges(user_id, t, tables.get("edges"))
+        bills = tables.get("bills")
+        if bills is None or peer.size == 0:
+            return _empty(cols)
+        keep = np.isin(bills["user_id"], np.unique(peer)) & (bills["due_at"] < t)
+        out = {c: bills[c][keep] for c in cols if c != "peer_id"}
+        return {"peer_id": bills["user_id"][keep], **out}
+    raise ValueError(f"unknown source {source!r}")
+
+
+def _empty(cols: tuple[str, ...]) -> Arrays:
+    return {c: np.empty(0, dtype=np.float64) for c in cols}
+
+
+def _np_app_edges(
+    user_id: Any, t: float, edges: Arrays | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if edges is None or len(edges["user_id"]) == 0:
+        empty = np.empty(0, dtype=object)
+        return empty, empty, np.empty(0)
+    u, p, k, s = edges["user_id"], edges["peer_id"], edges["kind"], edges["since"]
+    fwd = (u == user_id) & (s < t) & (p != user_id)
+    bwd = (p == user_id) & (s < t) & (u != user_id)
+    first: dict[tuple[Any, Any], float] = {}
+    for peer, kind, since in zip(
+        np.concatenate([p[fwd], u[bwd]]).tolist(),
+        np.concatenate([k[fwd], k[bwd]]).tolist(),
+        np.concatenate([s[fwd], s[bwd]]).tolist(),
+    ):
+        key = (peer, kind)
+        if key not in first or since < first[key]:
+            first[key] = since
+    peers = np.empty(len(first), dtype=object)
+    peers[:] = [k[0] for k in first]
+    kinds = np.empty(len(first), dtype=object)
+    kinds[:] = [k[1] for k in first]
+    return peers, kinds, np.array(list(first.values()), dtype=np.float64)
+
+
+def _np_default_moments(tables: dict[str, Arrays], default_dpd: int) -> dict[Any, float]:
+    loans, inst = tables.get("loans"), tables.get("installments")
+    if loans is None or inst is None or len(inst["loan_id"]) == 0:
+        return {}
+    owner = dict(zip(loans["loan_id"].tolist(), loans["user_id"].tolist()))
+    horizon = inst["due_at"] + default_dpd * DAY_US
+    paid = inst["paid_at"]
+    with np.errstate(invalid="ignore"):
+        cured = ~np.isnan(paid) & (paid < horizon) & (inst["amount_paid"] >= inst["amount_due"])
+    out: dict[Any, float] = {}
+    for loan, moment in zip(inst["loan_id"][~cured].tolist(), horizon[~cured].tolist()):
+        user = owner.get(loan)
+        if user is not None and (user not in out or moment < out[user]):
+            out[user] = moment
+    return out

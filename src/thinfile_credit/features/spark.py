@@ -1,0 +1,112 @@
+"""The Spark path: the same plan on PySpark DataFrames, computed on the cluster.
+
+Nothing is collected to the driver: the tables are prepared with Spark SQL functions
+(timestamps to integer microseconds with ``unix_micros``) and the plan runs through
+narwhals' lazy PySpark backend, so every feature has the definition the Polars and
+NumPy paths use.
+
+Naive timestamps (``TimestampNTZType``) are read in the session time zone; set
+``spark.sql.session.timeZone`` to ``UTC`` for the numbers to equal the embedded engine
+(time-zone aware ``TimestampType`` columns are instants and need nothing).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from thinfile_credit._optional import require
+from thinfile_credit.errors import SchemaError
+
+if TYPE_CHECKING:
+    from thinfile_credit.features.builder import FeatureBuilder
+    from thinfile_credit.schema import EventTables
+
+__all__ = ["build_spark", "prepare_spark"]
+
+
+def build_spark(builder: FeatureBuilder, tables: EventTables) -> Any:
+    """Features for every application of PySpark ``tables`` as a PySpark DataFrame.
+
+    Parameters
+    ----------
+    builder : FeatureBuilder
+        Which features.
+    tables : EventTables
+        All present tables are PySpark DataFrames of one session.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        ``application_id``, ``user_id``, ``applied_at`` and the features (double, null
+        where undefined), lazily defined.
+    """
+    import narwhals.stable.v2 as nw
+
+    from thinfile_credit._frames import is_spark
+    from thinfile_credit.features._plan import APP, run_narwhals
+    from thinfile_credit.features.builder import KEY_COLUMNS, TABLE_COLUMNS
+
+    require("pyspark", "spark")
+    from pyspark.sql import functions as F
+
+    for name, frame in tables:
+        if not is_spark(frame):
+            raise SchemaError("mix of PySpark and local frames; convert all to Spark", table=name)
+    prepared = {
+        name: prepare_spark(name, frame) for name, frame in tables if name in TABLE_COLUMNS
+    }
+    apps_raw = tables.applications
+    missing = [c for c in KEY_COLUMNS if c not in apps_raw.columns]
+    if missing:
+        raise SchemaError(f"required columns missing: {missing}", table="applications")
+    keys = prepared.pop("applications").select(
+        F.col("application_id").alias(APP), "user_id", F.col("applied_at").alias("_t")
+    )
+    frames = {n: nw.from_native(df) for n, df in prepared.items()}
+    plan = builder._plan()
+    feats = run_narwhals(plan, nw.from_native(keys), frames, default_dpd=builder._default_dpd())
+    native = feats.to_native()
+    out = apps_raw.select(*KEY_COLUMNS).join(
+        native.withColumnRenamed(APP, "application_id"), on="application_id", how="left"
+    )
+    return out.select(*KEY_COLUMNS, *[f.name for f in plan.features])
+
+
+def prepare_spark(name: str, df: Any) -> Any:
+    """Spark counterpart of :func:`thinfile_credit.features.builder.prepare_polars`."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from thinfile_credit.features.builder import (
+        FLOAT_COLUMNS,
+        ID_COLUMNS,
+        OPTIONAL_COLUMNS,
+        TABLE_COLUMNS,
+        TIME_COLUMNS,
+    )
+
+    spark_types = {"String": T.StringType(), "Int64": T.LongType(), "Float64": T.DoubleType()}
+    present = set(df.columns)
+    cols = []
+    for c in TABLE_COLUMNS[name]:
+        if c not in present:
+            if (name, c) not in OPTIONAL_COLUMNS:
+                raise SchemaError("required column missing", table=name, column=c)
+            dtype = spark_types[str(OPTIONAL_COLUMNS[(name, c)])]
+            cols.append(F.lit(None).cast(dtype).alias(c))
+            continue
+        field = df.schema[c].dataType
+        if c in TIME_COLUMNS:
+            if isinstance(field, (T.TimestampType, T.TimestampNTZType, T.DateType)):
+                cols.append(F.unix_micros(F.col(c).cast("timestamp")).alias(c))
+            elif isinstance(field, T.NullType):
+                cols.append(F.lit(None).cast("long").alias(c))
+            else:
+                raise SchemaError(f"expected a timestamp column, got {field}", table=name, column=c)
+        elif c in FLOAT_COLUMNS:
+            cols.append(F.col(c).cast("double").alias(c))
+        elif c in ID_COLUMNS and isinstance(field, T.IntegralType):
+            cols.append(F.col(c).cast("long").alias(c))
+        else:
+            cols.append(F.col(c))
+    return df.select(*cols)

@@ -1,0 +1,129 @@
+"""A scikit-learn transformer around :class:`FeatureBuilder` for pipelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from thinfile_credit.errors import DataError
+from thinfile_credit.features.builder import KEY_COLUMNS, FeatureBuilder
+from thinfile_credit.schema import EventTables
+
+__all__ = ["FeatureTransformer"]
+
+
+class FeatureTransformer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Turn applications into point-in-time features inside a scikit-learn pipeline.
+
+    ``X`` is the applications: a frame with ``application_id``, ``user_id`` and
+    ``applied_at``, or a 2-D array whose three columns are the application id, the user
+    id and the application moment in seconds since 1970-01-01 (UTC). The event tables
+    are a parameter, so the same fitted pipeline scores new applications against the
+    platform's history.
+
+    Parameters
+    ----------
+    tables : EventTables or mapping, optional
+        The platform's event tables (``applications`` is ignored: ``X`` replaces it).
+        ``None`` means no history at all (every applicant is thin-file).
+    builder : FeatureBuilder, optional
+        Which features; default ``FeatureBuilder()``.
+
+    Attributes
+    ----------
+    builder_ : FeatureBuilder
+        The builder used.
+    n_features_in_ : int
+        Columns of ``X`` at fit.
+    feature_names_out_ : ndarray of str
+        Output feature names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from thinfile_credit.features import FeatureBuilder
+    >>> X = np.array([[1, 10, 1.7e9], [2, 11, 1.7e9]])
+    >>> ft = FeatureTransformer(builder=FeatureBuilder(windows=(30,))).fit(X)
+    >>> ft.transform(X).shape[0]
+    2
+    """
+
+    def __init__(self, tables: Any = None, builder: FeatureBuilder | None = None) -> None:
+        self.tables = tables
+        self.builder = builder
+
+    def fit(self, X: Any, y: Any = None) -> FeatureTransformer:
+        """Check ``X`` and fix the output columns (nothing is learned from the data)."""
+        apps = _applications(X, reset=True, owner=self)
+        self.builder_ = self.builder if self.builder is not None else FeatureBuilder()
+        if not isinstance(self.builder_, FeatureBuilder):
+            raise DataError(f"builder must be a FeatureBuilder, got {type(self.builder_).__name__}")
+        self.feature_names_out_ = np.asarray(self.builder_.feature_names_, dtype=object)
+        del apps
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Features of each application in ``X`` (rows in input order, float64)."""
+        check_is_fitted(self, "builder_")
+        apps = _applications(X, reset=False, owner=self)
+        tables = self.tables if self.tables is not None else EventTables()
+        if not isinstance(tables, EventTables):
+            tables = EventTables(**dict(tables))
+        out = self.builder_.build(tables.replace(applications=apps))
+        return out.select(list(self.feature_names_out_)).to_numpy().astype(np.float64)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output feature names."""
+        check_is_fitted(self, "builder_")
+        return self.feature_names_out_.copy()
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.input_tags.two_d_array = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _applications(X: Any, *, reset: bool, owner: FeatureTransformer) -> pl.DataFrame:
+    """Applications as a Polars frame from a frame or a 3-column numeric array."""
+    from sklearn.utils.validation import validate_data
+
+    from thinfile_credit._frames import frame_kind, to_polars
+
+    try:
+        frame_kind(X)
+        is_frame = True
+    except DataError:
+        is_frame = False
+    if is_frame:
+        df, _ = to_polars(X, table="applications")
+        missing = [c for c in KEY_COLUMNS if c not in df.columns]
+        if missing:
+            raise DataError(f"required columns missing: {missing}", table="applications")
+        if reset:
+            owner.n_features_in_ = df.width
+            owner.feature_names_in_ = np.asarray(df.columns, dtype=object)
+        elif df.width != owner.n_features_in_:
+            raise DataError(
+                f"X has {df.width} columns, the transformer was fitted with {owner.n_features_in_}"
+            )
+        return df.select(*KEY_COLUMNS)
+    arr = validate_data(owner, X, reset=reset, dtype=np.float64, ensure_min_samples=1)
+    if arr.shape[1] != 3:
+        raise DataError(
+            "a numeric X needs 3 columns: application id, user id, seconds since 1970",
+            table="applications",
+        )
+    micros = np.round(arr[:, 2] * 1e6).astype(np.int64)
+    return pl.DataFrame(
+        {
+            "application_id": np.arange(arr.shape[0]),
+            "user_id": arr[:, 1].astype(np.int64),
+            "applied_at": pl.Series(micros).cast(pl.Datetime("us")),
+        }
+    )

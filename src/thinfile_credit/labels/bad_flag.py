@@ -1,0 +1,232 @@
+"""The bad flag: did a loan reach the DPD threshold within its performance window?
+
+Definition
+----------
+A loan disbursed on day ``D`` with a performance window of ``W`` days is observed up to
+``D + W``. It is
+
+* **bad** if some instalment's worst DPD (see :mod:`thinfile_credit.labels.dpd`) reaches
+  ``dpd`` on or before ``D + W``, i.e. ``due + dpd <= D + W`` and the instalment was not
+  paid in full before ``due + dpd``;
+* **indeterminate** if not bad but its worst DPD in the window falls in the optional
+  ``indeterminate`` band (e.g. 1-29 days): neither clearly good nor bad, excluded from
+  model development;
+* **good** otherwise;
+* **immature** if the window has not elapsed by ``as_of`` (``D + W > as_of``): its outcome
+  is unknown and it is excluded from training, but returned so nothing vanishes.
+
+Immature loans that are already bad
+-----------------------------------
+A loan can reach the threshold before its window ends. By default it is still
+``immature``: every loan then has the same observation length, so bad rates of recent
+and old cohorts are comparable and the modelling sample is not enriched with early
+defaulters. ``early_bad=True`` flags such loans ``bad`` straight away (useful for
+monitoring, where an early default is a fact worth counting).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from thinfile_credit.labels import bad_flag
+>>> loans = pd.DataFrame({"loan_id": [1, 2], "user_id": [10, 11],
+...     "disbursed_at": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+>>> inst = pd.DataFrame({"loan_id": [1, 2],
+...     "due_at": pd.to_datetime(["2024-02-01", "2024-02-01"]),
+...     "amount_due": [100.0, 100.0],
+...     "paid_at": pd.to_datetime(["2024-02-03", "2024-04-15"]),
+...     "amount_paid": [100.0, 100.0]})
+>>> out = bad_flag(loans, inst, dpd=30, window=90, as_of="2024-06-30")
+>>> out[["loan_id", "max_dpd_in_window", "status", "bad"]].values.tolist()
+[[1, 2, 'good', 0], [2, 59, 'bad', 1]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import polars as pl
+
+from thinfile_credit._frames import from_polars
+from thinfile_credit.errors import SpecError
+from thinfile_credit.labels.dpd import RepaymentHistory, worst_dpd_expr
+
+__all__ = ["STATUSES", "bad_flag", "window_days"]
+
+#: The values of ``status`` in :func:`bad_flag`'s output.
+STATUSES: tuple[str, ...] = ("bad", "good", "indeterminate", "immature")
+
+
+def bad_flag(
+    loans: Any,
+    installments: Any,
+    *,
+    dpd: int = 30,
+    window: int | str | dt.timedelta = "180D",
+    as_of: Any = None,
+    indeterminate: tuple[int, int] | None = None,
+    early_bad: bool = False,
+    tolerance: float = 0.01,
+) -> Any:
+    """Label every loan bad, good, indeterminate or immature.
+
+    Parameters
+    ----------
+    loans : DataFrame
+        ``loans`` table (``loan_id``, ``user_id``, ``disbursed_at``, optionally
+        ``application_id``), pandas, Polars or PyArrow.
+    installments : DataFrame
+        ``installments`` table (``loan_id``, ``due_at``, ``amount_due``, ``paid_at``,
+        ``amount_paid``).
+    dpd : int, default 30
+        Days-past-due threshold defining bad (>= 1).
+    window : int, str or timedelta, default "180D"
+        Performance window after disbursement: days as an int, ``"180D"`` or a timedelta.
+    as_of : date-like, optional
+        Observation date; defaults to the latest date in the data. Events after it are
+        ignored.
+    indeterminate : (int, int), optional
+        Inclusive DPD band, e.g. ``(1, 29)``, whose loans are indeterminate; its upper end
+        must be below ``dpd``.
+    early_bad : bool, default False
+        Flag immature loans that already reached ``dpd`` as bad (see module notes).
+    tolerance : float, default 0.01
+        Shortfall (yuan) still counted as paid in full.
+
+    Returns
+    -------
+    DataFrame
+        Same kind as ``loans``, one row per loan in input order: ``loan_id``, ``user_id``,
+        ``application_id`` (if given), ``disbursed_at``, ``window_end`` (date),
+        ``n_installments``, ``max_dpd_in_window`` (worst DPD up to the window end or
+        ``as_of``, whichever is first), ``status`` and ``bad`` (1/0 for bad/good, null
+        otherwise).
+
+    Raises
+    ------
+    SpecError
+        Invalid ``dpd``, ``window``, ``indeterminate`` or ``as_of``.
+    SchemaError
+        Malformed tables (see :class:`~thinfile_credit.labels.RepaymentHistory`).
+
+    Examples
+    --------
+    >>> import polars as pl, datetime as dt
+    >>> loans = pl.DataFrame({"loan_id": ["a"], "user_id": [1],
+    ...                       "disbursed_at": [dt.datetime(2024, 5, 1)]})
+    >>> inst = pl.DataFrame({"loan_id": ["a"], "due_at": [dt.datetime(2024, 6, 1)],
+    ...     "amount_due": [80.0], "paid_at": [dt.datetime(2024, 6, 10)],
+    ...     "amount_paid": [80.0]})
+    >>> bad_flag(loans, inst, window="60D", as_of="2024-06-15")["status"].to_list()
+    ['immature']
+    >>> bad_flag(loans, inst, window="60D", as_of="2024-07-01")["status"].to_list()
+    ['good']
+    >>> bad_flag(loans, inst, window=45, as_of="2024-12-31",
+    ...          indeterminate=(1, 29))["status"].to_list()
+    ['indeterminate']
+    """
+    threshold = _check_dpd(dpd)
+    days = window_days(window)
+    band = _check_band(indeterminate, threshold)
+    hist = RepaymentHistory.from_frames(loans, installments, tolerance=tolerance)
+    as_of_day = hist.as_of_day(as_of)
+    lo = hist.loans.with_columns(
+        window_end=pl.col("disbursed_day") + pl.duration(days=days),
+    ).with_columns(
+        mature=pl.col("window_end") <= pl.lit(as_of_day),
+        observed_to=pl.min_horizontal(pl.col("window_end"), pl.lit(as_of_day)),
+    )
+    worst = (
+        hist.installments.join(lo.select("loan_id", "observed_to"), on="loan_id")
+        .group_by("loan_id")
+        .agg(
+            n_installments=pl.len(),
+            max_dpd_in_window=worst_dpd_expr(pl.col("observed_to")).max(),
+        )
+    )
+    lo = lo.join(worst, on="loan_id", how="left").with_columns(
+        pl.col("n_installments").fill_null(0).cast(pl.Int64),
+        pl.col("max_dpd_in_window").fill_null(0).cast(pl.Int64),
+    )
+    reached = pl.col("max_dpd_in_window") >= threshold
+    in_band = (
+        pl.col("max_dpd_in_window").is_between(band[0], band[1])
+        if band is not None
+        else pl.lit(False)
+    )
+    status = (
+        pl.when(pl.col("mature") & reached)
+        .then(pl.lit("bad"))
+        .when(pl.col("mature") & in_band)
+        .then(pl.lit("indeterminate"))
+        .when(pl.col("mature"))
+        .then(pl.lit("good"))
+        .when(pl.lit(early_bad) & reached)
+        .then(pl.lit("bad"))
+        .otherwise(pl.lit("immature"))
+    )
+    keep = ["loan_id", "user_id"]
+    if "application_id" in lo.columns:
+        keep.append("application_id")
+    out = (
+        lo.sort("_row")
+        .with_columns(status=status)
+        .select(
+            *keep,
+            "disbursed_at",
+            "window_end",
+            "n_installments",
+            "max_dpd_in_window",
+            "status",
+            bad=pl.when(pl.col("status") == "bad")
+            .then(pl.lit(1, pl.Int8))
+            .when(pl.col("status") == "good")
+            .then(pl.lit(0, pl.Int8)),
+        )
+    )
+    return from_polars(out, hist.kind)
+
+
+def window_days(window: int | str | dt.timedelta) -> int:
+    """Parse a performance window into whole days.
+
+    Examples
+    --------
+    >>> window_days("180D"), window_days(90), window_days(dt.timedelta(weeks=26))
+    (180, 90, 182)
+    """
+    if isinstance(window, bool):
+        raise SpecError(f"window must be days (int, 'NNND' or timedelta), got {window!r}")
+    if isinstance(window, int):
+        days = window
+    elif isinstance(window, dt.timedelta):
+        if window % dt.timedelta(days=1):
+            raise SpecError(f"window must be a whole number of days, got {window!r}")
+        days = window.days
+    elif isinstance(window, str) and re.fullmatch(r"\s*\d+\s*[dD]\s*", window):
+        days = int(window.strip()[:-1])
+    else:
+        raise SpecError(f"window must be days (int, 'NNND' or timedelta), got {window!r}")
+    if days < 1:
+        raise SpecError(f"window must be at least one day, got {window!r}")
+    return days
+
+
+def _check_dpd(dpd: Any) -> int:
+    if isinstance(dpd, bool) or not isinstance(dpd, int) or dpd < 1:
+        raise SpecError(f"dpd threshold must be a positive integer number of days, got {dpd!r}")
+    return dpd
+
+
+def _check_band(band: tuple[int, int] | None, threshold: int) -> tuple[int, int] | None:
+    if band is None:
+        return None
+    try:
+        lo, hi = (int(b) for b in band)
+    except (TypeError, ValueError):
+        raise SpecError(f"indeterminate must be a (low, high) pair of days, got {band!r}") from None
+    if not 0 <= lo <= hi < threshold:
+        raise SpecError(
+            f"indeterminate band {band!r} must satisfy 0 <= low <= high < dpd ({threshold})"
+        )
+    return lo, hi

@@ -1,0 +1,358 @@
+"""The limit-ladder policy: rungs, first-limit bands, promotion, delinquency rules and caps.
+
+A :class:`LimitLadder` is data: a frozen, validated, JSON-serialisable description of
+how a lender grows a small first limit as the borrower repays on time. The engines in
+:mod:`thinfile_credit.limits.engine` apply it.
+
+Default caps (configurable, **not legal advice**)
+-------------------------------------------------
+The per-borrower ceilings default to the CBIRC/PBoC *Interim Measures for the
+Administration of Online Small Loan Business* (draft for comment, November 2020):
+an individual's online small-loan balance may not exceed **¥300,000** nor **one third of
+the borrower's average annual income over the last three years**, whichever is lower.
+``LimitCaps.regulatory_ceiling`` and ``LimitCaps.income_share`` carry those figures;
+set them to whatever rules bind your licence.
+
+Examples
+--------
+>>> ladder = LimitLadder()
+>>> ladder.rungs[:4]
+(50.0, 100.0, 200.0, 500.0)
+>>> LimitLadder.from_json(ladder.to_json()) == ladder
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+from thinfile_credit.errors import PolicyError, SpecError
+from thinfile_credit.scale import ScoreScale
+
+__all__ = ["DEFAULT_BANDS", "DEFAULT_RUNGS", "InitialBand", "LimitCaps", "LimitLadder"]
+
+DEFAULT_RUNGS: tuple[float, ...] = (50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0)
+
+
+@dataclass(frozen=True)
+class InitialBand:
+    """A score band and the first limit it earns.
+
+    Parameters
+    ----------
+    lower : float
+        Lowest score in the band (inclusive), on the ladder's score scale.
+    upper : float or None
+        Upper bound (exclusive); ``None`` for the open-ended top band.
+    limit : float
+        First limit for the band; must be one of the ladder's rungs.
+
+    Examples
+    --------
+    >>> InitialBand(560, 590, 100).contains(575)
+    True
+    """
+
+    lower: float
+    upper: float | None
+    limit: float
+
+    def contains(self, score: float) -> bool:
+        """Whether ``score`` falls in ``[lower, upper)``."""
+        return score >= self.lower and (self.upper is None or score < self.upper)
+
+
+DEFAULT_BANDS: tuple[InitialBand, ...] = (
+    InitialBand(500.0, 540.0, 50.0),
+    InitialBand(540.0, 570.0, 100.0),
+    InitialBand(570.0, 600.0, 200.0),
+    InitialBand(600.0, 630.0, 500.0),
+    InitialBand(630.0, None, 1000.0),
+)
+
+
+@dataclass(frozen=True)
+class LimitCaps:
+    """Per-borrower ceilings; the binding one is the lowest.
+
+    Parameters
+    ----------
+    affordability_multiple : float or None, default 3.0
+        Limit at most this many times the borrower's average monthly spend (the
+        ``capacity`` passed to the engines). ``None`` disables the cap.
+    income_share : float or None, default 1/3
+        Limit at most this share of annual income where income is known (2020 draft
+        online small-loan rules). ``None`` disables it.
+    regulatory_ceiling : float, default 300000
+        Absolute ceiling per borrower, yuan (2020 draft rules: ¥300k).
+    expected_loss_budget : float or None, default 150
+        Highest expected loss per account, yuan: ``limit * PD * lgd <= budget``, with PD
+        from the score through the ladder's scale. ``None`` disables it.
+    lgd : float, default 0.9
+        Loss given default used by the expected-loss budget (unsecured, thin file).
+
+    Examples
+    --------
+    >>> LimitCaps(expected_loss_budget=None).regulatory_ceiling
+    300000.0
+    """
+
+    affordability_multiple: float | None = 3.0
+    income_share: float | None = 1.0 / 3.0
+    regulatory_ceiling: float = 300_000.0
+    expected_loss_budget: float | None = 150.0
+    lgd: float = 0.9
+
+    def __post_init__(self) -> None:
+        for name in ("affordability_multiple", "income_share", "expected_loss_budget"):
+            value = getattr(self, name)
+            if value is not None and not (_is_number(value) and value > 0):
+                raise PolicyError(f"LimitCaps.{name} must be a positive number or None")
+        if not (_is_number(self.regulatory_ceiling) and self.regulatory_ceiling > 0):
+            raise PolicyError("LimitCaps.regulatory_ceiling must be a positive amount")
+        if self.income_share is not None and self.income_share > 1:
+            raise PolicyError("LimitCaps.income_share must not exceed 1 (all of income)")
+        if not (_is_number(self.lgd) and 0 < self.lgd <= 1):
+            raise PolicyError("LimitCaps.lgd must lie in (0, 1]")
+        object.__setattr__(self, "regulatory_ceiling", float(self.regulatory_ceiling))
+
+
+@dataclass(frozen=True)
+class LimitLadder:
+    """A credit-limit ladder policy.
+
+    Parameters
+    ----------
+    rungs : tuple of float
+        Allowed limits in yuan, strictly increasing. Every limit the engines assign is a
+        rung (or 0 for no line).
+    initial_bands : tuple of InitialBand
+        Contiguous, non-overlapping score bands with their first limit; the top band is
+        open-ended. Scores below the lowest band get no line.
+    promotion_cycles : int, default 3
+        Consecutive on-time billing cycles needed before an increase.
+    promotion_steps : int, default 1
+        Rungs moved up per promotion.
+    min_promotion_score : float or None, default 540
+        Behaviour score needed for an increase (``None``: no condition).
+    min_promotion_utilisation : float, default 0.2
+        Share of the limit in use needed for an increase (lines nobody uses stay small).
+    freeze_dpd : int, default 1
+        Days past due at which the line is frozen (no new drawdowns, no increase).
+    cut_dpd : int, default 30
+        Days past due at which the limit is cut to the highest rung not above the
+        outstanding balance (never below the first rung).
+    close_dpd : int, default 90
+        Days past due at which the line is closed for good.
+    unfreeze_cycles : int, default 1
+        On-time cycles after a delinquency before a freeze lifts.
+    cooldown_cycles : int, default 2
+        Cycles after any change (raise, cut, unfreeze) during which no raise is allowed.
+    caps : LimitCaps
+        Per-borrower ceilings.
+    scale : ScoreScale
+        Scale of the scores the ladder reads (PD for the loss budget; band direction).
+
+    Raises
+    ------
+    PolicyError
+        On an inconsistent policy: rungs not strictly increasing, bands overlapping or
+        with gaps, a band limit that is not a rung, a ceiling below the first rung,
+        thresholds out of order.
+
+    Examples
+    --------
+    >>> LimitLadder(rungs=(100.0, 50.0))
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.PolicyError: LimitLadder.rungs must be strictly increasing, got (100.0, 50.0)
+    """
+
+    rungs: tuple[float, ...] = DEFAULT_RUNGS
+    initial_bands: tuple[InitialBand, ...] = DEFAULT_BANDS
+    promotion_cycles: int = 3
+    promotion_steps: int = 1
+    min_promotion_score: float | None = 540.0
+    min_promotion_utilisation: float = 0.2
+    freeze_dpd: int = 1
+    cut_dpd: int = 30
+    close_dpd: int = 90
+    unfreeze_cycles: int = 1
+    cooldown_cycles: int = 2
+    caps: LimitCaps = field(default_factory=LimitCaps)
+    scale: ScoreScale = field(default_factory=ScoreScale)
+
+    def __post_init__(self) -> None:
+        rungs = tuple(float(r) for r in self.rungs) if _iterable(self.rungs) else ()
+        object.__setattr__(self, "rungs", rungs)
+        if not rungs or not all(math.isfinite(r) and r > 0 for r in rungs):
+            raise PolicyError("LimitLadder.rungs must be one or more positive amounts")
+        if any(b <= a for a, b in zip(rungs, rungs[1:])):
+            raise PolicyError(f"LimitLadder.rungs must be strictly increasing, got {rungs}")
+        self._check_bands()
+        for name in (
+            "promotion_cycles",
+            "promotion_steps",
+            "freeze_dpd",
+            "cut_dpd",
+            "close_dpd",
+            "unfreeze_cycles",
+        ):
+            _check_int(name, getattr(self, name), minimum=1)
+        _check_int("cooldown_cycles", self.cooldown_cycles, minimum=0)
+        if not self.freeze_dpd <= self.cut_dpd <= self.close_dpd:
+            raise PolicyError(
+                "LimitLadder: need freeze_dpd <= cut_dpd <= close_dpd, got "
+                f"{self.freeze_dpd}, {self.cut_dpd}, {self.close_dpd}"
+            )
+        if self.min_promotion_score is not None and not (
+            _is_number(self.min_promotion_score) and math.isfinite(self.min_promotion_score)
+        ):
+            raise PolicyError("LimitLadder.min_promotion_score must be a finite score or None")
+        u = self.min_promotion_utilisation
+        if not (_is_number(u) and 0 <= u <= 1):
+            raise PolicyError("LimitLadder.min_promotion_utilisation must lie in [0, 1]")
+        if not isinstance(self.caps, LimitCaps):
+            raise PolicyError("LimitLadder.caps must be a LimitCaps")
+        if not isinstance(self.scale, ScoreScale):
+            raise PolicyError("LimitLadder.scale must be a ScoreScale")
+        if self.caps.regulatory_ceiling < rungs[0]:
+            raise PolicyError(
+                f"LimitCaps.regulatory_ceiling {self.caps.regulatory_ceiling:g} is below the "
+                f"first rung {rungs[0]:g}: no borrower could ever get a line"
+            )
+
+    def _check_bands(self) -> None:
+        bands = self.initial_bands
+        if not _iterable(bands) or not bands:
+            raise PolicyError("LimitLadder.initial_bands must hold at least one InitialBand")
+        bands = tuple(InitialBand(**b) if isinstance(b, dict) else b for b in bands)
+        object.__setattr__(self, "initial_bands", bands)
+        for i, band in enumerate(bands):
+            if not isinstance(band, InitialBand):
+                raise PolicyError(f"LimitLadder.initial_bands[{i}] is not an InitialBand")
+            if not (_is_number(band.lower) and math.isfinite(band.lower)):
+                raise PolicyError(f"initial band {i}: lower must be a finite score")
+            if band.upper is not None and not (band.upper > band.lower):
+                raise PolicyError(
+                    f"initial band {i}: upper {band.upper} must exceed lower {band.lower}"
+                )
+            if float(band.limit) not in self.rungs:
+                raise PolicyError(f"initial band {i}: limit {band.limit:g} is not a rung")
+        for i, (a, b) in enumerate(zip(bands, bands[1:])):
+            if b.lower < a.lower:
+                raise PolicyError("LimitLadder.initial_bands must be sorted by lower bound")
+            if a.upper is None or a.upper > b.lower:
+                raise PolicyError(
+                    f"initial bands {i} and {i + 1} overlap: [{a.lower}, {a.upper}) "
+                    f"and [{b.lower}, {b.upper})"
+                )
+            if a.upper < b.lower:
+                raise PolicyError(
+                    f"initial bands {i} and {i + 1} leave a gap: scores in "
+                    f"[{a.upper}, {b.lower}) have no band"
+                )
+        if bands[-1].upper is not None:
+            raise PolicyError("the top initial band must be open-ended (upper=None)")
+        limits = [b.limit for b in bands]
+        ordered = limits == sorted(limits)
+        if self.scale.higher_is_better != ordered and len(set(limits)) > 1:
+            raise PolicyError(
+                "initial band limits must rise with creditworthiness (with the scale's "
+                "direction), got " + ", ".join(f"{x:g}" for x in limits)
+            )
+
+    # --- derived views ----------------------------------------------------------------
+    @property
+    def band_edges(self) -> np.ndarray:
+        """Lower bounds of the initial bands (for ``searchsorted``)."""
+        return np.array([b.lower for b in self.initial_bands], dtype=np.float64)
+
+    @property
+    def band_rungs(self) -> np.ndarray:
+        """Rung index of each initial band's first limit."""
+        return np.array([self.rungs.index(float(b.limit)) for b in self.initial_bands])
+
+    def rung_index(self, limit: float) -> int:
+        """Index of ``limit`` among the rungs (-1 for 0, no line).
+
+        Raises
+        ------
+        PolicyError
+            If ``limit`` is neither 0 nor a rung.
+
+        Examples
+        --------
+        >>> LimitLadder().rung_index(500)
+        3
+        """
+        if limit == 0:
+            return -1
+        try:
+            return self.rungs.index(float(limit))
+        except ValueError:
+            raise PolicyError(f"limit {limit:g} is not a rung of this ladder") from None
+
+    def with_changes(self, **changes: Any) -> LimitLadder:
+        """A copy with some fields replaced (validated again).
+
+        Examples
+        --------
+        >>> LimitLadder().with_changes(promotion_cycles=2).promotion_cycles
+        2
+        """
+        return replace(self, **changes)
+
+    # --- serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data representation (JSON-safe)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["rungs"] = list(self.rungs)
+        out["initial_bands"] = [asdict(b) for b in self.initial_bands]
+        out["caps"] = asdict(self.caps)
+        out["scale"] = self.scale.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LimitLadder:
+        """Rebuild from :meth:`to_dict`; unknown keys raise :class:`SpecError`."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise SpecError(f"unknown LimitLadder fields: {sorted(unknown)}")
+        kw = dict(data)
+        if "rungs" in kw:
+            kw["rungs"] = tuple(kw["rungs"])
+        if "initial_bands" in kw:
+            kw["initial_bands"] = tuple(InitialBand(**b) for b in kw["initial_bands"])
+        if "caps" in kw:
+            kw["caps"] = LimitCaps(**kw["caps"])
+        if "scale" in kw:
+            kw["scale"] = ScoreScale.from_dict(kw["scale"])
+        return cls(**kw)
+
+    def to_json(self) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> LimitLadder:
+        """Rebuild from :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+
+
+def _iterable(value: Any) -> bool:
+    return isinstance(value, (tuple, list))
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise PolicyError(f"LimitLadder.{name} must be an integer >= {minimum}, got {value!r}")

@@ -1,0 +1,357 @@
+"""A Markov decision process for limit management, solved by value iteration.
+
+States are (score band x rung x delinquency bucket): bands are the ladder's initial
+bands, rungs its rungs, buckets current / 1–29 / 30–59 / 60–89 days past due, with
+charge-off absorbing. In a current state the lender picks next month's limit — one rung
+down, hold, or one rung up; in a delinquent state the line is frozen (the ladder's safety
+rules are not up for optimisation). Transition probabilities are estimated from
+replayed account-month histories with hierarchical smoothing: a sparse (band, rung)
+cell borrows strength from its band, and the band from the whole book, with a prior
+weight of ``smoothing`` observations.
+
+Reward of a current month at rung ``r`` (limit ``L``, drawn ``D = u * L``)::
+
+    P(stay current) * yield * D - funding * D - servicing
+        - loss_weight * P(miss) * P(charge-off | miss) * lgd * (D + ccf * (L - D))
+
+so expected credit loss is booked when the account first misses (when the exposure at
+default is fixed). ``loss_weight > 1`` is a Lagrange multiplier that trades profit for a
+lower loss rate; :func:`thinfile_credit.limits.optimise.compare_policies` tunes it.
+
+Examples
+--------
+>>> from thinfile_credit.limits import LimitLadder, simulate
+>>> from thinfile_credit.limits.simulate import make_population
+>>> pop = make_population(3000, random_state=0)
+>>> panel = simulate(LimitLadder(), pop, 6, random_state=0, return_panel=True).panel
+>>> policy = MDPPolicy().fit(panel)
+>>> policy.policy_.shape
+(5, 8)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from thinfile_credit._frames import to_polars
+from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
+from thinfile_credit.limits.engine import (
+    DEFAULT_LADDER,
+    loss_cap,
+    rung_at_most,
+    static_caps,
+)
+from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.replay import LadderArrays
+from thinfile_credit.limits.simulate import DEFAULT_PRODUCT, Economics
+from thinfile_credit.pricing.product import Product
+
+__all__ = ["MDPPolicy", "TransitionModel", "dpd_bucket", "estimate_transitions"]
+
+N_BUCKETS = 4  # non-absorbing delinquency buckets; index 4 is charge-off
+
+
+def dpd_bucket(dpd: Any) -> NDArray[np.int64]:
+    """Delinquency bucket of days past due: 0, 1–29, 30–59, 60–89, 90+ → 0..4.
+
+    Examples
+    --------
+    >>> dpd_bucket([0, 5, 30, 75, 200]).tolist()
+    [0, 1, 2, 3, 4]
+    """
+    return np.searchsorted(np.array([1, 30, 60, 90]), np.asarray(dpd), side="right")
+
+
+@dataclass(frozen=True)
+class TransitionModel:
+    """Smoothed transition probabilities and usage by (band, rung).
+
+    Parameters
+    ----------
+    probabilities : ndarray of shape (bands, rungs, 4, 5)
+        ``P[b, r, d, d']`` from bucket ``d`` to ``d'`` (4 = charge-off).
+    counts : ndarray of shape (bands, rungs, 4, 5)
+        Observed transitions behind them.
+    utilisation : ndarray of shape (bands, rungs)
+        Mean share of the limit drawn by current accounts (smoothed likewise).
+    """
+
+    probabilities: NDArray[np.float64]
+    counts: NDArray[np.float64]
+    utilisation: NDArray[np.float64]
+
+
+def estimate_transitions(
+    histories: Any, ladder: LimitLadder | None = None, *, smoothing: float = 20.0
+) -> TransitionModel:
+    """Estimate bucket transitions per (score band, rung) from account-month histories.
+
+    Parameters
+    ----------
+    histories : DataFrame
+        One row per account and cycle: ``account_id``, ``cycle``, ``score``, ``limit``
+        (in force during the cycle), ``dpd`` (at its end), ``utilisation``; optional
+        ``start_dpd`` (otherwise the account's previous row, 0 for the first). The
+        ``panel`` of :func:`~thinfile_credit.limits.simulate` has this form.
+    ladder : LimitLadder, optional
+        Supplies the bands and rungs.
+    smoothing : float, default 20
+        Prior weight, in observations, of the pooled estimate for each cell.
+
+    Returns
+    -------
+    TransitionModel
+
+    Raises
+    ------
+    DataError
+        On missing columns, or no usable rows.
+    """
+    L = ladder or DEFAULT_LADDER
+    if smoothing < 0:
+        raise SpecError("smoothing must be >= 0")
+    df, _ = to_polars(histories, table="histories")
+    need = ["account_id", "cycle", "score", "limit", "dpd", "utilisation"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataError("missing required column", table="histories", column=missing[0])
+    if "start_dpd" not in df.columns:
+        df = df.sort(["account_id", "cycle"]).with_columns(
+            pl.col("dpd").shift(1).over("account_id").fill_null(0).alias("start_dpd")
+        )
+    d0 = dpd_bucket(df["start_dpd"].to_numpy())
+    d1 = dpd_bucket(df["dpd"].to_numpy())
+    limit = df["limit"].cast(pl.Float64).to_numpy()
+    rungs = np.asarray(L.rungs)
+    r = np.searchsorted(rungs, limit)
+    valid = (d0 < N_BUCKETS) & (limit > 0) & (r < len(rungs))
+    valid &= rungs[np.minimum(r, len(rungs) - 1)] == limit
+    if not valid.any():
+        raise DataError("no usable rows (limits must be rungs)", table="histories", column="limit")
+    b = _band(L, df["score"].cast(pl.Float64).to_numpy())
+    B, R = len(L.initial_bands), len(rungs)
+    counts = np.zeros((B, R, N_BUCKETS, N_BUCKETS + 1))
+    np.add.at(counts, (b[valid], r[valid], d0[valid], d1[valid]), 1.0)
+    glob = counts.sum(axis=(0, 1))
+    glob_p = _normalise(glob, _structural_prior(), 1.0)
+    band_p = _normalise(counts.sum(axis=1), glob_p[None], smoothing)
+    probs = _normalise(counts, band_p[:, None], smoothing)
+
+    util = df["utilisation"].cast(pl.Float64).to_numpy()
+    cur = valid & (d0 == 0)
+    s = np.zeros((B, R))
+    c = np.zeros((B, R))
+    np.add.at(s, (b[cur], r[cur]), np.clip(util[cur], 0, 1))
+    np.add.at(c, (b[cur], r[cur]), 1.0)
+    overall = s.sum() / max(c.sum(), 1.0)
+    band_u = (s.sum(1) + smoothing * overall) / (c.sum(1) + smoothing)
+    util_br = (s + smoothing * band_u[:, None]) / (c + smoothing)
+    return TransitionModel(probabilities=probs, counts=counts, utilisation=util_br)
+
+
+class MDPPolicy:
+    """Profit-maximising limit policy from an MDP over (band, rung, delinquency).
+
+    Parameters
+    ----------
+    ladder : LimitLadder, optional
+        Bands, rungs, caps and the delinquency rules the policy keeps.
+    discount : float, default 0.98
+        Monthly discount factor.
+    smoothing : float, default 20
+        See :func:`estimate_transitions`.
+    loss_weight : float, default 1.0
+        Multiplier on expected credit loss in the reward (1 = plain profit).
+    product : Product, optional
+        Pricing (monthly yield); default :data:`~thinfile_credit.limits.simulate.DEFAULT_PRODUCT`.
+    economics : Economics, optional
+        LGD, CCF, funding and servicing costs.
+    max_initial_step : int, default 0
+        How many rungs above the ladder's band limit a first limit may be.
+    tol : float, default 1e-8
+    max_iter : int, default 10000
+
+    Attributes
+    ----------
+    transitions_ : TransitionModel
+    value_ : ndarray of shape (bands, rungs, 4)
+    policy_ : ndarray of shape (bands, rungs)
+        Target rung for a current account in each (band, rung).
+    initial_rungs_ : ndarray of shape (bands,)
+    n_iter_ : int
+
+    Examples
+    --------
+    >>> MDPPolicy(discount=0.9).discount
+    0.9
+    """
+
+    def __init__(
+        self,
+        ladder: LimitLadder | None = None,
+        *,
+        discount: float = 0.98,
+        smoothing: float = 20.0,
+        loss_weight: float = 1.0,
+        product: Product | None = None,
+        economics: Economics | None = None,
+        max_initial_step: int = 0,
+        tol: float = 1e-8,
+        max_iter: int = 10000,
+    ) -> None:
+        self.ladder = ladder or DEFAULT_LADDER
+        self.discount = discount
+        self.smoothing = smoothing
+        self.loss_weight = loss_weight
+        self.product = product
+        self.economics = economics
+        self.max_initial_step = max_initial_step
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(self, histories: Any) -> MDPPolicy:
+        """Estimate transitions from ``histories`` and solve the MDP by value iteration.
+
+        Parameters
+        ----------
+        histories : DataFrame
+            See :func:`estimate_transitions`.
+
+        Returns
+        -------
+        self
+        """
+        if not 0 < self.discount < 1:
+            raise SpecError(f"discount must lie in (0, 1), got {self.discount!r}")
+        if self.loss_weight < 0:
+            raise SpecError("loss_weight must be >= 0")
+        self.transitions_ = estimate_transitions(histories, self.ladder, smoothing=self.smoothing)
+        rewards = self._rewards(self.transitions_)
+        self.value_, self.policy_, self.n_iter_ = _value_iteration(
+            self.transitions_.probabilities, rewards, self.discount, self.tol, self.max_iter
+        )
+        band_rungs = self.ladder.band_rungs
+        best = np.empty(len(band_rungs), dtype=np.int64)
+        for b, base in enumerate(band_rungs):
+            hi = min(int(base) + self.max_initial_step, len(self.ladder.rungs) - 1)
+            best[b] = int(np.argmax(self.value_[b, : hi + 1, 0]))
+        self.initial_rungs_ = best
+        return self
+
+    def open_states(self, scores: Any, capacity: Any, income: Any = None) -> LadderArrays:
+        """Opening states: the MDP's first rung per band, within every cap."""
+        self._check_fitted()
+        L = self.ladder
+        s = np.asarray(scores, dtype=np.float64)
+        cap_vec = np.asarray(capacity, dtype=np.float64)
+        inc = np.full(len(s), np.nan) if income is None else np.asarray(income, np.float64)
+        if np.any(~np.isfinite(s)) or np.any(~np.isfinite(cap_vec)):
+            raise DataError("scores and capacity must be finite", column="score")
+        cap, cap_reason = static_caps(L, cap_vec, inc)
+        allowed = rung_at_most(L, np.minimum(cap, loss_cap(L, s)))
+        band = np.searchsorted(L.band_edges, s, side="right") - 1
+        rung = np.where(band >= 0, self.initial_rungs_[np.maximum(band, 0)], -1)
+        rung = np.minimum(rung, allowed)
+        return LadderArrays.from_rungs(L, rung.astype(np.int64), cap, cap_reason)
+
+    def target_rungs(self, scores: Any, state: LadderArrays) -> NDArray[np.int64]:
+        """The MDP's wanted rung for each account (its current rung if it has no line)."""
+        self._check_fitted()
+        band = _band(self.ladder, np.asarray(scores, dtype=np.float64))
+        rung = state.rung
+        wanted = self.policy_[band, np.maximum(rung, 0)]
+        return np.where(rung >= 0, wanted, rung).astype(np.int64)
+
+    def policy_table(self) -> Any:
+        """The policy as a pandas DataFrame: band x current limit → target limit."""
+        import pandas as pd
+
+        self._check_fitted()
+        rungs = np.asarray(self.ladder.rungs)
+        bands = [
+            f"[{b.lower:g}, {'∞' if b.upper is None else f'{b.upper:g}'})"
+            for b in self.ladder.initial_bands
+        ]
+        return pd.DataFrame(rungs[self.policy_], index=bands, columns=[f"{r:g}" for r in rungs])
+
+    # --- internals ----------------------------------------------------------------------
+    def _rewards(self, model: TransitionModel) -> NDArray[np.float64]:
+        econ = self.economics or Economics()
+        product = self.product or DEFAULT_PRODUCT
+        P = model.probabilities
+        limit = np.asarray(self.ladder.rungs)[None, :]
+        drawn = model.utilisation * limit
+        ead = drawn + econ.ccf * (limit - drawn)
+        funding = econ.funding_rate / 12.0
+        p_chargeoff = P[:, :, 1, 2] * P[:, :, 2, 3] * P[:, :, 3, 4]
+        current = (
+            P[:, :, 0, 0] * product.monthly_yield() * drawn
+            - funding * drawn
+            - econ.servicing_cost
+            - self.loss_weight * P[:, :, 0, 1] * p_chargeoff * econ.lgd * ead
+        )
+        late = -funding * ead - econ.servicing_cost
+        rewards = np.empty(P.shape[:3])
+        rewards[:, :, 0] = current
+        rewards[:, :, 1:] = late[:, :, None]
+        return rewards
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "policy_"):
+            raise NotFittedError("MDPPolicy is not fitted yet; call fit(histories) first")
+
+
+def _value_iteration(
+    P: NDArray[np.float64],
+    R: NDArray[np.float64],
+    gamma: float,
+    tol: float,
+    max_iter: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], int]:
+    B, n_rungs = R.shape[:2]
+    V = np.zeros((B, n_rungs, N_BUCKETS))
+    moves = np.array([-1, 0, 1])
+    targets = np.clip(np.arange(n_rungs)[:, None] + moves[None, :], 0, n_rungs - 1)  # (R, 3)
+    P_live = P[..., :N_BUCKETS]  # charge-off has value 0
+    for it in range(1, max_iter + 1):
+        cont = np.einsum("brde,bre->brd", P_live, V)  # expected next value if rung held
+        q_current = R[:, :, 0] + gamma * cont[:, :, 0]  # value of *choosing* rung r now
+        choice = q_current[:, targets]  # (B, R, 3)
+        new = np.empty_like(V)
+        new[:, :, 0] = choice.max(axis=2)
+        new[:, :, 1:] = R[:, :, 1:] + gamma * cont[:, :, 1:]
+        delta = float(np.max(np.abs(new - V)))
+        V = new
+        if delta < tol * (1 - gamma) / (2 * gamma):
+            break
+    else:
+        raise ModelError(f"value iteration did not converge in {max_iter} iterations")
+    q_current = R[:, :, 0] + gamma * np.einsum("brde,bre->brd", P_live, V)[:, :, 0]
+    policy = targets[np.arange(n_rungs)[None, :], np.argmax(q_current[:, targets], axis=2)]
+    return V, policy.astype(np.int64), it
+
+
+def _band(ladder: LimitLadder, scores: NDArray[np.float64]) -> NDArray[np.int64]:
+    band = np.searchsorted(ladder.band_edges, np.nan_to_num(scores, nan=-np.inf), side="right")
+    return np.maximum(band - 1, 0)
+
+
+def _structural_prior() -> NDArray[np.float64]:
+    # From current an account can only stay or miss; from a late bucket it cures or rolls.
+    prior = np.zeros((N_BUCKETS, N_BUCKETS + 1))
+    prior[0, 0], prior[0, 1] = 0.95, 0.05
+    for d in range(1, N_BUCKETS):
+        prior[d, 0], prior[d, d + 1] = 0.5, 0.5
+    return prior
+
+
+def _normalise(
+    counts: NDArray[np.float64], prior: NDArray[np.float64], weight: float
+) -> NDArray[np.float64]:
+    total = counts.sum(axis=-1, keepdims=True)
+    return (counts + weight * prior) / (total + weight)

@@ -1,0 +1,496 @@
+"""Vectorised replay of a ladder over many accounts' repayment histories.
+
+The engine loops over billing cycles only; each cycle updates every account at once with
+NumPy, applying exactly the rules of :func:`thinfile_credit.limits.engine.step` (a
+property test checks ``replay`` against folding ``step`` over each history).
+
+Examples
+--------
+>>> import pandas as pd
+>>> hist = pd.DataFrame({
+...     "account_id": [1, 1, 1, 1, 2, 2],
+...     "cycle": [1, 2, 3, 4, 1, 2],
+...     "dpd": [0, 0, 0, 0, 12, 0],
+...     "utilisation": [0.5, 0.5, 0.5, 0.5, 0.9, 0.1],
+...     "score": [610.0] * 6,
+... })
+>>> init = pd.DataFrame({"account_id": [1, 2], "score": [610.0, 560.0],
+...                      "capacity": [800.0, 800.0]})
+>>> out = replay(hist, init)
+>>> out["limit"].tolist()
+[500.0, 500.0, 1000.0, 1000.0, 100.0, 100.0]
+>>> out["action"].tolist()[3:]
+['hold', 'freeze', 'unfreeze']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from thinfile_credit._frames import from_polars, to_polars
+from thinfile_credit.errors import SchemaError
+from thinfile_credit.limits.engine import ACTION_LIST, DEFAULT_LADDER, Action, open_rungs
+from thinfile_credit.limits.engine import loss_cap as _loss_cap
+from thinfile_credit.limits.engine import rung_at_most as _rung_at_most
+from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.reason_codes import REASON_INDEX, REASON_LIST
+
+__all__ = ["LadderArrays", "replay", "step_arrays"]
+
+_A = {a: np.int8(i) for i, a in enumerate(ACTION_LIST)}
+_R = {code: np.int8(i) for code, i in REASON_INDEX.items()}
+
+
+@dataclass
+class LadderArrays:
+    """Ladder state of many accounts as parallel NumPy arrays (see ``AccountState``)."""
+
+    rung: NDArray[np.int64]
+    limit: NDArray[np.float64]
+    cap: NDArray[np.float64]
+    cap_reason: NDArray[np.int8]
+    streak: NDArray[np.int64]
+    cooldown: NDArray[np.int64]
+    frozen: NDArray[np.bool_]
+    closed: NDArray[np.bool_]
+
+    @classmethod
+    def open(
+        cls,
+        ladder: LimitLadder,
+        scores: Any,
+        capacity: Any,
+        income: Any = None,
+    ) -> LadderArrays:
+        """Opening states for applicants (rung -1 where no line is granted)."""
+        rung, cap, cap_reason, _ = open_rungs(ladder, scores, capacity, income)
+        return cls.from_rungs(ladder, rung, cap, cap_reason)
+
+    @classmethod
+    def from_rungs(
+        cls,
+        ladder: LimitLadder,
+        rung: NDArray[np.int64],
+        cap: NDArray[np.float64],
+        cap_reason: NDArray[np.int8],
+    ) -> LadderArrays:
+        """States from opening rungs and caps (streaks and cool-downs at zero)."""
+        n = len(rung)
+        return cls(
+            rung=rung.astype(np.int64),
+            limit=_limits(ladder, rung),
+            cap=np.asarray(cap, dtype=np.float64),
+            cap_reason=np.asarray(cap_reason, dtype=np.int8),
+            streak=np.zeros(n, dtype=np.int64),
+            cooldown=np.zeros(n, dtype=np.int64),
+            frozen=np.zeros(n, dtype=bool),
+            closed=np.zeros(n, dtype=bool),
+        )
+
+    def take(self, index: NDArray[np.int64]) -> LadderArrays:
+        """The states of a subset of accounts."""
+        return LadderArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def put(self, index: NDArray[np.int64], other: LadderArrays) -> None:
+        """Write ``other`` back into the positions ``index`` (in place)."""
+        for f in fields(self):
+            getattr(self, f.name)[index] = getattr(other, f.name)
+
+
+def step_arrays(
+    ladder: LimitLadder,
+    state: LadderArrays,
+    dpd: NDArray[np.int64],
+    utilisation: NDArray[np.float64],
+    score: NDArray[np.float64],
+    balance: NDArray[np.float64] | None = None,
+    target: NDArray[np.int64] | None = None,
+) -> tuple[LadderArrays, NDArray[np.int8], NDArray[np.int8]]:
+    """One billing cycle for many accounts: the vectorised twin of ``engine.step``.
+
+    Parameters
+    ----------
+    ladder : LimitLadder
+    state : LadderArrays
+    dpd, utilisation, score : ndarray of shape (n,)
+        The cycle's outcome per account (NaN score where none).
+    balance : ndarray, optional
+        Outstanding balance (default ``utilisation * limit``; NaN entries likewise).
+    target : ndarray of int, optional
+        A policy's wanted rung per account (e.g. an MDP policy). When given it replaces
+        the ladder's promotion rule for on-time, unfrozen accounts: a move up is still
+        barred during a cool-down and bounded by the caps and ``promotion_steps``; a move
+        down is a cut with ``LIM_CUT_RISK``. Delinquency rules are unchanged.
+
+    Returns
+    -------
+    (LadderArrays, actions, reasons)
+        New state; int8 codes into ``ACTION_LIST`` and ``REASON_LIST``.
+
+    Examples
+    --------
+    >>> L = LimitLadder()
+    >>> s = LadderArrays.open(L, [610.0], [800.0])
+    >>> s, a, r = step_arrays(L, s, np.array([3]), np.array([0.5]), np.array([610.0]))
+    >>> ACTION_LIST[a[0]].value, REASON_LIST[r[0]]
+    ('freeze', 'LIM_FREEZE_DPD')
+    """
+    L = ladder
+    rungs = np.asarray(L.rungs)
+    top = len(rungs) - 1
+    n = len(state.rung)
+    dpd = np.asarray(dpd)
+    action = np.zeros(n, dtype=np.int8)
+    reason = np.zeros(n, dtype=np.int8)
+    rung = state.rung.copy()
+    streak = state.streak.copy()
+    frozen = state.frozen.copy()
+    closed = state.closed.copy()
+    in_cool = state.cooldown > 0
+    cool = np.maximum(state.cooldown - 1, 0)
+    C = L.cooldown_cycles
+
+    live = ~state.closed & (state.rung >= 0)
+    close = live & (dpd >= L.close_dpd)
+    rung[close] = -1
+    closed[close] = True
+    frozen[close] = True
+    streak[close] = 0
+    cool[close] = 0
+    action[close] = _A[Action.CLOSE]
+    reason[close] = _R["LIM_CLOSE_DPD"]
+
+    cut_zone = live & ~close & (dpd >= L.cut_dpd)
+    if cut_zone.any():
+        bal = state.limit * utilisation if balance is None else balance
+        bal = np.where(np.isnan(bal), state.limit * utilisation, bal)
+        cut_to = np.minimum(np.maximum(_rung_at_most(L, bal), 0), state.rung)
+        do_cut = cut_zone & (cut_to < state.rung)
+        rung[do_cut] = cut_to[do_cut]
+        frozen[do_cut] = True
+        streak[do_cut] = 0
+        cool[do_cut] = C
+        action[do_cut] = _A[Action.CUT]
+        reason[do_cut] = _R["LIM_CUT_DPD"]
+    else:
+        do_cut = cut_zone
+    late = live & ~close & ~do_cut & (dpd >= L.freeze_dpd)
+    newly = late & ~state.frozen
+    frozen[late] = True
+    streak[late] = 0
+    action[newly] = _A[Action.FREEZE]
+    reason[newly] = _R["LIM_FREEZE_DPD"]
+
+    ontime = live & (dpd < L.freeze_dpd)
+    streak[ontime] += 1
+    unfreeze = ontime & state.frozen & (streak >= L.unfreeze_cycles)
+    frozen[unfreeze] = False
+    cool[unfreeze] = C
+    action[unfreeze] = _A[Action.UNFREEZE]
+    reason[unfreeze] = _R["LIM_UNFREEZE"]
+
+    open_ok = ontime & ~state.frozen
+    if target is None:
+        want = open_ok & (streak >= L.promotion_cycles) & (state.rung < top)
+    else:
+        target = np.asarray(target)
+        down = open_ok & (target < state.rung) & (target >= 0)
+        rung[down] = target[down]
+        streak[down] = 0
+        cool[down] = C
+        action[down] = _A[Action.CUT]
+        reason[down] = _R["LIM_CUT_RISK"]
+        want = open_ok & (target > state.rung) & (state.rung < top)
+    refuse = np.zeros(n, dtype=bool)
+    refuse_reason = np.zeros(n, dtype=np.int8)
+
+    def _refuse(mask: NDArray[np.bool_], code: str) -> NDArray[np.bool_]:
+        mask = mask & ~refuse
+        refuse[mask] = True
+        refuse_reason[mask] = _R[code]
+        return mask
+
+    _refuse(want & in_cool, "LIM_NO_INCREASE_COOLDOWN")
+    if target is None:
+        needs_score = L.min_promotion_score is not None or L.caps.expected_loss_budget is not None
+        if needs_score:
+            _refuse(want & np.isnan(score), "LIM_NO_INCREASE_NO_SCORE")
+        if L.min_promotion_score is not None:
+            low = (
+                score < L.min_promotion_score
+                if L.scale.higher_is_better
+                else score > L.min_promotion_score
+            )
+            _refuse(want & low, "LIM_NO_INCREASE_SCORE")
+        _refuse(want & (utilisation < L.min_promotion_utilisation), "LIM_NO_INCREASE_USAGE")
+    elif L.caps.expected_loss_budget is not None:
+        _refuse(want & np.isnan(score), "LIM_NO_INCREASE_NO_SCORE")
+    go = want & ~refuse
+    cap = state.cap
+    cap_code = state.cap_reason
+    if go.any() and L.caps.expected_loss_budget is not None:
+        by_loss = _loss_cap(L, np.where(go, score, np.nan))
+        tighter = by_loss < cap
+        cap = np.where(tighter, by_loss, cap)
+        cap_code = np.where(tighter, _R["LIM_CAP_LOSS_BUDGET"], cap_code).astype(np.int8)
+    goal = np.minimum(state.rung + L.promotion_steps, top)
+    if target is not None:
+        goal = np.minimum(goal, target)
+    goal = np.minimum(goal, _rung_at_most(L, cap))
+    up = go & (goal > state.rung)
+    capped = go & ~up
+    refuse |= capped
+    refuse_reason[capped] = cap_code[capped]
+    rung[up] = goal[up]
+    streak[up] = 0
+    cool[up] = C
+    action[up] = _A[Action.INCREASE]
+    reason[up] = _R["LIM_INCREASE"]
+    action[refuse] = _A[Action.REFUSE_INCREASE]
+    reason[refuse] = refuse_reason[refuse]
+
+    new = LadderArrays(
+        rung=rung,
+        limit=_limits(L, rung),
+        cap=state.cap,
+        cap_reason=state.cap_reason,
+        streak=streak,
+        cooldown=cool,
+        frozen=frozen,
+        closed=closed,
+    )
+    return new, action, reason
+
+
+def replay(
+    histories: Any,
+    initial: Any,
+    *,
+    ladder: LimitLadder | None = None,
+) -> Any:
+    """Replay a ladder over many accounts' billing-cycle histories at once.
+
+    Parameters
+    ----------
+    histories : DataFrame (pandas, Polars or PyArrow)
+        One row per account and cycle: ``account_id``, ``cycle`` (orderable), ``dpd``
+        (days past due at cycle end, >= 0), ``utilisation`` (>= 0); optional ``score``
+        (behaviour score; NaN/null where none) and ``balance`` (outstanding, yuan).
+    initial : DataFrame
+        One row per account: ``account_id`` and either ``score`` + ``capacity``
+        (+ optional ``income``) to open each account with the ladder, or ``limit``
+        (a rung, or 0) + optional ``cap`` for accounts already on the book.
+    ladder : LimitLadder, optional
+        Defaults to the default ladder.
+
+    Returns
+    -------
+    DataFrame of the input's kind
+        One row per history row, sorted by ``account_id`` then ``cycle``, with the state
+        *after* the cycle: ``limit``, ``rung``, ``action``, ``reason_code`` (empty when
+        none), ``frozen``, ``closed``, ``streak``, ``cooldown``.
+
+    Raises
+    ------
+    SchemaError
+        On missing columns, nulls, negative DPD or utilisation, duplicate
+        (account, cycle) rows, accounts without an initial row, or an initial limit that
+        is not a rung.
+
+    Notes
+    -----
+    Cost is O(rows) NumPy work in a Python loop over the longest history's cycles.
+    Histories of unequal length are handled by updating only the accounts that have a
+    row at each position.
+    """
+    L = ladder or DEFAULT_LADDER
+    hist, kind = to_polars(histories, table="histories")
+    init, _ = to_polars(initial, table="initial")
+    _require(hist, ("account_id", "cycle", "dpd", "utilisation"), "histories")
+    _require(init, ("account_id",), "initial")
+    hist = _sorted(hist)
+    ids = hist["account_id"]
+    n_rows = hist.height
+    starts_mask = np.ones(n_rows, dtype=bool)
+    if n_rows:
+        starts_mask[1:] = (ids[1:] != ids[:-1]).to_numpy()
+    starts = np.flatnonzero(starts_mask)
+    accounts = hist.select(pl.col("account_id").gather(starts))
+    state = _initial_state(L, accounts, init)
+    lengths = np.diff(np.append(starts, n_rows))
+    position = np.arange(n_rows) - np.repeat(starts, lengths)
+    dpd = _column(hist, "dpd", np.int64)
+    util = _column(hist, "utilisation", np.float64)
+    score = _optional(hist, "score", n_rows)
+    balance = _optional(hist, "balance", n_rows) if "balance" in hist.columns else None
+    for name, arr in (("dpd", dpd), ("utilisation", util)):
+        bad = np.flatnonzero(arr < 0)
+        if len(bad):
+            raise SchemaError(
+                "must not be negative", table="histories", column=name, rows=bad.tolist()
+            )
+
+    out_limit = np.empty(n_rows)
+    out_rung = np.empty(n_rows, dtype=np.int64)
+    out_action = np.empty(n_rows, dtype=np.int8)
+    out_reason = np.empty(n_rows, dtype=np.int8)
+    out_frozen = np.empty(n_rows, dtype=bool)
+    out_closed = np.empty(n_rows, dtype=bool)
+    out_streak = np.empty(n_rows, dtype=np.int64)
+    out_cool = np.empty(n_rows, dtype=np.int64)
+    max_len = int(lengths.max()) if n_rows else 0
+    uniform = bool(n_rows) and bool(np.all(lengths == max_len))
+    for t in range(max_len):
+        if uniform:
+            acc = None
+            rows = starts + t
+            current = state
+        else:
+            acc = np.flatnonzero(lengths > t)
+            rows = starts[acc] + t
+            current = state.take(acc)
+        bal = None if balance is None else balance[rows]
+        new, action, reason = step_arrays(L, current, dpd[rows], util[rows], score[rows], bal)
+        if acc is None:
+            state = new
+        else:
+            state.put(acc, new)
+        out_limit[rows] = new.limit
+        out_rung[rows] = new.rung
+        out_action[rows] = action
+        out_reason[rows] = reason
+        out_frozen[rows] = new.frozen
+        out_closed[rows] = new.closed
+        out_streak[rows] = new.streak
+        out_cool[rows] = new.cooldown
+    del position
+    result = hist.select("account_id", "cycle").with_columns(
+        pl.Series("limit", out_limit),
+        pl.Series("rung", out_rung),
+        _labels("action", out_action, [a.value for a in ACTION_LIST]),
+        _labels("reason_code", out_reason, list(REASON_LIST)),
+        pl.Series("frozen", out_frozen),
+        pl.Series("closed", out_closed),
+        pl.Series("streak", out_streak),
+        pl.Series("cooldown", out_cool),
+    )
+    return from_polars(result, kind)
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _limits(ladder: LimitLadder, rung: NDArray[np.int64]) -> NDArray[np.float64]:
+    rungs = np.asarray(ladder.rungs)
+    return np.where(rung >= 0, rungs[np.maximum(rung, 0)], 0.0)
+
+
+def _labels(name: str, codes: NDArray[np.int8], labels: list[str]) -> pl.Series:
+    mapping = dict(enumerate(labels))
+    return pl.Series(name, codes).replace_strict(mapping, return_dtype=pl.Enum(labels))
+
+
+def _require(df: pl.DataFrame, columns: tuple[str, ...], table: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SchemaError(f"missing required column(s) {missing}", table=table, column=missing[0])
+
+
+def _sorted(hist: pl.DataFrame) -> pl.DataFrame:
+    for col in ("account_id", "cycle", "dpd", "utilisation"):
+        nulls = hist[col].is_null()
+        if nulls.any():
+            raise SchemaError(
+                "null values",
+                table="histories",
+                column=col,
+                rows=np.flatnonzero(nulls.to_numpy()).tolist(),
+            )
+    ids = hist["account_id"]
+    cyc = hist["cycle"]
+    # Skip the sort when the frame is already ordered (the common case for exports).
+    if hist.height > 1:
+        same = (ids[1:] == ids[:-1]).to_numpy()
+        ordered = bool(((ids[1:] > ids[:-1]).to_numpy() | same).all()) and bool(
+            ((cyc[1:] > cyc[:-1]).to_numpy() | ~same).all()
+        )
+    else:
+        ordered = True
+    if not ordered:
+        hist = hist.with_row_index("_row").sort(["account_id", "cycle"], maintain_order=True)
+        same = (hist["account_id"][1:] == hist["account_id"][:-1]).to_numpy()
+        dup = same & (hist["cycle"][1:] == hist["cycle"][:-1]).to_numpy()
+        if dup.any():
+            rows = hist["_row"].to_numpy()[1:][dup]
+            raise SchemaError(
+                "duplicate (account_id, cycle) rows",
+                table="histories",
+                column="cycle",
+                rows=rows.tolist(),
+            )
+        hist = hist.drop("_row")
+    return hist
+
+
+def _initial_state(L: LimitLadder, accounts: pl.DataFrame, init: pl.DataFrame) -> LadderArrays:
+    dups = init["account_id"].is_duplicated()
+    if dups.any():
+        raise SchemaError(
+            "duplicate account_id",
+            table="initial",
+            column="account_id",
+            rows=np.flatnonzero(dups.to_numpy()).tolist(),
+        )
+    joined = accounts.join(init, on="account_id", how="left", maintain_order="left")
+    probe = "limit" if "limit" in init.columns else "score"
+    if probe not in init.columns:
+        raise SchemaError(
+            "needs either 'limit' or 'score' and 'capacity'", table="initial", column="score"
+        )
+    missing = joined[probe].is_null().to_numpy()
+    if missing.any():
+        raise SchemaError(
+            "accounts in histories without an initial row (or null values)",
+            table="initial",
+            column=probe,
+            rows=joined["account_id"].filter(pl.Series(missing)).to_list(),
+        )
+    n = joined.height
+    if "limit" in init.columns:
+        limit = joined["limit"].to_numpy().astype(np.float64)
+        rungs = np.asarray(L.rungs)
+        rung = np.searchsorted(rungs, limit)
+        ok = (limit == 0) | (
+            (rung < len(rungs)) & (rungs[np.minimum(rung, len(rungs) - 1)] == limit)
+        )
+        if not ok.all():
+            raise SchemaError(
+                "initial limit is not a rung of the ladder (or 0)",
+                table="initial",
+                column="limit",
+                rows=np.flatnonzero(~ok).tolist(),
+            )
+        rung = np.where(limit == 0, -1, rung)
+        cap = (
+            joined["cap"].fill_null(np.inf).to_numpy().astype(np.float64)
+            if "cap" in init.columns
+            else np.full(n, L.caps.regulatory_ceiling)
+        )
+        reason = np.full(n, REASON_INDEX["LIM_CAP_REGULATORY"], dtype=np.int8)
+        return LadderArrays.from_rungs(L, rung, cap, reason)
+    _require(init, ("score", "capacity"), "initial")
+    income = joined["income"].to_numpy() if "income" in joined.columns else None
+    return LadderArrays.open(L, joined["score"].to_numpy(), joined["capacity"].to_numpy(), income)
+
+
+def _column(df: pl.DataFrame, name: str, dtype: type) -> NDArray[Any]:
+    return df[name].to_numpy().astype(dtype, copy=False)
+
+
+def _optional(df: pl.DataFrame, name: str, n: int) -> NDArray[np.float64]:
+    if name not in df.columns:
+        return np.full(n, np.nan)
+    return df[name].cast(pl.Float64).fill_null(np.nan).to_numpy()

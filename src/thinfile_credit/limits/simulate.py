@@ -1,0 +1,605 @@
+"""Portfolio Monte Carlo of a limit policy: profit, loss and inclusion month by month.
+
+Each account opens with the policy's first limit, then every month it draws on its line,
+repays or falls behind, and the policy reacts. Everything is vectorised over accounts;
+only months are looped. Same inputs and ``random_state`` give the same result.
+
+Model of one month (documented assumptions, all configurable via :class:`Economics`)
+------------------------------------------------------------------------------------
+* **Drawdown.** Each account has a usage propensity ``u ~ Beta`` (mean
+  ``utilisation_mean``); a current, unfrozen line is drawn to ``clip(u + noise) * limit``
+  (a revolving 随借随还 line redrawn monthly).
+* **Delinquency** moves through buckets current → 1–29 → 30–59 → 60–89 → charge-off
+  with roll rates ``roll_rates``; anything that does not roll cures to current. The
+  monthly entry rate is ``h / prod(roll_rates)`` so the flow into charge-off equals the
+  monthly hazard ``h = 1 - (1 - PD) ** (1 / pd_horizon_months)`` of the account's PD.
+* **Over-extension.** ``h`` is multiplied by
+  ``1 + overextension * max(0, limit / capacity - 1)``: lines beyond a month of spending
+  make default likelier, which is what makes caps and slow ladders pay.
+* **Exposure at default.** On first missing a payment the borrower draws
+  ``ccf * undrawn`` more (credit conversion factor) before the freeze bites; charge-off
+  loses ``lgd * balance``.
+* **Money.** Revenue is the product's monthly yield on balances of accounts that stay
+  current (the pricing module's :meth:`~thinfile_credit.pricing.Product.monthly_yield`);
+  funding cost ``funding_rate / 12`` on every balance; a servicing cost per open line.
+  Profit = revenue - funding - servicing - realised loss.
+
+Examples
+--------
+>>> from thinfile_credit.limits import LimitLadder
+>>> pop = make_population(2000, random_state=0)
+>>> res = simulate(LimitLadder(), pop, months=6, random_state=0)
+>>> res.monthly.shape[0], sorted(res.summary)[:3]
+(6, ['approval_rate', 'expected_loss', 'loss_rate'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from thinfile_credit._frames import to_polars
+from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit.limits.engine import ACTION_LIST, Action
+from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.replay import LadderArrays, step_arrays
+from thinfile_credit.pricing.product import Product
+from thinfile_credit.scale import ScoreScale
+
+__all__ = [
+    "DEFAULT_PRODUCT",
+    "Economics",
+    "SimulationResult",
+    "make_population",
+    "population_from_marketplace",
+    "simulate",
+]
+
+#: Revolving line at 0.05 % a day (18.25 % simple, 18.1 % IRR APR): the default product.
+DEFAULT_PRODUCT = Product(
+    name="revolving 0.05%/day", repayment="revolving", term_months=1, daily_rate=0.0005
+)
+
+#: Days past due reported to the ladder for each delinquency bucket.
+BUCKET_DPD = np.array([0, 15, 45, 75, 120], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Assumptions of the simulation (see the module docstring).
+
+    Parameters
+    ----------
+    lgd : float, default 0.85
+    ccf : float, default 0.5
+    funding_rate : float, default 0.05
+        Annual cost of funds on drawn balances.
+    servicing_cost : float, default 0.5
+        Yuan per open line per month.
+    roll_rates : tuple of 3 floats, default (0.45, 0.7, 0.85)
+    utilisation_mean : float, default 0.45
+    utilisation_concentration : float, default 4.0
+        Beta ``a + b``; smaller means more dispersed usage.
+    utilisation_noise : float, default 0.1
+    overextension : float, default 0.3
+    pd_horizon_months : int, default 12
+
+    Examples
+    --------
+    >>> Economics(lgd=0.7).lgd
+    0.7
+    """
+
+    lgd: float = 0.85
+    ccf: float = 0.5
+    funding_rate: float = 0.05
+    servicing_cost: float = 0.5
+    roll_rates: tuple[float, float, float] = (0.45, 0.7, 0.85)
+    utilisation_mean: float = 0.45
+    utilisation_concentration: float = 4.0
+    utilisation_noise: float = 0.1
+    overextension: float = 0.3
+    pd_horizon_months: int = 12
+
+    def __post_init__(self) -> None:
+        for name in ("lgd", "ccf", "utilisation_mean"):
+            v = getattr(self, name)
+            if not 0 < v <= 1:
+                raise SpecError(f"Economics.{name} must lie in (0, 1], got {v!r}")
+        for name in ("funding_rate", "servicing_cost", "overextension", "utilisation_noise"):
+            if getattr(self, name) < 0:
+                raise SpecError(f"Economics.{name} must be >= 0")
+        rolls = tuple(float(r) for r in self.roll_rates)
+        if len(rolls) != 3 or not all(0 < r <= 1 for r in rolls):
+            raise SpecError("Economics.roll_rates must be three rates in (0, 1]")
+        object.__setattr__(self, "roll_rates", rolls)
+        if self.utilisation_concentration <= 0 or self.pd_horizon_months < 1:
+            raise SpecError("Economics: concentration and pd_horizon_months must be positive")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data representation."""
+        return asdict(self)
+
+
+class LimitPolicy(Protocol):
+    """What :func:`simulate` needs from a non-ladder policy (e.g. an MDP policy)."""
+
+    ladder: LimitLadder
+
+    def open_states(self, scores: Any, capacity: Any, income: Any) -> LadderArrays:  # noqa: D102
+        ...
+
+    def target_rungs(self, scores: Any, state: LadderArrays) -> NDArray[np.int64]:  # noqa: D102
+        ...
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outputs of :func:`simulate`.
+
+    Parameters
+    ----------
+    monthly : pandas.DataFrame
+        One row per month: accounts with a line, limits, drawn balance, exposure (EAD),
+        revenue, funding and servicing cost, expected and realised loss, profit, its
+        running total, the 30+ delinquent share and counts of each ladder action.
+    by_cohort : pandas.DataFrame
+        The same money columns per month and cohort.
+    inclusion : pandas.DataFrame
+        ``month``, ``limit`` (each rung) and the share of thin-file and thick-file
+        applicants whose limit has reached that rung by that month.
+    summary : dict
+        Horizon totals: ``profit``, ``revenue``, ``realised_loss``, ``expected_loss``,
+        ``loss_rate`` (realised loss / average drawn balance, annualised),
+        ``approval_rate``, ``thin_file_share_500`` (thin-file applicants reaching ¥500).
+    panel : polars.DataFrame or None
+        With ``return_panel=True``: one row per account and month in replay-history
+        form (``account_id``, ``cycle``, ``score``, ``limit`` in force, ``dpd``,
+        ``utilisation``, ``balance``, ``start_dpd``), for estimating transitions.
+    """
+
+    monthly: Any
+    by_cohort: Any
+    inclusion: Any
+    summary: dict[str, float]
+    panel: Any = field(default=None)
+
+
+def simulate(
+    policy: LimitLadder | LimitPolicy,
+    population: Any,
+    months: int = 12,
+    *,
+    pd_model: Any = None,
+    pd_column: str = "true_pd",
+    product: Product | None = None,
+    economics: Economics | None = None,
+    cohort: str | None = "thin_file",
+    random_state: int | np.random.Generator | None = None,
+    return_panel: bool = False,
+) -> SimulationResult:
+    """Simulate a limit policy over a population of applicants.
+
+    Parameters
+    ----------
+    policy : LimitLadder or MDPPolicy
+        The limit policy (anything with ``ladder``, ``open_states`` and
+        ``target_rungs`` works).
+    population : DataFrame (pandas, Polars or PyArrow)
+        One row per applicant: ``score`` (points on the ladder's scale), ``capacity``
+        (average monthly spend), ``thin_file`` (0/1); optional ``income`` (annual, NaN
+        where unknown), a PD column (``pd_column``, the probability of default over
+        ``pd_horizon_months``) and the model's feature columns.
+    months : int, default 12
+    pd_model : Scorer, optional
+        Any fitted scorer; its ``predict_proba`` on the population's feature columns
+        (``feature_names_in_``) gives each account's PD, and its ``score`` fills a
+        missing ``score`` column. Without it the ``pd_column`` is used, and without that
+        the PD implied by ``score`` on the ladder's scale.
+    product : Product, optional
+        Pricing of the line (default :data:`DEFAULT_PRODUCT`).
+    economics : Economics, optional
+    cohort : str or None, default "thin_file"
+        Column whose values define the cohorts of ``by_cohort``.
+    random_state : int, Generator or None
+    return_panel : bool, default False
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    DataError
+        On a missing or invalid column (named), or ``months < 1``.
+
+    Notes
+    -----
+    Memory and time are O(n) per month; 100k accounts x 12 months run in well under a
+    second of NumPy work on one core.
+    """
+    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
+        raise DataError(f"months must be a positive integer, got {months!r}")
+    econ = economics or Economics()
+    product = product or DEFAULT_PRODUCT
+    ladder = policy if isinstance(policy, LimitLadder) else policy.ladder
+    pop, _ = to_polars(population, table="population")
+    score, pd12, capacity, income, thin, cohort_codes, cohort_labels = _population(
+        pop, ladder.scale, pd_model, pd_column, cohort
+    )
+    n = len(score)
+    rng = np.random.default_rng(random_state)
+
+    if isinstance(policy, LimitLadder):
+        state = LadderArrays.open(ladder, score, capacity, income)
+    else:
+        state = policy.open_states(score, capacity, income)
+    approved = state.rung >= 0
+    hazard = 1.0 - (1.0 - pd12) ** (1.0 / econ.pd_horizon_months)
+    r1, r2, r3 = econ.roll_rates
+    entry_scale = 1.0 / (r1 * r2 * r3)
+    mean, conc = econ.utilisation_mean, econ.utilisation_concentration
+    propensity = rng.beta(mean * conc, (1 - mean) * conc, n)
+    bucket = np.zeros(n, dtype=np.int64)
+    balance = np.zeros(n)
+    reached = state.limit.copy()
+    monthly_yield = product.monthly_yield()
+    funding = econ.funding_rate / 12.0
+    rung_values = np.asarray(ladder.rungs)
+
+    monthly: list[dict[str, float]] = []
+    cohort_rows: list[dict[str, Any]] = []
+    inclusion_rows: list[dict[str, float]] = []
+    panel: list[dict[str, NDArray[Any]]] = []
+    n_cohorts = len(cohort_labels)
+    for month in range(1, months + 1):
+        live = (state.rung >= 0) & ~state.closed & (bucket < 4)
+        can_draw = live & ~state.frozen & (bucket == 0)
+        noise = rng.normal(0.0, econ.utilisation_noise, n)
+        use = np.clip(propensity + noise, 0.0, 1.0)
+        balance = np.where(can_draw, use * state.limit, balance)
+        limit_in_force = state.limit.copy()
+        start_bucket = bucket.copy()
+
+        over = np.maximum(limit_in_force / np.maximum(capacity, 1.0) - 1.0, 0.0)
+        h = np.minimum(hazard * (1.0 + econ.overextension * over), 0.99)
+        draw = rng.random(n)
+        roll = np.array([0.0, r1, r2, r3])
+        new_bucket = bucket.copy()
+        current = live & (bucket == 0) & (balance > 0)
+        miss = current & (draw < np.minimum(h * entry_scale, 1.0))
+        new_bucket[miss] = 1
+        behind = live & (bucket >= 1) & (bucket <= 3)
+        rolls = behind & (draw < roll[np.minimum(bucket, 3)])
+        new_bucket[rolls] = bucket[rolls] + 1
+        new_bucket[behind & ~rolls] = 0
+        undrawn = np.maximum(limit_in_force - balance, 0.0)
+        balance = np.where(miss, balance + econ.ccf * undrawn, balance)
+        charged = live & (new_bucket == 4)
+        loss_vec = np.where(charged, econ.lgd * balance, 0.0)
+        performing = live & (bucket == 0)
+        ead = balance + np.where(performing & ~state.frozen, econ.ccf * undrawn, 0.0)
+        el_vec = np.where(performing, h * econ.lgd * ead, 0.0)
+        revenue_vec = np.where(live & (new_bucket == 0), monthly_yield * balance, 0.0)
+        funding_vec = np.where(live, funding * balance, 0.0)
+        servicing_vec = np.where(live, econ.servicing_cost, 0.0)
+        drawn_vec = np.where(live, balance, 0.0)
+        exposure_vec = np.where(live, ead, 0.0)
+
+        util = np.divide(balance, limit_in_force, out=np.zeros(n), where=limit_in_force > 0)
+        if return_panel:
+            idx = np.flatnonzero(live)
+            panel.append(
+                {
+                    "account_id": idx,
+                    "cycle": np.full(len(idx), month),
+                    "score": score[idx],
+                    "limit": limit_in_force[idx],
+                    "start_dpd": BUCKET_DPD[start_bucket[idx]],
+                    "dpd": BUCKET_DPD[new_bucket[idx]],
+                    "utilisation": util[idx],
+                    "balance": balance[idx],
+                }
+            )
+        target = None if isinstance(policy, LimitLadder) else policy.target_rungs(score, state)
+        state, action, _ = step_arrays(
+            ladder, state, BUCKET_DPD[new_bucket], util, score, balance, target=target
+        )
+        balance = np.where(charged, 0.0, balance)
+        bucket = new_bucket
+        reached = np.maximum(reached, state.limit)
+
+        money = {
+            "revenue": revenue_vec,
+            "funding_cost": funding_vec,
+            "servicing_cost": servicing_vec,
+            "expected_loss": el_vec,
+            "realised_loss": loss_vec,
+            "drawn": drawn_vec,
+            "exposure": exposure_vec,
+        }
+        row: dict[str, float] = {
+            "month": month,
+            "accounts_with_line": float(live.sum()),
+            "total_limit": float(limit_in_force[live].sum()),
+            "mean_limit": float(limit_in_force[live].mean()) if live.any() else 0.0,
+        }
+        row.update({k: float(v.sum()) for k, v in money.items()})
+        row["profit"] = (
+            row["revenue"] - row["funding_cost"] - row["servicing_cost"] - row["realised_loss"]
+        )
+        row["delinquent_30_share"] = float((live & (new_bucket >= 2)).sum() / max(live.sum(), 1))
+        counts = np.bincount(action, minlength=len(ACTION_LIST))
+        for a in (Action.INCREASE, Action.FREEZE, Action.CUT, Action.CLOSE):
+            row[f"n_{a.value}"] = float(counts[ACTION_LIST.index(a)])
+        monthly.append(row)
+        sums = {
+            k: np.bincount(cohort_codes, weights=v, minlength=n_cohorts) for k, v in money.items()
+        }
+        lines = np.bincount(cohort_codes, weights=live.astype(float), minlength=n_cohorts)
+        for c, label in enumerate(cohort_labels):
+            entry: dict[str, Any] = {
+                "month": month,
+                "cohort": label,
+                "accounts_with_line": lines[c],
+            }
+            entry.update({k: float(v[c]) for k, v in sums.items()})
+            entry["profit"] = (
+                entry["revenue"]
+                - entry["funding_cost"]
+                - entry["servicing_cost"]
+                - entry["realised_loss"]
+            )
+            cohort_rows.append(entry)
+        for value in rung_values:
+            hit = reached >= value
+            inclusion_rows.append(
+                {
+                    "month": month,
+                    "limit": float(value),
+                    "thin_file_share": float(hit[thin].mean()) if thin.any() else np.nan,
+                    "thick_file_share": float(hit[~thin].mean()) if (~thin).any() else np.nan,
+                }
+            )
+
+    import pandas as pd
+
+    monthly_df = pd.DataFrame(monthly)
+    monthly_df["month"] = monthly_df["month"].astype(int)
+    monthly_df["cumulative_profit"] = monthly_df["profit"].cumsum()
+    mean_drawn = float(monthly_df["drawn"].mean())
+    realised = float(monthly_df["realised_loss"].sum())
+    summary = {
+        "months": float(months),
+        "accounts": float(n),
+        "approval_rate": float(approved.mean()) if n else 0.0,
+        "profit": float(monthly_df["profit"].sum()),
+        "revenue": float(monthly_df["revenue"].sum()),
+        "realised_loss": realised,
+        "expected_loss": float(monthly_df["expected_loss"].sum()),
+        "mean_drawn": mean_drawn,
+        "loss_rate": realised / mean_drawn * 12.0 / months if mean_drawn > 0 else 0.0,
+        "thin_file_share_500": _share(reached, thin, 500.0),
+        "thick_file_share_500": _share(reached, ~thin, 500.0),
+    }
+    panel_df = None
+    if return_panel:
+        panel_df = pl.concat([pl.DataFrame(p) for p in panel]) if panel else None
+    return SimulationResult(
+        monthly=monthly_df,
+        by_cohort=pd.DataFrame(cohort_rows),
+        inclusion=pd.DataFrame(inclusion_rows),
+        summary=summary,
+        panel=panel_df,
+    )
+
+
+def make_population(
+    n: int,
+    *,
+    thin_file_share: float = 0.6,
+    random_state: int | None = None,
+    scale: ScoreScale | None = None,
+) -> Any:
+    """A seeded synthetic applicant population for simulation and optimisation.
+
+    Thin-file applicants have higher and less predictable risk: their latent log-odds of
+    default are drawn around a 7 % 12-month PD (thick file: 3 %), and their score is a
+    noisier estimate of it (log-odds noise 0.6 vs 0.35), as a model built on sparse
+    history would be. Capacity (average monthly spend) is log-normal around ¥600 and
+    mildly lower for riskier people; income is known for 40 % of thick-file applicants.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``score``, ``true_pd``, ``capacity``, ``income``, ``thin_file``.
+
+    Examples
+    --------
+    >>> pop = make_population(1000, random_state=1)
+    >>> sorted(pop.columns)
+    ['account_id', 'capacity', 'income', 'score', 'thin_file', 'true_pd']
+    """
+    import pandas as pd
+
+    if n < 1 or not 0 <= thin_file_share <= 1:
+        raise DataError("make_population needs n >= 1 and thin_file_share in [0, 1]")
+    scale = scale or ScoreScale()
+    rng = np.random.default_rng(random_state)
+    thin = rng.random(n) < thin_file_share
+    z = np.where(thin, rng.normal(-2.6, 0.9, n), rng.normal(-3.4, 0.8, n))
+    true_pd = 1.0 / (1.0 + np.exp(-z))
+    noise = np.where(thin, 0.6, 0.35) * rng.standard_normal(n)
+    score = scale.points_from_log_odds(z + noise)
+    capacity = np.exp(rng.normal(np.log(600.0) - 0.15 * (z + 3.0), 0.8, n))
+    income = np.where(
+        ~thin & (rng.random(n) < 0.4), np.exp(rng.normal(np.log(60000), 0.5, n)), np.nan
+    )
+    return pd.DataFrame(
+        {
+            "account_id": np.arange(n),
+            "score": np.round(score, 1),
+            "true_pd": true_pd,
+            "capacity": np.round(capacity, 2),
+            "income": np.round(income, 0),
+            "thin_file": thin.astype(np.int8),
+        }
+    )
+
+
+def population_from_marketplace(
+    marketplace: Any,
+    *,
+    scores: Any = None,
+    scale: ScoreScale | None = None,
+    score_noise: float = 0.5,
+    random_state: int | None = None,
+) -> Any:
+    """A simulation population from a synthetic marketplace's ground truth.
+
+    Parameters
+    ----------
+    marketplace : object
+        Anything with a ``truth`` frame holding ``application_id``, ``true_pd``,
+        ``thin_file`` and ``capacity`` (as ``thinfile_credit.synthetic.make_marketplace``
+        returns); an ``income`` column is used when present.
+    scores : array-like, optional
+        Model scores aligned with ``truth`` rows (e.g. a fitted scorer's ``score``).
+        Without them a noisy proxy of the true log-odds (``score_noise``) stands in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as :func:`make_population`, ``account_id`` being ``application_id``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> class Mk:
+    ...     truth = pd.DataFrame({"application_id": [1, 2], "true_pd": [0.02, 0.2],
+    ...                           "thin_file": [0, 1], "capacity": [900.0, 200.0]})
+    >>> population_from_marketplace(Mk(), random_state=0).shape
+    (2, 6)
+    """
+    import pandas as pd
+
+    truth, _ = to_polars(marketplace.truth, table="truth")
+    for col in ("application_id", "true_pd", "thin_file", "capacity"):
+        if col not in truth.columns:
+            raise DataError("missing column", table="truth", column=col)
+    scale = scale or ScoreScale()
+    pd_ = truth["true_pd"].cast(pl.Float64).to_numpy()
+    if scores is None:
+        rng = np.random.default_rng(random_state)
+        clipped = np.clip(pd_, 1e-6, 1 - 1e-6)
+        z = np.log(clipped) - np.log1p(-clipped) + score_noise * rng.standard_normal(len(pd_))
+        score = scale.points_from_log_odds(z)
+    else:
+        score = np.asarray(scores, dtype=np.float64)
+        if len(score) != len(pd_):
+            raise DataError("scores must align with truth rows", table="truth", column="score")
+    income = (
+        truth["income"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if "income" in truth.columns
+        else np.full(len(pd_), np.nan)
+    )
+    return pd.DataFrame(
+        {
+            "account_id": truth["application_id"].to_numpy(),
+            "score": score,
+            "true_pd": pd_,
+            "capacity": truth["capacity"].cast(pl.Float64).fill_null(0.0).to_numpy(),
+            "income": income,
+            "thin_file": truth["thin_file"].cast(pl.Int8).to_numpy(),
+        }
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _share(reached: NDArray[np.float64], mask: NDArray[np.bool_], level: float) -> float:
+    return float((reached[mask] >= level).mean()) if mask.any() else float("nan")
+
+
+def _population(
+    pop: pl.DataFrame,
+    scale: ScoreScale,
+    pd_model: Any,
+    pd_column: str,
+    cohort: str | None,
+) -> tuple[Any, ...]:
+    n = pop.height
+    if n == 0:
+        raise DataError("population is empty", table="population")
+    for col in ("capacity", "thin_file"):
+        if col not in pop.columns:
+            raise DataError("missing required column", table="population", column=col)
+    score = None
+    if pd_model is not None:
+        names = [str(c) for c in getattr(pd_model, "feature_names_in_", [])]
+        missing = [c for c in names if c not in pop.columns]
+        if not names or missing:
+            raise DataError(
+                f"pd_model needs feature columns {missing or 'feature_names_in_'}",
+                table="population",
+                column=missing[0] if missing else None,
+            )
+        X = pop.select(names).to_pandas()
+        pd12 = np.asarray(pd_model.predict_proba(X))[:, 1].astype(np.float64)
+        if "score" not in pop.columns:
+            score = np.asarray(pd_model.score(X), dtype=np.float64)
+    elif pd_column in pop.columns:
+        pd12 = _numeric(pop, pd_column)
+    else:
+        pd12 = None
+    if score is None:
+        if "score" not in pop.columns:
+            raise DataError("missing required column", table="population", column="score")
+        score = _numeric(pop, "score")
+    if pd12 is None:
+        pd12 = scale.pd_from_points(score)
+    bad = np.flatnonzero(~((pd12 >= 0) & (pd12 <= 1)))
+    if len(bad):
+        raise DataError(
+            "PD must lie in [0, 1]", table="population", column=pd_column, rows=bad.tolist()
+        )
+    capacity = _numeric(pop, "capacity")
+    neg = np.flatnonzero(capacity < 0)
+    if len(neg):
+        raise DataError(
+            "must not be negative", table="population", column="capacity", rows=neg.tolist()
+        )
+    income = (
+        pop["income"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if "income" in pop.columns
+        else np.full(n, np.nan)
+    )
+    thin = _numeric(pop, "thin_file").astype(bool)
+    if cohort is None:
+        codes, labels = np.zeros(n, dtype=np.int64), ["all"]
+    else:
+        if cohort not in pop.columns:
+            raise DataError("cohort column not found", table="population", column=cohort)
+        values = pop[cohort]
+        uniques = values.unique(maintain_order=False).sort()
+        labels = uniques.to_list()
+        codes = values.replace_strict(
+            dict(zip(labels, range(len(labels)))), return_dtype=pl.Int64
+        ).to_numpy()
+    return score, pd12, capacity, income, thin, codes, labels
+
+
+def _numeric(pop: pl.DataFrame, col: str) -> NDArray[np.float64]:
+    try:
+        arr = pop[col].cast(pl.Float64).to_numpy()
+    except Exception:
+        raise DataError("must be numeric", table="population", column=col) from None
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if len(bad):
+        raise DataError(
+            "missing or non-finite values", table="population", column=col, rows=bad.tolist()
+        )
+    return arr

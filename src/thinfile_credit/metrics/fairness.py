@@ -1,0 +1,108 @@
+"""Adverse impact screening: approval rate of each group relative to a reference group.
+
+The "four-fifths rule" (US EEOC Uniform Guidelines, widely used as a fair-lending
+screen) flags a group whose approval rate is below 80 % of the reference group's. It is a
+screening statistic, not a legal conclusion: a flag calls for a closer look at the
+policy and at whether the difference is explained by legitimate credit factors.
+
+Examples
+--------
+>>> from thinfile_credit.metrics import adverse_impact_ratio
+>>> t = adverse_impact_ratio([1, 1, 0, 1, 0, 0], ["a", "a", "a", "b", "b", "b"])
+>>> t[["group", "approval_rate", "ratio", "flag"]].values.tolist()
+[['a', 0.6666666666666666, 1.0, False], ['b', 0.3333333333333333, 0.5, True]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from thinfile_credit.errors import DataError
+from thinfile_credit.metrics._validation import as_1d, check_binary_target, check_weights
+
+__all__ = ["adverse_impact_ratio"]
+
+
+def adverse_impact_ratio(
+    approved: Any,
+    group: Any,
+    *,
+    reference_group: Any = None,
+    sample_weight: Any = None,
+    threshold: float = 0.8,
+) -> pd.DataFrame:
+    """Approval rate of every group divided by that of the reference group.
+
+    Parameters
+    ----------
+    approved : array-like of shape (n,)
+        1/True where the applicant was (or would be) approved, e.g. ``score >= cutoff``.
+    group : array-like of shape (n,)
+        Group label of each applicant (e.g. ``thin_file``, age band). Missing labels form
+        a group named ``"missing"``.
+    reference_group : optional
+        The comparison group; by default the group with the highest approval rate, as
+        the four-fifths rule prescribes.
+    sample_weight : array-like, optional
+        Non-negative weights.
+    threshold : float, default 0.8
+        Ratios below it are flagged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (sorted by label): ``group``, ``count``, ``n_approved``,
+        ``approval_rate``, ``reference_group``, ``ratio`` and ``flag``
+        (``ratio < threshold``).
+
+    Raises
+    ------
+    DataError
+        Empty input, mismatched lengths, approvals other than 0/1, an unknown reference
+        group or a reference group with no approvals.
+
+    Examples
+    --------
+    >>> t = adverse_impact_ratio([1, 0, 1, 1], [0, 0, 1, 1], reference_group=1)
+    >>> t["ratio"].tolist()
+    [0.5, 1.0]
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise DataError(f"threshold must be in (0, 1], got {threshold!r}")
+    appr = check_binary_target(approved, "approved")
+    g = as_1d(group, "group")
+    if g.size != appr.size:
+        raise DataError(f"has {g.size} rows but approved has {appr.size}", column="group")
+    w = check_weights(sample_weight, appr.size)
+    labels = pd.Series(g, dtype=object)
+    labels = labels.where(labels.notna(), "missing")
+    frame = pd.DataFrame(
+        {"group": labels, "w": 1.0 if w is None else w, "a": appr * (1.0 if w is None else w)}
+    )
+    agg = frame.groupby("group", sort=True).agg(count=("w", "sum"), n_approved=("a", "sum"))
+    agg["approval_rate"] = agg["n_approved"] / agg["count"]
+    ref: Any
+    if reference_group is None:
+        ref = agg["approval_rate"].idxmax()
+    else:
+        if reference_group not in agg.index:
+            raise DataError(
+                f"reference group {reference_group!r} does not occur; groups are {list(agg.index)}",
+                column="group",
+            )
+        ref = reference_group
+    rates = dict(zip(agg.index.tolist(), agg["approval_rate"].tolist()))
+    ref_rate = float(rates[ref])
+    if ref_rate <= 0:
+        raise DataError(
+            f"reference group {ref!r} has no approvals, so the ratio is undefined",
+            column="approved",
+        )
+    agg["reference_group"] = pd.Series([ref] * len(agg), index=agg.index, dtype=object)
+    agg["ratio"] = agg["approval_rate"] / ref_rate
+    agg["flag"] = agg["ratio"] < threshold
+    return agg.reset_index()[
+        ["group", "count", "n_approved", "approval_rate", "reference_group", "ratio", "flag"]
+    ]

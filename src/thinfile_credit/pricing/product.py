@@ -1,0 +1,301 @@
+"""Loan products as frozen, validated specs, and the APR lint.
+
+Rate ceilings (configurable defaults, **not legal advice**):
+
+* ``apr_cap = 0.24`` — 24 % a year, the line in the Supreme People's Court's 2015
+  provisions on private lending (interest up to 24 % protected, above 36 % void) that
+  Chinese regulators' 2017 cash-loan notice (Circular 141) and later window guidance
+  used for consumer credit pricing; licensed lenders are expected to keep the IRR APR,
+  fees included, within it.
+* ``apr_warn = 0.20`` — an internal early-warning line below the cap.
+
+Since August 2020 the court's protected line for *private* lending is four times the
+one-year LPR (about 15 % in 2020–2024); lenders under a financial licence are governed
+by their own regulators. Set ``apr_cap`` to the line that binds you.
+
+Examples
+--------
+>>> p = Product(name="12m", repayment="equal_instalment", term_months=12, monthly_rate=0.015)
+>>> round(p.apr().nominal, 4)
+0.18
+>>> lint(p).status
+'ok'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from thinfile_credit.errors import PolicyError, SpecError
+from thinfile_credit.pricing.apr import APR, apr
+from thinfile_credit.pricing.schedules import (
+    DAYS_PER_MONTH,
+    Schedule,
+    bullet,
+    equal_instalment,
+    equal_principal,
+    flat_fee,
+    revolving,
+)
+
+__all__ = ["REPAYMENT_KINDS", "PricingWarning", "Product", "ProductLint", "lint"]
+
+REPAYMENT_KINDS = ("equal_instalment", "equal_principal", "flat_fee", "bullet", "revolving")
+
+# APRs are disclosed to 0.01 percentage point; comparing at that precision keeps a product
+# priced exactly at 2 %/month (24.0008 % after fen rounding) at, not over, a 24 % cap.
+_APR_PRECISION = 4
+
+
+class PricingWarning(UserWarning):
+    """A product's APR is above the warning line but within the cap."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """A credit product: repayment method, term, rates and fees, and its APR ceiling.
+
+    Parameters
+    ----------
+    name : str
+        Product name shown in disclosures.
+    repayment : str
+        One of ``"equal_instalment"`` (等额本息), ``"equal_principal"`` (等额本金),
+        ``"flat_fee"``, ``"bullet"`` (先息后本) or ``"revolving"`` (随借随还).
+    term_months : int
+        Number of monthly instalments; for revolving, the example borrowing period
+        used for disclosure and the lint (``term_months * 30`` days).
+    monthly_rate : float, default 0
+        Interest per month on the outstanding balance (instalment products).
+    daily_rate : float, default 0
+        Interest per day (revolving only).
+    monthly_fee_rate : float, default 0
+        Fee per month on the original principal.
+    upfront_fee_rate : float, default 0
+        Fee at disbursement, share of principal.
+    early_repayment_fee_rate : float, default 0
+        Fee on the outstanding principal when repaid early.
+    refund_unearned_fees : bool, default True
+        Whether periodic fees for months not yet reached are waived on early repayment.
+    apr_cap : float, default 0.24
+        Highest nominal IRR APR allowed; construction fails above it.
+    apr_warn : float, default 0.20
+        :func:`lint` warns at or above this APR.
+    reference_principal : float, default 10000
+        Amount at which the APR is checked (fen rounding moves APR slightly with size).
+
+    Raises
+    ------
+    SpecError
+        On an unknown repayment kind or an impossible rate, term or fee.
+    PolicyError
+        If the product's APR exceeds ``apr_cap``.
+
+    Examples
+    --------
+    >>> Product(name="revolve", repayment="revolving", term_months=1, daily_rate=0.0005).apr_cap
+    0.24
+    """
+
+    name: str
+    repayment: str
+    term_months: int
+    monthly_rate: float = 0.0
+    daily_rate: float = 0.0
+    monthly_fee_rate: float = 0.0
+    upfront_fee_rate: float = 0.0
+    early_repayment_fee_rate: float = 0.0
+    refund_unearned_fees: bool = True
+    apr_cap: float = 0.24
+    apr_warn: float = 0.20
+    reference_principal: float = 10000.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise SpecError("Product.name must be a non-empty string")
+        if self.repayment not in REPAYMENT_KINDS:
+            raise SpecError(
+                f"Product {self.name!r}: repayment must be one of {REPAYMENT_KINDS}, "
+                f"got {self.repayment!r}"
+            )
+        if (
+            isinstance(self.term_months, bool)
+            or not isinstance(self.term_months, int)
+            or not 1 <= self.term_months <= 360
+        ):
+            raise SpecError(f"Product {self.name!r}: term_months must be an integer in [1, 360]")
+        for name in (
+            "monthly_rate",
+            "daily_rate",
+            "monthly_fee_rate",
+            "upfront_fee_rate",
+            "early_repayment_fee_rate",
+            "apr_cap",
+            "apr_warn",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SpecError(f"Product {self.name!r}: {name} must be a number")
+            if not (math.isfinite(value) and 0 <= value < (10 if "apr" in name else 1)):
+                raise SpecError(f"Product {self.name!r}: {name} out of range: {value!r}")
+        if self.repayment == "revolving":
+            if self.monthly_rate or self.monthly_fee_rate or self.upfront_fee_rate:
+                raise SpecError(
+                    f"Product {self.name!r}: a revolving product charges daily_rate only"
+                )
+        elif self.daily_rate:
+            raise SpecError(f"Product {self.name!r}: daily_rate applies to revolving only")
+        if self.apr_warn > self.apr_cap:
+            raise SpecError(f"Product {self.name!r}: apr_warn must not exceed apr_cap")
+        if not (math.isfinite(self.reference_principal) and self.reference_principal > 0):
+            raise SpecError(f"Product {self.name!r}: reference_principal must be positive")
+        figure = round(self.apr().nominal, _APR_PRECISION)
+        if figure > self.apr_cap:
+            raise PolicyError(
+                f"Product {self.name!r}: IRR APR {figure:.2%} exceeds the cap {self.apr_cap:.2%}"
+            )
+
+    # --- engines bound to the spec ------------------------------------------------------
+    def schedule(self, principal: float) -> Schedule:
+        """The repayment schedule for ``principal`` yuan.
+
+        Examples
+        --------
+        >>> p = Product(name="p", repayment="equal_instalment", term_months=12, monthly_rate=0.02)
+        >>> p.schedule(1000).payment[:2].tolist()
+        [94.56, 94.56]
+        """
+        kw = {"monthly_fee_rate": self.monthly_fee_rate, "upfront_fee_rate": self.upfront_fee_rate}
+        n = self.term_months
+        if self.repayment == "equal_instalment":
+            return equal_instalment(principal, self.monthly_rate, n, **kw)
+        if self.repayment == "equal_principal":
+            return equal_principal(principal, self.monthly_rate, n, **kw)
+        if self.repayment == "bullet":
+            return bullet(principal, self.monthly_rate, n, **kw)
+        if self.repayment == "flat_fee":
+            if self.monthly_rate:
+                raise SpecError(f"Product {self.name!r}: flat_fee charges monthly_fee_rate only")
+            return flat_fee(
+                principal, self.monthly_fee_rate, n, upfront_fee_rate=self.upfront_fee_rate
+            )
+        return revolving([(0, principal)], self.daily_rate, repay_all_on=n * DAYS_PER_MONTH)
+
+    def apr(self, principal: float | None = None) -> APR:
+        """APR of the schedule for ``principal`` (default ``reference_principal``)."""
+        return apr(self.schedule(self.reference_principal if principal is None else principal))
+
+    def monthly_yield(self) -> float:
+        """Interest and fee income per yuan of drawn balance per month (for simulation).
+
+        Examples
+        --------
+        >>> p = Product(name="r", repayment="revolving", term_months=1, daily_rate=0.0005)
+        >>> p.monthly_yield()
+        0.015
+        """
+        if self.repayment == "revolving":
+            return self.daily_rate * DAYS_PER_MONTH
+        return self.apr().periodic_rate
+
+    # --- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data representation (JSON-safe)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Product:
+        """Rebuild from :meth:`to_dict`; unknown keys raise :class:`SpecError`."""
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise SpecError(f"unknown Product fields: {sorted(unknown)}")
+        return cls(**data)
+
+    def to_json(self) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Product:
+        """Rebuild from :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class ProductLint:
+    """Outcome of :func:`lint`.
+
+    Parameters
+    ----------
+    product : str
+        Product name.
+    apr : APR
+        The figures checked.
+    status : str
+        ``"ok"`` or ``"warn"`` (a breach raises instead).
+    message : str
+        Human-readable verdict.
+    """
+
+    product: str
+    apr: APR
+    status: str
+    message: str
+
+
+def lint(
+    product: Product, *, cap: float | None = None, warn_at: float | None = None
+) -> ProductLint:
+    """Refuse a product whose IRR APR exceeds the cap; warn above the warning line.
+
+    Parameters
+    ----------
+    product : Product
+        The product to check.
+    cap, warn_at : float, optional
+        Override the product's ``apr_cap`` / ``apr_warn`` (e.g. a stricter house line).
+
+    Returns
+    -------
+    ProductLint
+
+    Raises
+    ------
+    PolicyError
+        If the nominal IRR APR (to 0.01 percentage point) exceeds the cap.
+
+    Warns
+    -----
+    PricingWarning
+        If the APR is at or above the warning line.
+
+    Examples
+    --------
+    >>> p = Product(name="p", repayment="flat_fee", term_months=12, monthly_fee_rate=0.006)
+    >>> lint(p).status
+    'ok'
+    >>> lint(p, cap=0.12)
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.PolicyError: Product 'p': IRR APR 13.03% exceeds the cap 12.00%
+    """
+    cap = product.apr_cap if cap is None else cap
+    warn_at = product.apr_warn if warn_at is None else warn_at
+    figures = product.apr()
+    figure = round(figures.nominal, _APR_PRECISION)
+    if figure > cap:
+        raise PolicyError(
+            f"Product {product.name!r}: IRR APR {figure:.2%} exceeds the cap {cap:.2%}"
+        )
+    if figure >= warn_at:
+        message = (
+            f"Product {product.name!r}: IRR APR {figure:.2%} is at or above the warning "
+            f"line {warn_at:.2%} (cap {cap:.2%})"
+        )
+        warnings.warn(message, PricingWarning, stacklevel=2)
+        return ProductLint(product.name, figures, "warn", message)
+    return ProductLint(product.name, figures, "ok", f"IRR APR {figure:.2%} within {warn_at:.2%}")

@@ -1,0 +1,620 @@
+"""The reason catalog: codes, bilingual texts and the feature -> reason-group map.
+
+A :class:`ReasonCatalog` is a frozen, validated, JSON/YAML-serialisable spec. It says which
+*reason group* every model feature speaks through, so correlated features (all the
+late-payment windows, say) produce one adverse-action reason rather than four, and it holds
+the short and long texts of each reason in every catalog language (Chinese and English by
+default). It also marks features that must never appear in reasons (*protected*), features
+no applicant can change (*immutable*) and features that only change with the passage of time
+(*time-bound*, such as account age), which the improvement hints respect.
+
+Matching rules
+--------------
+A group lists features by exact name (``features``) and by pattern (``patterns``). A pattern
+is a shell glob (``bill_*late*``, matched case-sensitively against the whole name) or, when
+prefixed with ``re:``, a regular expression that must match the whole name
+(``re:loan_(max|current)_dpd.*``). An exact listing wins over patterns, so a user can move a
+single feature out of a pattern-matched group by naming it in another group. A feature named
+exactly in two groups, or matched by patterns of two groups and named in none, is ambiguous
+and :meth:`ReasonCatalog.resolve` refuses it, as it refuses a feature no group claims.
+
+Examples
+--------
+>>> from thinfile_credit.reasons import ReasonCatalog, ReasonGroup
+>>> late = ReasonGroup(
+...     code="BIL01",
+...     short={"zh": "账单逾期", "en": "Late bill payments"},
+...     long={"zh": "近期有账单未按时支付。", "en": "Recent bills were paid late."},
+...     patterns=("bill_*late*",),
+... )
+>>> catalog = ReasonCatalog(groups=(late,), name="mini")
+>>> catalog.resolve(["bill_max_days_late_365d"])
+{'bill_max_days_late_365d': 'BIL01'}
+>>> catalog.text("BIL01", "en")
+'Late bill payments'
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from thinfile_credit.errors import SpecError
+
+__all__ = ["ActionReason", "CatalogMatch", "ReasonCatalog", "ReasonGroup", "match_pattern"]
+
+#: Codes are short upper-case identifiers: they end up in letters, logs and SQL.
+_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+#: Hint template directions a group may define.
+HINT_DIRECTIONS = ("increase", "decrease", "time")
+_FORMAT_VERSION = 1
+
+
+def match_pattern(pattern: str, name: str) -> bool:
+    """True when feature ``name`` matches a catalog ``pattern``.
+
+    Parameters
+    ----------
+    pattern : str
+        A shell glob, or a regular expression prefixed with ``re:`` (full match).
+    name : str
+        Feature name.
+
+    Examples
+    --------
+    >>> match_pattern("bill_*late*", "bill_max_days_late_365d")
+    True
+    >>> match_pattern("re:loan_(max|current)_dpd.*", "loan_current_dpd")
+    True
+    >>> match_pattern("ten_account_age*", "ten_device_changes_90d")
+    False
+    """
+    if pattern.startswith("re:"):
+        return re.fullmatch(pattern[3:], name) is not None
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+@dataclass(frozen=True)
+class ReasonGroup:
+    """One adverse-action reason and the features that speak through it.
+
+    Parameters
+    ----------
+    code : str
+        Reason code, upper case (``"BIL01"``); ties between equally strong reasons are
+        broken by code, so codes also fix the order of otherwise equal reasons.
+    short, long : mapping of language -> str
+        Short reason text (the line on a decline letter) and a longer explanation.
+    features : tuple of str
+        Exact feature names in the group.
+    patterns : tuple of str
+        Glob patterns, or ``re:``-prefixed regular expressions, naming more features.
+    hints : mapping of direction -> (mapping of language -> str), optional
+        Improvement-hint templates, keyed by ``"increase"``, ``"decrease"`` (the feature
+        must go up / down to recover points) or ``"time"`` (time-bound features). Templates
+        may use ``{label}``, ``{current}``, ``{target}``, ``{delta}`` and ``{points}``;
+        missing directions fall back to the catalog's generic templates.
+
+    Examples
+    --------
+    >>> g = ReasonGroup(code="TEN01", short={"en": "Account too new"},
+    ...                 long={"en": "The account was opened recently."},
+    ...                 patterns=("ten_account_age*",))
+    >>> g.matches("ten_account_age_days")
+    True
+    """
+
+    code: str
+    short: Mapping[str, str]
+    long: Mapping[str, str]
+    features: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    hints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or not _CODE_RE.match(self.code):
+            raise SpecError(
+                f"reason code {self.code!r} must be 1-32 upper-case letters, digits or '_' "
+                "starting with a letter"
+            )
+        for attr in ("features", "patterns"):
+            value = getattr(self, attr)
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+                raise SpecError(f"reason group {self.code}: {attr} must be non-empty strings")
+            object.__setattr__(self, attr, tuple(value))
+        if not self.features and not self.patterns:
+            raise SpecError(f"reason group {self.code} names no feature and no pattern")
+        for pattern in self.patterns:
+            _check_pattern(pattern, where=f"reason group {self.code}")
+        object.__setattr__(self, "short", _texts(self.short, f"{self.code}.short"))
+        object.__setattr__(self, "long", _texts(self.long, f"{self.code}.long"))
+        hints: dict[str, Mapping[str, str]] = {}
+        for direction, templates in dict(self.hints).items():
+            if direction not in HINT_DIRECTIONS:
+                raise SpecError(
+                    f"reason group {self.code}: hint direction {direction!r} is not one of "
+                    f"{', '.join(HINT_DIRECTIONS)}"
+                )
+            hints[direction] = _texts(templates, f"{self.code}.hints.{direction}")
+        object.__setattr__(self, "hints", MappingProxyType(hints))
+
+    def matches(self, name: str) -> bool:
+        """True when ``name`` is listed exactly or matched by a pattern."""
+        return name in self.features or any(match_pattern(p, name) for p in self.patterns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data representation (JSON/YAML-safe)."""
+        out: dict[str, Any] = {
+            "code": self.code,
+            "short": dict(self.short),
+            "long": dict(self.long),
+            "features": list(self.features),
+            "patterns": list(self.patterns),
+        }
+        if self.hints:
+            out["hints"] = {k: dict(v) for k, v in self.hints.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReasonGroup:
+        """Rebuild from :meth:`to_dict` output; unknown keys raise :class:`SpecError`."""
+        _no_unknown(data, {"code", "short", "long", "features", "patterns", "hints"}, "group")
+        return cls(
+            code=data.get("code", ""),
+            short=data.get("short", {}),
+            long=data.get("long", {}),
+            features=tuple(data.get("features", ())),
+            patterns=tuple(data.get("patterns", ())),
+            hints=data.get("hints") or {},
+        )
+
+
+@dataclass(frozen=True)
+class ActionReason:
+    """A reason attached to an account action rather than to a feature group.
+
+    Limit-ladder actions (limit cut, freeze, no increase) need reasons too; they come from
+    the policy rule that fired, not from model contributions, so they carry only texts.
+
+    Parameters
+    ----------
+    code : str
+        Reason code, unique across the catalog's groups and actions.
+    short, long : mapping of language -> str
+        Texts in every catalog language.
+
+    Examples
+    --------
+    >>> ActionReason("ACT01", {"en": "Limit reduced"}, {"en": "An instalment is overdue."}).code
+    'ACT01'
+    """
+
+    code: str
+    short: Mapping[str, str]
+    long: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or not _CODE_RE.match(self.code):
+            raise SpecError(f"action reason code {self.code!r} is not a valid code")
+        object.__setattr__(self, "short", _texts(self.short, f"{self.code}.short"))
+        object.__setattr__(self, "long", _texts(self.long, f"{self.code}.long"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data representation."""
+        return {"code": self.code, "short": dict(self.short), "long": dict(self.long)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ActionReason:
+        """Rebuild from :meth:`to_dict` output."""
+        _no_unknown(data, {"code", "short", "long"}, "action")
+        return cls(data.get("code", ""), data.get("short", {}), data.get("long", {}))
+
+
+@dataclass(frozen=True)
+class CatalogMatch:
+    """How a catalog maps a list of model features (the result of :meth:`ReasonCatalog.match`).
+
+    Attributes
+    ----------
+    groups : dict of feature -> code
+        Features mapped to exactly one group.
+    unmapped : tuple of str
+        Features no group claims (protected features are not listed here).
+    ambiguous : dict of feature -> tuple of codes
+        Features claimed by several groups with equal standing.
+    protected : tuple of str
+        Features the catalog marks as protected.
+    """
+
+    groups: dict[str, str]
+    unmapped: tuple[str, ...]
+    ambiguous: dict[str, tuple[str, ...]]
+    protected: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every non-protected feature maps to exactly one group."""
+        return not self.unmapped and not self.ambiguous
+
+
+@dataclass(frozen=True)
+class ReasonCatalog:
+    """Reason codes, bilingual texts and the feature -> group map.
+
+    Parameters
+    ----------
+    groups : tuple of ReasonGroup
+        The reason groups; codes must be unique.
+    name : str, default "custom"
+        Catalog name, recorded with every coder fitted on it.
+    version : str, default "1"
+        Catalog version (the lender's own versioning of texts and mappings).
+    languages : tuple of str, default ("zh", "en")
+        Languages every text must be given in.
+    protected : tuple of str
+        Feature names or patterns that are protected attributes (never in reasons or hints;
+        a coder refuses a model using them unless it is a fairness analysis).
+    immutable : tuple of str
+        Feature names or patterns an applicant cannot change (never hinted).
+    time_bound : tuple of str
+        Feature names or patterns that change only with time (hinted as waiting time).
+    actions : tuple of ActionReason
+        Reasons for account actions (limit cut, freeze...), e.g. from a limit ladder.
+    generic_hints : mapping of direction -> (mapping of language -> str)
+        Fallback hint templates for groups without their own.
+
+    Raises
+    ------
+    SpecError
+        On duplicate codes, missing texts, bad patterns, or a feature named exactly in two
+        groups.
+
+    Examples
+    --------
+    >>> from thinfile_credit.reasons import default_catalog
+    >>> cat = default_catalog()
+    >>> cat.group_of("bill_overdue_count_now")
+    'BIL02'
+    >>> cat.is_protected("soc_degree_social")
+    False
+    """
+
+    groups: tuple[ReasonGroup, ...]
+    name: str = "custom"
+    version: str = "1"
+    languages: tuple[str, ...] = ("zh", "en")
+    protected: tuple[str, ...] = ()
+    immutable: tuple[str, ...] = ()
+    time_bound: tuple[str, ...] = ()
+    actions: tuple[ActionReason, ...] = ()
+    generic_hints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", tuple(self.groups))
+        object.__setattr__(self, "actions", tuple(self.actions))
+        if not self.groups:
+            raise SpecError("a reason catalog needs at least one group")
+        if isinstance(self.languages, str) or not self.languages:
+            raise SpecError("ReasonCatalog.languages must be a non-empty tuple of codes")
+        object.__setattr__(self, "languages", tuple(self.languages))
+        for attr in ("protected", "immutable", "time_bound"):
+            value = getattr(self, attr)
+            if isinstance(value, str):
+                raise SpecError(f"ReasonCatalog.{attr} must be a tuple of names or patterns")
+            value = tuple(value)
+            for pattern in value:
+                _check_pattern(pattern, where=f"ReasonCatalog.{attr}")
+            object.__setattr__(self, attr, value)
+        for g in self.groups:
+            if not isinstance(g, ReasonGroup):
+                raise SpecError(f"ReasonCatalog.groups holds a {type(g).__name__}")
+        codes = [g.code for g in self.groups] + [a.code for a in self.actions]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise SpecError(f"duplicate reason codes: {', '.join(dupes)}")
+        for item in (*self.groups, *self.actions):
+            for kind in ("short", "long"):
+                missing = [lang for lang in self.languages if lang not in getattr(item, kind)]
+                if missing:
+                    raise SpecError(
+                        f"reason {item.code}: {kind} text missing for language(s) "
+                        f"{', '.join(missing)}"
+                    )
+        owners: dict[str, list[str]] = {}
+        for g in self.groups:
+            for feature in g.features:
+                owners.setdefault(feature, []).append(g.code)
+        twice = {f: c for f, c in owners.items() if len(c) > 1}
+        if twice:
+            listing = "; ".join(f"{f} in {', '.join(c)}" for f, c in sorted(twice.items()))
+            raise SpecError(f"features named exactly in several groups: {listing}")
+        hints: dict[str, Mapping[str, str]] = {}
+        for direction, templates in dict(self.generic_hints).items():
+            if direction not in HINT_DIRECTIONS:
+                raise SpecError(f"generic hint direction {direction!r} is unknown")
+            hints[direction] = _texts(templates, f"generic_hints.{direction}")
+        object.__setattr__(self, "generic_hints", MappingProxyType(hints))
+        object.__setattr__(self, "_exact", {f: c[0] for f, c in owners.items()})
+        object.__setattr__(self, "_by_code", {g.code: g for g in self.groups})
+        object.__setattr__(self, "_actions", {a.code: a for a in self.actions})
+
+    # --- lookups ----------------------------------------------------------------------
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Group codes in catalog order."""
+        return tuple(g.code for g in self.groups)
+
+    def group(self, code: str) -> ReasonGroup:
+        """The group with ``code`` (raises :class:`SpecError` when unknown)."""
+        try:
+            return self._by_code[code]  # type: ignore[attr-defined,no-any-return]
+        except KeyError:
+            raise SpecError(f"unknown reason code {code!r}") from None
+
+    def groups_claiming(self, name: str) -> tuple[str, ...]:
+        """Codes of every group that claims ``name`` (exact listing wins over patterns)."""
+        exact = self._exact.get(name)  # type: ignore[attr-defined]
+        if exact is not None:
+            return (exact,)
+        return tuple(g.code for g in self.groups if any(match_pattern(p, name) for p in g.patterns))
+
+    def group_of(self, name: str) -> str | None:
+        """The code of the one group claiming ``name``; ``None`` if none or several do."""
+        claims = self.groups_claiming(name)
+        return claims[0] if len(claims) == 1 else None
+
+    def is_protected(self, name: str) -> bool:
+        """True when ``name`` is a protected attribute."""
+        return _any_match(self.protected, name)
+
+    def is_immutable(self, name: str) -> bool:
+        """True when an applicant cannot change ``name`` (protected features included)."""
+        return _any_match(self.immutable, name) or self.is_protected(name)
+
+    def is_time_bound(self, name: str) -> bool:
+        """True when ``name`` changes only with the passage of time."""
+        return _any_match(self.time_bound, name)
+
+    def text(self, code: str, language: str = "zh", *, long: bool = False) -> str:
+        """Text of a group or action reason in ``language``.
+
+        Raises
+        ------
+        SpecError
+            For an unknown code or a language the catalog does not hold.
+        """
+        if language not in self.languages:
+            raise SpecError(
+                f"language {language!r} is not in the catalog (has {', '.join(self.languages)})"
+            )
+        item = self._by_code.get(code) or self._actions.get(code)  # type: ignore[attr-defined]
+        if item is None:
+            raise SpecError(f"unknown reason code {code!r}")
+        return str((item.long if long else item.short)[language])
+
+    def hint_template(self, code: str, direction: str, language: str) -> str | None:
+        """The hint template for a group and direction, falling back to the generic one."""
+        own = self.group(code).hints.get(direction)
+        if own is not None and language in own:
+            return own[language]
+        generic = self.generic_hints.get(direction)
+        return None if generic is None else generic.get(language)
+
+    # --- validation against a model ------------------------------------------------------
+    def match(self, features: Iterable[str]) -> CatalogMatch:
+        """Map model features to groups without raising (see :meth:`resolve`).
+
+        Examples
+        --------
+        >>> from thinfile_credit.reasons import default_catalog
+        >>> m = default_catalog().match(["bill_overdue_count_now", "mystery"])
+        >>> m.unmapped
+        ('mystery',)
+        """
+        groups: dict[str, str] = {}
+        unmapped: list[str] = []
+        ambiguous: dict[str, tuple[str, ...]] = {}
+        protected: list[str] = []
+        for name in features:
+            if self.is_protected(name):
+                protected.append(name)
+                continue
+            claims = self.groups_claiming(name)
+            if not claims:
+                unmapped.append(name)
+            elif len(claims) > 1:
+                ambiguous[name] = claims
+            else:
+                groups[name] = claims[0]
+        return CatalogMatch(groups, tuple(unmapped), ambiguous, tuple(protected))
+
+    def resolve(self, features: Iterable[str]) -> dict[str, str]:
+        """Map every non-protected feature to its group code, or fail listing the misfits.
+
+        Raises
+        ------
+        SpecError
+            Naming every unmapped and every multiply-mapped feature.
+        """
+        m = self.match(features)
+        if not m.ok:
+            parts = []
+            if m.unmapped:
+                parts.append(f"unmapped features: {', '.join(m.unmapped)}")
+            if m.ambiguous:
+                parts.append(
+                    "features mapped to several groups: "
+                    + "; ".join(f"{f} -> {', '.join(c)}" for f, c in m.ambiguous.items())
+                )
+            raise SpecError(f"catalog {self.name!r} cannot map the model: " + " | ".join(parts))
+        return m.groups
+
+    # --- composition ------------------------------------------------------------------
+    def with_actions(self, actions: Sequence[ActionReason]) -> ReasonCatalog:
+        """A copy with ``actions`` added (codes already present are replaced)."""
+        new = {a.code: a for a in actions}
+        kept = tuple(a for a in self.actions if a.code not in new)
+        return _replace(self, actions=kept + tuple(new.values()))
+
+    def with_groups(self, groups: Sequence[ReasonGroup]) -> ReasonCatalog:
+        """A copy with ``groups`` added (a group with an existing code replaces it)."""
+        new = {g.code: g for g in groups}
+        kept = tuple(new.pop(g.code, g) for g in self.groups)
+        return _replace(self, groups=kept + tuple(new.values()))
+
+    # --- serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data representation (JSON/YAML-safe, stable key order)."""
+        return {
+            "format_version": _FORMAT_VERSION,
+            "name": self.name,
+            "version": self.version,
+            "languages": list(self.languages),
+            "protected": list(self.protected),
+            "immutable": list(self.immutable),
+            "time_bound": list(self.time_bound),
+            "generic_hints": {k: dict(v) for k, v in self.generic_hints.items()},
+            "groups": [g.to_dict() for g in self.groups],
+            "actions": [a.to_dict() for a in self.actions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReasonCatalog:
+        """Rebuild from :meth:`to_dict` output.
+
+        Raises
+        ------
+        SpecError
+            On unknown keys, a newer format version, or any validation failure.
+        """
+        if not isinstance(data, Mapping):
+            raise SpecError(f"a reason catalog must be a mapping, got {type(data).__name__}")
+        allowed = {
+            "format_version",
+            "name",
+            "version",
+            "languages",
+            "protected",
+            "immutable",
+            "time_bound",
+            "generic_hints",
+            "groups",
+            "actions",
+        }
+        _no_unknown(data, allowed, "catalog")
+        fmt = data.get("format_version", _FORMAT_VERSION)
+        if fmt != _FORMAT_VERSION:
+            raise SpecError(f"reason catalog format_version {fmt!r} is not supported")
+        return cls(
+            groups=tuple(ReasonGroup.from_dict(g) for g in data.get("groups", ())),
+            name=str(data.get("name", "custom")),
+            version=str(data.get("version", "1")),
+            languages=tuple(data.get("languages", ("zh", "en"))),
+            protected=tuple(data.get("protected", ())),
+            immutable=tuple(data.get("immutable", ())),
+            time_bound=tuple(data.get("time_bound", ())),
+            actions=tuple(ActionReason.from_dict(a) for a in data.get("actions", ())),
+            generic_hints=data.get("generic_hints") or {},
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        """JSON text (UTF-8 characters kept readable)."""
+        kwargs.setdefault("ensure_ascii", False)
+        kwargs.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> ReasonCatalog:
+        """Rebuild from :meth:`to_json` output."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"reason catalog is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def to_yaml(self) -> str:
+        """YAML text (needs the ``yaml`` extra)."""
+        from thinfile_credit._optional import require
+
+        yaml = require("yaml", "yaml")
+        return str(yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False))
+
+    @classmethod
+    def from_yaml(cls, text: str) -> ReasonCatalog:
+        """Rebuild from :meth:`to_yaml` output (safe loader only)."""
+        from thinfile_credit._optional import require
+
+        yaml = require("yaml", "yaml")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpecError(f"reason catalog is not valid YAML: {exc}") from None
+        return cls.from_dict(data)
+
+    def save(self, path: str | Path) -> Path:
+        """Write to ``path``; ``.yaml``/``.yml`` give YAML, anything else JSON."""
+        path = Path(path)
+        text = self.to_yaml() if path.suffix.lower() in (".yaml", ".yml") else self.to_json()
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ReasonCatalog:
+        """Read a catalog written by :meth:`save` (format chosen by the file suffix)."""
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            return cls.from_yaml(text)
+        return cls.from_json(text)
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _check_pattern(pattern: Any, *, where: str) -> None:
+    if not isinstance(pattern, str) or not pattern:
+        raise SpecError(f"{where}: pattern {pattern!r} must be a non-empty string")
+    if pattern.startswith("re:"):
+        try:
+            re.compile(pattern[3:])
+        except re.error as exc:
+            raise SpecError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
+
+
+def _texts(value: Any, where: str) -> Mapping[str, str]:
+    if not isinstance(value, Mapping) or not value:
+        raise SpecError(f"{where} must be a non-empty mapping of language -> text")
+    for lang, text in value.items():
+        if not isinstance(lang, str) or not isinstance(text, str) or not text.strip():
+            raise SpecError(f"{where}: text for {lang!r} must be a non-empty string")
+    return MappingProxyType(dict(value))
+
+
+def _any_match(patterns: Iterable[str], name: str) -> bool:
+    return any(p == name or match_pattern(p, name) for p in patterns)
+
+
+def _no_unknown(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise SpecError(f"unknown {what} key(s): {', '.join(unknown)}")
+
+
+def _replace(catalog: ReasonCatalog, **changes: Any) -> ReasonCatalog:
+    data = {
+        "groups": catalog.groups,
+        "name": catalog.name,
+        "version": catalog.version,
+        "languages": catalog.languages,
+        "protected": catalog.protected,
+        "immutable": catalog.immutable,
+        "time_bound": catalog.time_bound,
+        "actions": catalog.actions,
+        "generic_hints": catalog.generic_hints,
+    }
+    data.update(changes)
+    return ReasonCatalog(**data)

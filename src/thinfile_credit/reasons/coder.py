@@ -1,0 +1,822 @@
+"""``ReasonCoder``: principal adverse-action reasons from any scorer's contributions.
+
+The coder works on the scorer protocol only (:class:`~thinfile_credit.protocol.Scorer`):
+per-feature points from ``contributions(X)`` are compared with a per-feature baseline,
+summed within the catalog's reason groups, and the groups that cost the applicant the most
+points become the reasons.
+
+Baselines (``method``)
+----------------------
+``points_below_max``
+    Classic scorecard practice: a feature loses ``max attainable points - points obtained``.
+    The maximum comes from the model's own ``points_below_max(X)`` when it has one (a
+    scorecard knows its best bin), else from the best contribution seen in the reference
+    sample (a GBM has no per-feature maximum independent of the other features).
+``vs_population``
+    Contribution relative to the average applicant: ``mean over the reference sample -
+    contribution``.
+``vs_cutoff``
+    Contribution relative to the average of reference applicants scoring within
+    ``cutoff_band`` points of ``cutoff`` (at least ``min_cutoff_rows`` of the nearest are
+    used) - the baseline examiners usually ask for: "what separates you from applicants
+    who were just approved?".
+
+All three are linear in the contributions, so a reason's points lost is exactly the sum of
+its features' points lost. Only groups that pushed the score towards decline count (points
+lost > 0 and at least ``min_points``); they are ranked by points lost, ties broken by code,
+and at most ``max_reasons`` are given (four, as US Regulation B practice suggests), plus an
+optional "also considered" fifth.
+
+Examples
+--------
+>>> import numpy as np
+>>> from thinfile_credit.reasons import ReasonCoder
+>>> from thinfile_credit.reasons._demo import tiny_scorecard
+>>> model, X = tiny_scorecard()
+>>> coder = ReasonCoder(language="en").fit(model, X)
+>>> out = coder.explain(X.iloc[:1])
+>>> list(out.columns)
+['application_id', 'rank', 'code', 'text', 'points_lost', 'also_considered']
+>>> coder.explain_one(X.iloc[0].to_dict()).codes
+('BIL02', 'BIL01')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from thinfile_credit._frames import frame_kind, from_polars, to_polars
+from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
+from thinfile_credit.protocol import Contributions
+from thinfile_credit.reasons.catalog import ReasonCatalog
+from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
+
+__all__ = ["ProtectedFeatureError", "ReasonCoder", "ReasonMappingError", "fingerprint"]
+
+FloatArray = NDArray[np.float64]
+
+
+class ReasonMappingError(ModelError):
+    """The catalog does not map every model feature to exactly one reason group.
+
+    Attributes
+    ----------
+    unmapped : tuple of str
+        Features no group claims.
+    ambiguous : dict of str -> tuple of str
+        Features claimed by several groups, with the claiming codes.
+    """
+
+    def __init__(
+        self, message: str, *, unmapped: Sequence[str], ambiguous: Mapping[str, Sequence[str]]
+    ) -> None:
+        self.unmapped = tuple(unmapped)
+        self.ambiguous = {k: tuple(v) for k, v in ambiguous.items()}
+        super().__init__(message, table="model", column="feature_names_in_")
+
+
+class ProtectedFeatureError(ModelError):
+    """The model uses protected attributes and the coder was not told it is a fairness analysis."""
+
+
+class ReasonCoder(BaseEstimator):  # type: ignore[misc]
+    """Grouped, plain-language adverse-action reasons for any scorer.
+
+    Parameters
+    ----------
+    catalog : ReasonCatalog, optional
+        Reason codes, texts and feature groups; the built-in
+        :func:`~thinfile_credit.reasons.default_catalog` when ``None``.
+    max_reasons : int, default 4
+        Most principal reasons per applicant.
+    method : {"points_below_max", "vs_population", "vs_cutoff"}, default "points_below_max"
+        Baseline each feature's points are compared with (see the module notes).
+    min_points : float, default 1.0
+        A group must cost at least this many points to be a reason.
+    language : str, default "zh"
+        Language of the texts; must be one of the catalog's languages.
+    also_considered : bool, default False
+        Also report the next reason after the principal ones (rank ``max_reasons + 1``).
+    cutoff : float, optional
+        Approval cut-off in points; required by ``method="vs_cutoff"``.
+    cutoff_band : float, default 10.0
+        Half-width in points of the band of reference applicants around ``cutoff``.
+    min_cutoff_rows : int, default 30
+        If fewer reference applicants fall in the band, the nearest this many are used.
+    fairness_analysis : bool, default False
+        Allow a model that uses protected features (for a fairness analysis); protected
+        features never appear in reasons or hints either way.
+    hints : bool, default False
+        Attach improvement hints to reasons (costs extra model evaluations).
+    dictionary : DataFrame or mapping, optional
+        Data dictionary (``FeatureBuilder.describe()``: ``name``, ``definition``, ``unit``,
+        ``direction``) used to phrase hints; feature names are used when absent.
+
+    Attributes
+    ----------
+    feature_names_in_ : ndarray of str
+        Model features, in the model's order.
+    feature_groups_ : dict of str -> str
+        Reason code of every non-protected model feature.
+    groups_ : tuple of str
+        Codes of groups holding at least one model feature, sorted (the tie-break order).
+    protected_features_ : tuple of str
+        Protected model features (non-empty only with ``fairness_analysis=True``).
+    baseline_points_ : ndarray of shape (n_features,)
+        Per-feature reference points (max attainable, population mean or near-cutoff mean).
+    reference_fingerprint_ : str
+        SHA-256 of the reference sample's model columns (names, dtypes and values).
+    n_reference_ : int
+        Rows in the reference sample.
+    n_cutoff_rows_ : int
+        Reference rows used for ``vs_cutoff`` (0 for other methods).
+    best_source_ : {"model", "reference", "none"}
+        Where ``points_below_max`` took the per-feature maxima from.
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "catalog": [ReasonCatalog, None],
+        "max_reasons": [Interval(Integral, 1, None, closed="left")],
+        "method": [StrOptions({"points_below_max", "vs_population", "vs_cutoff"})],
+        "min_points": [Interval(Real, 0, None, closed="left")],
+        "language": [str],
+        "also_considered": ["boolean"],
+        "cutoff": [Real, None],
+        "cutoff_band": [Interval(Real, 0, None, closed="neither")],
+        "min_cutoff_rows": [Interval(Integral, 1, None, closed="left")],
+        "fairness_analysis": ["boolean"],
+        "hints": ["boolean"],
+        "dictionary": "no_validation",
+    }
+
+    def __init__(
+        self,
+        catalog: ReasonCatalog | None = None,
+        max_reasons: int = 4,
+        method: str = "points_below_max",
+        min_points: float = 1.0,
+        language: str = "zh",
+        also_considered: bool = False,
+        cutoff: float | None = None,
+        cutoff_band: float = 10.0,
+        min_cutoff_rows: int = 30,
+        fairness_analysis: bool = False,
+        hints: bool = False,
+        dictionary: Any = None,
+    ) -> None:
+        self.catalog = catalog
+        self.max_reasons = max_reasons
+        self.method = method
+        self.min_points = min_points
+        self.language = language
+        self.also_considered = also_considered
+        self.cutoff = cutoff
+        self.cutoff_band = cutoff_band
+        self.min_cutoff_rows = min_cutoff_rows
+        self.fairness_analysis = fairness_analysis
+        self.hints = hints
+        self.dictionary = dictionary
+
+    # --- fitting ----------------------------------------------------------------------
+    def fit(self, model: Any, X_reference: Any) -> ReasonCoder:
+        """Validate the model against the catalog and learn the baselines.
+
+        Parameters
+        ----------
+        model : Scorer
+            A fitted scorer (``contributions``, ``score``, ``scale_``, ``feature_names_in_``).
+        X_reference : DataFrame or array of shape (n, n_features)
+            Reference applicants (e.g. the development sample or recent through-the-door
+            applicants); their fingerprint and per-feature baselines are stored.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ModelError
+            If ``model`` does not implement the protocol or its contributions do not add
+            up to its score; :class:`ReasonMappingError` listing unmapped and multiply
+            mapped features; :class:`ProtectedFeatureError` for protected features without
+            ``fairness_analysis=True``.
+        DataError
+            For an empty reference sample or non-finite contributions.
+        """
+        self._validate_params()
+        catalog = self.catalog if self.catalog is not None else _default()
+        if self.language not in catalog.languages:
+            raise SpecError(
+                f"language {self.language!r} is not in catalog {catalog.name!r} "
+                f"(has {', '.join(catalog.languages)})"
+            )
+        if self.method == "vs_cutoff" and self.cutoff is None:
+            raise SpecError("method='vs_cutoff' needs a cutoff (points)")
+        _check_protocol(model)
+        contrib = model.contributions(X_reference)
+        names = tuple(str(n) for n in contrib.feature_names)
+        values = _check_contributions(contrib, table="X_reference")
+        if values.shape[0] == 0:
+            raise DataError("the reference sample is empty", table="X_reference")
+        total = contrib.total()
+        scores = np.asarray(model.score(X_reference), dtype=np.float64)
+        bad = np.flatnonzero(~np.isclose(total, scores, rtol=0.0, atol=1e-6))
+        if bad.size:
+            raise ModelError(
+                "contributions do not add up to the score (baseline + sum != score)",
+                table="X_reference",
+                rows=bad.tolist(),
+            )
+
+        match = catalog.match(names)
+        if match.protected and not self.fairness_analysis:
+            raise ProtectedFeatureError(
+                "the model uses protected attributes: "
+                + ", ".join(match.protected)
+                + "; refit without them, or pass fairness_analysis=True for a fairness study",
+                table="model",
+                column="feature_names_in_",
+            )
+        if not match.ok:
+            parts = []
+            if match.unmapped:
+                parts.append("unmapped features: " + ", ".join(match.unmapped))
+            if match.ambiguous:
+                parts.append(
+                    "features mapped to several groups: "
+                    + "; ".join(f"{f} -> {', '.join(c)}" for f, c in match.ambiguous.items())
+                )
+            raise ReasonMappingError(
+                f"catalog {catalog.name!r} does not map every model feature to exactly one "
+                "reason group: " + " | ".join(parts),
+                unmapped=match.unmapped,
+                ambiguous=match.ambiguous,
+            )
+
+        self.catalog_ = catalog
+        self.model_ = model
+        self.scale_ = model.scale_
+        self._sign = 1.0 if model.scale_.higher_is_better else -1.0
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.n_features_in_ = len(names)
+        self.feature_groups_ = dict(match.groups)
+        self.protected_features_ = tuple(match.protected)
+        self.groups_ = tuple(sorted(set(match.groups.values())))
+        index = {code: j for j, code in enumerate(self.groups_)}
+        # Feature -> group indicator; protected features keep an all-zero row so their
+        # points never reach a reason.
+        membership = np.zeros((len(names), len(self.groups_)), dtype=np.float64)
+        for i, name in enumerate(names):
+            code = match.groups.get(name)
+            if code is not None:
+                membership[i, index[code]] = 1.0
+        self._membership = membership
+        self._group_features = {
+            code: tuple(n for n in names if match.groups.get(n) == code) for code in self.groups_
+        }
+        self._texts = {
+            lang: (
+                [catalog.text(c, lang) for c in self.groups_],
+                [catalog.text(c, lang, long=True) for c in self.groups_],
+            )
+            for lang in catalog.languages
+        }
+
+        self.n_reference_ = int(values.shape[0])
+        self._input_names = tuple(str(n) for n in model.feature_names_in_)
+        reference = _model_frame(X_reference, names, self._input_names)
+        self.reference_fingerprint_ = _fingerprint_frame(reference.select(list(names)))
+        self.reference_score_mean_ = float(scores.mean())
+        self._pbm_per_row = False
+        self.best_source_ = "none"
+        self.n_cutoff_rows_ = 0
+        if self.method == "points_below_max":
+            self.baseline_points_ = self._fit_best(model, X_reference, values, names)
+        elif self.method == "vs_population":
+            self.baseline_points_ = values.mean(axis=0)
+        else:
+            rows = _near_cutoff(scores, float(self.cutoff), self.cutoff_band, self.min_cutoff_rows)
+            self.n_cutoff_rows_ = int(rows.size)
+            self.baseline_points_ = values[rows].mean(axis=0)
+
+        self._reference_kind = _input_kind(X_reference)
+        self._hint_finder: Any = None
+        self._X_reference = X_reference
+        return self
+
+    def _fit_best(
+        self, model: Any, X: Any, values: FloatArray, names: tuple[str, ...]
+    ) -> FloatArray:
+        below = getattr(model, "points_below_max", None)
+        if callable(below):
+            pbm = _as_matrix(below(X), names, what="points_below_max")
+            best = values + self._sign * pbm
+            # A scorecard's maximum is one number per feature; anything else is
+            # re-evaluated per applicant at explain time.
+            if np.all(np.ptp(best, axis=0) <= 1e-9 * np.maximum(1.0, np.abs(best).max(axis=0))):
+                self.best_source_ = "model"
+                return best[0].copy()
+            self._pbm_per_row = True
+            self.best_source_ = "model"
+            return np.full(len(names), np.nan)
+        self.best_source_ = "reference"
+        return values.max(axis=0) if self._sign > 0 else values.min(axis=0)
+
+    # --- explaining -------------------------------------------------------------------
+    def points_lost(self, X: Any) -> FloatArray:
+        """Points each reason group costs each applicant (the quantity reasons rank).
+
+        Parameters
+        ----------
+        X : DataFrame or array
+            Applicants, in the model's input form.
+
+        Returns
+        -------
+        ndarray of shape (n, len(groups_))
+            Positive where the group pushed towards decline; columns follow ``groups_``.
+        """
+        self._check_fitted()
+        contrib = self.model_.contributions(X)
+        return self._group_loss(contrib, X)
+
+    def group_contributions(self, X: Any) -> FloatArray:
+        """Points each reason group adds to each applicant's score (sums over its features).
+
+        Protected features belong to no group, so with ``fairness_analysis=True`` the rows
+        do not add up to the score; otherwise ``baseline + row sum == score``.
+
+        Parameters
+        ----------
+        X : DataFrame or array
+            Applicants, in the model's input form.
+
+        Returns
+        -------
+        ndarray of shape (n, len(groups_))
+            Columns follow ``groups_``.
+        """
+        self._check_fitted()
+        contrib = self.model_.contributions(X)
+        values = _check_contributions(contrib, table="X")
+        self._check_names(contrib)
+        return values @ self._membership  # type: ignore[no-any-return]
+
+    def explain(self, X: Any, ids: Any = None, *, language: str | None = None) -> Any:
+        """Reasons for a batch of applicants as a tidy frame.
+
+        Parameters
+        ----------
+        X : DataFrame or array
+            Applicants in the model's input form.
+        ids : array-like, optional
+            Application ids (row positions when omitted).
+        language : str, optional
+            Overrides the coder's ``language``.
+
+        Returns
+        -------
+        DataFrame
+            One row per (applicant, reason): ``application_id``, ``rank``, ``code``,
+            ``text``, ``points_lost``, ``also_considered`` (and ``hint`` with
+            ``hints=True``); of the kind of ``X`` (pandas for arrays). Applicants with no
+            adverse group have no rows.
+        """
+        self._check_fitted()
+        contrib = self.model_.contributions(X)
+        kind = _output_kind(X)
+        return self._frame(contrib, X, ids, language, kind)
+
+    def explain_contributions(
+        self,
+        contributions: Contributions,
+        ids: Any = None,
+        *,
+        X: Any = None,
+        language: str | None = None,
+        output: str = "pandas",
+    ) -> Any:
+        """Reasons from already computed contributions (no second scoring pass).
+
+        Parameters
+        ----------
+        contributions : Contributions
+            The model's contributions for the applicants.
+        ids : array-like, optional
+            Application ids.
+        X : DataFrame or array, optional
+            The applicants' features; needed only for hints or a model whose maxima are
+            per row.
+        language : str, optional
+            Overrides the coder's ``language``.
+        output : {"pandas", "polars", "pyarrow"}, default "pandas"
+            Kind of frame returned.
+        """
+        self._check_fitted()
+        if output not in ("pandas", "polars", "pyarrow"):
+            raise SpecError(f"output must be 'pandas', 'polars' or 'pyarrow', got {output!r}")
+        return self._frame(contributions, X, ids, language, output)
+
+    def explain_one(
+        self,
+        row: Any,
+        application_id: Any = None,
+        *,
+        language: str | None = None,
+        hints: bool | None = None,
+    ) -> Explanation:
+        """Reasons for one applicant as a structured :class:`Explanation`.
+
+        Parameters
+        ----------
+        row : mapping, one-row frame, 1-D array or Contributions
+            The applicant's features (a ``{feature: value}`` mapping, a one-row frame or a
+            1-D array in model order), or the model's one-row contributions.
+        application_id : object, optional
+            Carried into the result.
+        language : str, optional
+            Overrides the coder's ``language``.
+        hints : bool, optional
+            Overrides the coder's ``hints``.
+        """
+        self._check_fitted()
+        lang = self._language(language)
+        want_hints = self.hints if hints is None else bool(hints)
+        if isinstance(row, Contributions):
+            contrib, X = row, None
+        else:
+            X, fast = self._one_row_input(row)
+            contrib = fast if fast is not None else self.model_.contributions(X)
+        values = _check_contributions(contrib, table="applicant")
+        if values.shape[0] != 1:
+            raise DataError(f"explain_one needs exactly one applicant, got {values.shape[0]}")
+        self._check_names(contrib)
+        loss = self._group_loss(contrib, X)[0]
+        order = _rank(loss[None, :])[0]
+        short, long = self._texts[lang]
+        picked: list[Reason] = []
+        limit = self.max_reasons + (1 if self.also_considered else 0)
+        for j in order[:limit]:
+            lost = float(loss[j])
+            if not (lost > 0.0 and lost >= self.min_points):
+                break
+            extra = len(picked) == self.max_reasons
+            picked.append(
+                Reason(
+                    rank=len(picked) + 1,
+                    code=self.groups_[j],
+                    text=short[j],
+                    long_text=long[j],
+                    points_lost=lost,
+                    features=self._group_features[self.groups_[j]],
+                    also_considered=extra,
+                )
+            )
+        if want_hints and picked:
+            if X is None:
+                raise DataError("hints need the applicant's features, not only contributions")
+            found = self._hints_for(X, [(0, r.code) for r in picked], lang)
+            picked = [_with_hint(r, h) for r, h in zip(picked, found)]
+        main = tuple(r for r in picked if not r.also_considered)
+        extra_reason = next((r for r in picked if r.also_considered), None)
+        return Explanation(
+            application_id=application_id,
+            score=float(contrib.total()[0]),
+            language=lang,
+            method=self.method,
+            reasons=main,
+            also_considered=extra_reason,
+        )
+
+    # --- internals --------------------------------------------------------------------
+    def _group_loss(self, contrib: Contributions, X: Any) -> FloatArray:
+        values = _check_contributions(contrib, table="X")
+        self._check_names(contrib)
+        if self._pbm_per_row:
+            if X is None:
+                raise DataError(
+                    "this model's maxima vary by applicant; pass X to explain_contributions"
+                )
+            pbm = _as_matrix(
+                self.model_.points_below_max(X), tuple(self.feature_names_in_), "points_below_max"
+            )
+            per_feature = pbm
+        else:
+            per_feature = self._sign * (self.baseline_points_[None, :] - values)
+        return per_feature @ self._membership  # type: ignore[no-any-return]
+
+    def _frame(
+        self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str
+    ) -> Any:
+        lang = self._language(language)
+        loss = self._group_loss(contrib, X)
+        n = loss.shape[0]
+        id_values = _ids(ids, n)
+        limit = self.max_reasons + (1 if self.also_considered else 0)
+        limit = min(limit, loss.shape[1])
+        order = _rank(loss)[:, :limit]
+        ranked = np.take_along_axis(loss, order, axis=1)
+        keep = (ranked > 0.0) & (ranked >= self.min_points)
+        # Eligible groups form a prefix of each row's ranking (sorted by loss).
+        keep &= np.cumprod(keep, axis=1).astype(bool)
+        rows, slots = np.nonzero(keep)
+        group_idx = order[rows, slots]
+        short, _ = self._texts[lang]
+        codes = pl.Series("code", list(self.groups_), dtype=pl.Enum(list(self.groups_)))
+        texts_unique = list(dict.fromkeys(short))
+        text_pos = np.array([texts_unique.index(t) for t in short], dtype=np.int64)
+        texts = pl.Series("text", texts_unique, dtype=pl.Enum(texts_unique))
+        columns: dict[str, Any] = {
+            "application_id": id_values.gather(rows) if isinstance(id_values, pl.Series) else rows,
+            "rank": (slots + 1).astype(np.int32),
+            "code": codes.gather(group_idx),
+            "text": texts.gather(text_pos[group_idx]),
+            "points_lost": ranked[rows, slots],
+            "also_considered": slots >= self.max_reasons,
+        }
+        if self.hints:
+            if X is None:
+                raise DataError("hints need the applicants' features (pass X)")
+            pairs = [(int(r), self.groups_[int(g)]) for r, g in zip(rows, group_idx)]
+            found = self._hints_for(X, pairs, lang)
+            columns["hint"] = [None if h is None else h.text for h in found]
+        out = pl.DataFrame(columns)
+        return from_polars(out, kind)  # type: ignore[arg-type]
+
+    def _hints_for(self, X: Any, pairs: list[tuple[int, str]], lang: str) -> list[Hint | None]:
+        from thinfile_credit.reasons.hints import HintFinder
+
+        if self._hint_finder is None:
+            self._hint_finder = HintFinder.from_coder(self)
+        return self._hint_finder.find(X, pairs, lang)  # type: ignore[no-any-return]
+
+    def _one_row_input(self, row: Any) -> tuple[Any, Contributions | None]:
+        names = [str(n) for n in self.feature_names_in_]
+        if isinstance(row, Mapping):
+            missing = [n for n in names if n not in row]
+            if missing:
+                raise DataError(
+                    "model features missing from the applicant",
+                    table="applicant",
+                    column=", ".join(missing),
+                )
+            fast = self._contributions_one(row, names)
+            if fast is not None:
+                return row, fast
+            data = {n: [row.get(n)] for n in self._input_names}
+            for n in names:
+                data.setdefault(n, [row[n]])
+            return _build_like(data, list(data), self._reference_kind), None
+        if isinstance(row, np.ndarray) or (
+            isinstance(row, Sequence) and not isinstance(row, str)
+        ):
+            arr = np.asarray(row)
+            width = {len(names), len(self._input_names)}
+            if arr.ndim != 1 or arr.shape[0] not in width:
+                raise DataError(
+                    f"a 1-D applicant row needs {len(names)} values in model order, "
+                    f"got shape {arr.shape}",
+                    table="applicant",
+                )
+            cols = names if arr.shape[0] == len(names) else list(self._input_names)
+            data = {n: [arr[i]] for i, n in enumerate(cols)}
+            return _build_like(data, cols, self._reference_kind), None
+        return row, None
+
+    def _contributions_one(self, row: Mapping[str, Any], names: list[str]) -> Contributions | None:
+        # A scorer's own single-applicant path (e.g. WoEScorecard.contributions_one) avoids
+        # building a one-row frame, which alone costs more than the reasons.
+        one = getattr(self.model_, "contributions_one", None)
+        score_one = getattr(self.model_, "score_one", None)
+        if not (callable(one) and callable(score_one)):
+            return None
+        points = one(row)
+        values = np.array([[float(points[n]) for n in names]], dtype=np.float64)
+        baseline = float(score_one(row)) - float(values.sum())
+        return Contributions(values, np.array([baseline]), tuple(names))
+
+    def _language(self, language: str | None) -> str:
+        lang = self.language if language is None else language
+        if lang not in self._texts:
+            raise SpecError(
+                f"language {lang!r} is not in the catalog (has {', '.join(self._texts)})"
+            )
+        return lang
+
+    def _check_names(self, contrib: Contributions) -> None:
+        names = tuple(str(n) for n in contrib.feature_names)
+        if names != tuple(self.feature_names_in_):
+            raise ModelError(
+                "contributions name different features than the model the coder was fitted "
+                f"on (got {len(names)}, expected {self.n_features_in_})",
+                table="contributions",
+                column="feature_names",
+            )
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "groups_"):
+            raise NotFittedError("this ReasonCoder is not fitted yet; call fit(model, X)")
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "groups_")
+
+
+# --- module helpers -----------------------------------------------------------------------
+def fingerprint(X: Any, columns: Sequence[str] | None = None) -> str:
+    """SHA-256 of a sample's columns (names, dtypes, values), stable across processes.
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        The sample.
+    columns : sequence of str, optional
+        Columns to hash, in this order (all columns when omitted).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = fingerprint(pd.DataFrame({"x": [1.0, float("nan")]}))
+    >>> a == fingerprint(pd.DataFrame({"x": [1.0, float("nan")]}))
+    True
+    >>> a == fingerprint(pd.DataFrame({"x": [1.0, 2.0]}))
+    False
+    """
+    df = _to_polars_frame(X, columns)
+    return _fingerprint_frame(df if columns is None else df.select(list(columns)))
+
+
+def _fingerprint_frame(df: pl.DataFrame) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"rows={df.height};".encode())
+    for name in df.columns:
+        s = df.get_column(name)
+        digest.update(f"{name}:{s.dtype};".encode())
+        if s.dtype.is_numeric() or s.dtype == pl.Boolean:
+            arr = s.cast(pl.Float64).to_numpy()
+            arr = np.where(np.isnan(arr), np.nan, arr)  # one NaN bit pattern
+            digest.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+        else:
+            text = "\x1f".join("\x00" if v is None else str(v) for v in s.to_list())
+            digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _default() -> ReasonCatalog:
+    from thinfile_credit.reasons.default_catalog import default_catalog
+
+    return default_catalog()
+
+
+def _check_protocol(model: Any) -> None:
+    missing = [
+        attr
+        for attr in ("contributions", "score", "scale_", "feature_names_in_")
+        if not hasattr(model, attr)
+    ]
+    if missing:
+        raise ModelError(
+            f"{type(model).__name__} does not implement the scorer protocol "
+            f"(missing: {', '.join(missing)}); is it fitted?"
+        )
+
+
+def _check_contributions(contrib: Any, *, table: str) -> FloatArray:
+    if not isinstance(contrib, Contributions):
+        raise ModelError(f"contributions() returned {type(contrib).__name__}, not Contributions")
+    values = np.asarray(contrib.values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != len(contrib.feature_names):
+        raise ModelError("contributions values must be (n_rows, n_features)", table=table)
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if bad.size:
+        raise DataError("non-finite contributions", table=table, rows=bad.tolist())
+    return values
+
+
+def _as_matrix(value: Any, names: tuple[str, ...], what: str) -> FloatArray:
+    if isinstance(value, Contributions):
+        return np.asarray(value.values, dtype=np.float64)
+    if hasattr(value, "columns") and not isinstance(value, np.ndarray):
+        df, _ = to_polars(value, table=what)
+        missing = [n for n in names if n not in df.columns]
+        if missing:
+            raise ModelError(f"{what} lacks features: {', '.join(missing)}", table=what)
+        return df.select(names).cast(pl.Float64).to_numpy()
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != len(names):
+        raise ModelError(f"{what} must be (n_rows, {len(names)}), got {arr.shape}", table=what)
+    return arr
+
+
+def _rank(loss: FloatArray) -> NDArray[np.intp]:
+    # Stable sort on -loss: equal losses keep the column order, i.e. the sorted code
+    # order, so ties break by code identically in every process.
+    return np.argsort(-loss, axis=1, kind="stable")
+
+
+def _near_cutoff(scores: FloatArray, cutoff: float, band: float, min_rows: int) -> NDArray[Any]:
+    distance = np.abs(scores - cutoff)
+    rows = np.flatnonzero(distance <= band)
+    if rows.size >= min_rows or rows.size == scores.size:
+        return rows
+    take = min(min_rows, scores.size)
+    return np.sort(np.argsort(distance, kind="stable")[:take])
+
+
+def _ids(ids: Any, n: int) -> Any:
+    if ids is None:
+        return None
+    if isinstance(ids, pl.Series):
+        series = ids
+    elif hasattr(ids, "to_numpy") or hasattr(ids, "__array__") or isinstance(ids, Sequence):
+        values = ids.to_numpy() if hasattr(ids, "to_numpy") else np.asarray(ids)
+        series = pl.Series("application_id", values)
+    else:
+        raise DataError(f"ids must be array-like, got {type(ids).__name__}", column="ids")
+    if series.len() != n:
+        raise DataError(
+            f"{series.len()} ids for {n} applicants", table="applications", column="ids"
+        )
+    return series.alias("application_id")
+
+
+def _input_kind(X: Any) -> str:
+    if isinstance(X, np.ndarray):
+        return "numpy"
+    try:
+        return frame_kind(X)
+    except DataError:
+        return "numpy"
+
+
+def _output_kind(X: Any) -> str:
+    kind = _input_kind(X)
+    return kind if kind in ("pandas", "polars", "pyarrow") else "pandas"
+
+
+def _build_like(data: dict[str, list[Any]], names: list[str], kind: str) -> Any:
+    if kind == "numpy":
+        return np.array([[data[n][0] for n in names]], dtype=np.float64)
+    if kind == "pandas":
+        import pandas as pd
+
+        return pd.DataFrame(data, columns=names)
+    df = pl.DataFrame(data)
+    return from_polars(df, kind if kind in ("polars", "pyarrow") else "polars")  # type: ignore[arg-type]
+
+
+def _to_polars_frame(X: Any, columns: Sequence[str] | None) -> pl.DataFrame:
+    return _model_frame(X, columns, None)
+
+
+def _model_frame(
+    X: Any, columns: Sequence[str] | None, input_names: Sequence[str] | None
+) -> pl.DataFrame:
+    """``X`` as Polars with the model's features, keeping any other input column it needs.
+
+    ``columns`` are the features the model explains; ``input_names`` (the model's
+    ``feature_names_in_``) may be wider, e.g. a scorecard whose selection dropped some
+    inputs but which still takes every input column positionally from an array.
+    """
+    if isinstance(X, np.ndarray) or not hasattr(X, "columns"):
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise DataError(f"expected a 2-D sample, got shape {arr.shape}", table="X")
+        if input_names is not None and arr.shape[1] == len(input_names):
+            names = list(input_names)
+        elif columns is not None and arr.shape[1] == len(columns):
+            names = list(columns)
+        elif columns is None:
+            names = [f"x{i}" for i in range(arr.shape[1])]
+        else:
+            raise DataError(
+                f"sample has {arr.shape[1]} columns, model has {len(columns)}", table="X"
+            )
+        df = pl.DataFrame({n: arr[:, i] for i, n in enumerate(names)})
+    else:
+        df, _ = to_polars(X, table="X")
+    if columns is None:
+        return df
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError("sample lacks model features", table="X", column=", ".join(missing))
+    keep = [c for c in (input_names or ()) if c in df.columns]
+    keep += [c for c in columns if c not in keep]
+    return df.select(keep)
+
+
+def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
+    if hint is None:
+        return reason
+    from dataclasses import replace
+
+    return replace(reason, hint=hint)
+

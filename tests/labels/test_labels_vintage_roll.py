@@ -1,0 +1,178 @@
+"""Vintage curves and roll-rate matrices on hand-made histories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from _histories import day, tables
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit.labels import (
+    bad_flag,
+    delinquency_snapshots,
+    roll_rate_matrix,
+    suggest_window,
+    vintage_curves,
+)
+
+
+def test_vintage_hand_example():
+    # Two January loans, one February loan. Loan 1 never pays (30 DPD on day 60),
+    # loan 3 pays 45 days late (reaches 30 DPD on day 31 + 30 + 30 = day 91).
+    lo, ins = tables(
+        [(1, 1, 0), (2, 2, 10), (3, 3, 31)],
+        [(1, 30, 10, None, 0), (2, 40, 10, 41, 10), (3, 61, 10, 106, 10)],
+    )
+    v = vintage_curves(lo, ins, dpd=30, as_of=day(140))
+    jan = v[v["cohort"] == pd.Timestamp("2024-01-01")]
+    assert jan["months_on_book"].tolist() == [1, 2, 3, 4]
+    assert jan["cohort_size"].tolist() == [2, 2, 2, 2]
+    # Loan 2 (disbursed Jan 11) is observed 4 whole months by May 20 (day 140).
+    assert jan["n_loans"].tolist() == [2, 2, 2, 2]
+    assert jan["n_bad"].tolist() == [0, 1, 1, 1]  # loan 1 reaches 30 DPD on Mar 1
+    feb = v[v["cohort"] == pd.Timestamp("2024-02-01")]
+    # Loan 3 reaches 30 DPD on day 91 = Apr 1 = Feb 1 + 2 months (counted on that day).
+    assert feb["n_bad"].tolist() == [0, 1, 1]
+    assert feb["bad_rate"].tolist() == [0.0, 1.0, 1.0]
+
+
+def test_vintage_final_point_agrees_with_bad_flag():
+    rng = np.random.default_rng(0)
+    loans, inst = [], []
+    for i in range(60):
+        start = int(rng.integers(0, 90))
+        loans.append((i, i, start))
+        for k in range(1, 4):
+            due = start + 30 * k
+            late = int(rng.choice([0, 5, 20, 45, 200]))
+            inst.append((i, due, 10.0, due + late if late < 200 else None, 10.0))
+    lo, ins = tables(loans, inst)
+    as_of = day(600)
+    v = pl.from_pandas(vintage_curves(lo, ins, dpd=30, as_of=as_of, max_months_on_book=12))
+    at12 = v.filter(pl.col("months_on_book") == 12)
+    # Twelve calendar months >= 335 days: every loan that is bad within 335 days is ever-bad.
+    flags = bad_flag(lo, ins, dpd=30, window=335, as_of=as_of)
+    assert at12["n_bad"].sum() >= (flags["bad"] == 1).sum()
+    flags366 = bad_flag(lo, ins, dpd=30, window=366, as_of=as_of)
+    assert at12["n_bad"].sum() <= (flags366["bad"] == 1).sum()
+
+
+@given(st.lists(st.tuples(st.integers(0, 100), st.sampled_from([0, 10, 40, None])), min_size=1))
+def test_vintage_curves_never_decrease(rows):
+    loans = [(i, i, start) for i, (start, _) in enumerate(rows)]
+    inst = [
+        (i, start + 30, 10.0, None if late is None else start + 30 + late, 10.0)
+        for i, (start, late) in enumerate(rows)
+    ]
+    lo, ins = tables(loans, inst)
+    v = pl.from_pandas(vintage_curves(lo, ins, as_of=day(500)))
+    full = v.filter(pl.col("n_loans") == pl.col("cohort_size"))
+    for _, grp in full.group_by("cohort"):
+        assert (np.diff(grp.sort("months_on_book")["n_bad"].to_numpy()) >= 0).all()
+
+
+def test_suggest_window_uses_fully_observed_cohorts():
+    curves = pd.DataFrame(
+        {
+            "cohort": ["a"] * 4 + ["b"] * 2,
+            "months_on_book": [1, 2, 3, 4, 1, 2],
+            "cohort_size": [100] * 4 + [50] * 2,
+            "n_loans": [100] * 4 + [50] * 2,
+            "n_bad": [1, 6, 9, 10, 25, 40],  # cohort b is not observed to month 4
+            "bad_rate": [0.01, 0.06, 0.09, 0.10, 0.5, 0.8],
+        }
+    )
+    assert suggest_window(curves, share=0.9) == 3
+    assert suggest_window(curves, share=0.5) == 2
+    with pytest.raises(DataError, match="whole horizon"):
+        suggest_window(curves.assign(n_loans=1))
+    with pytest.raises(SpecError):
+        suggest_window(curves, share=0)
+
+
+def test_snapshots_and_roll_rates_hand_example():
+    # Disbursed Jan 10, due Feb 10, paid Apr 5: current at Jan 31, 19 DPD at Feb 29,
+    # 50 DPD at Mar 31, closed at Apr 30.
+    lo, ins = tables([(1, 1, 9)], [(1, 40, 50, 95, 50)])
+    snaps = delinquency_snapshots(lo, ins, as_of=day(120))
+    assert snaps["snapshot"].tolist() == [
+        pd.Timestamp(d) for d in ("2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30")
+    ]
+    assert snaps["dpd"].tolist() == [0, 19, 50, 0]
+    assert snaps["bucket"].tolist() == ["current", "1-29", "30-59", "closed"]
+    m = roll_rate_matrix(lo, ins, as_of=day(120))
+    assert m["from_bucket"].unique().tolist() == ["current", "1-29", "30-59", "60-89", "90+"]
+    assert m["to_bucket"].unique().tolist() == [
+        "current",
+        "1-29",
+        "30-59",
+        "60-89",
+        "90+",
+        "closed",
+    ]
+    moves = m[m["n"] > 0]
+    assert moves[["from_bucket", "to_bucket", "n"]].values.tolist() == [
+        ["current", "1-29", 1],
+        ["1-29", "30-59", 1],
+        ["30-59", "closed", 1],
+    ]
+    assert moves["rate"].tolist() == [1.0, 1.0, 1.0]
+    assert m[m["from_bucket"] == "90+"]["rate"].isna().all()
+
+
+def test_roll_rates_cure_and_partial_payment():
+    # Loan 1 cures (pays instalment 1 late, then is current); loan 2 pays only half and
+    # rolls all the way to 90+. Month-ends: Jan 31, Feb 29, Mar 31, Apr 30, May 31.
+    lo, ins = tables(
+        [(1, 1, 0), (2, 2, 0)],
+        [
+            (1, 40, 10, 95, 10),  # due Feb 10, paid Apr 5
+            (1, 140, 10, 140, 10),  # due and paid May 20
+            (2, 40, 10, 45, 5),  # due Feb 10, half paid
+        ],
+    )
+    snaps = delinquency_snapshots(lo, ins, as_of=day(160))
+    s1 = snaps[snaps["loan_id"] == 1]["bucket"].tolist()
+    assert s1 == ["current", "1-29", "30-59", "current", "closed"]
+    s2 = snaps[snaps["loan_id"] == 2]
+    assert s2["bucket"].tolist() == ["current", "1-29", "30-59", "60-89", "90+"]
+    assert s2["dpd"].tolist() == [0, 19, 50, 80, 111]
+    m = roll_rate_matrix(lo, ins, as_of=day(160)).set_index(["from_bucket", "to_bucket"])
+    assert m.loc[("30-59", "current"), "n"] == 1
+    assert m.loc[("30-59", "60-89"), "n"] == 1
+    assert m.loc[("30-59", "current"), "rate"] == 0.5
+    assert m.loc[("60-89", "90+"), "rate"] == 1.0
+    assert m.loc[("current", "closed"), "n"] == 1
+    assert m["n"].sum() == 8  # 4 transitions per loan
+    # Rates of every non-empty row sum to one.
+    sums = m.groupby(level=0)["rate"].sum()
+    assert sums[sums > 0].tolist() == pytest.approx([1.0] * (sums > 0).sum())
+
+
+def test_custom_buckets_and_polars():
+    lo, ins = tables([(1, 1, 0)], [(1, 30, 10, None, 0)])
+    out = delinquency_snapshots(
+        pl.from_pandas(lo), pl.from_pandas(ins), buckets=(1, 15), as_of=day(60)
+    )
+    assert out["bucket"].to_list() == ["current", "1-14", "15+"]
+
+
+@pytest.mark.parametrize("buckets", [(), (0, 30), (30, 10), (1.5,)])
+def test_bad_buckets(buckets):
+    lo, ins = tables([(1, 1, 0)], [(1, 30, 10, None, 0)])
+    with pytest.raises(SpecError, match="buckets"):
+        roll_rate_matrix(lo, ins, buckets=buckets)
+
+
+def test_vintage_bad_input():
+    lo, ins = tables([(1, 1, 0)], [(1, 30, 10, None, 0)])
+    with pytest.raises(DataError, match="full month"):
+        vintage_curves(lo, ins, as_of=day(10))
+    with pytest.raises(SpecError):
+        vintage_curves(lo, ins, max_months_on_book=0)
+    with pytest.raises(SpecError):
+        vintage_curves(lo, ins, dpd=-5)

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from thinfile_credit.errors import SchemaError
+from thinfile_credit.limits import (
+    Action,
+    CycleOutcome,
+    InitialBand,
+    LimitCaps,
+    LimitLadder,
+    open_account,
+    replay,
+    step,
+)
+
+
+@st.composite
+def ladders(draw) -> LimitLadder:
+    n = draw(st.integers(2, 8))
+    rungs = sorted(draw(st.sets(st.integers(1, 200), min_size=n, max_size=n)))
+    rungs = tuple(float(r * 50) for r in rungs)
+    cuts = sorted(draw(st.sets(st.integers(480, 680), min_size=1, max_size=4)))
+    band_rungs = sorted(draw(st.lists(st.sampled_from(rungs), min_size=len(cuts),
+                                      max_size=len(cuts))))
+    bands = tuple(
+        InitialBand(float(lo), float(hi) if hi is not None else None, lim)
+        for lo, hi, lim in zip(cuts, [*cuts[1:], None], band_rungs)
+    )
+    freeze = draw(st.integers(1, 10))
+    cut = draw(st.integers(freeze, 60))
+    close = draw(st.integers(cut, 120))
+    budget = draw(st.one_of(st.none(), st.floats(5, 500)))
+    return LimitLadder(
+        rungs=rungs,
+        initial_bands=bands,
+        promotion_cycles=draw(st.integers(1, 4)),
+        promotion_steps=draw(st.integers(1, 3)),
+        min_promotion_score=draw(st.one_of(st.none(), st.floats(450, 700))),
+        min_promotion_utilisation=draw(st.floats(0, 0.6)),
+        freeze_dpd=freeze,
+        cut_dpd=cut,
+        close_dpd=close,
+        unfreeze_cycles=draw(st.integers(1, 3)),
+        cooldown_cycles=draw(st.integers(0, 5)),
+        caps=LimitCaps(
+            affordability_multiple=draw(st.one_of(st.none(), st.floats(0.5, 10))),
+            expected_loss_budget=budget,
+        ),
+    )
+
+
+cycles = st.builds(
+    lambda dpd, u, s, b: (dpd, u, s, b),
+    st.one_of(st.just(0), st.just(0), st.just(0), st.integers(0, 130)),
+    st.floats(0, 1.2),
+    st.one_of(st.just(math.nan), st.floats(450, 720)),
+    st.one_of(st.none(), st.floats(0, 30000)),
+)
+
+
+@st.composite
+def books(draw):
+    ladder = draw(ladders())
+    n_acc = draw(st.integers(1, 6))
+    accounts = []
+    for a in range(n_acc):
+        score = draw(st.floats(450, 720))
+        capacity = draw(st.floats(0, 5000))
+        income = draw(st.one_of(st.just(math.nan), st.floats(0, 500000)))
+        history = draw(st.lists(cycles, min_size=1, max_size=14))
+        accounts.append((a, score, capacity, income, history))
+    return ladder, accounts
+
+
+def _fold(ladder, score, capacity, income, history):
+    state = open_account(score, capacity, income=income, ladder=ladder)
+    out = []
+    for dpd, u, s, b in history:
+        state, action, reason = step(state, CycleOutcome(dpd, u, s, b), ladder)
+        out.append((state, action, reason))
+    return out
+
+
+@given(books())
+@settings(max_examples=60)
+def test_replay_equals_folding_step(book) -> None:
+    ladder, accounts = book
+    rows, init = [], []
+    use_balance = any(b is not None for acc in accounts for *_, b in acc[4])
+    for a, score, capacity, income, history in accounts:
+        init.append({"account_id": a, "score": score, "capacity": capacity, "income": income})
+        for c, (dpd, u, s, b) in enumerate(history):
+            rows.append({"account_id": a, "cycle": c, "dpd": dpd, "utilisation": u,
+                         "score": s, "balance": b if b is not None else np.nan})
+    hist = pd.DataFrame(rows)
+    if not use_balance:
+        hist = hist.drop(columns="balance")
+    # Shuffle: replay must sort.
+    hist = hist.sample(frac=1.0, random_state=0)
+    out = replay(hist, pd.DataFrame(init), ladder=ladder)
+    for a, score, capacity, income, history in accounts:
+        if use_balance:
+            history = [(d, u, s, b if b is not None else None) for d, u, s, b in history]
+        expected = _fold(ladder, score, capacity, income, history)
+        got = out[out["account_id"] == a]
+        assert list(got["cycle"]) == list(range(len(history)))
+        for (state, action, reason), row in zip(expected, got.itertuples()):
+            assert row.limit == state.limit
+            assert row.rung == state.rung
+            assert row.action == action.value
+            assert row.reason_code == (reason or "")
+            assert row.frozen == state.frozen
+            assert row.closed == state.closed
+            assert row.streak == state.streak
+            assert row.cooldown == state.cooldown
+
+
+@given(books())
+@settings(max_examples=60)
+def test_ladder_invariants(book) -> None:
+    ladder, accounts = book
+    rungs = set(ladder.rungs)
+    for _, score, capacity, income, history in accounts:
+        state = open_account(score, capacity, income=income, ladder=ladder)
+        assert state.limit == 0 or state.limit in rungs
+        assert state.limit <= state.cap * (1 + 1e-9) or state.limit == 0
+        for dpd, u, s, b in history:
+            before = state
+            state, action, reason = step(state, CycleOutcome(dpd, u, s, b), ladder)
+            # Always a rung (or no line), never above the static cap.
+            assert state.limit == 0 or state.limit in rungs
+            assert state.limit <= max(before.limit, state.cap * (1 + 1e-9))
+            if state.limit > before.limit:
+                assert dpd < ladder.freeze_dpd  # never raised while any DPD > 0
+                assert before.cooldown == 0  # never during a cool-down
+                assert not before.frozen
+                assert action is Action.INCREASE
+                steps = ladder.rungs.index(state.limit) - ladder.rungs.index(before.limit)
+                assert 1 <= steps <= ladder.promotion_steps
+            if action.adverse:
+                assert reason is not None
+            else:
+                assert reason is None or action in (Action.INCREASE, Action.UNFREEZE)
+
+
+@given(st.lists(cycles, min_size=1, max_size=30), st.floats(450, 720), st.floats(0, 4000))
+def test_default_ladder_moves_at_most_one_rung(history, score, capacity) -> None:
+    ladder = LimitLadder()
+    state = open_account(score, capacity, ladder=ladder)
+    for dpd, u, s, b in history:
+        new, action, _ = step(state, CycleOutcome(dpd, u, s, b), ladder)
+        if new.rung > state.rung:
+            assert new.rung == state.rung + 1
+        state = new
+
+
+def test_replay_accepts_polars_and_existing_limits() -> None:
+    hist = pl.DataFrame({"account_id": ["a", "a", "b"], "cycle": [1, 2, 1], "dpd": [0, 0, 95],
+                         "utilisation": [0.5, 0.5, 1.0]})
+    init = pl.DataFrame({"account_id": ["a", "b"], "limit": [200.0, 500.0]})
+    out = replay(hist, init, ladder=LimitLadder(min_promotion_score=None,
+                                                caps=LimitCaps(expected_loss_budget=None),
+                                                promotion_cycles=2))
+    assert isinstance(out, pl.DataFrame)
+    assert out["limit"].to_list() == [200.0, 500.0, 0.0]
+    assert out["action"].to_list() == ["hold", "increase", "close"]
+    assert out["reason_code"].to_list() == ["", "LIM_INCREASE", "LIM_CLOSE_DPD"]
+
+
+@pytest.mark.parametrize(
+    ("hist", "init", "column"),
+    [
+        ({"account_id": [1], "cycle": [1], "dpd": [0]}, {"account_id": [1], "limit": [50.0]},
+         "utilisation"),
+        ({"account_id": [1], "cycle": [1], "dpd": [-1], "utilisation": [0.1]},
+         {"account_id": [1], "limit": [50.0]}, "dpd"),
+        ({"account_id": [1, 1], "cycle": [2, 2], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
+         {"account_id": [1], "limit": [50.0]}, "cycle"),
+        ({"account_id": [1, 2], "cycle": [1, 1], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
+         {"account_id": [1], "limit": [50.0]}, "limit"),
+        ({"account_id": [1], "cycle": [1], "dpd": [0], "utilisation": [0.1]},
+         {"account_id": [1], "limit": [75.0]}, "limit"),
+        ({"account_id": [1], "cycle": [1], "dpd": [None], "utilisation": [0.1]},
+         {"account_id": [1], "limit": [50.0]}, "dpd"),
+    ],
+)
+def test_replay_bad_input(hist, init, column) -> None:
+    with pytest.raises(SchemaError) as err:
+        replay(pd.DataFrame(hist), pd.DataFrame(init))
+    assert err.value.column == column
+    assert err.value.table in ("histories", "initial")

@@ -1,0 +1,129 @@
+"""PSI / CSI: binning, zero cells, categorical and missing values, flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.metrics import csi, psi, psi_flag
+
+
+def test_psi_hand_example_with_given_edges():
+    ref = [1, 2, 3, 4]  # shares 0.5 / 0.5 on edge 2.5
+    cur = [1, 3, 4, 5]  # shares 0.25 / 0.75
+    r = psi(ref, cur, bins=[2.5])
+    expected = (0.25 - 0.5) * np.log(0.25 / 0.5) + (0.75 - 0.5) * np.log(0.75 / 0.5)
+    assert r.value == pytest.approx(expected)
+    assert r.table["ref_share"].tolist() == [0.5, 0.5]
+    assert r.table["bin"].tolist() == ["(-inf, 2.5]", "(2.5, inf]"]
+
+
+def test_psi_default_bins_are_reference_deciles():
+    ref = np.arange(1000.0)
+    r = psi(ref, ref)
+    assert r.value == 0.0
+    assert len(r.table) == 10
+    assert r.table["ref_share"].tolist() == pytest.approx([0.1] * 10)
+    assert r.flag == "stable"
+
+
+def test_zero_cell_floor_is_epsilon():
+    r = psi([1, 1, 2, 2], [1, 1, 1, 1], bins=[1.5], epsilon=1e-4)
+    expected = (1 - 0.5) * np.log(1 / 0.5) + (1e-4 - 0.5) * np.log(1e-4 / 0.5)
+    assert r.value == pytest.approx(expected)
+    assert np.isfinite(r.value)
+
+
+def test_tied_feature_gets_fewer_bins_and_missing_bin():
+    ref = np.array([0.0] * 70 + [1.0] * 20 + [np.nan] * 10)
+    cur = np.array([0.0] * 50 + [1.0] * 20 + [np.nan] * 30)
+    r = psi(ref, cur)
+    assert r.table["bin"].tolist() == ["(-inf, 0]", "(0, inf]", "missing"]
+    assert r.table["ref_share"].tolist() == pytest.approx([0.7, 0.2, 0.1])
+    assert r.table["cur_share"].tolist() == pytest.approx([0.5, 0.2, 0.3])
+
+
+def test_categorical_psi_with_new_category():
+    r = psi(["a", "a", "b", "b"], ["a", "b", "c", None])
+    assert r.table["bin"].tolist() == ["a", "b", "c", "missing"]
+    assert r.table["ref_share"].tolist() == [0.5, 0.5, 0, 0]
+    assert r.flag == "significant"
+
+
+def test_weighted_psi_equals_repeated_rows():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=200).round(1)
+    cur = rng.normal(0.3, 1, size=150).round(1)
+    wr = rng.integers(1, 4, 200)
+    wc = rng.integers(1, 4, 150)
+    a = psi(ref, cur, reference_weight=wr, current_weight=wc)
+    b = psi(np.repeat(ref, wr), np.repeat(cur, wc))
+    assert a.value == pytest.approx(b.value)
+
+
+@given(st.lists(st.floats(-100, 100), min_size=5, max_size=100), st.integers(1, 20))
+def test_psi_properties(values, bins):
+    ref = np.array(values)
+    assert psi(ref, ref, bins=bins).value == pytest.approx(0.0, abs=1e-12)
+    shifted = psi(ref, ref + 1000, bins=bins).value
+    assert shifted >= 0
+
+
+def test_flags_at_conventional_thresholds():
+    assert [psi_flag(v) for v in (0.0, 0.0999, 0.10, 0.2499, 0.25, np.inf)] == [
+        "stable",
+        "stable",
+        "moderate",
+        "moderate",
+        "significant",
+        "significant",
+    ]
+
+
+@pytest.mark.parametrize("make", [pd.DataFrame, pl.DataFrame, pa.table])
+def test_csi_frames_in_kind(make):
+    rng = np.random.default_rng(1)
+    ref = make(
+        {
+            "age": rng.integers(18, 70, 2000).tolist(),
+            "city": rng.choice(["a", "b", "c"], 2000).tolist(),
+            "flag": rng.integers(0, 2, 2000).tolist(),
+        }
+    )
+    cur = make(
+        {
+            "age": rng.integers(30, 80, 2000).tolist(),
+            "city": rng.choice(["a", "b", "c"], 2000).tolist(),
+            "flag": rng.integers(0, 2, 2000).tolist(),
+        }
+    )
+    out = csi(ref, cur, categorical=["flag"])
+    assert type(out) is type(ref)
+    tidy = pl.from_arrow(out) if isinstance(out, pa.Table) else pl.DataFrame(out)
+    rows = {r["feature"]: r for r in tidy.to_dicts()}
+    assert rows["age"]["flag"] == "significant"
+    assert rows["city"]["kind"] == "categorical" and rows["city"]["flag"] == "stable"
+    assert rows["flag"]["kind"] == "categorical" and rows["flag"]["n_bins"] == 2
+    assert tidy["psi"].to_list() == sorted(tidy["psi"].to_list(), reverse=True)
+
+
+def test_stability_bad_input():
+    with pytest.raises(DataError, match="no rows") as info:
+        psi([], [1.0])
+    assert info.value.column == "reference"
+    with pytest.raises(DataError, match="epsilon"):
+        psi([1.0], [1.0], epsilon=0)
+    with pytest.raises(DataError, match="increasing"):
+        psi([1.0], [1.0], bins=[2, 1])
+    with pytest.raises(DataError, match="non-negative") as info:
+        psi([1.0, 2.0], [1.0], reference_weight=[1, -1])
+    assert info.value.column == "reference_weight"
+    with pytest.raises(SchemaError, match="not found") as info:
+        csi(pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]}), features=["a"])
+    assert info.value.table == "current"

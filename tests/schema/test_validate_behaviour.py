@@ -1,0 +1,209 @@
+"""Validation behaviour on valid and borderline input: what passes, what is reported how."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+from schema_tables_data import KINDS, convert, valid_tables
+
+from thinfile_credit.errors import SchemaError
+from thinfile_credit.schema import (
+    EventTables,
+    SchemaProblem,
+    SchemaValidationError,
+    problems_frame,
+    validate_table,
+    validate_tables,
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_extra_columns_are_kept_and_ignored(kind: str) -> None:
+    orders = valid_tables()["orders"].with_columns(
+        pl.lit("x").alias("merchant"), pl.lit(-1.0).alias("discount")
+    )
+    frame = convert(orders, kind)
+    assert validate_table(frame, "orders", errors="collect") == []
+    assert "merchant" in EventTables(orders=frame).validate().to_polars()["orders"].columns
+
+
+def test_optional_columns_may_be_absent() -> None:
+    orders = valid_tables()["orders"].drop("payment_method", "installments")
+    applications = valid_tables()["applications"].select("application_id", "user_id", "applied_at")
+    assert validate_tables({"orders": orders, "applications": applications}, errors="collect") == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_empty_tables_pass(kind: str) -> None:
+    tables = {n: convert(df.clear(), kind) for n, df in valid_tables().items()}
+    assert validate_tables(tables, errors="collect") == []
+
+
+def test_all_null_nullable_column_of_null_dtype_passes() -> None:
+    bills = valid_tables()["bills"].with_columns(
+        pl.lit(None).alias("paid_at"), pl.lit(0.0).alias("amount_paid")
+    )
+    assert bills.schema["paid_at"] == pl.Null
+    assert validate_table(bills, "bills", errors="collect") == []
+
+
+def test_all_null_required_column_reports_nulls() -> None:
+    orders = valid_tables()["orders"].with_columns(pl.lit(None).alias("user_id"))
+    (problem,) = validate_table(orders, "orders", errors="collect")
+    assert (problem.column, problem.check, problem.n_rows) == ("user_id", "null", 4)
+
+
+def test_categorical_and_enum_text_columns() -> None:
+    orders = valid_tables()["orders"].with_columns(
+        pl.col("status").cast(pl.Enum(["paid", "cancelled", "refunded", "returned", "lost"])),
+        pl.col("category").cast(pl.Categorical),
+    )
+    assert validate_table(orders, "orders", errors="collect") == []
+    bad = orders.with_columns(pl.lit("lost").cast(orders.schema["status"]).alias("status"))
+    (problem,) = validate_table(bad, "orders", errors="collect")
+    assert (problem.column, problem.check, problem.n_rows) == ("status", "allowed", 4)
+
+
+def test_text_ids_and_mixed_integer_widths_resolve() -> None:
+    t = valid_tables()
+    loans = t["loans"].with_columns(pl.col("loan_id").cast(pl.Int32))
+    installments = t["installments"].with_columns(pl.col("loan_id").cast(pl.UInt16))
+    assert validate_tables({"loans": loans, "installments": installments}, errors="collect") == []
+    loans = t["loans"].with_columns(pl.col("loan_id").cast(pl.String))
+    installments = t["installments"].with_columns(
+        pl.col("loan_id").cast(pl.String).cast(pl.Categorical)
+    )
+    assert validate_tables({"loans": loans, "installments": installments}, errors="collect") == []
+
+
+def test_time_units_may_differ() -> None:
+    t = valid_tables()
+    loans = t["loans"].with_columns(pl.col("disbursed_at").dt.cast_time_unit("ns"))
+    installments = t["installments"].with_columns(pl.col("paid_at").dt.cast_time_unit("ms"))
+    assert validate_tables({"loans": loans, "installments": installments}, errors="collect") == []
+
+
+def test_integer_amounts_are_numbers() -> None:
+    orders = valid_tables()["orders"].with_columns(pl.col("amount").round(0).cast(pl.Int64))
+    assert validate_table(orders, "orders", errors="collect") == []
+
+
+def test_boolean_is_not_a_number() -> None:
+    orders = valid_tables()["orders"].with_columns(pl.lit(True).alias("amount"))
+    (problem,) = validate_table(orders, "orders", errors="collect")
+    assert (problem.column, problem.check) == ("amount", "dtype")
+    assert "expected numbers, got Boolean" in problem.message
+
+
+def test_foreign_keys_need_both_tables() -> None:
+    t = valid_tables()
+    installments = t["installments"].with_columns(pl.col("loan_id") + 90)
+    assert validate_table(installments, "installments", errors="collect") == []
+    problems = validate_tables(
+        {"loans": t["loans"], "installments": installments}, errors="collect"
+    )
+    assert [(p.column, p.check, p.n_rows) for p in problems] == [("loan_id", "foreign_key", 4)]
+
+
+def test_installments_against_duplicated_loans_use_first_loan_row() -> None:
+    t = valid_tables()
+    loans = pl.concat([t["loans"], t["loans"].head(1)])
+    problems = validate_tables(
+        {"loans": loans, "installments": t["installments"]}, errors="collect"
+    )
+    assert [(p.table, p.check, p.rows) for p in problems] == [("loans", "duplicate_key", (0, 2))]
+
+
+def test_lazy_and_duckdb_frames() -> None:
+    orders = valid_tables()["orders"]
+    assert validate_table(orders.lazy(), "orders", errors="collect") == []
+    relation = duckdb.from_arrow(orders.to_arrow())
+    assert validate_table(relation, "orders", errors="collect") == []
+
+
+def test_mixed_frame_kinds_in_one_container() -> None:
+    t = valid_tables()
+    tables = EventTables(
+        loans=convert(t["loans"], "pandas"),
+        installments=convert(t["installments"], "pyarrow"),
+        orders=t["orders"],
+    )
+    assert validate_tables(tables, errors="collect") == []
+
+
+def test_validate_chains_and_raises() -> None:
+    t = valid_tables()
+    tables = EventTables(**t)
+    assert tables.validate() is tables
+    bad = tables.replace(orders=t["orders"].with_columns(pl.lit(-1.0).alias("amount")))
+    with pytest.raises(SchemaError, match=r"orders\.amount"):
+        bad.validate()
+
+
+def test_collect_mode_and_problems_frame() -> None:
+    t = valid_tables()
+    t["orders"] = t["orders"].with_columns(pl.lit("lost").alias("status"))
+    t["bills"] = t["bills"].drop("amount_due")
+    problems = validate_tables(t, errors="collect")
+    frame = problems_frame(problems)
+    assert frame.columns == ["table", "column", "check", "n_rows", "rows", "message"]
+    assert frame.select("table", "column", "check", "n_rows").rows() == [
+        ("bills", "amount_due", "missing_column", 0),
+        ("orders", "status", "allowed", 4),
+    ]
+    assert frame["rows"].to_list()[1] == [0, 1, 2, 3]
+    assert problems_frame([]).height == 0
+
+
+def test_error_pickles_with_its_problems() -> None:
+    problem = SchemaProblem("bills", "due_at", "due_before_issue", "due before", 1, (4,))
+    err = SchemaValidationError.from_problems([problem, problem])
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is SchemaValidationError
+    assert back.problems == err.problems
+    assert str(back) == str(err)
+    assert (back.table, back.column, back.rows) == ("bills", "due_at", [4])
+
+
+def test_problem_rendering() -> None:
+    assert str(SchemaProblem("orders", None, "unreadable", "bad")) == "orders: bad"
+    one = SchemaProblem("orders", "amount", "nan", "NaN value", 1, (0,))
+    assert str(one) == "orders.amount: NaN value in 1 row (rows: 0)"
+    assert one.to_dict()["rows"] == [0]
+
+
+def test_long_problem_lists_are_truncated_in_the_message() -> None:
+    problems = [SchemaProblem("orders", f"c{i}", "dtype", "bad") for i in range(30)]
+    text = str(SchemaValidationError.from_problems(problems))
+    assert "and 29 more problems:" in text
+    assert "9 more (see .problems)" in text
+
+
+@pytest.mark.slow
+def test_million_orders_validate() -> None:
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    orders = pl.DataFrame(
+        {
+            "order_id": np.arange(n),
+            "user_id": rng.integers(0, 100_000, n),
+            "ordered_at": pl.datetime_range(
+                datetime(2024, 1, 1), datetime(2024, 1, 12, 13, 46, 39), "1s", eager=True
+            ),
+            "amount": rng.lognormal(4, 1, n),
+            "category": rng.choice(["food", "toys", "home"], n),
+            "status": rng.choice(["paid", "refunded"], n),
+        }
+    )
+    assert validate_table(orders, "orders", errors="collect") == []
+    bad = orders.with_columns(
+        pl.when(pl.col("order_id") % 1000 == 7).then(-1.0).otherwise("amount").alias("amount")
+    )
+    (problem,) = validate_table(bad, "orders", errors="collect")
+    assert problem.n_rows == 1000
+    assert problem.rows == (7, 1007, 2007, 3007, 4007)
