@@ -11,7 +11,9 @@ from thinfile_credit.protocol import Contributions
 
 
 @given(
-    arrays(np.float64, st.tuples(st.integers(1, 20), st.integers(1, 6)), elements=st.floats(-1e3, 1e3))
+    arrays(
+        np.float64, st.tuples(st.integers(1, 20), st.integers(1, 6)), elements=st.floats(-1e3, 1e3)
+    )
 )
 def test_total_is_baseline_plus_row_sums(values: np.ndarray) -> None:
     baseline = np.full(values.shape[0], 600.0)
@@ -20,4 +22,6 @@ def test_total_is_baseline_plus_row_sums(values: np.ndarray) -> None:
     np.testing.assert_allclose(c.total(), baseline + values.sum(axis=1))
     frame = c.to_frame()
     assert list(frame.columns) == [*names, "baseline"]
-    np.testing.assert_allclose(frame.drop(columns="baseline").sum(axis=1) + frame["baseline"], c.total())
+    np.testing.assert_allclose(
+        frame.drop(columns="baseline").sum(axis=1) + frame["baseline"], c.total()
+    )

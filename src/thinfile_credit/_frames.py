@@ -57,7 +57,8 @@ def frame_kind(frame: Any) -> FrameKind:
     if root in ("duckdb", "_duckdb"):
         return "duckdb"
     raise DataError(
-        f"expected a pandas, Polars, PyArrow, DuckDB or PySpark DataFrame, got {type(frame).__name__}"
+        "expected a pandas, Polars, PyArrow, DuckDB or PySpark DataFrame, "
+        f"got {type(frame).__name__}"
     )
 
 
@@ -86,8 +87,7 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
         return frame.collect(), kind
     if kind == "spark":
         raise DataError(
-            "a PySpark DataFrame cannot be collected to one machine here; "
-            "use the Spark code path",
+            "a PySpark DataFrame cannot be collected to one machine here; use the Spark code path",
             table=table,
         )
     if kind == "pandas":

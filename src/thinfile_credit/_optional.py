@@ -41,6 +41,5 @@ def require(module: str, extra: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise MissingDependencyError(
-            f"{module!r} is not installed; install it with: "
-            f'pip install "thinfile-credit[{extra}]"'
+            f'{module!r} is not installed; install it with: pip install "thinfile-credit[{extra}]"'
         ) from exc

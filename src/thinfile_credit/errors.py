@@ -119,7 +119,7 @@ class DataError(ThinfileError, ValueError):
 
 
 class SchemaError(DataError):
-    """An event table breaks the data model: missing column, wrong dtype, bad key, impossible value."""
+    """An event table breaks the data model: missing column, wrong dtype, bad key, bad value."""
 
 
 class LeakageError(DataError):
@@ -135,7 +135,7 @@ class PolicyError(SpecError):
 
 
 class ModelError(ThinfileError, ValueError):
-    """A model cannot be fitted or applied as asked (one class, feature mismatch, bad constraint)."""
+    """A model cannot be fitted or applied as asked (one class, mismatched features...)."""
 
 
 class NotFittedError(ThinfileError, ValueError, AttributeError):

@@ -74,14 +74,14 @@ class Scorer(Protocol):
     scale_: ScoreScale
     feature_names_in_: NDArray[Any]
 
-    def fit(self, X: Any, y: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def fit(self, X: Any, y: Any, **kwargs: Any) -> Any:
         ...
 
-    def predict_proba(self, X: Any) -> NDArray[np.float64]:  # noqa: D102
+    def predict_proba(self, X: Any) -> NDArray[np.float64]:
         ...
 
-    def score(self, X: Any, y: Any = None) -> NDArray[np.float64]:  # noqa: D102
+    def score(self, X: Any, y: Any = None) -> NDArray[np.float64]:
         ...
 
-    def contributions(self, X: Any) -> Contributions:  # noqa: D102
+    def contributions(self, X: Any) -> Contributions:
         ...

@@ -24,8 +24,8 @@ Examples
 >>> scale = ScoreScale()                     # 600 points at 50:1, 20 points to double
 >>> round(float(scale.points_from_pd(1 / 51)), 6)
 600.0
->>> round(float(scale.points_from_pd(1 / 101)), 4)   # odds 100:1 -> +20 points
-619.9714
+>>> round(float(scale.points_from_pd(1 / 101)), 6)   # odds 100:1 -> +20 points
+620.0
 >>> round(float(scale.pd_from_points(600.0)), 6)
 0.019608
 """

@@ -60,7 +60,8 @@ def test_immature_window_and_early_bad():
     as_of = day(200)  # loans 2 and 3 have a 180-day window ending on day 280
     out = by_loan(bad_flag(lo, ins, window="180D", as_of=as_of))
     assert out[1]["status"] == "good"
-    assert out[2]["status"] == "immature" and pd.isna(out[2]["bad"])
+    assert out[2]["status"] == "immature"
+    assert pd.isna(out[2]["bad"])
     assert out[2]["max_dpd_in_window"] == 70  # observed to as_of
     assert out[3]["status"] == "immature"
     early = by_loan(bad_flag(lo, ins, window="180D", as_of=as_of, early_bad=True))

@@ -154,11 +154,13 @@ def test_roll_rates_cure_and_partial_payment():
 
 
 def test_custom_buckets_and_polars():
-    lo, ins = tables([(1, 1, 0)], [(1, 30, 10, None, 0)])
+    lo, ins = tables([(1, 1, 0)], [(1, 20, 10, None, 0)])  # due Jan 21, never paid
     out = delinquency_snapshots(
         pl.from_pandas(lo), pl.from_pandas(ins), buckets=(1, 15), as_of=day(60)
     )
-    assert out["bucket"].to_list() == ["current", "1-14", "15+"]
+    assert isinstance(out, pl.DataFrame)
+    assert out["dpd"].to_list() == [10, 39]
+    assert out["bucket"].to_list() == ["1-14", "15+"]
 
 
 @pytest.mark.parametrize("buckets", [(), (0, 30), (30, 10), (1.5,)])

@@ -28,8 +28,9 @@ def ladders(draw) -> LimitLadder:
     rungs = sorted(draw(st.sets(st.integers(1, 200), min_size=n, max_size=n)))
     rungs = tuple(float(r * 50) for r in rungs)
     cuts = sorted(draw(st.sets(st.integers(480, 680), min_size=1, max_size=4)))
-    band_rungs = sorted(draw(st.lists(st.sampled_from(rungs), min_size=len(cuts),
-                                      max_size=len(cuts))))
+    band_rungs = sorted(
+        draw(st.lists(st.sampled_from(rungs), min_size=len(cuts), max_size=len(cuts)))
+    )
     bands = tuple(
         InitialBand(float(lo), float(hi) if hi is not None else None, lim)
         for lo, hi, lim in zip(cuts, [*cuts[1:], None], band_rungs)
@@ -98,8 +99,16 @@ def test_replay_equals_folding_step(book) -> None:
     for a, score, capacity, income, history in accounts:
         init.append({"account_id": a, "score": score, "capacity": capacity, "income": income})
         for c, (dpd, u, s, b) in enumerate(history):
-            rows.append({"account_id": a, "cycle": c, "dpd": dpd, "utilisation": u,
-                         "score": s, "balance": b if b is not None else np.nan})
+            rows.append(
+                {
+                    "account_id": a,
+                    "cycle": c,
+                    "dpd": dpd,
+                    "utilisation": u,
+                    "score": s,
+                    "balance": b if b is not None else np.nan,
+                }
+            )
     hist = pd.DataFrame(rows)
     if not use_balance:
         hist = hist.drop(columns="balance")
@@ -156,19 +165,29 @@ def test_default_ladder_moves_at_most_one_rung(history, score, capacity) -> None
     ladder = LimitLadder()
     state = open_account(score, capacity, ladder=ladder)
     for dpd, u, s, b in history:
-        new, action, _ = step(state, CycleOutcome(dpd, u, s, b), ladder)
+        new, _, _ = step(state, CycleOutcome(dpd, u, s, b), ladder)
         if new.rung > state.rung:
             assert new.rung == state.rung + 1
         state = new
 
 
 def test_replay_accepts_polars_and_existing_limits() -> None:
-    hist = pl.DataFrame({"account_id": ["a", "a", "b"], "cycle": [1, 2, 1], "dpd": [0, 0, 95],
-                         "utilisation": [0.5, 0.5, 1.0]})
+    hist = pl.DataFrame(
+        {
+            "account_id": ["a", "a", "b"],
+            "cycle": [1, 2, 1],
+            "dpd": [0, 0, 95],
+            "utilisation": [0.5, 0.5, 1.0],
+        }
+    )
     init = pl.DataFrame({"account_id": ["a", "b"], "limit": [200.0, 500.0]})
-    out = replay(hist, init, ladder=LimitLadder(min_promotion_score=None,
-                                                caps=LimitCaps(expected_loss_budget=None),
-                                                promotion_cycles=2))
+    out = replay(
+        hist,
+        init,
+        ladder=LimitLadder(
+            min_promotion_score=None, caps=LimitCaps(expected_loss_budget=None), promotion_cycles=2
+        ),
+    )
     assert isinstance(out, pl.DataFrame)
     assert out["limit"].to_list() == [200.0, 500.0, 0.0]
     assert out["action"].to_list() == ["hold", "increase", "close"]
@@ -178,18 +197,36 @@ def test_replay_accepts_polars_and_existing_limits() -> None:
 @pytest.mark.parametrize(
     ("hist", "init", "column"),
     [
-        ({"account_id": [1], "cycle": [1], "dpd": [0]}, {"account_id": [1], "limit": [50.0]},
-         "utilisation"),
-        ({"account_id": [1], "cycle": [1], "dpd": [-1], "utilisation": [0.1]},
-         {"account_id": [1], "limit": [50.0]}, "dpd"),
-        ({"account_id": [1, 1], "cycle": [2, 2], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
-         {"account_id": [1], "limit": [50.0]}, "cycle"),
-        ({"account_id": [1, 2], "cycle": [1, 1], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
-         {"account_id": [1], "limit": [50.0]}, "limit"),
-        ({"account_id": [1], "cycle": [1], "dpd": [0], "utilisation": [0.1]},
-         {"account_id": [1], "limit": [75.0]}, "limit"),
-        ({"account_id": [1], "cycle": [1], "dpd": [None], "utilisation": [0.1]},
-         {"account_id": [1], "limit": [50.0]}, "dpd"),
+        (
+            {"account_id": [1], "cycle": [1], "dpd": [0]},
+            {"account_id": [1], "limit": [50.0]},
+            "utilisation",
+        ),
+        (
+            {"account_id": [1], "cycle": [1], "dpd": [-1], "utilisation": [0.1]},
+            {"account_id": [1], "limit": [50.0]},
+            "dpd",
+        ),
+        (
+            {"account_id": [1, 1], "cycle": [2, 2], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
+            {"account_id": [1], "limit": [50.0]},
+            "cycle",
+        ),
+        (
+            {"account_id": [1, 2], "cycle": [1, 1], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
+            {"account_id": [1], "limit": [50.0]},
+            "limit",
+        ),
+        (
+            {"account_id": [1], "cycle": [1], "dpd": [0], "utilisation": [0.1]},
+            {"account_id": [1], "limit": [75.0]},
+            "limit",
+        ),
+        (
+            {"account_id": [1], "cycle": [1], "dpd": [None], "utilisation": [0.1]},
+            {"account_id": [1], "limit": [50.0]},
+            "dpd",
+        ),
     ],
 )
 def test_replay_bad_input(hist, init, column) -> None:

@@ -54,7 +54,8 @@ def test_hosmer_lemeshow_detects_miscalibration():
 def test_calibration_bad_input():
     with pytest.raises(DataError, match=r"\[0, 1\]") as info:
         brier_score([0, 1], [0.2, 1.2])
-    assert info.value.column == "pd" and info.value.rows == [1]
+    assert info.value.column == "pd"
+    assert info.value.rows == [1]
     with pytest.raises(DataError, match="at least 3"):
         hosmer_lemeshow([0, 1, 0, 1], [0.2, 0.2, 0.4, 0.4])
     with pytest.raises(DataError, match="variance"):

@@ -102,7 +102,8 @@ def test_discrimination_matches_parts_and_points_direction():
     assert d.auc == pytest.approx(roc_auc_score(y, -points), abs=1e-12)
     assert d.auc > 0.5
     assert d.ks == pytest.approx(ks_2samp(points[y == 1], points[y == 0]).statistic)
-    assert d.n == 3000 and d.n_bad == y.sum()
+    assert d.n == 3000
+    assert d.n_bad == y.sum()
     assert d.bad_rate == pytest.approx(y.mean())
 
 

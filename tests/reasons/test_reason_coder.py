@@ -145,8 +145,9 @@ def test_reference_fingerprint_and_points_below_max_fallback(logistic_model, cre
     # no points_below_max on the model: the best contribution in the reference sample
     assert a.best_source_ == "reference"
     c = logistic_model.contributions(X).values
-    np.testing.assert_allclose(a.baseline_points_, c.max(axis=0))
+    np.testing.assert_allclose(a.group_baseline_points_, (c @ a._membership).max(axis=0))
     assert (a.points_lost(X) >= -1e-9).all()
+    assert np.isclose(a.points_lost(X).min(axis=0), 0.0).all()
 
 
 def test_lower_is_better_scale_flips_direction():

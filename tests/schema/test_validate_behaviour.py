@@ -207,3 +207,15 @@ def test_million_orders_validate() -> None:
     (problem,) = validate_table(bad, "orders", errors="collect")
     assert problem.n_rows == 1000
     assert problem.rows == (7, 1007, 2007, 3007, 4007)
+
+
+def test_duplicate_key_quotes_the_repeated_value() -> None:
+    t = valid_tables()
+    bills = t["bills"].with_columns(pl.Series("bill_id", ["b1", "b3", "b3"]))
+    (problem,) = validate_table(bills, "bills", errors="collect")
+    assert problem.rows == (1, 2)
+    assert "first repeated: bill_id='b3'" in problem.message
+    installments = t["installments"].with_columns(pl.Series("installment_no", [1, 2, 2, 2]))
+    (problem,) = validate_table(installments, "installments", errors="collect")
+    assert problem.column == "(loan_id, installment_no)"
+    assert "first repeated: loan_id=8, installment_no=2" in problem.message

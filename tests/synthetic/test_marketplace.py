@@ -63,7 +63,9 @@ def test_backends_hold_the_same_data(backend: str, market: Marketplace) -> None:
     for name, frame in market.tables:
         converted = other.tables[name]
         assert isinstance(converted, pd.DataFrame if backend == "pandas" else pa.Table)
-        assert pl.DataFrame(pl.from_pandas(converted) if backend == "pandas" else pl.from_arrow(converted)).equals(frame), name
+        assert pl.DataFrame(
+            pl.from_pandas(converted) if backend == "pandas" else pl.from_arrow(converted)
+        ).equals(frame), name
 
 
 def test_pandas_dtypes_follow_the_schema() -> None:
@@ -195,9 +197,7 @@ def _plain_bad(mk: Marketplace) -> dict[int, bool]:
     """The DPD rule written out row by row, independent of the generator's code."""
     window = dt.timedelta(days=mk.config.performance_window_days)
     thirty = dt.timedelta(days=30)
-    loans = {
-        r["loan_id"]: r for r in mk.tables.loans.iter_rows(named=True) if r["application_id"]
-    }
+    loans = {r["loan_id"]: r for r in mk.tables.loans.iter_rows(named=True) if r["application_id"]}
     bad = {a: False for a in mk.tables.applications["application_id"].to_list()}
     for inst in mk.tables.installments.iter_rows(named=True):
         loan = loans.get(inst["loan_id"])
@@ -277,7 +277,9 @@ def test_thin_file_users_have_little_history(market: Marketplace) -> None:
     is_thin = apps["thin_file"]
     assert tenure.filter(is_thin).median() < 120 < tenure.filter(~is_thin).median()
     orders_before = (
-        t.orders.join(t.applications.group_by("user_id").agg(pl.col("applied_at").min()), on="user_id")
+        t.orders.join(
+            t.applications.group_by("user_id").agg(pl.col("applied_at").min()), on="user_id"
+        )
         .filter(pl.col("ordered_at") < pl.col("applied_at"))
         .group_by("user_id")
         .len()
@@ -342,7 +344,9 @@ def test_risky_users_behave_differently(market: Marketplace) -> None:
     late = compare(t.bills, pl.col("paid_at").is_null() | (pl.col("paid_at") > pl.col("due_at")))
     assert late[0] > 2 * late[1]
     changes = t.profile_changes.group_by("user_id").len()
-    per_user = users.join(changes, on="user_id", how="left").with_columns(pl.col("len").fill_null(0))
+    per_user = users.join(changes, on="user_id", how="left").with_columns(
+        pl.col("len").fill_null(0)
+    )
     assert per_user.filter("risky")["len"].mean() > per_user.filter("safe")["len"].mean()
 
 
@@ -374,7 +378,9 @@ def test_earlier_loans_climb_the_ladder_and_freeze(market: Marketplace) -> None:
         .unique()
         .with_columns(pl.lit(True).alias("delinquent"))
     )
-    flagged = early.join(dpd30, on="loan_id", how="left").with_columns(pl.col("delinquent").fill_null(False))
+    flagged = early.join(dpd30, on="loan_id", how="left").with_columns(
+        pl.col("delinquent").fill_null(False)
+    )
     after = flagged.with_columns(
         pl.col("delinquent").cum_sum().shift(1).over("user_id").fill_null(0).alias("before")
     )

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -219,6 +220,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.target_tags.required = True
+        # WoE needs a binary target; this tag makes scikit-learn's generic checks pass
+        # two-class targets to this (supervised) transformer.
+        tags.classifier_tags = ClassifierTags(multi_class=False)
         return tags
 
     # --- helpers ----------------------------------------------------------------------
@@ -229,6 +233,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             cols,
             list(self.feature_names_in_),
             fitted_with_names=getattr(self, "_fitted_with_names", True),
+            owner="WoEBinner",
         )
 
     def _options(self, cols: Columns) -> dict[str, BinningOptions]:

@@ -9,7 +9,7 @@ an ``object`` array of ``str`` with missing values as ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,18 +35,26 @@ class Columns:
 
     __slots__ = ("arrays", "has_names", "n_rows", "names")
 
-    def __init__(self, names: tuple[str, ...], arrays: list[NDArray[Any]], has_names: bool):
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        arrays: list[NDArray[Any]],
+        has_names: bool,
+        n_rows: int | None = None,
+    ) -> None:
         self.names = names
         self.arrays = arrays
         self.has_names = has_names
-        self.n_rows = len(arrays[0]) if arrays else 0
+        self.n_rows = n_rows if n_rows is not None else (len(arrays[0]) if arrays else 0)
 
     def is_numeric(self, i: int) -> bool:
         """True when column ``i`` is a float64 column."""
         return self.arrays[i].dtype == np.float64
 
 
-def extract_columns(X: Any, *, table: str = "X") -> Columns:
+def extract_columns(
+    X: Any, *, table: str = "X", only: Collection[str] | None = None
+) -> Columns:
     """Split ``X`` into named NumPy columns.
 
     Parameters
@@ -55,6 +63,8 @@ def extract_columns(X: Any, *, table: str = "X") -> Columns:
         The feature matrix.
     table : str
         Name used in error messages.
+    only : collection of str, optional
+        For dataframes, convert only these columns (scoring needs just the model's).
 
     Returns
     -------
@@ -74,24 +84,29 @@ def extract_columns(X: Any, *, table: str = "X") -> Columns:
     """
     module = type(X).__module__.split(".")[0]
     if module == "pandas" and hasattr(X, "columns"):
-        return _from_pandas(X, table)
+        return _from_pandas(X, table, only)
     if module == "polars":
         import polars as pl
 
         frame = X.collect() if isinstance(X, pl.LazyFrame) else X
         if isinstance(frame, pl.DataFrame):
-            return _from_polars(frame, table)
+            return _from_polars(frame, table, only)
     if module == "pyarrow":
         import polars as pl
 
         converted = pl.from_arrow(X)
         if isinstance(converted, pl.DataFrame):
-            return _from_polars(converted, table)
+            return _from_polars(converted, table, only)
     return _from_array(X, table)
 
 
 def select_columns(
-    cols: Columns, feature_names: Sequence[str], *, fitted_with_names: bool, table: str = "X"
+    cols: Columns,
+    feature_names: Sequence[str],
+    *,
+    fitted_with_names: bool,
+    table: str = "X",
+    owner: str = "the model",
 ) -> list[NDArray[Any]]:
     """Return the fitted features of ``cols`` in fitted order.
 
@@ -114,8 +129,8 @@ def select_columns(
         return [cols.arrays[index[name]] for name in feature_names]
     if len(cols.arrays) != n:
         raise ModelError(
-            f"X has {len(cols.arrays)} features, but the model was fitted with {n} features "
-            f"({', '.join(feature_names[:10])}{'...' if n > 10 else ''})",
+            f"X has {len(cols.arrays)} features, but {owner} is expecting {n} features as "
+            f"input ({', '.join(feature_names[:10])}{'...' if n > 10 else ''})",
             table=table,
         )
     return list(cols.arrays)
@@ -124,36 +139,42 @@ def select_columns(
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _from_pandas(frame: Any, table: str) -> Columns:
+def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Columns:
     import pandas as pd
 
     _check_shape(frame.shape, table)
-    names = tuple(str(c) for c in frame.columns)
+    all_names = [str(c) for c in frame.columns]
+    positions = [i for i, n in enumerate(all_names) if only is None or n in only]
+    names = tuple(all_names[i] for i in positions)
     arrays: list[NDArray[Any]] = []
-    for position in range(frame.shape[1]):
+    for position in positions:
         series = frame.iloc[:, position]
         dtype = series.dtype
         if pd.api.types.is_bool_dtype(dtype) or (
             pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
         ):
             if pd.api.types.is_complex_dtype(dtype):
-                raise DataError("complex values are not supported", table=table, column=names[position])
+                raise DataError(
+                    "complex values are not supported", table=table, column=all_names[position]
+                )
             arrays.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             arrays.append(_as_text(series.to_numpy(dtype=object)))
-    return Columns(names, arrays, has_names=True)
+    return Columns(names, arrays, has_names=True, n_rows=frame.shape[0])
 
 
-def _from_polars(frame: Any, table: str) -> Columns:
+def _from_polars(frame: Any, table: str, only: Collection[str] | None) -> Columns:
     _check_shape(frame.shape, table)
-    names = tuple(frame.columns)
+    names = tuple(c for c in frame.columns if only is None or c in only)
     arrays: list[NDArray[Any]] = []
-    for series in frame.get_columns():
+    for series in (frame.get_column(c) for c in names):
         if series.dtype.is_numeric() or series.dtype.is_(_polars_bool()):
             arrays.append(series.cast(_polars_float()).fill_null(np.nan).to_numpy())
         else:
             arrays.append(_as_text(np.asarray(series.to_list(), dtype=object)))
-    return Columns(names, [np.ascontiguousarray(a) for a in arrays], has_names=True)
+    return Columns(
+        names, [np.ascontiguousarray(a) for a in arrays], has_names=True, n_rows=frame.shape[0]
+    )
 
 
 def _from_array(X: Any, table: str) -> Columns:
@@ -228,10 +249,12 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
     >>> binary_target([0, 2], 2)
     Traceback (most recent call last):
     ...
-    thinfile_credit.errors.DataError: y: target must be 0/1 (1 = bad); found values other than 0 and 1 (rows: 1)
+    thinfile_credit.errors.DataError: y: target must be 0/1 (1 = bad); found values other than 0 and 1 (Only binary classification is supported) (rows: 1)
     """
     if y is None:
-        raise DataError("a 0/1 target y is required", table=table)
+        raise DataError(
+            "binning requires y to be passed, but the target y is None", table=table
+        )
     module = type(y).__module__.split(".")[0]
     if module in ("pandas", "polars", "pyarrow"):
         if hasattr(y, "shape") and len(getattr(y, "shape", ())) == 2 and y.shape[1] == 1:
@@ -240,6 +263,15 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
     else:
         arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
+        import warnings
+
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it is flattened.",
+            DataConversionWarning,
+            stacklevel=3,
+        )
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise DataError(f"target must be one-dimensional, got shape {arr.shape}", table=table)
@@ -253,13 +285,20 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
         except (TypeError, ValueError):
             bad = [i for i, v in enumerate(arr.tolist()) if v not in (0, 1)]
             raise DataError(
-                "target must be 0/1 (1 = bad); found values other than 0 and 1",
+                "target must be 0/1 (1 = bad); found values other than 0 and 1 "
+                "(Only binary classification is supported)",
                 table=table,
                 rows=bad[:5],
             ) from None
         invalid = ~np.isin(as_float, (0.0, 1.0))
         if invalid.any():
-            what = "missing values" if np.isnan(as_float[invalid]).all() else "values other than 0 and 1"
+            odd = as_float[invalid]
+            if np.isnan(odd).all():
+                what = "missing values"
+            elif not np.all(np.isnan(odd) | (odd == np.round(odd))):
+                what = "continuous values (Unknown label type: continuous)"
+            else:
+                what = "values other than 0 and 1 (Only binary classification is supported)"
             raise DataError(
                 f"target must be 0/1 (1 = bad); found {what}",
                 table=table,

@@ -83,10 +83,10 @@ def load_public(name: str, folder: str | Path) -> tuple[pd.DataFrame, pd.Series]
 
     Examples
     --------
-    >>> load_public("nope", ".")
+    >>> load_public("nope", ".")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    thinfile_credit.errors.DataError: unknown public dataset 'nope'; known: german_credit, give_me_some_credit, heloc, taiwan_default
+    thinfile_credit.errors.DataError: unknown public dataset 'nope'; known: ...
     """
     spec = PUBLIC_DATASETS.get(name)
     if spec is None:

@@ -56,9 +56,11 @@ def make_plan(features: list[FeatureDef]) -> Plan:
             name = f"_a{len(agg_names)}"
             agg_names[node.key] = name
             sp.aggs[name] = node
-            for part in (value, mask):
-                if part is not None and part.op not in ("col", "lit"):
-                    _register_rows(part, sp)
+            inner = value if mask is None else Expr("when", mask, value, Expr("lit", None))
+            # engines aggregate a plain column fastest (Polars' group-by fast path): the
+            # masked value is materialised once per aggregate as a row-level column.
+            if inner.op != "col":
+                _register_rows(inner, sp)
     return Plan(features=features, sources=sources, agg_names=agg_names)
 
 
@@ -163,12 +165,7 @@ def _row_columns(sp: SourcePlan) -> tuple[list[Any], list[Any]]:
 
 def _agg_expr(node: Expr, sp: SourcePlan) -> Any:
     kind, source, value, mask = node.args
-
-    def ref(e: Expr | None) -> Expr | None:
-        if e is None:
-            return None
-        if e.key in sp.row_names:
-            return Expr("col", sp.row_names[e.key])
-        return e
-
-    return to_narwhals(Expr("agg", kind, source, ref(value), ref(mask)), APP)
+    inner = value if mask is None else Expr("when", mask, value, Expr("lit", None))
+    if inner.op != "col":
+        inner = Expr("col", sp.row_names[inner.key])
+    return to_narwhals(Expr("agg", kind, source, inner, None), APP)

@@ -3,7 +3,7 @@
 At each calendar month-end ``s`` up to ``as_of`` every disbursed loan has a *current*
 DPD: the days overdue of its oldest instalment not paid in full by ``s`` (an instalment
 paid late no longer counts once paid). Loans whose instalments are all paid in full are
-``closed``. The roll-rate matrix counts, for loans open at one month-end, the bucket at the
+``closed`` (and leaves the panel). The roll-rate matrix counts, for loans open at one month-end, the bucket at the
 next: e.g. the share of 30-59 loans rolling to 60-89 is the key loss-forecasting ratio.
 
 Examples
@@ -49,6 +49,9 @@ def delinquency_snapshots(
     tolerance: float = 0.01,
 ) -> Any:
     """Each loan's current DPD and bucket at every month-end from disbursement to ``as_of``.
+
+    A loan whose instalments are all paid in full gets one ``closed`` row, at the first
+    month-end after its last payment, and no rows after it.
 
     Parameters
     ----------
@@ -158,10 +161,25 @@ def _snapshots(hist: RepaymentHistory, as_of_day: dt.date, bounds: list[int]) ->
     assert isinstance(first, dt.date)
     ends = pl.date_range(first, as_of_day, "1mo", eager=True).dt.month_end()
     ends = ends.filter(ends <= as_of_day).unique().sort()
+    # After the month-end at which a loan closes its state can no longer change, so the
+    # panel stops there: this keeps the loans x month-ends x instalments join small.
+    closes = hist.installments.group_by("loan_id").agg(
+        close_day=pl.when(pl.col("paid_day").is_null().any())
+        .then(None)
+        .otherwise(pl.col("paid_day").max())
+    )
     panel = (
         hist.loans.select("loan_id", "disbursed_day")
+        .join(closes, on="loan_id", how="left")
         .join(pl.DataFrame({"snapshot": ends}), how="cross")
-        .filter(pl.col("snapshot") >= pl.col("disbursed_day"))
+        .filter(
+            (pl.col("snapshot") >= pl.col("disbursed_day"))
+            & (
+                pl.col("close_day").is_null()
+                | (pl.col("snapshot") <= pl.col("close_day").dt.month_end())
+            )
+        )
+        .drop("close_day")
     )
     state = (
         panel.join(hist.installments.drop("disbursed_day"), on="loan_id", how="inner")

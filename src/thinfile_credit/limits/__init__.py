@@ -31,6 +31,15 @@ from thinfile_credit.limits.ladder import (
     LimitCaps,
     LimitLadder,
 )
+from thinfile_credit.limits.mdp import MDPPolicy, TransitionModel, dpd_bucket, estimate_transitions
+from thinfile_credit.limits.optimise import (
+    DEFAULT_SPACE,
+    PolicyComparison,
+    SearchResult,
+    apply_params,
+    compare_policies,
+    search_ladder,
+)
 from thinfile_credit.limits.reason_codes import (
     ADVERSE_REASONS,
     LIMIT_REASONS,
@@ -38,27 +47,51 @@ from thinfile_credit.limits.reason_codes import (
     reason_text,
 )
 from thinfile_credit.limits.replay import LadderArrays, replay, step_arrays
+from thinfile_credit.limits.simulate import (
+    DEFAULT_PRODUCT,
+    Economics,
+    SimulationResult,
+    make_population,
+    population_from_marketplace,
+    simulate,
+)
 
 __all__ = [
     "ACTION_LIST",
     "ADVERSE_REASONS",
     "DEFAULT_BANDS",
     "DEFAULT_LADDER",
+    "DEFAULT_PRODUCT",
     "DEFAULT_RUNGS",
+    "DEFAULT_SPACE",
     "LIMIT_REASONS",
     "REASON_LIST",
     "AccountState",
     "Action",
     "CycleOutcome",
+    "Economics",
     "InitialBand",
     "LadderArrays",
     "LimitCaps",
     "LimitLadder",
+    "MDPPolicy",
+    "PolicyComparison",
+    "SearchResult",
+    "SimulationResult",
+    "TransitionModel",
+    "apply_params",
+    "compare_policies",
+    "dpd_bucket",
+    "estimate_transitions",
     "explain_initial_limit",
     "initial_limit",
+    "make_population",
     "open_account",
+    "population_from_marketplace",
     "reason_text",
     "replay",
+    "search_ladder",
+    "simulate",
     "step",
     "step_arrays",
 ]

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -167,10 +168,10 @@ class LimitLadder:
 
     Examples
     --------
-    >>> LimitLadder(rungs=(100.0, 50.0))
+    >>> LimitLadder(rungs=(100.0, 50.0))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    thinfile_credit.errors.PolicyError: LimitLadder.rungs must be strictly increasing, got (100.0, 50.0)
+    thinfile_credit.errors.PolicyError: LimitLadder.rungs must be strictly increasing, ...
     """
 
     rungs: tuple[float, ...] = DEFAULT_RUNGS
@@ -192,7 +193,7 @@ class LimitLadder:
         object.__setattr__(self, "rungs", rungs)
         if not rungs or not all(math.isfinite(r) and r > 0 for r in rungs):
             raise PolicyError("LimitLadder.rungs must be one or more positive amounts")
-        if any(b <= a for a, b in zip(rungs, rungs[1:])):
+        if any(b <= a for a, b in itertools.pairwise(rungs)):
             raise PolicyError(f"LimitLadder.rungs must be strictly increasing, got {rungs}")
         self._check_bands()
         for name in (
@@ -244,7 +245,7 @@ class LimitLadder:
                 )
             if float(band.limit) not in self.rungs:
                 raise PolicyError(f"initial band {i}: limit {band.limit:g} is not a rung")
-        for i, (a, b) in enumerate(zip(bands, bands[1:])):
+        for i, (a, b) in enumerate(itertools.pairwise(bands)):
             if b.lower < a.lower:
                 raise PolicyError("LimitLadder.initial_bands must be sorted by lower bound")
             if a.upper is None or a.upper > b.lower:

@@ -101,7 +101,8 @@ def estimate_transitions(
     ladder : LimitLadder, optional
         Supplies the bands and rungs.
     smoothing : float, default 20
-        Prior weight, in observations, of the pooled estimate for each cell.
+        Prior weight, in observations, of the pooled estimate for each cell. A cell with
+        no observations takes the pooled estimate even at 0.
 
     Returns
     -------
@@ -149,8 +150,15 @@ def estimate_transitions(
     np.add.at(s, (b[cur], r[cur]), np.clip(util[cur], 0, 1))
     np.add.at(c, (b[cur], r[cur]), 1.0)
     overall = s.sum() / max(c.sum(), 1.0)
-    band_u = (s.sum(1) + smoothing * overall) / (c.sum(1) + smoothing)
-    util_br = (s + smoothing * band_u[:, None]) / (c + smoothing)
+    band_n = c.sum(1) + smoothing
+    band_u = np.where(
+        band_n > 0, (s.sum(1) + smoothing * overall) / np.maximum(band_n, 1e-300), overall
+    )
+    util_br = np.where(
+        c + smoothing > 0,
+        (s + smoothing * band_u[:, None]) / np.maximum(c + smoothing, 1e-300),
+        band_u[:, None],
+    )
     return TransitionModel(probabilities=probs, counts=counts, utilisation=util_br)
 
 
@@ -318,7 +326,9 @@ def _value_iteration(
     moves = np.array([-1, 0, 1])
     targets = np.clip(np.arange(n_rungs)[:, None] + moves[None, :], 0, n_rungs - 1)  # (R, 3)
     P_live = P[..., :N_BUCKETS]  # charge-off has value 0
-    for it in range(1, max_iter + 1):
+    n_iter = 0
+    for iteration in range(1, max_iter + 1):
+        n_iter = iteration
         cont = np.einsum("brde,bre->brd", P_live, V)  # expected next value if rung held
         q_current = R[:, :, 0] + gamma * cont[:, :, 0]  # value of *choosing* rung r now
         choice = q_current[:, targets]  # (B, R, 3)
@@ -333,7 +343,7 @@ def _value_iteration(
         raise ModelError(f"value iteration did not converge in {max_iter} iterations")
     q_current = R[:, :, 0] + gamma * np.einsum("brde,bre->brd", P_live, V)[:, :, 0]
     policy = targets[np.arange(n_rungs)[None, :], np.argmax(q_current[:, targets], axis=2)]
-    return V, policy.astype(np.int64), it
+    return V, policy.astype(np.int64), n_iter
 
 
 def _band(ladder: LimitLadder, scores: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -354,4 +364,7 @@ def _normalise(
     counts: NDArray[np.float64], prior: NDArray[np.float64], weight: float
 ) -> NDArray[np.float64]:
     total = counts.sum(axis=-1, keepdims=True)
-    return (counts + weight * prior) / (total + weight)
+    prior = np.broadcast_to(prior, counts.shape)
+    # An empty cell takes the pooled estimate whatever the weight (even 0).
+    safe = np.where(total + weight > 0, total + weight, 1.0)
+    return np.where(total + weight > 0, (counts + weight * prior) / safe, prior)

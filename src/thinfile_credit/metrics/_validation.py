@@ -67,6 +67,18 @@ def check_binary_target(
         raise DataError(f"has {arr.size} rows but the scores have {n}", column=name)
     if arr.dtype == np.bool_:
         return arr
+    if arr.dtype.kind in "iu":
+        # Integer outcomes are checked without a float copy (large validation sets).
+        out = arr == 1
+        bad = ~(out | (arr == 0))
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise DataError(
+                "outcome must be 0/1 (1 = bad); found other values",
+                column=name,
+                rows=rows[:5].tolist(),
+            )
+        return out
     try:
         num = arr.astype(np.float64)
     except (TypeError, ValueError):

@@ -430,7 +430,7 @@ class _GroupedScores:
         change = np.flatnonzero(values[1:] != values[:-1]) + 1
         starts = np.concatenate([[0], change]).astype(np.intp)
         if w_sorted is None:
-            bad = np.add.reduceat(labels.astype(np.int64), starts)
+            bad = np.add.reduceat(labels, starts, dtype=np.int64)
             sizes = np.diff(np.append(starts, values.size))
             good = sizes - bad
         else:

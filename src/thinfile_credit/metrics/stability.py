@@ -153,7 +153,7 @@ def psi(
         labels, lower, upper, ir, ic = _categorical_bins(ref, cur)
     else:
         labels, lower, upper, ir, ic = _numeric_bins(
-            ref.astype(np.float64), cur.astype(np.float64), wr, bins
+            ref.astype(np.float64, copy=False), cur.astype(np.float64, copy=False), wr, bins
         )
     k = len(labels)
     ref_count = np.bincount(ir, weights=wr, minlength=k)
@@ -280,11 +280,13 @@ def _numeric_bins(
     wr: NDArray[np.float64] | None,
     bins: int | Sequence[float],
 ) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
-    ref_ok = ~np.isnan(ref)
+    ref_nan, cur_nan = np.isnan(ref), np.isnan(cur)
+    any_ref_nan, any_cur_nan = bool(ref_nan.any()), bool(cur_nan.any())
     if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
         if bins < 1:
             raise DataError(f"bins must be a positive integer, got {bins}")
-        finite = ref[ref_ok]
+        # Indexing copies; skip it in the usual case of no missing values.
+        finite = ref[~ref_nan] if any_ref_nan else ref
         if finite.size == 0:
             edges = np.empty(0)
         else:
@@ -292,7 +294,7 @@ def _numeric_bins(
             if wr is None:
                 edges = np.quantile(finite, q, method="inverted_cdf")
             else:
-                edges = _weighted_quantiles(finite, wr[ref_ok], q)
+                edges = _weighted_quantiles(finite, wr[~ref_nan] if any_ref_nan else wr, q)
             edges = np.unique(edges)
             # The top edge at the maximum would leave an always-empty last bin.
             edges = edges[edges < finite.max()]
@@ -307,8 +309,7 @@ def _numeric_bins(
     # Right-closed bins: a quantile edge keeps the tied values at it in the lower bin.
     ir = np.searchsorted(edges, ref, side="left")
     ic = np.searchsorted(edges, cur, side="left")
-    ref_nan, cur_nan = ~ref_ok, np.isnan(cur)
-    if ref_nan.any() or cur_nan.any():
+    if any_ref_nan or any_cur_nan:
         labels.append(_MISSING)
         lower = np.append(lower, np.nan)
         upper = np.append(upper, np.nan)

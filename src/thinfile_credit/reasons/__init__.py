@@ -38,6 +38,7 @@ from thinfile_credit.reasons.coder import (
 from thinfile_credit.reasons.default_catalog import default_action_reasons, default_catalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
 from thinfile_credit.reasons.hints import format_value
+from thinfile_credit.reasons.owen import group_linkage, owen_group_values, owen_points_lost
 
 __all__ = [
     "ActionReason",
@@ -54,5 +55,8 @@ __all__ = [
     "default_catalog",
     "fingerprint",
     "format_value",
+    "group_linkage",
     "match_pattern",
+    "owen_group_values",
+    "owen_points_lost",
 ]

@@ -132,7 +132,12 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
     protected_features_ : tuple of str
         Protected model features (non-empty only with ``fairness_analysis=True``).
     baseline_points_ : ndarray of shape (n_features,)
-        Per-feature reference points (max attainable, population mean or near-cutoff mean).
+        Per-feature reference points (max attainable, population mean or near-cutoff
+        mean); NaN for ``points_below_max`` without model maxima.
+    group_baseline_points_ : ndarray of shape (n_groups,)
+        Per-group reference points the losses are measured against (sums of
+        ``baseline_points_``, or for ``points_below_max`` without model maxima the best
+        group total in the reference sample).
     reference_fingerprint_ : str
         SHA-256 of the reference sample's model columns (names, dtypes and values).
     n_reference_ : int
@@ -222,6 +227,10 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         if self.method == "vs_cutoff" and self.cutoff is None:
             raise SpecError("method='vs_cutoff' needs a cutoff (points)")
         _check_protocol(model)
+        if self.dictionary is not None:
+            from thinfile_credit.reasons.hints import _dictionary
+
+            _dictionary(self.dictionary)  # fail at fit, not at the first hint
         contrib = model.contributions(X_reference)
         names = tuple(str(n) for n in contrib.feature_names)
         values = _check_contributions(contrib, table="X_reference")
@@ -299,6 +308,7 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         self._pbm_per_row = False
         self.best_source_ = "none"
         self.n_cutoff_rows_ = 0
+        self._cutoff_rows: NDArray[Any] | None = None
         if self.method == "points_below_max":
             self.baseline_points_ = self._fit_best(model, X_reference, values, names)
         elif self.method == "vs_population":
@@ -306,8 +316,15 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         else:
             rows = _near_cutoff(scores, float(self.cutoff), self.cutoff_band, self.min_cutoff_rows)
             self.n_cutoff_rows_ = int(rows.size)
+            self._cutoff_rows = rows
             self.baseline_points_ = values[rows].mean(axis=0)
 
+        if self.method == "points_below_max" and self.best_source_ == "reference":
+            group_values = values @ membership
+            best = group_values.max(axis=0) if self._sign > 0 else group_values.min(axis=0)
+            self.group_baseline_points_ = best
+        else:
+            self.group_baseline_points_ = np.nan_to_num(self.baseline_points_) @ membership
         self._reference_kind = _input_kind(X_reference)
         self._hint_finder: Any = None
         self._X_reference = X_reference
@@ -328,8 +345,11 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
             self._pbm_per_row = True
             self.best_source_ = "model"
             return np.full(len(names), np.nan)
+        # Without a model maximum (a GBM), the best *group* total seen in the reference
+        # sample: per-feature maxima would add up the gaps of correlated features that
+        # never reach their best together and inflate large groups.
         self.best_source_ = "reference"
-        return values.max(axis=0) if self._sign > 0 else values.min(axis=0)
+        return np.full(len(names), np.nan)
 
     # --- explaining -------------------------------------------------------------------
     def points_lost(self, X: Any) -> FloatArray:
@@ -509,10 +529,9 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
             pbm = _as_matrix(
                 self.model_.points_below_max(X), tuple(self.feature_names_in_), "points_below_max"
             )
-            per_feature = pbm
-        else:
-            per_feature = self._sign * (self.baseline_points_[None, :] - values)
-        return per_feature @ self._membership  # type: ignore[no-any-return]
+            return pbm @ self._membership  # type: ignore[no-any-return]
+        group_values = values @ self._membership
+        return self._sign * (self.group_baseline_points_[None, :] - group_values)  # type: ignore[no-any-return]
 
     def _frame(
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str

@@ -132,6 +132,8 @@ class HintFinder:
                 grid = np.unique(
                     np.quantile(values, np.linspace(0, 1, _GRID_SIZE), method="inverted_cdf")
                 )
+            # A binned model's split points are the exact thresholds of its next better bin.
+            grid = np.unique(np.concatenate([grid, _split_points(coder.model_, name)]))
             info = dictionary.get(name, {})
             unit = str(info.get("unit") or _guess_unit(name))
             labels = {
@@ -343,6 +345,11 @@ def format_value(
         return f"{pct}%"
     number = f"{value:.0f}" if is_integer or abs(value) >= 100 else f"{value:.2f}".rstrip("0")
     number = number.rstrip(".")
+    if u == "flag":
+        yes = value >= 0.5
+        if language == "zh":
+            return "是" if yes else "否"
+        return "yes" if yes else "no"
     if u in ("cny", "yuan", "rmb", "amount", "currency", "money"):
         return f"{value:,.0f}元" if language == "zh" else f"CNY {value:,.0f}"
     if u in ("days", "day"):
@@ -361,6 +368,17 @@ def _duration(days: float, unit: str, language: str) -> str:
         return f"约{months}个月" if language == "zh" else f"about {months} months"
     n = int(np.ceil(days))
     return f"{n}天" if language == "zh" else f"{n} days"
+
+
+def _split_points(model: Any, name: str) -> NDArray[np.float64]:
+    binnings = getattr(getattr(model, "binner_", None), "binnings_", None)
+    binning = binnings.get(name) if isinstance(binnings, Mapping) else None
+    splits = getattr(binning, "splits", ()) or ()
+    try:
+        out = np.asarray([float(v) for v in splits], dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.empty(0)
+    return out[np.isfinite(out)]
 
 
 def _guess_unit(name: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -203,14 +203,15 @@ def table_value_problems(table: ReadTable) -> list[SchemaProblem]:
             outside = c.is_not_null() & ~c.cast(pl.String).is_in(list(spec.allowed))
             checks.append((spec.name, "allowed", message, outside))
     key = table.spec.key
-    if key and all(k in table.good for k in key):
+    if key and all(k in table.good for k in key) and _has_duplicates(table.df, key):
         dup = pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()
         message = f"duplicated key ({', '.join(key)} must be unique)"
         checks.append((_location(key), "duplicate_key", message, dup))
     for rule in _ROW_RULES.get(table.spec.name, ()):
         if all(c in table.comparable for c in rule.needs):
             checks.append((rule.column, rule.check, rule.message, rule.at_fault))
-    return _evaluate(table.spec.name, table.df.with_row_index(_ROW), checks)
+    problems = _evaluate(table.spec.name, table.df.with_row_index(_ROW), checks)
+    return [_with_key_example(p, table.df, key) for p in problems]
 
 
 def cross_table_problems(read: Mapping[str, ReadTable]) -> list[SchemaProblem]:
@@ -387,9 +388,29 @@ def _evaluate(
     for (column, check, message, _), mask, n in zip(checks, masks, counts):
         if not n:
             continue
-        rows = df.filter(mask).get_column(_ROW).head(MAX_EXAMPLES).to_list()
+        examples = df.lazy().filter(mask).select(_ROW).head(MAX_EXAMPLES).collect()
+        rows = examples.get_column(_ROW).to_list()
         out.append(SchemaProblem(table, column, check, message, int(n), tuple(rows)))
     return out
+
+
+def _with_key_example(
+    problem: SchemaProblem, df: pl.DataFrame, key: tuple[str, ...]
+) -> SchemaProblem:
+    """Quote the first duplicated key value: rows alone do not say which ids collide."""
+    if problem.check != "duplicate_key" or not problem.rows:
+        return problem
+    values = df.row(problem.rows[0], named=True)
+    example = ", ".join(f"{k}={values[k]!r}" for k in key)
+    message = f"duplicated key ({', '.join(key)} must be unique; first repeated: {example})"
+    return replace(problem, message=message)
+
+
+def _has_duplicates(df: pl.DataFrame, key: tuple[str, ...]) -> bool:
+    # Counting distinct keys is several times faster than marking duplicated rows
+    # (instant on an already sorted id column), and valid tables are the common case.
+    distinct = pl.col(key[0]).n_unique() if len(key) == 1 else pl.struct(key).n_unique()
+    return bool(df.select(distinct).item() < df.height)
 
 
 def _typed_columns(table: ReadTable, logical: LogicalType) -> list[tuple[str, pl.DataType]]:

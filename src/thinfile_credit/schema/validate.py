@@ -145,9 +145,10 @@ def validate_table(
 ) -> list[SchemaProblem] | None:
     """Check one table against its spec in :data:`~thinfile_credit.schema.TABLES`.
 
-    Runs every single-table check of :func:`validate_tables`; checks that need another
-    table (foreign keys, instalments against their loans, id kinds across tables) are
-    left to :func:`validate_tables`.
+    Runs every check of :func:`validate_tables` that the table alone can answer,
+    including time zones and id kinds among its own columns; checks that need another
+    table (foreign keys, instalments against their loans' disbursal, one clock and one
+    id kind across tables) are left to :func:`validate_tables`.
 
     Parameters
     ----------

@@ -219,16 +219,19 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         Model selection must pass an explicit ``scoring=`` (e.g. ``"roc_auc"``), since this
         returns scores rather than accuracy.
         """
-        return self.compiled_.score_arrays(self._model_columns(X))
+        arrays, n_rows = self._model_columns(X)
+        return self.compiled_.score_arrays(arrays, n_rows)
 
     def predict_proba(self, X: Any) -> NDArray[np.float64]:
         """``[P(good), P(bad)]`` per row, read off the (possibly rounded) score."""
-        pd_bad = self.scale_.pd_from_points(self.score(X))
+        points = self.score(X)
+        pd_bad = self.scale_.pd_from_points(points)
         return np.column_stack([1.0 - pd_bad, pd_bad])
 
     def decision_function(self, X: Any) -> NDArray[np.float64]:
         """Log-odds of bad per row."""
-        return self.scale_.log_odds_from_points(self.score(X))
+        points = self.score(X)
+        return self.scale_.log_odds_from_points(points)
 
     def predict(self, X: Any) -> NDArray[np.int64]:
         """1 (bad) where the PD is at least 0.5."""
@@ -236,7 +239,8 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
 
     def contributions(self, X: Any) -> Contributions:
         """Per-feature points plus the baseline; ``total()`` equals :meth:`score`."""
-        values = self.compiled_.points_matrix(self._model_columns(X))
+        arrays, n_rows = self._model_columns(X)
+        values = self.compiled_.points_matrix(arrays, n_rows)
         baseline = np.full(values.shape[0], self.baseline_points_)
         return Contributions(values=values, baseline=baseline, feature_names=self.features_)
 
@@ -245,7 +249,8 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
 
         Columns follow :attr:`features_`; reason codes rank them (largest shortfall first).
         """
-        values = self.compiled_.points_matrix(self._model_columns(X))
+        arrays, n_rows = self._model_columns(X)
+        values = self.compiled_.points_matrix(arrays, n_rows)
         best = np.array([self.points_[f].max() for f in self.features_])
         return best - values
 
@@ -354,15 +359,16 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         return tags
 
     # --- helpers --------------------------------------------------------------------------
-    def _model_columns(self, X: Any) -> list[NDArray[Any]]:
+    def _model_columns(self, X: Any) -> tuple[list[NDArray[Any]], int]:
+        """The model's feature columns of ``X`` in model order, and the row count."""
         check_is_fitted(self, "compiled_")
-        cols = extract_columns(X)
+        cols = extract_columns(X, only=self.features_)
         fitted = list(self.feature_names_in_)
         if cols.has_names and self._fitted_with_names:
-            return select_columns(cols, list(self.features_), fitted_with_names=True)
-        arrays = select_columns(cols, fitted, fitted_with_names=False)
+            return select_columns(cols, list(self.features_), fitted_with_names=True), cols.n_rows
+        arrays = select_columns(cols, fitted, fitted_with_names=False, owner="WoEScorecard")
         position = {name: i for i, name in enumerate(fitted)}
-        return [arrays[position[name]] for name in self.features_]
+        return [arrays[position[name]] for name in self.features_], cols.n_rows
 
     def _fit_with_signs(
         self,

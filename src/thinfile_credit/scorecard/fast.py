@@ -148,21 +148,25 @@ class CompiledScorecard:
         self.baseline = float(baseline)
         self.names = tuple(f.name for f in self.features)
 
-    def points_matrix(self, arrays: Sequence[NDArray[Any]]) -> NDArray[np.float64]:
+    def points_matrix(
+        self, arrays: Sequence[NDArray[Any]], n_rows: int | None = None
+    ) -> NDArray[np.float64]:
         """Points per row and feature, shape ``(n_rows, n_features)``."""
-        n = len(arrays[0]) if arrays else 0
+        n = len(arrays[0]) if arrays else (n_rows or 0)
         out = np.empty((n, len(self.features)), dtype=np.float64)
         for j, (feature, values) in enumerate(zip(self.features, arrays)):
             out[:, j] = feature.points_array(values)
         return out
 
-    def score_arrays(self, arrays: Sequence[NDArray[Any]]) -> NDArray[np.float64]:
+    def score_arrays(
+        self, arrays: Sequence[NDArray[Any]], n_rows: int | None = None
+    ) -> NDArray[np.float64]:
         """Scores of a batch, one array per feature in :attr:`names` order.
 
         The sum runs baseline first, then features in order - the same order as the SQL
         and :meth:`score_one`, so float points agree to the last bit.
         """
-        n = len(arrays[0]) if arrays else 0
+        n = len(arrays[0]) if arrays else (n_rows or 0)
         total = np.full(n, self.baseline)
         for feature, values in zip(self.features, arrays):
             total += feature.points_array(values)

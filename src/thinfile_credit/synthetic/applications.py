@@ -53,9 +53,7 @@ class Timeline:
         return scale * SHORT_HISTORY_WEIGHT * np.clip(1.0 - self.tenure_days / 365.0, 0.0, 1.0)
 
 
-def draw_timeline(
-    cfg: MarketplaceConfig, users: LatentUsers, rng: np.random.Generator
-) -> Timeline:
+def draw_timeline(cfg: MarketplaceConfig, users: LatentUsers, rng: np.random.Generator) -> Timeline:
     """Draw registration, product activation and application moments.
 
     Examples

@@ -89,7 +89,9 @@ def draw_bills(
     n_months = len(starts)
     key = orders.user[src] * n_months + month
     ukey, inverse = np.unique(key, return_inverse=True)
-    amount_due = np.round(np.bincount(inverse, weights=piece), 2)
+    amount_due: NDArray[np.float64] = np.round(np.bincount(inverse, weights=piece), 2).astype(
+        np.float64
+    )
     user = (ukey // n_months).astype(np.int64)
     bill_month = ukey % n_months
     statement_day = (users.user_id % 4).astype(np.float64)  # each user's statement day
@@ -98,7 +100,7 @@ def draw_bills(
     due = issued + DUE_DAYS
     keep = due < horizon
     user, issued, due, amount_due = user[keep], issued[keep], due[keep], amount_due[keep]
-    amount_due = np.maximum(amount_due, 0.01)
+    amount_due = np.maximum(amount_due, 0.01).astype(np.float64)
 
     paid, amount_paid = _draw_repayment(users, user, issued, due, amount_due, rng)
     late = paid > last_moment(horizon)
@@ -165,6 +167,8 @@ def _draw_repayment(
 
     amount_paid = amount_due.copy()
     partial = (minor & (rng.random(n) < 0.15)) | (severe & ~never & (rng.random(n) < 0.3))
-    amount_paid[partial] = np.round(amount_due[partial] * rng.uniform(0.3, 0.9, int(partial.sum())), 2)
+    amount_paid[partial] = np.round(
+        amount_due[partial] * rng.uniform(0.3, 0.9, int(partial.sum())), 2
+    )
     amount_paid[never] = 0.0
     return paid, amount_paid

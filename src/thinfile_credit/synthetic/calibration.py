@@ -107,7 +107,8 @@ def compare_with_online_retail(
     raw = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
     invoices = (
         raw.filter(
-            pl.col("Customer ID").is_not_null() & ~pl.col("Invoice").cast(pl.String).str.starts_with("C")
+            pl.col("Customer ID").is_not_null()
+            & ~pl.col("Invoice").cast(pl.String).str.starts_with("C")
         )
         .with_columns(pl.col("InvoiceDate").cast(pl.String).str.to_datetime(strict=False))
         .group_by("Invoice")
@@ -190,7 +191,11 @@ def compare_with_taiwan(path: str | Path, marketplace: Marketplace | None = None
     """
     files = _files(path, "*.csv")
     raw = pl.read_csv(files[0], infer_schema_length=None)
-    status_cols = [c for c in ("PAY_0", "PAY_1", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6") if c in raw.columns]
+    status_cols = [
+        c
+        for c in ("PAY_0", "PAY_1", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6")
+        if c in raw.columns
+    ]
     target = next((c for c in raw.columns if c.lower().startswith("default")), None)
     if not status_cols or target is None:
         raise DataError("expected PAY_x status columns and a default target", table=str(files[0]))

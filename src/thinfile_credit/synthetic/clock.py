@@ -68,7 +68,7 @@ def day_weights(start: np.datetime64, n_days: int) -> NDArray[np.float64]:
     >>> int(np.argmax(w))  # 11-11
     10
     """
-    days = np.datetime64(start, "D") + np.arange(n_days)
+    days = start.astype("datetime64[D]") + np.arange(n_days)
     weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
     month_start = days.astype("datetime64[M]")
     month = month_start.astype(np.int64) % 12 + 1
@@ -160,7 +160,7 @@ def to_timestamps(start: np.datetime64, t: NDArray[np.float64]) -> NDArray[np.da
     array(['2023-01-01T12:00:00.000000',                        'NaT'],
           dtype='datetime64[us]')
     """
-    base = np.datetime64(start, "s").astype(np.int64)
+    base = start.astype("datetime64[s]").astype(np.int64)
     missing = np.isnan(t)
     seconds = np.floor(np.where(missing, 0.0, t) * _SECONDS_PER_DAY).astype(np.int64) + base
     out = (seconds * 1_000_000).astype("datetime64[us]")

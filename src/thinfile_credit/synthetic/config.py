@@ -137,7 +137,9 @@ class MarketplaceConfig:
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in band)
             or not 0.0 < band[0] <= band[1] < 1.0
         ):
-            _fail("default_rate_band", f"must be (low, high) with 0 < low <= high < 1, got {band!r}")
+            _fail(
+                "default_rate_band", f"must be (low, high) with 0 < low <= high < 1, got {band!r}"
+            )
         if self.backend not in _BACKENDS:
             _fail("backend", f"must be one of {_BACKENDS}, got {self.backend!r}")
         try:

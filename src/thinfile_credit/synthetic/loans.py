@@ -146,15 +146,21 @@ def draw_loan_history(
         if len(idx) == 0:
             break
         start = t[idx]
-        term = _fitting_term(rng.choice([1, 3, 6], size=len(idx), p=[0.5, 0.35, 0.15]), start, horizon)
+        term = _fitting_term(
+            rng.choice([1, 3, 6], size=len(idx), p=[0.5, 0.35, 0.15]), start, horizon
+        )
         limit = LADDER_RUNGS[rung[idx]]
         principal = _principal(limit * rng.uniform(0.4, 1.0, size=len(idx)), limit)
         d = delinquency[idx]
         p_del = sigmoid(-3.8 + 1.3 * d)
         p_slight = sigmoid(-1.9 + 1.2 * d)
         u = rng.random(len(idx))
-        outcome = np.where(u < p_del, _DELINQUENT, np.where(u < p_del + p_slight, _SLIGHTLY_LATE, _ON_TIME))
-        default_k = np.where(outcome == _DELINQUENT, 1 + (rng.random(len(idx)) * term).astype(np.int64), 0)
+        outcome = np.where(
+            u < p_del, _DELINQUENT, np.where(u < p_del + p_slight, _SLIGHTLY_LATE, _ON_TIME)
+        )
+        default_k = np.where(
+            outcome == _DELINQUENT, 1 + (rng.random(len(idx)) * term).astype(np.int64), 0
+        )
         p_late = np.select([outcome == _SLIGHTLY_LATE, outcome == _DELINQUENT], [0.5, 0.3], 0.0)
         parts.append(
             Loans(
@@ -276,12 +282,16 @@ def schedule_installments(
     amount_paid[lost] = 0.0
     partial = lost & (number == kd) & (rng.random(n) < 0.3)
     paid[partial] = due[partial] + rng.uniform(0.0, 20.0, int(partial.sum()))
-    amount_paid[partial] = np.round(amount_due[partial] * rng.uniform(0.2, 0.8, int(partial.sum())), 2)
+    amount_paid[partial] = np.round(
+        amount_due[partial] * rng.uniform(0.2, 0.8, int(partial.sum())), 2
+    )
 
     unseen = paid > last_moment(horizon)
     paid[unseen] = np.nan
     amount_paid[unseen] = 0.0
-    return Installments(loan, number.astype(np.int64), due, amount_due, paid, amount_paid)
+    return Installments(
+        loan, number.astype(np.int64), due.astype(np.float64), amount_due, paid, amount_paid
+    )
 
 
 def loans_frame(cfg: MarketplaceConfig, users: LatentUsers, loans: Loans) -> pl.DataFrame:
@@ -290,8 +300,8 @@ def loans_frame(cfg: MarketplaceConfig, users: LatentUsers, loans: Loans) -> pl.
     Examples
     --------
     >>> from thinfile_credit.synthetic import make_marketplace
-    >>> set(make_marketplace(300, backend="polars").tables.loans["product"])
-    {'bullet', 'installment'}
+    >>> sorted(set(make_marketplace(300, backend="polars").tables.loans["product"]))
+    ['bullet', 'installment']
     """
     app_id = pl.Series("application_id", loans.application + 1, dtype=pl.Int64)
     return pl.DataFrame(
@@ -303,9 +313,7 @@ def loans_frame(cfg: MarketplaceConfig, users: LatentUsers, loans: Loans) -> pl.
             "product": np.where(loans.term == 1, "bullet", "installment"),
             "credit_limit": loans.limit,
         }
-    ).with_columns(
-        pl.when(app_id > 0).then(app_id).otherwise(None).alias("application_id")
-    )
+    ).with_columns(pl.when(app_id > 0).then(app_id).otherwise(None).alias("application_id"))
 
 
 def installments_frame(cfg: MarketplaceConfig, inst: Installments) -> pl.DataFrame:

@@ -81,12 +81,12 @@ class Marketplace:
     @property
     def default_rate(self) -> float:
         """Share of applications that went bad."""
-        return float(to_polars(self.truth)[0]["bad"].mean()) if _n(self.truth) else 0.0
+        return _mean(to_polars(self.truth)[0]["bad"]) if _n(self.truth) else 0.0
 
     @property
     def thin_file_share(self) -> float:
         """Share of users who are thin-file."""
-        return float(to_polars(self.users)[0]["thin_file"].mean())
+        return _mean(to_polars(self.users)[0]["thin_file"])
 
     def summary(self) -> Any:
         """Rows per table plus headline shares, as a two-column frame (``item``, ``value``).
@@ -101,7 +101,7 @@ class Marketplace:
         items += [
             ("thin-file share (users)", round(self.thin_file_share, 4)),
             ("default rate (applications)", round(self.default_rate, 4)),
-            ("mean true PD", round(float(to_polars(self.truth)[0]["true_pd"].mean()), 4)),
+            ("mean true PD", round(_mean(to_polars(self.truth)[0]["true_pd"]), 4)),
         ]
         frame = pl.DataFrame({"item": [i for i, _ in items], "value": [v for _, v in items]})
         return _convert(frame, self.config.backend)
@@ -363,3 +363,7 @@ def _convert(frame: pl.DataFrame, backend: str) -> Any:
 
 def _n(frame: Any) -> int:
     return int(frame.shape[0]) if hasattr(frame, "shape") else int(frame.num_rows)
+
+
+def _mean(series: pl.Series) -> float:
+    return float(series.cast(pl.Float64).mean() or 0.0)  # type: ignore[arg-type]

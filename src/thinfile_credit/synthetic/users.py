@@ -118,14 +118,14 @@ def draw_users(cfg: MarketplaceConfig, rng: np.random.Generator) -> LatentUsers:
     """
     n = cfg.n_users
     thin = np.zeros(n, dtype=bool)
-    thin[rng.permutation(n)[: int(round(cfg.thin_file_share * n))]] = True
+    thin[rng.permutation(n)[: round(cfg.thin_file_share * n)]] = True
 
     # Repayment discipline is one trait seen twice (bills and loans): correlate them.
     discipline = rng.standard_normal(n)
     late_bills = 0.7 * discipline + 0.714 * rng.standard_normal(n)
     loan_delinquency = 0.7 * discipline + 0.714 * rng.standard_normal(n)
     unstable = rng.standard_normal(n)
-    n_comm = max(1, int(round(n / cfg.community_size)))
+    n_comm = max(1, round(n / cfg.community_size))
     # Communities gather people of similar repayment discipline (birds of a feather):
     # chunk users ordered by a noisy discipline score.
     affinity = late_bills + loan_delinquency + 1.2 * rng.standard_normal(n)

@@ -1,0 +1,139 @@
+"""The fitting procedure behind :class:`~thinfile_credit.gbm.GBMScorer`.
+
+1. **Rounds.** With early stopping and no eval set, a stratified ``validation_fraction``
+   of the rows is held out; the booster trained on the rest stops at the best
+   validation log-loss after ``n_iter_no_change`` rounds without improvement. The final
+   booster is then refit on *all* rows with that many rounds scaled by
+   ``1 / (1 - validation_fraction)`` (more rows support proportionally more rounds).
+   With a user eval set, the final booster is trained on all rows and stopped on it.
+2. **Cross-fitted calibration.** ``cv`` fold boosters with the same number of rounds
+   each predict the rows they did not see; the calibrator is fitted on these
+   out-of-fold margins (with the user's sample weights, not class weights, so PD
+   matches observed bad rates), then applied to the final booster's margin - the
+   ``ensemble=False`` scheme of scikit-learn's ``CalibratedClassifierCV``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from thinfile_credit.gbm.calibration import LogOddsCalibrator, make_calibrator
+from thinfile_credit.gbm.engines import BoostingParams, FittedBooster, fit_booster
+
+__all__ = ["CalibrationFallbackWarning", "cross_fit_calibrator", "fit_final_booster"]
+
+FloatArray = NDArray[np.float64]
+Valid = tuple[FloatArray, NDArray[Any], FloatArray]
+
+
+class CalibrationFallbackWarning(UserWarning):
+    """Too few bads (or goods) to cross-fit a calibrator; the raw margin is used."""
+
+
+def fit_final_booster(
+    engine: str,
+    params: BoostingParams,
+    X: FloatArray,
+    y: NDArray[Any],
+    w: FloatArray,
+    monotone: Sequence[int],
+    categorical: Sequence[int],
+    *,
+    early_stopping: bool,
+    validation_fraction: float,
+    n_iter_no_change: int,
+    eval_set: Valid | None,
+    seed: int,
+) -> tuple[FittedBooster, int | None]:
+    """Fit the booster used for scoring; returns it and the early-stopping round (if any)."""
+    fit = _fitter(engine, monotone, categorical)
+    if not early_stopping:
+        return fit(params, X, y, w, None, None), None
+    if eval_set is not None:
+        booster = fit(params, X, y, w, eval_set, n_iter_no_change)
+        return booster, booster.n_iter
+    split = _validation_split(y, validation_fraction, seed)
+    if split is None:
+        return fit(params, X, y, w, None, None), None
+    tr, va = split
+    probe = fit(params, X[tr], y[tr], w[tr], (X[va], y[va], w[va]), n_iter_no_change)
+    best = probe.n_iter
+    rounds = min(params.n_estimators, max(1, round(best / (1.0 - validation_fraction))))
+    return fit(replace(params, n_estimators=rounds), X, y, w, None, None), best
+
+
+def cross_fit_calibrator(
+    method: str | None,
+    engine: str,
+    params: BoostingParams,
+    X: FloatArray,
+    y: NDArray[Any],
+    w_train: FloatArray,
+    w_user: FloatArray,
+    monotone: Sequence[int],
+    categorical: Sequence[int],
+    *,
+    cv: int,
+    seed: int,
+) -> LogOddsCalibrator:
+    """Fit the calibrator on out-of-fold margins of ``cv`` fold boosters."""
+    calibrator = make_calibrator(method)
+    if method is None:
+        return calibrator
+    counts = np.bincount(y, minlength=2)
+    n_splits = int(min(cv, counts.min()))
+    if n_splits < 2:
+        warnings.warn(
+            f"only {counts.min()} rows of the minority class: too few to cross-fit a "
+            f"{method} calibrator; predicted PD is the booster's own",
+            CalibrationFallbackWarning,
+            stacklevel=3,
+        )
+        return make_calibrator(None)
+    from sklearn.model_selection import StratifiedKFold
+
+    fit = _fitter(engine, monotone, categorical)
+    oof = np.empty(y.shape[0], dtype=np.float64)
+    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(folds.split(np.zeros(y.shape[0]), y)):
+        fold_params = replace(params, seed=params.seed + k + 1)
+        oof[te] = fit(fold_params, X[tr], y[tr], w_train[tr], None, None).raw_margin(X[te])
+    return calibrator.fit(oof, y, w_user)
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _fitter(engine: str, monotone: Sequence[int], categorical: Sequence[int]) -> Any:
+    def fit(
+        params: BoostingParams,
+        X: FloatArray,
+        y: NDArray[Any],
+        w: FloatArray,
+        valid: Valid | None,
+        patience: int | None,
+    ) -> FittedBooster:
+        return fit_booster(
+            engine, params, X, y, w, monotone, categorical, valid=valid,
+            early_stopping_rounds=patience,
+        )  # fmt: skip
+
+    return fit
+
+
+def _validation_split(
+    y: NDArray[Any], fraction: float, seed: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
+    # Early stopping needs both classes on each side; tiny samples train on everything.
+    counts = np.bincount(y, minlength=2)
+    if counts.min() * fraction < 1 or counts.min() < 4:
+        return None
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    tr, va = next(splitter.split(np.zeros(y.shape[0]), y))
+    return tr, va

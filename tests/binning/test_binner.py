@@ -1,0 +1,264 @@
+"""WoEBinner: scikit-learn conformance, Missing/Special/Unknown bins, fallbacks, bad input."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from thinfile_credit.binning import WoEBinner
+from thinfile_credit.errors import DataError, ModelError, SpecError
+
+# scikit-learn's generic checks sometimes build targets other than 0/1 (e.g. {1, 2}); WoE
+# is defined for a 0/1 target (1 = bad) and the library rejects anything else by design.
+NOT_ZERO_ONE = "target other than 0/1; WoE needs a 0/1 target (1 = bad) by design"
+
+
+def _expected_failures(estimator: object) -> dict[str, str]:
+    return {"check_estimators_dtypes": NOT_ZERO_ONE}
+
+
+@parametrize_with_checks([WoEBinner()], expected_failed_checks=_expected_failures)
+def test_sklearn_compatible(estimator, check) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+def _data(n: int = 4000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 75, n).astype(float)
+    channel = rng.choice(["app", "web", "shop", "call"], n, p=[0.5, 0.3, 0.15, 0.05])
+    bills = rng.poisson(1.2, n).astype(float)
+    z = -2.0 - (age - 40) / 15 + 0.5 * bills + np.where(channel == "call", 1.0, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    X = pd.DataFrame({"age": age, "channel": channel, "late_bills": bills})
+    missing = rng.random(n) < 0.08
+    X.loc[missing, "late_bills"] = np.nan
+    # missing late-bill data is risky in this population
+    y[missing] = (rng.random(missing.sum()) < 0.45).astype(int)
+    return X, y
+
+
+def test_woe_sign_convention_positive_means_riskier() -> None:
+    X, y = _data()
+    binner = WoEBinner().fit(X, y)
+    table = binner.binning_table("age")
+    regular = table[table["fallback"] == ""]
+    # event rate and WoE rank bins the same way: WoE = ln(%bad / %good)
+    assert np.all(np.diff(np.argsort(regular["bad_rate"].to_numpy())) != 0)
+    rate = regular["bad_rate"].to_numpy()
+    woe = regular["woe"].to_numpy()
+    assert np.all(np.sign(np.diff(rate)) == np.sign(np.diff(woe)))
+    overall = y.mean()
+    for r, w in zip(rate, woe):
+        assert (w > 0) == (r > overall)
+
+
+def test_missing_values_get_the_fitted_missing_woe_not_zero() -> None:
+    X, y = _data()
+    binner = WoEBinner().fit(X, y)
+    fb = binner.binnings_["late_bills"]
+    missing_woe = fb.woe[fb.missing_bin]
+    assert fb.fallback[fb.missing_bin] == ""
+    assert missing_woe > 0.5  # the missing group is clearly riskier
+    woe = binner.transform(X)
+    assert np.all(woe[X["late_bills"].isna().to_numpy(), 2] == missing_woe)
+    counts = binner.binning_table("late_bills").set_index("condition")["count"]
+    assert counts["missing"] == X["late_bills"].isna().sum()
+
+
+def test_empty_missing_bin_gets_riskiest_fallback_or_neutral_when_asked() -> None:
+    X, y = _data()
+    fb = WoEBinner().fit(X, y).binnings_["age"]  # no missing ages at fit
+    regular = fb.woe[: fb.n_regular]
+    assert fb.fallback[fb.missing_bin] == "riskiest"
+    assert fb.woe[fb.missing_bin] == max(regular)
+    neutral = WoEBinner(empty_bin_woe="neutral").fit(X, y).binnings_["age"]
+    assert neutral.fallback[neutral.missing_bin] == "neutral"
+    assert neutral.woe[neutral.missing_bin] == 0.0
+
+
+def test_unseen_category_goes_to_unknown_bin_with_documented_fallback() -> None:
+    X, y = _data()
+    binner = WoEBinner().fit(X, y)
+    fb = binner.binnings_["channel"]
+    new = X.head(3).copy()
+    new["channel"] = ["telegram", None, "app"]
+    woe = binner.transform(new)[:, 1]
+    assert woe[0] == fb.woe[fb.unknown_bin] == max(fb.woe[: fb.n_regular])
+    assert woe[1] == fb.woe[fb.missing_bin]
+    assert woe[2] == fb.woe[fb.category_bin("app")]
+    assert fb.fallback[fb.unknown_bin] == "riskiest"
+
+
+def test_special_codes_get_one_bin_each_and_pure_bins_are_smoothed() -> None:
+    X, y = _data()
+    X.loc[:39, "age"] = -1.0  # "unknown date of birth", all bad
+    X.loc[40:139, "age"] = -2.0
+    y[:40] = 1
+    binner = WoEBinner(feature_params={"age": {"special_codes": [-1, -2, -3]}}).fit(X, y)
+    fb = binner.binnings_["age"]
+    assert fb.special_codes == (-1.0, -2.0, -3.0)
+    first = fb.n_regular
+    assert fb.n_event[first] == 40 and fb.n_nonevent[first] == 0
+    assert fb.fallback[first] == "smoothed" and math.isfinite(fb.woe[first])
+    assert fb.fallback[first + 2] == "riskiest"  # -3 never seen
+    assert fb.n_event[first + 1] + fb.n_nonevent[first + 1] == 100
+    woe = binner.transform(X.head(45))[:, 0]
+    assert np.all(woe[:40] == fb.woe[first])
+
+
+def test_out_of_range_values_fall_in_end_bins() -> None:
+    X, y = _data()
+    binner = WoEBinner().fit(X, y)
+    fb = binner.binnings_["age"]
+    idx = fb.bin_index(np.array([-1e9, 1e9, 10.0, 200.0]))
+    assert idx.tolist() == [0, fb.n_regular - 1, 0, fb.n_regular - 1]
+
+
+def test_infinite_values_raise_unless_declared_special() -> None:
+    X, y = _data()
+    X.loc[5, "age"] = np.inf
+    with pytest.raises(DataError, match=r"age: infinite values.*rows: 5"):
+        WoEBinner().fit(X, y)
+    binner = WoEBinner(feature_params={"age": {"special_codes": [math.inf]}}).fit(X, y)
+    fb = binner.binnings_["age"]
+    assert fb.n_event[fb.n_regular] + fb.n_nonevent[fb.n_regular] == 1
+    clean, _ = _data()
+    fitted = WoEBinner().fit(clean, y)
+    bad = clean.head(3).copy()
+    bad.loc[1, "late_bills"] = -np.inf
+    with pytest.raises(DataError, match="late_bills"):
+        fitted.transform(bad)
+
+
+def test_constant_and_all_missing_features_get_one_bin_and_zero_iv() -> None:
+    X, y = _data()
+    X["flat"] = 3.0
+    X["empty"] = np.nan
+    binner = WoEBinner().fit(X, y)
+    assert binner.iv_["flat"] == 0.0 and binner.iv_["empty"] == 0.0
+    assert binner.binnings_["flat"].splits == ()
+    woe = binner.transform(X)
+    assert np.ptp(woe[:, 3]) == 0 and np.ptp(woe[:, 4]) == 0
+
+
+def test_rare_categories_are_pooled_and_mapped_at_transform() -> None:
+    X, y = _data(n=6000)
+    X.loc[:9, "channel"] = "fax"  # 10 rows = 0.17 %
+    binner = WoEBinner(cat_cutoff=0.01).fit(X, y)
+    fb = binner.binnings_["channel"]
+    assert "fax" in fb.rare_categories
+    assert fb.category_bin("fax") == fb.category_bin(fb.RARE)
+    assert binner.transform(X.head(1))[0, 1] == fb.woe[fb.category_bin(fb.RARE)]
+
+
+def test_numeric_codes_can_be_binned_as_categories() -> None:
+    X, y = _data()
+    X["region"] = (np.arange(len(X)) % 4).astype(float)
+    binner = WoEBinner(categorical_features=["region"]).fit(X, y)
+    fb = binner.binnings_["region"]
+    assert fb.kind == "categorical"
+    assert {c for g in fb.groups for c in g} == {"0", "1", "2", "3"}
+    assert np.isfinite(binner.transform(X)).all()
+
+
+def test_monotonic_trend_is_respected() -> None:
+    X, y = _data()
+    for trend, sign in (("ascending", 1), ("descending", -1)):
+        binner = WoEBinner(feature_params={"age": {"monotonic_trend": trend}}).fit(X, y)
+        fb = binner.binnings_["age"]
+        rates = np.asarray(fb.n_event[: fb.n_regular]) / (
+            np.asarray(fb.n_event[: fb.n_regular]) + np.asarray(fb.n_nonevent[: fb.n_regular])
+        )
+        assert np.all(sign * np.diff(rates) >= 0)
+
+
+def test_frames_of_every_kind_give_the_same_woe() -> None:
+    X, y = _data(n=1500)
+    expected = WoEBinner().fit(X, y).transform(X)
+    for frame in (pl.from_pandas(X), pa.Table.from_pandas(X)):
+        got = WoEBinner().fit(frame, y).transform(frame)
+        assert np.array_equal(got, expected)
+    numeric = X[["age", "late_bills"]]
+    arr = WoEBinner().fit(numeric.to_numpy(), y).transform(numeric.to_numpy())
+    assert np.array_equal(arr, WoEBinner().fit(numeric, y).transform(numeric))
+
+
+def test_set_output_pandas_and_polars_keep_feature_names() -> None:
+    X, y = _data(n=1500)
+    out = WoEBinner().set_output(transform="pandas").fit(X, y).transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(X.columns)
+    out_pl = WoEBinner().set_output(transform="polars").fit(X, y).transform(X)
+    assert isinstance(out_pl, pl.DataFrame) and out_pl.columns == list(X.columns)
+
+
+def test_reordered_columns_are_matched_by_name_and_missing_ones_named() -> None:
+    X, y = _data(n=1500)
+    binner = WoEBinner().fit(X, y)
+    shuffled = X[["late_bills", "age", "channel"]].assign(extra=1)
+    assert np.array_equal(binner.transform(shuffled), binner.transform(X))
+    with pytest.raises(ModelError, match="missing: channel"):
+        binner.transform(X.drop(columns="channel"))
+    numeric = X[["age", "late_bills"]]
+    fitted = WoEBinner().fit(numeric.to_numpy(), y)
+    with pytest.raises(ModelError, match="X has 3 features, but WoEBinner is expecting 2"):
+        fitted.transform(np.ones((2, 3)))
+
+
+def test_target_errors_are_typed_and_name_y() -> None:
+    X, y = _data(n=500)
+    with pytest.raises(ModelError, match="y: target has only one class"):
+        WoEBinner().fit(X, np.zeros(len(X)))
+    with pytest.raises(DataError, match=r"y: target must be 0/1.*rows: 0"):
+        WoEBinner().fit(X, np.r_[2, y[1:]])
+    with pytest.raises(DataError, match="y: target has 10 rows but X has 500"):
+        WoEBinner().fit(X, y[:10])
+    with pytest.raises(DataError, match="missing values"):
+        WoEBinner().fit(X, np.r_[np.nan, y[1:]])
+
+
+def test_bad_options_raise_spec_error() -> None:
+    X, y = _data(n=500)
+    with pytest.raises(SpecError, match="nope"):
+        WoEBinner(feature_params={"nope": {}}).fit(X, y)
+    with pytest.raises(SpecError, match="age: unknown binning options"):
+        WoEBinner(feature_params={"age": {"trend": "up"}}).fit(X, y)
+    with pytest.raises(SpecError, match="age: monotonic_trend"):
+        WoEBinner(feature_params={"age": {"monotonic_trend": "up"}}).fit(X, y)
+    with pytest.raises(SpecError, match="categorical_features not in X"):
+        WoEBinner(categorical_features=["zzz"]).fit(X, y)
+
+
+def test_text_in_a_numeric_array_column_is_binned_as_category() -> None:
+    X = np.array([["a", 1.0], ["b", 2.0], ["a", 3.0], ["b", 4.0]] * 50, dtype=object)
+    y = np.array([0, 1, 0, 0] * 50)
+    binner = WoEBinner().fit(X, y)
+    assert binner.binnings_["x0"].kind == "categorical"
+    assert binner.binnings_["x1"].kind == "numeric"
+
+
+def test_binning_table_lists_every_feature() -> None:
+    X, y = _data(n=1500)
+    binner = WoEBinner().fit(X, y)
+    table = binner.binning_table()
+    assert set(table["feature"]) == set(X.columns)
+    for name, fb in binner.binnings_.items():
+        assert table.loc[table["feature"] == name, "iv"].sum() == pytest.approx(fb.iv)
+    with pytest.raises(SpecError, match="zzz"):
+        binner.binning_table("zzz")
+
+
+@pytest.mark.slow
+def test_parallel_fit_equals_serial() -> None:
+    X, y = _data(n=3000)
+    serial = WoEBinner().fit(X, y)
+    parallel = WoEBinner(n_jobs=2).fit(X, y)
+    assert serial.binnings_ == parallel.binnings_

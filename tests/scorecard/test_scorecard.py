@@ -1,0 +1,333 @@
+"""WoEScorecard: scikit-learn conformance, the scorer protocol, signs, points, JSON, bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from _scorecard_data import synthetic_applicants
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from thinfile_credit.binning import WoEBinner
+from thinfile_credit.errors import ArtefactError, DataError, ModelError
+from thinfile_credit.protocol import Contributions, Scorer
+from thinfile_credit.scale import ScoreScale
+from thinfile_credit.scorecard import ScorecardWarning, WoEScorecard
+
+NOT_ZERO_ONE = "target other than 0/1; the scorecard needs a 0/1 target (1 = bad) by design"
+
+
+def _expected_failures(estimator: object) -> dict[str, str]:
+    return {
+        "check_estimators_dtypes": NOT_ZERO_ONE,
+        "check_classifier_data_not_an_array": NOT_ZERO_ONE,
+        "check_classifiers_classes": NOT_ZERO_ONE + " (string class labels)",
+    }
+
+
+@parametrize_with_checks([WoEScorecard()], expected_failed_checks=_expected_failures)
+def test_sklearn_compatible(estimator, check) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(estimator)
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, np.ndarray]:
+    return synthetic_applicants(6000, seed=1)
+
+
+@pytest.fixture(scope="module")
+def card(data) -> WoEScorecard:
+    X, y = data
+    return WoEScorecard(
+        binner=WoEBinner(feature_params={"loan_max_dpd_ever": {"special_codes": [-1]}})
+    ).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def plain_card(data) -> WoEScorecard:
+    X, y = data
+    return WoEScorecard().fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def int_card(data) -> WoEScorecard:
+    X, y = data
+    return WoEScorecard(round_points=True).fit(X, y)
+
+
+def test_implements_the_scorer_protocol(card, data) -> None:
+    X, _ = data
+    assert isinstance(card, Scorer)
+    assert card.scale_ == ScoreScale()
+    assert list(card.classes_) == [0, 1]
+    assert card.n_features_in_ == X.shape[1]
+    assert list(card.feature_names_in_) == list(X.columns)
+    pd_bad = card.predict_proba(X)[:, 1]
+    assert np.allclose(card.scale_.pd_from_points(card.score(X)), pd_bad)
+    assert np.allclose(card.decision_function(X), np.log(pd_bad / (1 - pd_bad)))
+    assert np.array_equal(card.predict(X), (pd_bad >= 0.5).astype(int))
+    c = card.contributions(X)
+    assert isinstance(c, Contributions) and c.feature_names == card.features_
+    assert np.max(np.abs(c.total() - card.score(X))) < 1e-9
+
+
+def test_float_points_reproduce_the_logistic_regression(card, data) -> None:
+    X, _ = data
+    woe = card.binner_.transform(X)
+    cols = [list(card.binner_.feature_names_in_).index(f) for f in card.features_]
+    z = card.estimator_.decision_function(woe[:, cols])
+    assert np.allclose(card.decision_function(X), z, atol=1e-9)
+
+
+def test_every_coefficient_is_positive_under_the_woe_convention(card) -> None:
+    assert np.all(card.coef_ > 0)
+
+
+def _suppressor_data() -> tuple[pd.DataFrame, np.ndarray]:
+    """x2 is riskier on its own (marginal slope +0.55) but protective given x1 (-0.8)."""
+    rng = np.random.default_rng(0)
+    x1 = rng.normal(size=8000)
+    x2 = 0.9 * x1 + np.sqrt(1 - 0.81) * rng.normal(size=8000)
+    z = -2.0 + 1.5 * x1 - 0.8 * x2
+    y = (rng.random(8000) < 1 / (1 + np.exp(-z))).astype(int)
+    return pd.DataFrame({"x1": x1, "x2": x2, "noise": rng.normal(size=8000)}), y
+
+
+def test_wrong_sign_features_are_dropped_reported_warned_or_raised() -> None:
+    X, y = _suppressor_data()
+    kwargs = {"max_corr": None, "min_iv": 0.0}
+    dropped = WoEScorecard(**kwargs).fit(X, y)
+    with pytest.warns(ScorecardWarning, match="wrong-sign coefficients kept: x2"):
+        warned = WoEScorecard(on_wrong_sign="warn", **kwargs).fit(X, y)
+    assert warned.sign_report_[0]["feature"] == "x2"
+    assert warned.sign_report_[0]["action"] == "kept"
+    assert "x2" in warned.features_
+    assert np.any(warned.coef_ <= 0)
+    assert np.all(dropped.coef_ > 0)
+    offenders = {r["feature"] for r in dropped.sign_report_}
+    assert offenders and offenders.isdisjoint(dropped.features_)
+    stages = dropped.selection_.to_frame().set_index("feature")["stage"]
+    assert all(stages[f] == "sign" for f in offenders)
+    with pytest.raises(ModelError, match="wrong sign"):
+        WoEScorecard(on_wrong_sign="raise", **kwargs).fit(X, y)
+
+
+def test_integer_points_give_integer_scores_and_keep_bin_order(plain_card, int_card, data) -> None:
+    card = plain_card
+    X, _ = data
+    s = int_card.score(X)
+    assert np.array_equal(s, np.round(s))
+    for name in int_card.features_:
+        raw = card.points_.get(name)
+        if raw is None:
+            continue
+        rounded = int_card.points_[name]
+        order = np.argsort(raw, kind="stable")
+        assert np.all(np.diff(rounded[order]) >= 0)
+    assert np.corrcoef(s, card.score(X))[0, 1] > 0.99
+
+
+def test_table_is_the_printable_scorecard(int_card, data) -> None:
+    X, _ = data
+    table = int_card.table()
+    assert table.iloc[0]["feature"] == "(baseline)"
+    assert set(table["feature"]) == {"(baseline)", *int_card.features_}
+    row = X.iloc[[0]]
+    bins = int_card.binner_.transform_bins(row)[0]
+    names = list(int_card.binner_.feature_names_in_)
+    total = table.iloc[0]["points"]
+    for f in int_card.features_:
+        b = bins[names.index(f)]
+        total += table[(table["feature"] == f) & (table["bin"] == b)]["points"].item()
+    assert total == int_card.score(row)[0]
+
+
+def test_points_below_max_is_the_gap_to_each_best_bin(card, data) -> None:
+    X, _ = data
+    gap = card.points_below_max(X)
+    assert gap.shape == (len(X), len(card.features_))
+    assert np.all(gap >= -1e-12)
+    values = card.contributions(X).values
+    best = np.array([card.points_[f].max() for f in card.features_])
+    assert np.allclose(values + gap, best)
+
+
+def test_single_applicant_path_matches_batch(card, data) -> None:
+    X, _ = data
+    rows = X.head(200).to_dict("records")
+    batch = card.score(X.head(200))
+    one = np.array([card.score_one(r) for r in rows])
+    assert np.array_equal(one, batch)
+    parts = card.contributions_one(rows[0])
+    assert list(parts) == list(card.features_)
+    assert sum(parts.values()) + card.baseline_points_ == pytest.approx(batch[0], abs=1e-9)
+    with pytest.raises(ModelError, match="applicant: applicant lacks model features"):
+        card.score_one({"cons_order_count_90d": 3.0})
+
+
+def test_missing_special_unknown_and_out_of_range_values(card, data) -> None:
+    X, _ = data
+    row = X.head(1).copy()
+    base = card.score(row)[0]
+    fb = card.binner_.binnings_["bill_ontime_share_180d"]
+    points = card.points_.get("bill_ontime_share_180d")
+    assert points is not None
+    row.loc[:, "bill_ontime_share_180d"] = np.nan
+    c = card.contributions(row).to_frame()
+    assert c["bill_ontime_share_180d"].item() == points[fb.missing_bin]
+    assert fb.fallback[fb.missing_bin] == ""  # fitted WoE, not a fallback
+    assert points[fb.missing_bin] != 0.0
+    row2 = X.head(1).copy()
+    row2.loc[:, "ten_device_type"] = "smart_fridge"
+    if "ten_device_type" in card.features_:
+        dev = card.binner_.binnings_["ten_device_type"]
+        assert card.contributions(row2).to_frame()["ten_device_type"].item() == (
+            card.points_["ten_device_type"][dev.unknown_bin]
+        )
+    row3 = X.head(1).copy()
+    row3.loc[:, "ten_account_age_days"] = 1e12
+    assert np.isfinite(card.score(row3)[0])
+    assert np.isfinite(base)
+
+
+def test_inputs_of_every_kind_score_the_same(card, data) -> None:
+    X, _ = data
+    expected = card.score(X)
+    assert np.array_equal(card.score(pl.from_pandas(X)), expected)
+    assert np.array_equal(card.score(pa.Table.from_pandas(X)), expected)
+    assert np.array_equal(card.score(X[list(X.columns)[::-1]]), expected)
+
+
+def test_numpy_scoring_needs_the_fitted_width() -> None:
+    X, y = synthetic_applicants(3000, seed=3)
+    numeric = X.drop(columns="ten_device_type").to_numpy()
+    card = WoEScorecard().fit(numeric, y)
+    assert np.array_equal(card.score(numeric), card.score(numeric.copy()))
+    with pytest.raises(ModelError, match="X has 4 features, but WoEScorecard is expecting 5"):
+        card.score(numeric[:, :4])
+
+
+def test_missing_columns_are_named(card, data) -> None:
+    X, _ = data
+    used = card.features_[0]
+    with pytest.raises(ModelError, match=f"X: feature columns seen at fit are missing: {used}"):
+        card.score(X.drop(columns=used))
+
+
+def test_infinite_values_raise_data_error_naming_the_column(card, data) -> None:
+    X, _ = data
+    bad = X.head(5).copy()
+    bad.loc[3, card.features_[0]] = np.inf
+    with pytest.raises(DataError, match=f"{card.features_[0]}: infinite values.*rows: 3"):
+        card.score(bad)
+
+
+def test_bad_targets_raise_typed_errors(data) -> None:
+    X, y = data
+    with pytest.raises(ModelError, match="one class"):
+        WoEScorecard().fit(X, np.ones(len(X)))
+    with pytest.raises(DataError, match="y: target must be 0/1"):
+        WoEScorecard().fit(X, y * 2)
+
+
+def test_no_surviving_feature_warns_and_scores_the_average() -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"noise": rng.normal(size=2000)})
+    y = (rng.random(2000) < 0.1).astype(int)
+    with pytest.warns(ScorecardWarning, match="no feature passed selection"):
+        card = WoEScorecard(min_iv=0.5).fit(X, y)
+    assert card.features_ == ()
+    assert np.ptp(card.score(X)) == 0
+    assert card.predict_proba(X)[0, 1] == pytest.approx(y.mean())
+
+
+def test_json_round_trip_gives_identical_scores(card, int_card, data) -> None:
+    X, _ = data
+    for fitted in (card, int_card):
+        text = fitted.to_json()
+        payload = json.loads(text)
+        assert payload["format"] == "thinfile-scorecard" and payload["version"] == 1
+        again = WoEScorecard.from_json(text)
+        assert np.array_equal(again.score(X), fitted.score(X))
+        assert again.to_json() == text  # byte-identical artefact
+        assert again.table().equals(fitted.table())
+
+
+def test_json_rejects_foreign_or_future_artefacts(card) -> None:
+    payload = json.loads(card.to_json())
+    with pytest.raises(ArtefactError, match="version 2"):
+        WoEScorecard.from_json(json.dumps({**payload, "version": 2}))
+    with pytest.raises(ArtefactError, match="not a 'thinfile-scorecard' artefact"):
+        WoEScorecard.from_json(json.dumps({"format": "pickle"}))
+    with pytest.raises(ArtefactError, match="not valid JSON"):
+        WoEScorecard.from_json("{")
+    broken = {**payload, "model": [{"feature": "x"}]}
+    with pytest.raises(ArtefactError, match="malformed"):
+        WoEScorecard.from_json(json.dumps(broken))
+
+
+def test_custom_scale_is_used(data) -> None:
+    X, y = data
+    scale = ScoreScale(base_score=300, base_odds=20, pdo=40, higher_is_better=False)
+    card = WoEScorecard(scale=scale).fit(X, y)
+    assert card.scale_ is scale
+    default = WoEScorecard().fit(X, y)
+    assert np.corrcoef(card.score(X), default.score(X))[0, 1] < -0.999
+
+
+def test_works_in_pipeline_and_grid_search(data) -> None:
+    X, y = data
+    pipe = Pipeline([("identity", FunctionTransformer()), ("card", WoEScorecard())])
+    pipe.fit(X, y)
+    assert pipe.predict_proba(X).shape == (len(X), 2)
+    grid = GridSearchCV(
+        WoEScorecard(), {"min_iv": [0.02, 0.1], "binner__max_n_bins": [3, None]},
+        scoring="roc_auc", cv=2,
+    )
+    grid.set_params(estimator__binner=WoEBinner())
+    grid.fit(X, y)
+    assert grid.best_score_ > 0.6
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 10_000), st.integers(1, 50))
+def test_contributions_sum_to_score_for_every_row(card, data, seed, n) -> None:
+    X, _ = data
+    rows = X.sample(n, random_state=seed, replace=True).reset_index(drop=True)
+    rng = np.random.default_rng(seed)
+    # sprinkle missing values and out-of-range numbers
+    rows.loc[rng.random(n) < 0.2, "bill_ontime_share_180d"] = np.nan
+    rows.loc[rng.random(n) < 0.2, "cons_gmv_sum_365d"] = 1e9
+    c = card.contributions(rows)
+    assert np.max(np.abs(c.baseline + c.values.sum(axis=1) - card.score(rows))) <= 1e-9
+
+
+@settings(max_examples=15)
+@given(st.sampled_from(["cons_order_count_90d", "ten_account_age_days", "cons_gmv_sum_365d"]),
+       st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30))
+def test_score_is_monotone_in_a_feature_with_monotone_bins(card, data, feature, values) -> None:
+    if feature not in card.features_:
+        return
+    X, _ = data
+    fb = card.binner_.binnings_[feature]
+    points = card.points_[feature][: fb.n_regular]
+    diffs = np.diff(points)
+    assert np.all(diffs >= 0) or np.all(diffs <= 0)  # auto_asc_desc bins are monotone
+    grid = np.sort(np.asarray(values))
+    rows = pd.concat([X.head(1)] * len(grid), ignore_index=True)
+    rows[feature] = grid
+    scores = card.score(rows)
+    steps = np.diff(scores)
+    assert np.all(steps >= 0) or np.all(steps <= 0)

@@ -1,0 +1,126 @@
+"""monitor(): score PSI, CSI, bands, performance and flags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.metrics import auc, csi, psi
+from thinfile_credit.monitoring import MonitoringReport, monitor
+from thinfile_credit.scale import ScoreScale
+
+
+def population(seed: int, shift: float = 0.0, noise: float = 30.0, n: int = 4000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 70, n) + shift
+    y = (rng.random(n) < 0.1).astype(float)
+    score = 620 - 60 * y + rng.normal(0, noise, n) + shift
+    return pd.DataFrame({"score": score, "age": age, "city": rng.choice(["a", "b"], n), "bad": y})
+
+
+class PointsModel:
+    """A minimal Scorer: points from age only (enough for monitor's use of .score)."""
+
+    scale_ = ScoreScale()
+    feature_names_in_ = np.array(["age"])
+
+    def score(self, X, y=None):
+        return 500 + 3.0 * np.asarray(X["age"], dtype=float)
+
+
+def test_stable_population_raises_no_flags():
+    report = monitor(population(0), population(1), target_col="bad", features=["age", "city"])
+    assert isinstance(report, MonitoringReport)
+    assert report.score_psi.flag == "stable"
+    assert set(report.csi["flag"]) == {"stable"}
+    assert report.flags == ()
+    perf = report.performance.set_index("period")
+    ref = population(0)
+    assert perf.loc["reference", "auc"] == pytest.approx(
+        auc(ref["bad"], ref["score"], higher_is_better=True)
+    )
+    assert report.bands["ref_share"].sum() == pytest.approx(1.0)
+
+
+def test_shifted_population_and_weaker_score_are_flagged():
+    report = monitor(
+        population(0), population(1, shift=25, noise=80), target_col="bad", features=["age"]
+    )
+    assert report.score_psi.flag in {"moderate", "significant"}
+    assert report.score_psi.value == pytest.approx(
+        psi(population(0)["score"], population(1, shift=25, noise=80)["score"]).value
+    )
+    text = " | ".join(report.flags)
+    assert "score PSI" in text
+    assert "feature age CSI" in text
+    assert "Gini fell" in text
+
+
+def test_outcomes_known_only_for_part_of_current():
+    ref = population(0)
+    cur = population(1)
+    cur.loc[cur.index[2000:], "bad"] = np.nan  # immature: outcome not known yet
+    report = monitor(ref, cur, target_col="bad", features=[])
+    perf = report.performance.set_index("period")
+    assert perf.loc["current", "n_known"] == 2000
+    assert perf.loc["current", "bad_rate"] == pytest.approx(cur["bad"].iloc[:2000].mean())
+    assert report.bands["cur_n_bad"].sum() == cur["bad"].iloc[:2000].sum()
+    assert report.csi.empty
+
+
+def test_model_scores_frames_without_score_column():
+    ref = population(0).drop(columns="score")
+    cur = population(1, shift=10).drop(columns="score")
+    report = monitor(ref, cur, model=PointsModel())
+    model = PointsModel()
+    expected = psi(model.score(ref), model.score(cur))
+    assert report.score_psi.value == pytest.approx(expected.value)
+    assert report.csi["feature"].tolist() == ["age"]  # the model's features by default
+    assert report.csi["psi"].iloc[0] == pytest.approx(
+        csi(ref, cur, features=["age"])["psi"].iloc[0]
+    )
+
+
+def test_to_frame_tidy_and_in_kind():
+    ref = pl.from_pandas(population(0))
+    cur = pl.from_pandas(population(1))
+    tidy = monitor(ref, cur, target_col="bad", features=["age", "city"]).to_frame()
+    assert isinstance(tidy, pl.DataFrame)
+    assert tidy.columns == ["section", "item", "metric", "value", "flag"]
+    assert set(tidy["section"]) == {"score", "feature", "band", "performance"}
+    feature_rows = tidy.filter(pl.col("section") == "feature")
+    assert sorted(feature_rows["item"].to_list()) == ["age", "city"]
+    assert tidy.filter(pl.col("metric") == "auc").height == 2
+
+
+def test_monitor_with_policy_bands():
+    report = monitor(population(0), population(1), bins=[560, 600, 640], features=[])
+    assert report.bands["band"].tolist() == [
+        "(-inf, 560]",
+        "(560, 600]",
+        "(600, 640]",
+        "(640, inf]",
+    ]
+
+
+def test_monitor_bad_input():
+    ref = population(0)
+    with pytest.raises(SchemaError, match="no model") as info:
+        monitor(ref.drop(columns="score"), ref)
+    assert (info.value.table, info.value.column) == ("reference", "score")
+    with pytest.raises(DataError, match="NaN") as info:
+        monitor(ref, ref.assign(score=np.nan))
+    assert info.value.column == "score"
+    with pytest.raises(SchemaError, match="target") as info:
+        monitor(ref, ref.drop(columns="bad"), target_col="bad", features=[])
+    assert info.value.table == "current"
+    with pytest.raises(DataError, match="0/1") as info:
+        monitor(ref, ref.assign(bad=2.0), target_col="bad", features=[])
+    assert info.value.column == "bad"
+    with pytest.raises(DataError, match="no rows"):
+        monitor(ref.iloc[:0], ref)
+    with pytest.raises(SchemaError, match="model feature"):
+        monitor(ref.drop(columns=["score", "age"]), ref, model=PointsModel())

@@ -1,0 +1,121 @@
+"""ScoreScale: the affine points <-> log-odds <-> PD map, its round trips and its validation."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thinfile_credit.errors import SpecError
+from thinfile_credit.scale import ScoreScale
+
+scales = st.builds(
+    ScoreScale,
+    base_score=st.floats(-1000, 2000, allow_nan=False),
+    base_odds=st.floats(0.01, 1000),
+    pdo=st.floats(1.0, 200),
+    higher_is_better=st.booleans(),
+)
+
+
+def test_defaults_are_600_at_50_to_1_with_20_pdo() -> None:
+    scale = ScoreScale()
+    assert scale.points_from_pd(1 / 51) == pytest.approx(600.0, abs=1e-9)
+    # doubling the good:bad odds (50:1 -> 100:1) adds pdo points
+    assert scale.points_from_pd(1 / 101) - scale.points_from_pd(1 / 51) == pytest.approx(20.0)
+    assert scale.points_from_pd(1 / 26) == pytest.approx(580.0)
+
+
+def test_lower_is_better_mirrors_the_scale() -> None:
+    up, down = ScoreScale(), ScoreScale(higher_is_better=False)
+    z = np.linspace(-6, 6, 13)
+    assert np.allclose(up.points_from_log_odds(z) - 600, -(down.points_from_log_odds(z) - 600))
+    assert up.slope == -down.slope < 0
+
+
+@given(scales, st.floats(-30, 30))
+def test_points_log_odds_round_trip(scale: ScoreScale, z: float) -> None:
+    back = scale.log_odds_from_points(scale.points_from_log_odds(z))
+    assert float(back) == pytest.approx(z, abs=1e-7 * max(1.0, abs(z)) + 1e-9)
+
+
+@given(scales, st.floats(1e-9, 1 - 1e-9))
+def test_pd_points_round_trip(scale: ScoreScale, pd_bad: float) -> None:
+    back = float(scale.pd_from_points(scale.points_from_pd(pd_bad)))
+    assert back == pytest.approx(pd_bad, rel=1e-6, abs=1e-12)
+
+
+@given(scales, st.floats(-20, 20), st.floats(-20, 20))
+def test_points_are_monotone_in_log_odds_in_the_scale_direction(
+    scale: ScoreScale, z1: float, z2: float
+) -> None:
+    p1, p2 = scale.points_from_log_odds([z1, z2])
+    if z1 < z2:
+        assert (p1 >= p2) if scale.higher_is_better else (p1 <= p2)
+
+
+@given(scales, st.lists(st.floats(-3, 3), min_size=1, max_size=8), st.floats(-5, 0))
+def test_contributions_add_up_to_the_points(
+    scale: ScoreScale, parts: list[float], intercept: float
+) -> None:
+    total = scale.points_from_log_odds(intercept + sum(parts))
+    pieces = scale.points_from_log_odds(intercept) + scale.points_from_log_odds_contributions(
+        parts
+    ).sum()
+    assert float(pieces) == pytest.approx(float(total), abs=1e-7)
+
+
+@given(scales)
+def test_dict_and_json_round_trip(scale: ScoreScale) -> None:
+    assert ScoreScale.from_dict(scale.to_dict()) == scale
+    assert ScoreScale.from_json(scale.to_json()) == scale
+    json.loads(scale.to_json())  # plain JSON
+
+
+def test_pd_of_zero_and_one_map_to_infinities() -> None:
+    points = ScoreScale().points_from_pd([0.0, 1.0])
+    assert points[0] == math.inf and points[1] == -math.inf
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"base_odds": 0}, "base_odds"),
+        ({"base_odds": -5}, "base_odds"),
+        ({"pdo": 0}, "pdo"),
+        ({"pdo": -20}, "pdo"),
+        ({"pdo": math.nan}, "pdo"),
+        ({"base_score": math.inf}, "base_score"),
+        ({"base_score": "600"}, "base_score"),
+        ({"base_odds": True}, "base_odds"),
+    ],
+)
+def test_bad_parameters_raise_spec_error_naming_the_field(kwargs: dict, field: str) -> None:
+    with pytest.raises(SpecError, match=field):
+        ScoreScale(**kwargs)
+
+
+def test_direction_must_be_bool() -> None:
+    with pytest.raises(SpecError, match="higher_is_better"):
+        ScoreScale(higher_is_better=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, math.nan])
+def test_pd_outside_unit_interval_is_rejected(bad: float) -> None:
+    with pytest.raises(SpecError, match="PD"):
+        ScoreScale().points_from_pd([0.5, bad])
+
+
+def test_unknown_fields_are_rejected() -> None:
+    with pytest.raises(SpecError, match="unknown ScoreScale fields"):
+        ScoreScale.from_dict({"base_score": 600, "odds": 50})
+
+
+def test_is_frozen() -> None:
+    scale = ScoreScale()
+    with pytest.raises(AttributeError):
+        scale.pdo = 40  # type: ignore[misc]
