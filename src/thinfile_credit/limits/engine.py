@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -326,7 +327,7 @@ def step(
         return held, Action.REFUSE_INCREASE, "LIM_NO_INCREASE_USAGE"
     cap, cap_reason = state.cap, state.cap_reason
     if L.caps.expected_loss_budget is not None:
-        by_loss = float(loss_cap(L, np.array([score]))[0])
+        by_loss = _scalar_loss_cap(L, score)
         if by_loss < cap:
             cap, cap_reason = by_loss, "LIM_CAP_LOSS_BUDGET"
     target = min(state.rung + L.promotion_steps, len(L.rungs) - 1, _rung_at_most(L, cap))
@@ -403,7 +404,15 @@ def rung_at_most(ladder: LimitLadder, amount: NDArray[np.float64]) -> NDArray[np
 
 
 def _rung_at_most(ladder: LimitLadder, amount: float) -> int:
-    return int(rung_at_most(ladder, np.array([amount]))[0])
+    # Same rule as rung_at_most, in pure Python: step() is the per-account reference.
+    return bisect.bisect_right(ladder.rungs, amount * (1 + 1e-12)) - 1
+
+
+def _scalar_loss_cap(ladder: LimitLadder, score: float) -> float:
+    budget = ladder.caps.expected_loss_budget
+    assert budget is not None
+    pd = float(ladder.scale.pd_from_points(score))
+    return budget / (pd * ladder.caps.lgd) if pd > 0 else math.inf
 
 
 def _worse(ladder: LimitLadder, score: float, threshold: float) -> bool:

@@ -38,7 +38,7 @@ class SchemaProblem:
         The column at fault; several columns read ``"(loan_id, installment_no)"``;
         ``None`` for a problem with the whole table.
     check : str
-        Machine-readable name of the failed check: ``"unreadable"``,
+        Machine-readable name of the failed check: ``"unreadable"``, ``"duplicate_column"``,
         ``"missing_column"``, ``"dtype"``, ``"null"``, ``"nan"``, ``"infinite"``,
         ``"min_value"``, ``"allowed"``, ``"duplicate_key"``, ``"due_before_issue"``,
         ``"paid_before_issue"``, ``"paid_without_date"``, ``"self_loop"``,
