@@ -17,7 +17,8 @@ print("horizon ends", mk.horizon_end, "| config:", mk.config.to_json()[:80], "..
 # 2. The tables are what a lender sees; the truth is kept apart.
 t = mk.tables
 print(t.orders.head(3))
-print(mk.truth.select("application_id", "user_id", "true_pd", "bad", "thin_file", "risk_driver").head(3))
+truth_cols = ["application_id", "user_id", "true_pd", "bad", "thin_file", "risk_driver"]
+print(mk.truth.select(truth_cols).head(3))
 
 # 3. The label is in the tables: 30+ days past due within the performance window.
 flags = bad_from_installments(t.loans, t.installments, t.applications, 180)
@@ -90,4 +91,6 @@ model = LogisticRegression(max_iter=2_000).fit(X[train.to_numpy()], y[train.to_n
 test = (~train).to_numpy()
 auc_model = roc_auc_score(y[test], model.predict_proba(X[test])[:, 1])
 auc_truth = roc_auc_score(y[test], features["true_pd"].to_numpy()[test])
-print(f"AUC of a 6-feature logistic model: {auc_model:.3f}  (true PD, the ceiling: {auc_truth:.3f})")
+print(
+    f"AUC of a 6-feature logistic model: {auc_model:.3f}  (true PD, the ceiling: {auc_truth:.3f})"
+)

@@ -192,7 +192,7 @@ def _fit_models(
     sc_pd = scorecard.predict_proba(test[names])[:, 1]
     res["scorecard_auc"] = float(auc(test["bad"], sc_pd))
     res["scorecard_ks"] = float(ks(test["bad"], sc_pd).statistic)
-    res["scorecard_features"] = len(scorecard.feature_names_used_)
+    res["scorecard_features"] = len(scorecard.features_)
     table = scorecard.table()
     say.table("Scorecard (first lines)", table.head(12))
     (out / "scorecard.json").write_text(scorecard.to_json())

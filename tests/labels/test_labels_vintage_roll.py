@@ -178,3 +178,41 @@ def test_vintage_bad_input():
         vintage_curves(lo, ins, max_months_on_book=0)
     with pytest.raises(SpecError):
         vintage_curves(lo, ins, dpd=-5)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 150),  # due, days after disbursement on day 0
+            st.one_of(st.none(), st.integers(0, 300)),  # paid
+            st.booleans(),  # in full
+        ),
+        max_size=5,
+    ),
+    st.integers(0, 40),  # disbursement day
+    st.integers(100, 320),  # as_of
+)
+def test_snapshots_match_month_end_walk(inst, start, as_of):
+    rows = [
+        (1, start + due, 10.0, None if p is None else start + p, 10.0 if full else 3.0)
+        for due, p, full in inst
+    ]
+    lo, ins = tables([(1, 1, start)], rows)
+    got = delinquency_snapshots(lo, ins, as_of=day(as_of))
+    month_ends = [
+        d for d in pd.date_range(day(0), day(as_of), freq="ME") if day(start) <= d <= day(as_of)
+    ]
+    expected = []
+    for s in month_ends:
+        paid = [p is not None and full and day(start + p) <= s for _, p, full in inst]
+        if inst and all(paid):
+            expected.append((s, 0, "closed"))
+            break
+        dpd = max(
+            [(s - day(start + due)).days for (due, _, _), ok in zip(inst, paid) if not ok] + [0]
+        )
+        bucket = ["current", "1-29", "30-59", "60-89", "90+"][
+            sum(dpd >= b for b in (1, 30, 60, 90))
+        ]
+        expected.append((s, dpd, bucket))
+    assert list(zip(got["snapshot"], got["dpd"], got["bucket"])) == expected

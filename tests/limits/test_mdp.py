@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from thinfile_credit.errors import DataError, NotFittedError, SpecError
@@ -110,7 +110,6 @@ def test_mdp_errors(panel) -> None:
     rung=st.lists(st.integers(-1, 7), min_size=1, max_size=30),
     data=st.data(),
 )
-@settings(max_examples=40)
 def test_policy_targets_keep_ladder_invariants(rung, data) -> None:
     ladder = LimitLadder()
     n = len(rung)

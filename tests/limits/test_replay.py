@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from thinfile_credit.errors import SchemaError
@@ -91,7 +91,6 @@ def _fold(ladder, score, capacity, income, history):
 
 
 @given(books())
-@settings(max_examples=60)
 def test_replay_equals_folding_step(book) -> None:
     ladder, accounts = book
     rows, init = [], []
@@ -133,7 +132,6 @@ def test_replay_equals_folding_step(book) -> None:
 
 
 @given(books())
-@settings(max_examples=60)
 def test_ladder_invariants(book) -> None:
     ladder, accounts = book
     rungs = set(ladder.rungs)
@@ -234,3 +232,21 @@ def test_replay_bad_input(hist, init, column) -> None:
         replay(pd.DataFrame(hist), pd.DataFrame(init))
     assert err.value.column == column
     assert err.value.table in ("histories", "initial")
+
+
+def test_replay_opens_from_first_history_row() -> None:
+    hist = pd.DataFrame(
+        {
+            "account_id": [5, 5, 6],
+            "cycle": [1, 2, 1],
+            "dpd": [0, 0, 0],
+            "utilisation": [0.5, 0.5, 0.5],
+            "score": [610.0, 611.0, 530.0],
+            "capacity": [900.0, 900.0, 10.0],
+        }
+    )
+    out = replay(hist)
+    assert out["limit"].tolist() == [500.0, 500.0, 0.0]  # 6: 3 x 10 yuan is below ¥50
+    with pytest.raises(SchemaError) as err:
+        replay(hist.drop(columns="capacity"))
+    assert err.value.column == "capacity"

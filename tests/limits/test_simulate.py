@@ -151,3 +151,14 @@ def test_population_from_marketplace() -> None:
     with pytest.raises(DataError) as err:
         population_from_marketplace(Bad())
     assert err.value.column == "true_pd"
+
+
+def test_cohort_approval_rates(pop) -> None:
+    res = simulate(LimitLadder(), pop, 2, random_state=0)
+    first = res.by_cohort[res.by_cohort["month"] == 1].set_index("cohort")
+    assert first["applicants"].sum() == len(pop)
+    overall = (first["approval_rate"] * first["applicants"]).sum() / len(pop)
+    assert overall == pytest.approx(res.summary["approval_rate"])
+    assert res.monthly["approval_rate"].iloc[0] == pytest.approx(res.summary["approval_rate"])
+    # Thin-file applicants are riskier, so fewer of them get a line.
+    assert first.loc[1, "approval_rate"] <= first.loc[0, "approval_rate"]

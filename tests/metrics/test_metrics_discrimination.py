@@ -213,3 +213,15 @@ def test_nan_score_error_names_rows():
     with pytest.raises(DataError) as info:
         ks([0, 1, 0, 1], [0.1, np.nan, 0.3, np.nan])
     assert info.value.rows == [1, 3]
+
+
+def test_nullable_pandas_dtypes_and_missing_values_are_named():
+    y = pd.Series([0, 1, 0, 1], dtype="Int64")
+    s = pd.Series([0.1, 0.7, 0.4, 0.3], dtype="Float64")
+    assert auc(y, s) == 0.75
+    with pytest.raises(DataError, match="missing") as info:
+        auc(pd.Series([0, 1, None], dtype="Int64"), [0.1, 0.2, 0.3])
+    assert info.value.rows == [2]
+    with pytest.raises(DataError, match="NaN") as info:
+        auc([0, 1, 0], pd.Series([0.1, None, 0.3], dtype="Float64"))
+    assert info.value.rows == [1]

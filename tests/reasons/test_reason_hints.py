@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _reason_models import IdentityPoints, TreePoints, credit_frame
+from _reason_models import IdentityPoints, credit_frame
 
 from thinfile_credit.errors import DataError
 from thinfile_credit.reasons import ReasonCoder, format_value
@@ -52,7 +52,11 @@ def test_no_hint_on_protected_or_immutable_features():
 
 def test_gbm_hints_walk_the_grid_and_rescore(credit_data):
     X, y = credit_data
-    model = TreePoints("lightgbm", n_estimators=30).fit(X, y)
+    gbm = pytest.importorskip("thinfile_credit.gbm")
+    model = gbm.GBMScorer(
+        n_estimators=40, learning_rate=0.1, early_stopping=False, calibration=None,
+        monotone="auto", random_state=0, n_jobs=1,
+    ).fit(X, y)
     coder = ReasonCoder(method="vs_population", hints=True, language="en").fit(model, X)
     worst = int(np.argmin(model.score(X)))
     e = coder.explain_one(X.iloc[worst].to_dict())

@@ -90,15 +90,16 @@ def test_scorecard_hints_reach_the_next_better_bin(card_and_data):
         if h is None:
             continue
         assert h.feature in r.features
-        before = _bin_points(table, h.feature, h.current)
-        after = _bin_points(table, h.feature, h.target)
-        assert h.points == pytest.approx(after - before)
-        # the target is in the *next* better bin: no bin between them gains min_points
+        # exact split points (the printed conditions are rounded to 6 digits)
+        splits = list(card.binner_.binnings_[h.feature].splits)
         rows = table[(table["feature"] == h.feature) & (table["condition"] != "missing")]
-        lows = [float(c[1:-1].split(", ")[0]) for c in rows["condition"]]
         points = rows["points"].tolist()
+        lows = [-np.inf, *splits]
         ci = int(np.searchsorted(lows, h.current, side="right")) - 1
         ti = int(np.searchsorted(lows, h.target, side="right")) - 1
+        before, after = points[ci], points[ti]
+        assert h.points == pytest.approx(after - before)
+        # the target is in the *next* better bin: no bin between them gains min_points
         between = range(min(ci, ti) + 1, max(ci, ti))
         assert all(points[b] - before < coder.min_points for b in between)
         if ti > ci:  # moving up: exactly the bin's lower edge

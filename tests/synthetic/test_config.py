@@ -31,6 +31,8 @@ from thinfile_credit.synthetic import MarketplaceConfig, make_marketplace
         ("backend", "spark"),
         ("start", "2023-13-01"),
         ("start", "not a date"),
+        ("start", 20230101),
+        ("start", "2023-01-01T05:00"),
         ("noise", math.inf),
         ("mean_degree", -1.0),
         ("orders_per_month", 0.0),

@@ -418,3 +418,45 @@ def test_small_marketplaces_keep_their_invariants(seed: int, n: int, thin: float
     assert mk.truth.height == t.applications.height
     if mk.truth.height:
         assert mk.truth["true_pd"].is_between(0.0, 1.0, closed="none").all()
+
+
+def test_point_in_time_features_recover_part_of_the_signal(market: Marketplace) -> None:
+    """A plain model on a few pre-application features lands well above chance but
+    below the true PD's ceiling (the signal acts through noisy, observable behaviour)."""
+    from sklearn.linear_model import LogisticRegression
+
+    t = market.tables
+    apps = t.applications.select("application_id", "user_id", "applied_at")
+
+    def before(table: pl.DataFrame, col: str, *aggs: pl.Expr) -> pl.DataFrame:
+        seen = apps.join(table, on="user_id").filter(pl.col(col) < pl.col("applied_at"))
+        return apps.select("application_id").join(
+            seen.group_by("application_id").agg(*aggs), on="application_id", how="left"
+        )
+
+    late = (
+        pl.col("paid_at").is_null()
+        | (pl.col("paid_at") >= pl.col("applied_at"))
+        | (pl.col("paid_at") > pl.col("due_at"))
+    )
+    x = (
+        before(
+            t.orders, "ordered_at", pl.len().alias("n"), pl.col("amount").sum().log1p().alias("g")
+        )
+        .join(before(t.bills, "due_at", late.mean().alias("late")), on="application_id")
+        .join(before(t.profile_changes, "changed_at", pl.len().alias("chg")), on="application_id")
+        .join(apps, on="application_id")
+        .join(t.profiles.select("user_id", "registered_at"), on="user_id")
+        .with_columns((pl.col("applied_at") - pl.col("registered_at")).dt.total_days().alias("age"))
+        .join(market.truth.select("application_id", "bad", "true_pd"), on="application_id")
+        .sort("application_id")
+        .fill_null(0)
+    )
+    features = x.select("n", "g", "late", "chg", "age").to_numpy().astype(float)
+    features = (features - features.mean(0)) / features.std(0)
+    y = x["bad"].to_numpy()
+    fit = (x["application_id"] % 3 != 0).to_numpy()
+    model = LogisticRegression(max_iter=1_000).fit(features[fit], y[fit])
+    auc = roc_auc_score(y[~fit], model.predict_proba(features[~fit])[:, 1])
+    ceiling = roc_auc_score(y[~fit], x["true_pd"].to_numpy()[~fit])
+    assert 0.62 < auc < ceiling < 0.9

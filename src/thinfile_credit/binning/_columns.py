@@ -150,7 +150,9 @@ def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Column
     for position in positions:
         series = frame.iloc[:, position]
         dtype = series.dtype
-        if pd.api.types.is_bool_dtype(dtype) or (
+        if dtype == np.float64:  # the common case: zero-copy, NaN is already NaN
+            arrays.append(series.to_numpy())
+        elif pd.api.types.is_bool_dtype(dtype) or (
             pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
         ):
             if pd.api.types.is_complex_dtype(dtype):

@@ -20,8 +20,9 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Turn applications into point-in-time features inside a scikit-learn pipeline.
 
     ``X`` is the applications: a frame with ``application_id``, ``user_id`` and
-    ``applied_at``, or a 2-D array whose three columns are the application id, the user
-    id and the application moment in seconds since 1970-01-01 (UTC). The event tables
+    ``applied_at``, or a numeric 2-D array whose first column is the user id and last
+    column the application moment in seconds since 1970-01-01 (the application id is the
+    row position; other columns are ignored). The event tables
     are a parameter, so the same fitted pipeline scores new applications against the
     platform's history.
 
@@ -46,7 +47,7 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     --------
     >>> import numpy as np
     >>> from thinfile_credit.features import FeatureBuilder
-    >>> X = np.array([[1, 10, 1.7e9], [2, 11, 1.7e9]])
+    >>> X = np.array([[10, 1.7e9], [11, 1.7e9]])
     >>> ft = FeatureTransformer(builder=FeatureBuilder(windows=(30,))).fit(X)
     >>> ft.transform(X).shape[0]
     2
@@ -114,16 +115,11 @@ def _applications(X: Any, *, reset: bool, owner: FeatureTransformer) -> pl.DataF
             )
         return df.select(*KEY_COLUMNS)
     arr = validate_data(owner, X, reset=reset, dtype=np.float64, ensure_min_samples=1)
-    if arr.shape[1] != 3:
-        raise DataError(
-            "a numeric X needs 3 columns: application id, user id, seconds since 1970",
-            table="applications",
-        )
-    micros = np.round(arr[:, 2] * 1e6).astype(np.int64)
+    micros = np.round(arr[:, -1] * 1e6).astype(np.int64)
     return pl.DataFrame(
         {
             "application_id": np.arange(arr.shape[0]),
-            "user_id": arr[:, 1].astype(np.int64),
+            "user_id": arr[:, 0].astype(np.int64),
             "applied_at": pl.Series(micros).cast(pl.Datetime("us")),
         }
     )

@@ -270,7 +270,7 @@ def rescale_contributions(
     >>> raw = np.array([[0.5, -0.2, -1.0]])
     >>> cal = PlattLogOdds(); cal.slope_, cal.intercept_ = 2.0, 0.1
     >>> values, base = rescale_contributions(raw, cal)
-    >>> values.tolist(), base.tolist()
+    >>> values.round(12).tolist(), base.round(12).tolist()
     ([[1.0, -0.4]], [-1.9])
     """
     phi = raw[:, :-1]

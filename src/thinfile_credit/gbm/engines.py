@@ -410,6 +410,5 @@ def _truncate_to_best(model: Any) -> int:
     scores = np.asarray(model.validation_score_, dtype=np.float64)
     keep = max(1, int(np.argmax(scores)))
     if keep < len(model._predictors):
-        model._predictors = model._predictors[:keep]
-        model.n_iter_ = keep
+        model._predictors = model._predictors[:keep]  # n_iter_ is len(_predictors)
     return int(model.n_iter_)

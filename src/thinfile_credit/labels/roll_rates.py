@@ -2,9 +2,10 @@
 
 At each calendar month-end ``s`` up to ``as_of`` every disbursed loan has a *current*
 DPD: the days overdue of its oldest instalment not paid in full by ``s`` (an instalment
-paid late no longer counts once paid). Loans whose instalments are all paid in full are
-``closed`` (and leaves the panel). The roll-rate matrix counts, for loans open at one month-end, the bucket at the
-next: e.g. the share of 30-59 loans rolling to 60-89 is the key loss-forecasting ratio.
+paid late no longer counts once paid). A loan whose instalments are all paid in full is
+``closed`` and leaves the panel. The roll-rate matrix counts, for loans open at one
+month-end, the bucket at the next: e.g. the share of 30-59 loans rolling to 60-89 is
+the key loss-forecasting ratio.
 
 Examples
 --------
@@ -31,7 +32,7 @@ import polars as pl
 
 from thinfile_credit._frames import from_polars
 from thinfile_credit.errors import SpecError
-from thinfile_credit.labels.dpd import RepaymentHistory, current_dpd_expr
+from thinfile_credit.labels.dpd import RepaymentHistory
 
 __all__ = ["DEFAULT_BUCKETS", "delinquency_snapshots", "roll_rate_matrix"]
 
@@ -157,41 +158,62 @@ def roll_rate_matrix(
 
 
 def _snapshots(hist: RepaymentHistory, as_of_day: dt.date, bounds: list[int]) -> pl.DataFrame:
-    first = hist.loans["disbursed_day"].min()
-    assert isinstance(first, dt.date)
-    ends = pl.date_range(first, as_of_day, "1mo", eager=True).dt.month_end()
-    ends = ends.filter(ends <= as_of_day).unique().sort()
-    # After the month-end at which a loan closes its state can no longer change, so the
-    # panel stops there: this keeps the loans x month-ends x instalments join small.
+    # Month-ends are handled as month numbers (year * 12 + month - 1): stepping dates by
+    # "1mo" from a 29th or 31st would drift. A loan's panel runs from the month-end of its
+    # disbursement month to the month-end at which it closes, or to the last month-end
+    # on or before as_of.
+    as_of_m = _last_month_end_index(pl.lit(as_of_day))
     closes = hist.installments.group_by("loan_id").agg(
-        close_day=pl.when(pl.col("paid_day").is_null().any())
+        close_m=pl.when(pl.col("paid_day").is_null().any())
         .then(None)
-        .otherwise(pl.col("paid_day").max())
+        .otherwise(_month_index(pl.col("paid_day").max()))
     )
     panel = (
         hist.loans.select("loan_id", "disbursed_day")
         .join(closes, on="loan_id", how="left")
-        .join(pl.DataFrame({"snapshot": ends}), how="cross")
-        .filter(
-            (pl.col("snapshot") >= pl.col("disbursed_day"))
-            & (
-                pl.col("close_day").is_null()
-                | (pl.col("snapshot") <= pl.col("close_day").dt.month_end())
+        .with_columns(
+            m=pl.int_ranges(
+                _month_index(pl.col("disbursed_day")),
+                pl.min_horizontal(pl.col("close_m").fill_null(as_of_m), as_of_m) + 1,
             )
         )
-        .drop("close_day")
+        .explode("m")
+        .drop_nulls("m")
     )
-    state = (
-        panel.join(hist.installments.drop("disbursed_day"), on="loan_id", how="inner")
-        .group_by("loan_id", "snapshot")
-        .agg(
-            dpd=current_dpd_expr(pl.col("snapshot")).max().cast(pl.Int64),
-            closed=(pl.col("paid_day") <= pl.col("snapshot")).fill_null(False).all(),
+    # Only instalments that are overdue and unpaid at some month-end contribute a DPD:
+    # explode each one over the month-ends from its due month to the last one before it
+    # was paid (most instalments are paid on time and contribute no row).
+    last_unpaid = (
+        pl.when(pl.col("paid_day").is_null())
+        .then(as_of_m)
+        .otherwise(
+            pl.min_horizontal(
+                _last_month_end_index(pl.col("paid_day") - pl.duration(days=1)), as_of_m
+            )
         )
     )
-    # Loans without any instalment are open and current at every month-end.
-    panel = panel.join(state, on=["loan_id", "snapshot"], how="left").with_columns(
-        pl.col("dpd").fill_null(0), pl.col("closed").fill_null(False)
+    overdue = (
+        hist.installments.select(
+            "loan_id",
+            "due_day",
+            m=pl.int_ranges(_month_index(pl.col("due_day")), last_unpaid + 1),
+        )
+        .explode("m")
+        .drop_nulls("m")
+        .group_by("loan_id", "m")
+        .agg(oldest_due=pl.col("due_day").min())
+    )
+    state = (
+        panel.join(overdue, on=["loan_id", "m"], how="left")
+        .with_columns(snapshot=_month_end(pl.col("m")))
+        .with_columns(
+            dpd=(pl.col("snapshot") - pl.col("oldest_due"))
+            .dt.total_days()
+            .clip(lower_bound=0)
+            .fill_null(0)
+            .cast(pl.Int64),
+            closed=(pl.col("m") == pl.col("close_m")).fill_null(False),
+        )
     )
     labels = _labels(bounds)
     bucket: Any = pl.when(pl.col("closed")).then(pl.lit(_CLOSED))
@@ -200,7 +222,24 @@ def _snapshots(hist: RepaymentHistory, as_of_day: dt.date, bounds: list[int]) ->
         hi = bounds[i + 1] if i + 1 < len(bounds) else None
         cond = pl.col("dpd") >= lo if hi is None else pl.col("dpd").is_between(lo, hi - 1)
         bucket = bucket.when(cond).then(pl.lit(labels[i + 1]))
-    return panel.with_columns(bucket=bucket.otherwise(None)).sort("loan_id", "snapshot")
+    return (
+        state.with_columns(bucket=bucket.otherwise(None))
+        .select("loan_id", "snapshot", "dpd", "bucket")
+        .sort("loan_id", "snapshot")
+    )
+
+
+def _month_index(day: pl.Expr) -> pl.Expr:
+    return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1
+
+
+def _last_month_end_index(day: pl.Expr) -> pl.Expr:
+    """Month number of the last month-end on or before ``day``."""
+    return _month_index(day) - (day != day.dt.month_end()).cast(pl.Int64)
+
+
+def _month_end(m: pl.Expr) -> pl.Expr:
+    return pl.date(m // 12, m % 12 + 1, 1).dt.month_end()
 
 
 def _labels(bounds: list[int]) -> list[str]:

@@ -66,7 +66,13 @@ DEFAULT_LADDER = LimitLadder()
 
 
 class Action(str, Enum):
-    """What a cycle did to a line. Values are stable strings; ``ACTION_LIST`` fixes codes."""
+    """What a cycle did to a line. Values are stable strings; ``ACTION_LIST`` fixes codes.
+
+    Examples
+    --------
+    >>> Action.FREEZE.value, Action.FREEZE.adverse, Action.INCREASE.adverse
+    ('freeze', True, False)
+    """
 
     HOLD = "hold"
     INCREASE = "increase"
@@ -108,6 +114,11 @@ class AccountState:
         No drawdowns and no raises while true.
     closed : bool
         The line is closed for good.
+
+    Examples
+    --------
+    >>> AccountState(limit=200.0, rung=2, cap=1500.0).frozen
+    False
     """
 
     limit: float
@@ -134,6 +145,11 @@ class CycleOutcome:
         Behaviour score on the ladder's scale (NaN if none).
     balance : float, optional
         Outstanding balance, yuan (default ``utilisation * limit``).
+
+    Examples
+    --------
+    >>> CycleOutcome(dpd=0, utilisation=0.4, score=600.0).balance is None
+    True
     """
 
     dpd: int
@@ -348,6 +364,12 @@ def open_rungs(
 
     Returns ``(rung, cap, cap_reason, reason)``: rung -1 means no line; ``cap_reason``
     and ``reason`` are indices into :data:`~thinfile_credit.limits.reason_codes.REASON_LIST`.
+
+    Examples
+    --------
+    >>> rung, cap, _, reason = open_rungs(LimitLadder(), [610.0, 450.0], [100.0, 100.0], None)
+    >>> rung.tolist(), cap.tolist()
+    ([2, -1], [300.0, 300.0])
     """
     s, cap_in, inc = _check_inputs(scores, capacity, income)
     cap, cap_reason = static_caps(ladder, cap_in, inc)
@@ -368,7 +390,14 @@ def open_rungs(
 def static_caps(
     ladder: LimitLadder, capacity: NDArray[np.float64], income: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
-    """The lowest of the affordability, income and regulatory ceilings, and its reason."""
+    """The lowest of the affordability, income and regulatory ceilings, and its reason.
+
+    Examples
+    --------
+    >>> cap, code = static_caps(LimitLadder(), np.array([100.0, 1e6]), np.array([np.nan, 9e3]))
+    >>> cap.tolist()
+    [300.0, 3000.0]
+    """
     caps = ladder.caps
     n = len(capacity)
     columns = [np.full(n, caps.regulatory_ceiling)]
@@ -386,7 +415,13 @@ def static_caps(
 
 
 def loss_cap(ladder: LimitLadder, scores: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Highest limit whose expected loss ``limit * PD * lgd`` fits the budget (inf if none)."""
+    """Highest limit whose expected loss ``limit * PD * lgd`` fits the budget (inf if none).
+
+    Examples
+    --------
+    >>> round(float(loss_cap(LimitLadder(), np.array([600.0]))[0]))  # PD 1/51, LGD 0.9
+    8500
+    """
     budget = ladder.caps.expected_loss_budget
     if budget is None:
         return np.full(len(scores), np.inf)
@@ -397,7 +432,13 @@ def loss_cap(ladder: LimitLadder, scores: NDArray[np.float64]) -> NDArray[np.flo
 
 
 def rung_at_most(ladder: LimitLadder, amount: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Index of the highest rung not above ``amount`` (-1 when below the first rung)."""
+    """Index of the highest rung not above ``amount`` (-1 when below the first rung).
+
+    Examples
+    --------
+    >>> rung_at_most(LimitLadder(), np.array([20.0, 50.0, 499.0])).tolist()
+    [-1, 0, 2]
+    """
     rungs = np.asarray(ladder.rungs)
     # A hair of tolerance so a cap computed as 3 * 166.666... still admits the 500 rung.
     return np.searchsorted(rungs, np.asarray(amount) * (1 + 1e-12), side="right") - 1

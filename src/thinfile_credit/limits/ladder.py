@@ -193,6 +193,8 @@ class LimitLadder:
         object.__setattr__(self, "rungs", rungs)
         if not rungs or not all(math.isfinite(r) and r > 0 for r in rungs):
             raise PolicyError("LimitLadder.rungs must be one or more positive amounts")
+        if len(rungs) > 100:
+            raise PolicyError(f"LimitLadder.rungs: at most 100 rungs, got {len(rungs)}")
         if any(b <= a for a, b in itertools.pairwise(rungs)):
             raise PolicyError(f"LimitLadder.rungs must be strictly increasing, got {rungs}")
         self._check_bands()

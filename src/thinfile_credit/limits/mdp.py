@@ -79,6 +79,13 @@ class TransitionModel:
         Observed transitions behind them.
     utilisation : ndarray of shape (bands, rungs)
         Mean share of the limit drawn by current accounts (smoothed likewise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = TransitionModel(np.ones((1, 1, 4, 5)) / 5, np.zeros((1, 1, 4, 5)), np.ones((1, 1)))
+    >>> m.probabilities.sum(axis=-1).tolist()
+    [[[1.0, 1.0, 1.0, 1.0]]]
     """
 
     probabilities: NDArray[np.float64]
@@ -112,6 +119,16 @@ def estimate_transitions(
     ------
     DataError
         On missing columns, or no usable rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"account_id": [1, 1, 1], "cycle": [1, 2, 3],
+    ...                   "score": [560.0] * 3, "limit": [100.0] * 3,
+    ...                   "dpd": [0, 10, 0], "utilisation": [0.5] * 3})
+    >>> m = estimate_transitions(h, smoothing=0.0)
+    >>> m.probabilities[1, 1, 0].round(2).tolist()   # band 1, rung ¥100, from current
+    [0.5, 0.5, 0.0, 0.0, 0.0]
     """
     L = ladder or DEFAULT_LADDER
     if smoothing < 0:

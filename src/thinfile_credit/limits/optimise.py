@@ -132,6 +132,10 @@ class SearchResult:
     history : pandas.DataFrame
         Every evaluated candidate: parameters, profit, loss rate, thin-file share at
         ¥500, feasibility.
+
+    Examples
+    --------
+    See :func:`search_ladder`.
     """
 
     ladder: LimitLadder
@@ -194,6 +198,14 @@ def search_ladder(
     ------
     SpecError
         On an unknown method or parameter, or a grid above ``max_evaluations``.
+
+    Examples
+    --------
+    >>> from thinfile_credit.limits.simulate import make_population
+    >>> pop = make_population(1500, random_state=0)
+    >>> res = search_ladder(pop, space={"promotion_steps": [1, 2]}, method="grid", months=4)
+    >>> len(res.history), res.summary["loss_rate"] <= res.max_loss_rate
+    (3, True)
     """
     import pandas as pd
 
@@ -299,6 +311,10 @@ class PolicyComparison:
         The evaluation :class:`SimulationResult` of each.
     note : str
         Closing note: whether each optimised policy beat the default, and why not.
+
+    Examples
+    --------
+    See :func:`compare_policies`.
     """
 
     table: Any
@@ -430,6 +446,13 @@ def compare_policies(
             f"{k}={v}" for k, v in sorted(search.params.items())
         )
     note += f"\nMDP loss weight: {best_mdp.loss_weight:g}"
+    shares = ", ".join(
+        f"{r.policy} {r.thin_file_share_500:.1%}" for r in table.itertuples(index=False)
+    )
+    note += (
+        f"\ninclusion (thin-file applicants reaching ¥500 by month {months}): {shares}; "
+        "profit and inclusion can pull apart, so weigh this column before adopting a policy."
+    )
     return PolicyComparison(table=table, policies=policies, results=results, note=note)
 
 

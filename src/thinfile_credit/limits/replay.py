@@ -48,14 +48,21 @@ _R = {code: np.int8(i) for code, i in REASON_INDEX.items()}
 
 @dataclass
 class LadderArrays:
-    """Ladder state of many accounts as parallel NumPy arrays (see ``AccountState``)."""
+    """Ladder state of many accounts as parallel NumPy arrays (see ``AccountState``).
+
+    Examples
+    --------
+    >>> s = LadderArrays.open(LimitLadder(), [530.0, 610.0], [1000.0, 1000.0])
+    >>> s.limit.tolist(), s.take(np.array([1])).rung.tolist()
+    ([50.0, 500.0], [3])
+    """
 
     rung: NDArray[np.int64]
     limit: NDArray[np.float64]
     cap: NDArray[np.float64]
     cap_reason: NDArray[np.int8]
-    streak: NDArray[np.int64]
-    cooldown: NDArray[np.int64]
+    streak: NDArray[np.int32]
+    cooldown: NDArray[np.int32]
     frozen: NDArray[np.bool_]
     closed: NDArray[np.bool_]
 
@@ -86,8 +93,8 @@ class LadderArrays:
             limit=_limits(ladder, rung),
             cap=np.asarray(cap, dtype=np.float64),
             cap_reason=np.asarray(cap_reason, dtype=np.int8),
-            streak=np.zeros(n, dtype=np.int64),
-            cooldown=np.zeros(n, dtype=np.int64),
+            streak=np.zeros(n, dtype=np.int32),
+            cooldown=np.zeros(n, dtype=np.int32),
             frozen=np.zeros(n, dtype=bool),
             closed=np.zeros(n, dtype=bool),
         )
@@ -187,7 +194,7 @@ def step_arrays(
     reason[newly] = _R["LIM_FREEZE_DPD"]
 
     ontime = live & (dpd < L.freeze_dpd)
-    streak[ontime] += 1
+    streak += ontime  # a bool add: cheaper than a masked update on most accounts
     unfreeze = ontime & state.frozen & (streak >= L.unfreeze_cycles)
     frozen[unfreeze] = False
     cool[unfreeze] = C
@@ -230,23 +237,24 @@ def step_arrays(
         _refuse(want & (utilisation < L.min_promotion_utilisation), "LIM_NO_INCREASE_USAGE")
     elif L.caps.expected_loss_budget is not None:
         _refuse(want & np.isnan(score), "LIM_NO_INCREASE_NO_SCORE")
-    go = want & ~refuse
-    cap = state.cap
-    cap_code = state.cap_reason
-    if go.any() and L.caps.expected_loss_budget is not None:
-        by_loss = _loss_cap(L, np.where(go, score, np.nan))
+    # Only accounts still in line for a raise need their caps evaluated.
+    go = np.flatnonzero(want & ~refuse)
+    cap = state.cap[go]
+    cap_code = state.cap_reason[go]
+    if len(go) and L.caps.expected_loss_budget is not None:
+        by_loss = _loss_cap(L, score[go])
         tighter = by_loss < cap
         cap = np.where(tighter, by_loss, cap)
         cap_code = np.where(tighter, _R["LIM_CAP_LOSS_BUDGET"], cap_code).astype(np.int8)
-    goal = np.minimum(state.rung + L.promotion_steps, top)
+    goal = np.minimum(state.rung[go] + L.promotion_steps, top)
     if target is not None:
-        goal = np.minimum(goal, target)
+        goal = np.minimum(goal, target[go])
     goal = np.minimum(goal, _rung_at_most(L, cap))
-    up = go & (goal > state.rung)
-    capped = go & ~up
-    refuse |= capped
-    refuse_reason[capped] = cap_code[capped]
-    rung[up] = goal[up]
+    raise_ok = goal > state.rung[go]
+    up, capped = go[raise_ok], go[~raise_ok]
+    refuse[capped] = True
+    refuse_reason[capped] = cap_code[~raise_ok]
+    rung[up] = goal[raise_ok]
     streak[up] = 0
     cool[up] = C
     action[up] = _A[Action.INCREASE]
@@ -269,7 +277,7 @@ def step_arrays(
 
 def replay(
     histories: Any,
-    initial: Any,
+    initial: Any = None,
     *,
     ladder: LimitLadder | None = None,
 ) -> Any:
@@ -281,10 +289,13 @@ def replay(
         One row per account and cycle: ``account_id``, ``cycle`` (orderable), ``dpd``
         (days past due at cycle end, >= 0), ``utilisation`` (>= 0); optional ``score``
         (behaviour score; NaN/null where none) and ``balance`` (outstanding, yuan).
-    initial : DataFrame
+    initial : DataFrame, optional
         One row per account: ``account_id`` and either ``score`` + ``capacity``
         (+ optional ``income``) to open each account with the ladder, or ``limit``
-        (a rung, or 0) + optional ``cap`` for accounts already on the book.
+        (a rung, or 0) + optional ``cap`` for accounts already on the book. Without it,
+        each account opens from its first history row, which must then carry
+        ``capacity`` (and ``income`` if known) and whose ``score`` is taken as the
+        application score.
     ladder : LimitLadder, optional
         Defaults to the default ladder.
 
@@ -307,13 +318,27 @@ def replay(
     Cost is O(rows) NumPy work in a Python loop over the longest history's cycles.
     Histories of unequal length are handled by updating only the accounts that have a
     row at each position.
+
+    Examples
+    --------
+    See the module docstring for a two-account example.
+
+    >>> import polars as pl
+    >>> h = pl.DataFrame({"account_id": [7], "cycle": [1], "dpd": [40], "utilisation": [0.2]})
+    >>> replay(h, pl.DataFrame({"account_id": [7], "limit": [500.0]}))["limit"].to_list()
+    [100.0]
     """
     L = ladder or DEFAULT_LADDER
     hist, kind = to_polars(histories, table="histories")
-    init, _ = to_polars(initial, table="initial")
     _require(hist, ("account_id", "cycle", "dpd", "utilisation"), "histories")
-    _require(init, ("account_id",), "initial")
     hist = _sorted(hist)
+    if initial is None:
+        _require(hist, ("score", "capacity"), "histories")
+        keep = [c for c in ("account_id", "score", "capacity", "income") if c in hist.columns]
+        init = hist.select(keep).unique(subset="account_id", keep="first", maintain_order=True)
+    else:
+        init, _ = to_polars(initial, table="initial")
+    _require(init, ("account_id",), "initial")
     ids = hist["account_id"]
     n_rows = hist.height
     starts_mask = np.ones(n_rows, dtype=bool)
@@ -323,7 +348,6 @@ def replay(
     accounts = hist.select(pl.col("account_id").gather(starts))
     state = _initial_state(L, accounts, init)
     lengths = np.diff(np.append(starts, n_rows))
-    position = np.arange(n_rows) - np.repeat(starts, lengths)
     dpd = _column(hist, "dpd", np.int64)
     util = _column(hist, "utilisation", np.float64)
     score = _optional(hist, "score", n_rows)
@@ -335,19 +359,23 @@ def replay(
                 "must not be negative", table="histories", column=name, rows=bad.tolist()
             )
 
-    out_limit = np.empty(n_rows)
-    out_rung = np.empty(n_rows, dtype=np.int64)
-    out_action = np.empty(n_rows, dtype=np.int8)
-    out_reason = np.empty(n_rows, dtype=np.int8)
-    out_frozen = np.empty(n_rows, dtype=bool)
-    out_closed = np.empty(n_rows, dtype=bool)
-    out_streak = np.empty(n_rows, dtype=np.int64)
-    out_cool = np.empty(n_rows, dtype=np.int64)
     max_len = int(lengths.max()) if n_rows else 0
+    n_acc = len(starts)
     uniform = bool(n_rows) and bool(np.all(lengths == max_len))
+    # Results are written per cycle into contiguous (cycles x accounts) blocks of small
+    # integer types; the limit is derived from the rung at the end.
+    out: dict[str, NDArray[Any]] = {
+        "rung": np.zeros((max_len, n_acc), dtype=np.int8),
+        "action": np.zeros((max_len, n_acc), dtype=np.int8),
+        "reason": np.zeros((max_len, n_acc), dtype=np.int8),
+        "frozen": np.zeros((max_len, n_acc), dtype=bool),
+        "closed": np.zeros((max_len, n_acc), dtype=bool),
+        "streak": np.zeros((max_len, n_acc), dtype=np.int32),
+        "cooldown": np.zeros((max_len, n_acc), dtype=np.int32),
+    }
     for t in range(max_len):
         if uniform:
-            acc = None
+            acc: NDArray[np.int64] | slice = slice(None)
             rows = starts + t
             current = state
         else:
@@ -356,28 +384,33 @@ def replay(
             current = state.take(acc)
         bal = None if balance is None else balance[rows]
         new, action, reason = step_arrays(L, current, dpd[rows], util[rows], score[rows], bal)
-        if acc is None:
+        if isinstance(acc, slice):
             state = new
         else:
             state.put(acc, new)
-        out_limit[rows] = new.limit
-        out_rung[rows] = new.rung
-        out_action[rows] = action
-        out_reason[rows] = reason
-        out_frozen[rows] = new.frozen
-        out_closed[rows] = new.closed
-        out_streak[rows] = new.streak
-        out_cool[rows] = new.cooldown
-    del position
+        out["rung"][t, acc] = new.rung
+        out["action"][t, acc] = action
+        out["reason"][t, acc] = reason
+        out["frozen"][t, acc] = new.frozen
+        out["closed"][t, acc] = new.closed
+        out["streak"][t, acc] = new.streak
+        out["cooldown"][t, acc] = new.cooldown
+    if uniform:
+        flat = {k: np.ascontiguousarray(v.T).reshape(-1) for k, v in out.items()}
+    else:
+        account = np.repeat(np.arange(n_acc), lengths)
+        position = np.arange(n_rows) - np.repeat(starts, lengths)
+        flat = {k: v[position, account] for k, v in out.items()}
+    with_zero = np.concatenate([[0.0], np.asarray(L.rungs)])
     result = hist.select("account_id", "cycle").with_columns(
-        pl.Series("limit", out_limit),
-        pl.Series("rung", out_rung),
-        _labels("action", out_action, [a.value for a in ACTION_LIST]),
-        _labels("reason_code", out_reason, list(REASON_LIST)),
-        pl.Series("frozen", out_frozen),
-        pl.Series("closed", out_closed),
-        pl.Series("streak", out_streak),
-        pl.Series("cooldown", out_cool),
+        pl.Series("limit", with_zero[flat["rung"].astype(np.int64) + 1]),
+        pl.Series("rung", flat["rung"]),
+        _labels("action", flat["action"], [a.value for a in ACTION_LIST]),
+        _labels("reason_code", flat["reason"], list(REASON_LIST)),
+        pl.Series("frozen", flat["frozen"]),
+        pl.Series("closed", flat["closed"]),
+        pl.Series("streak", flat["streak"]),
+        pl.Series("cooldown", flat["cooldown"]),
     )
     return from_polars(result, kind)
 
@@ -444,7 +477,10 @@ def _initial_state(L: LimitLadder, accounts: pl.DataFrame, init: pl.DataFrame) -
             column="account_id",
             rows=np.flatnonzero(dups.to_numpy()).tolist(),
         )
-    joined = accounts.join(init, on="account_id", how="left", maintain_order="left")
+    if init.height == accounts.height and init["account_id"].equals(accounts["account_id"]):
+        joined = init  # already aligned (the usual export order): skip the join
+    else:
+        joined = accounts.join(init, on="account_id", how="left", maintain_order="left")
     probe = "limit" if "limit" in init.columns else "score"
     if probe not in init.columns:
         raise SchemaError(

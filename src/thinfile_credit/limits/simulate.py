@@ -109,10 +109,12 @@ class Economics:
     pd_horizon_months: int = 12
 
     def __post_init__(self) -> None:
-        for name in ("lgd", "ccf", "utilisation_mean"):
+        for name in ("lgd", "ccf"):
             v = getattr(self, name)
             if not 0 < v <= 1:
                 raise SpecError(f"Economics.{name} must lie in (0, 1], got {v!r}")
+        if not 0 < self.utilisation_mean < 1:
+            raise SpecError("Economics.utilisation_mean must lie in (0, 1)")
         for name in ("funding_rate", "servicing_cost", "overextension", "utilisation_noise"):
             if getattr(self, name) < 0:
                 raise SpecError(f"Economics.{name} must be >= 0")
@@ -129,7 +131,14 @@ class Economics:
 
 
 class LimitPolicy(Protocol):
-    """What :func:`simulate` needs from a non-ladder policy (e.g. an MDP policy)."""
+    """What :func:`simulate` needs from a non-ladder policy (e.g. an MDP policy).
+
+    Examples
+    --------
+    >>> from thinfile_credit.limits.mdp import MDPPolicy
+    >>> hasattr(MDPPolicy, "open_states") and hasattr(MDPPolicy, "target_rungs")
+    True
+    """
 
     ladder: LimitLadder
 
@@ -145,11 +154,13 @@ class SimulationResult:
     Parameters
     ----------
     monthly : pandas.DataFrame
-        One row per month: accounts with a line, limits, drawn balance, exposure (EAD),
+        One row per month: approval rate, accounts with a line, limits, drawn balance,
+        exposure (EAD),
         revenue, funding and servicing cost, expected and realised loss, profit, its
         running total, the 30+ delinquent share and counts of each ladder action.
     by_cohort : pandas.DataFrame
-        The same money columns per month and cohort.
+        Per month and cohort: applicants, approval rate, accounts with a line and the
+        same money columns.
     inclusion : pandas.DataFrame
         ``month``, ``limit`` (each rung) and the share of thin-file and thick-file
         applicants whose limit has reached that rung by that month.
@@ -162,6 +173,12 @@ class SimulationResult:
         With ``return_panel=True``: one row per account and month in replay-history
         form (``account_id``, ``cycle``, ``score``, ``limit`` in force, ``dpd``,
         ``utilisation``, ``balance``, ``start_dpd``), for estimating transitions.
+
+    Examples
+    --------
+    >>> res = simulate(LimitLadder(), make_population(500, random_state=0), 3, random_state=0)
+    >>> list(res.inclusion.columns)
+    ['month', 'limit', 'thin_file_share', 'thick_file_share']
     """
 
     monthly: Any
@@ -221,8 +238,15 @@ def simulate(
 
     Notes
     -----
-    Memory and time are O(n) per month; 100k accounts x 12 months run in well under a
-    second of NumPy work on one core.
+    Memory and time are O(n) per month (see ``benchmarks/limits.py`` for timings).
+
+    Examples
+    --------
+    >>> pop = make_population(1000, random_state=0)
+    >>> a = simulate(LimitLadder(), pop, 6, random_state=1).summary["profit"]
+    >>> b = simulate(LimitLadder(), pop, 6, random_state=1).summary["profit"]
+    >>> a == b
+    True
     """
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
         raise DataError(f"months must be a positive integer, got {months!r}")
@@ -259,6 +283,8 @@ def simulate(
     panel: list[dict[str, NDArray[Any]]] = []
     n_cohorts = len(cohort_labels)
     previous_allowance = 0.0
+    cohort_size = np.bincount(cohort_codes, minlength=n_cohorts)
+    cohort_approved = np.bincount(cohort_codes, weights=approved.astype(float), minlength=n_cohorts)
     cohort_allowance = np.zeros(n_cohorts)
     for month in range(1, months + 1):
         live = (state.rung >= 0) & ~state.closed & (bucket < 4)
@@ -333,6 +359,7 @@ def simulate(
         }
         row: dict[str, float] = {
             "month": month,
+            "approval_rate": float(approved.mean()),
             "accounts_with_line": float(live.sum()),
             "total_limit": float(limit_in_force[live].sum()),
             "mean_limit": float(limit_in_force[live].mean()) if live.any() else 0.0,
@@ -360,6 +387,8 @@ def simulate(
             entry: dict[str, Any] = {
                 "month": month,
                 "cohort": label,
+                "applicants": float(cohort_size[c]),
+                "approval_rate": float(cohort_approved[c] / max(cohort_size[c], 1)),
                 "accounts_with_line": lines[c],
             }
             entry.update({k: float(v[c]) for k, v in sums.items()})

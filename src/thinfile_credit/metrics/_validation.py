@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from thinfile_credit.errors import DataError
@@ -25,6 +26,10 @@ __all__ = [
 
 def as_1d(values: Any, name: str) -> NDArray[Any]:
     """Convert a list, NumPy array, pandas/Polars Series or PyArrow array to a 1-D array."""
+    # Nullable pandas dtypes (Int64, Float64, boolean) would come out as objects holding
+    # pd.NA; missing values become NaN so the checks below can name them.
+    if isinstance(values, pd.Series | pd.Index) and _is_nullable_number(values.dtype):
+        return np.asarray(values.to_numpy(dtype="float64", na_value=np.nan))
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         try:
             values = values.to_numpy()
@@ -136,3 +141,9 @@ def check_both_classes(
             column=name,
         )
     return n_bad, n_good
+
+
+def _is_nullable_number(dtype: Any) -> bool:
+    return isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
+        pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    )

@@ -111,6 +111,13 @@ class Disclosure:
         The repayment schedule with localised column names.
     early_repayment : pandas.DataFrame
         Payoff amount and cost of repaying in full after each instalment.
+
+    Examples
+    --------
+    >>> from thinfile_credit.pricing.product import Product
+    >>> p = Product(name="x", repayment="equal_principal", term_months=3, monthly_rate=0.01)
+    >>> len(disclosure(p, 900, lang="en").schedule)
+    3
     """
 
     product: Product

@@ -52,7 +52,13 @@ _APR_PRECISION = 4
 
 
 class PricingWarning(UserWarning):
-    """A product's APR is above the warning line but within the cap."""
+    """A product's APR is above the warning line but within the cap.
+
+    Examples
+    --------
+    >>> issubclass(PricingWarning, UserWarning)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,12 @@ class ProductLint:
         ``"ok"`` or ``"warn"`` (a breach raises instead).
     message : str
         Human-readable verdict.
+
+    Examples
+    --------
+    >>> p = Product(name="p", repayment="bullet", term_months=6, monthly_rate=0.01)
+    >>> lint(p).message
+    'IRR APR 12.00% within 20.00%'
     """
 
     product: str

@@ -39,6 +39,7 @@ class CompiledFeature:
     """
 
     __slots__ = (
+        "_all",
         "_lookup",
         "_missing",
         "_regular",
@@ -62,6 +63,7 @@ class CompiledFeature:
         self._splits_list = list(fb.splits)
         self._regular = np.asarray(regular, dtype=np.float64)
         self._regular_list = list(regular)
+        self._all = np.asarray(self.points, dtype=np.float64)
         self._specials: dict[Any, float] = {
             code: self.points[fb.n_regular + i] for i, code in enumerate(fb.special_codes)
         }
@@ -82,11 +84,17 @@ class CompiledFeature:
         if fb.kind == "numeric":
             x = values if values.dtype == np.float64 else _as_float(values, fb.name)
             idx = np.searchsorted(self._splits, x, side="right")
-            out: NDArray[np.float64] = self._regular[idx]
-            if not np.isfinite(x).all() or self._specials:
-                out = np.asarray(self.points, dtype=np.float64)[fb.bin_index(x)]
-            return out
-        return np.asarray(self.points, dtype=np.float64)[fb.bin_index(values)]
+            if not self._specials and np.isfinite(x).all():
+                return self._regular[idx]
+            # rare path: patch missing and special rows, reject unexpected infinities
+            nan = np.isnan(x)
+            idx[nan] = fb.missing_bin
+            for offset, code in enumerate(fb.special_codes):
+                idx[x == code] = fb.n_regular + offset
+            if not np.isfinite(x[~nan]).all():
+                fb.bin_index(x)  # raises DataError naming the rows unless all are special
+            return self._all[idx]
+        return self._all[fb.bin_index(values)]
 
     def points_one(self, value: Any) -> float:
         """Points of one value, pure Python."""

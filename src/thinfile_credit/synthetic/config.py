@@ -142,6 +142,8 @@ class MarketplaceConfig:
             )
         if self.backend not in _BACKENDS:
             _fail("backend", f"must be one of {_BACKENDS}, got {self.backend!r}")
+        if not isinstance(self.start, str):
+            _fail("start", f"must be an ISO date string such as '2023-01-01', got {self.start!r}")
         try:
             start = np.datetime64(self.start, "D")
         except (ValueError, TypeError):

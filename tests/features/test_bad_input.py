@@ -1,0 +1,174 @@
+"""Bad input is handled as documented or rejected with a typed error naming table/column/rows."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import polars as pl
+import pytest
+from _feat_gen import make_tables
+
+from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.features import FeatureBuilder
+from thinfile_credit.schema import EventTables
+
+
+@pytest.fixture(scope="module")
+def tables() -> EventTables:
+    return make_tables(n_users=12, seed=5)
+
+
+def _expect(err: pytest.ExceptionInfo[BaseException], *words: str) -> None:
+    text = str(err.value)
+    for w in words:
+        assert w in text, (w, text)
+
+
+def test_null_event_timestamp_is_rejected(tables: EventTables) -> None:
+    orders = tables.orders.with_columns(
+        ordered_at=pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise("ordered_at")
+    )
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder().build(tables.replace(orders=orders))
+    _expect(err, "orders", "ordered_at", "3")
+
+
+def test_naive_and_aware_timestamps_mixed_are_rejected(tables: EventTables) -> None:
+    orders = tables.orders.with_columns(pl.col("ordered_at").dt.replace_time_zone("UTC"))
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder().build(tables.replace(orders=orders))
+    _expect(err, "ordered_at")
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_duplicated_application_ids_are_rejected(tables: EventTables, validate: bool) -> None:
+    apps = pl.concat([tables.applications, tables.applications[2:3]])
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder(validate=validate).build(tables, applications=apps)
+    _expect(err, "applications", "application_id")
+
+
+def test_null_application_moment_is_rejected_without_validation(tables: EventTables) -> None:
+    apps = tables.applications.with_columns(
+        applied_at=pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise("applied_at")
+    )
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder(validate=False).build(tables, applications=apps)
+    _expect(err, "applications.applied_at", "1")
+
+
+def test_duplicated_order_ids_are_rejected(tables: EventTables) -> None:
+    orders = pl.concat([tables.orders, tables.orders[:1]])
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder().build(tables.replace(orders=orders))
+    _expect(err, "orders", "order_id")
+
+
+def test_negative_amounts_are_rejected(tables: EventTables) -> None:
+    bills = tables.bills.with_columns(amount_due=pl.col("amount_due") * -1)
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder().build(tables.replace(bills=bills))
+    _expect(err, "bills", "amount_due")
+
+
+def test_missing_required_column_is_named_even_without_validation(tables: EventTables) -> None:
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder(validate=False).build(tables.replace(orders=tables.orders.drop("amount")))
+    _expect(err, "orders", "amount")
+
+
+def test_text_timestamps_are_rejected(tables: EventTables) -> None:
+    orders = tables.orders.with_columns(pl.col("ordered_at").cast(pl.String))
+    with pytest.raises(SchemaError) as err:
+        FeatureBuilder(validate=False).build(tables.replace(orders=orders))
+    _expect(err, "orders", "ordered_at")
+
+
+def test_unknown_table_is_rejected(tables: EventTables) -> None:
+    with pytest.raises(SchemaError, match="unknown tables"):
+        FeatureBuilder().build({"applications": tables.applications, "invoices": tables.orders})
+
+
+def test_no_applications_is_rejected(tables: EventTables) -> None:
+    with pytest.raises(SchemaError, match="applications"):
+        FeatureBuilder().build(tables.replace(applications=None))
+
+
+def test_unsorted_events_give_the_same_features(tables: EventTables) -> None:
+    fb = FeatureBuilder()
+    shuffled = EventTables(**{n: df.sample(fraction=1.0, shuffle=True, seed=1) for n, df in tables})
+    a = fb.build(tables)
+    b = fb.build(shuffled, applications=tables.applications)
+    np.testing.assert_allclose(a.select(fb.feature_names_).to_numpy(),
+                               b.select(fb.feature_names_).to_numpy(), rtol=1e-9, equal_nan=True)
+
+
+def test_events_of_users_without_applications_are_ignored(tables: EventTables) -> None:
+    fb = FeatureBuilder()
+    applicants = tables.applications["user_id"].unique().implode()
+    others = tables.orders.filter(~pl.col("user_id").is_in(applicants))
+    extra = others.with_columns(order_id=pl.col("order_id") + 10**6, user_id=pl.lit(999_999, dtype=pl.Int64))
+    a = fb.build(tables)
+    b = fb.build(tables.replace(orders=pl.concat([tables.orders, extra])))
+    assert a.equals(b, null_equal=True) or np.allclose(
+        a.select(fb.feature_names_).to_numpy(), b.select(fb.feature_names_).to_numpy(), equal_nan=True
+    )
+
+
+def test_applicants_without_history_get_valid_features(tables: EventTables) -> None:
+    fb = FeatureBuilder()
+    apps = pl.DataFrame({"application_id": [1, 2], "user_id": [555_555, 555_556],
+                         "applied_at": [datetime(2024, 1, 1), datetime(2024, 2, 1)]})
+    row = fb.build(tables, applications=apps).row(0, named=True)
+    undefined = set(fb.describe(kind="polars").filter(pl.col("when_undefined") != "")["name"])
+    for name in fb.feature_names_:
+        if name in undefined:
+            assert math.isnan(row[name]), name
+        else:
+            assert not math.isnan(row[name]), name
+    assert row["thin_file"] == 1.0
+    assert row["cons_order_count_30d"] == 0.0
+    assert row["thin_history_days"] == 0.0
+    assert row["loan_current_dpd"] == 0.0
+    # only applications, no event table at all: same answers
+    alone = fb.build(EventTables(applications=apps)).row(0, named=True)
+    assert alone.keys() == row.keys()
+    for name in fb.feature_names_:
+        assert (math.isnan(alone[name]) and math.isnan(row[name])) or alone[name] == row[name]
+
+
+def test_build_one_rejects_bad_events() -> None:
+    fb = FeatureBuilder(windows=(30,))
+    t = datetime(2024, 1, 10)
+    good = {"user_id": 1, "ordered_at": datetime(2024, 1, 1), "amount": 5.0,
+            "category": "food", "status": "paid"}
+    with pytest.raises(SchemaError) as err:
+        fb.build_one({"orders": [good, {**good, "ordered_at": None}]}, t)
+    _expect(err, "orders.ordered_at", "1")
+    with pytest.raises(SchemaError) as err:
+        fb.build_one({"orders": [good, {**good, "amount": -1.0}]}, t)
+    _expect(err, "orders.amount", "1")
+    aware = {**good, "ordered_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}
+    with pytest.raises(SchemaError) as err:
+        fb.build_one({"orders": [aware]}, t)
+    _expect(err, "orders.ordered_at", "naive")
+    with pytest.raises(SchemaError) as err:
+        fb.build_one({"orders": [{k: v for k, v in good.items() if k != "amount"}]}, t)
+    _expect(err, "orders.amount")
+    with pytest.raises(DataError) as err:
+        fb.build_one({"orders": [good, {**good, "user_id": 2}]}, t)
+    _expect(err, "user_id")
+    with pytest.raises(SchemaError, match="unknown tables"):
+        fb.build_one({"invoices": []}, t)
+    with pytest.raises(SchemaError, match="applied_at"):
+        fb.build_one({"orders": [good]}, None)
+
+
+def test_build_one_event_exactly_at_t_is_excluded() -> None:
+    fb = FeatureBuilder(windows=(30,))
+    t = datetime(2024, 1, 10, 12)
+    o = {"user_id": 1, "amount": 5.0, "category": "food", "status": "paid"}
+    row = fb.build_one({"orders": [{**o, "ordered_at": t}, {**o, "ordered_at": t - timedelta(microseconds=1)}]}, t)
+    assert row["cons_order_count_30d"] == 1.0
