@@ -22,6 +22,7 @@ def test_linkage_merges_groups_first():
     assert (Z[:3, 2] < 1).all() and Z[3, 2] > 1
 
 
+@pytest.mark.slow  # shap compiles its Partition kernels (numba) on first use
 def test_owen_equals_group_contributions_for_additive_models(logistic_model, credit_data):
     X, _ = credit_data
     coder = ReasonCoder(method="vs_population").fit(logistic_model, X.iloc[:80])

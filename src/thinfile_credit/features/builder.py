@@ -9,7 +9,8 @@ import polars as pl
 
 from thinfile_credit._frames import from_polars, is_spark, to_polars
 from thinfile_credit.errors import SchemaError, SpecError
-from thinfile_credit.features._plan import APP, Plan, make_plan, run_narwhals
+from thinfile_credit.features._plan import APP, Plan, make_plan
+from thinfile_credit.features._segments import run_segments
 from thinfile_credit.features.bills import BillFeatures
 from thinfile_credit.features.consumption import ConsumptionFeatures
 from thinfile_credit.features.loans import LoanFeatures
@@ -263,18 +264,14 @@ def build_polars(
     plan: Plan, tables: Mapping[str, pl.DataFrame], *, default_dpd: int = 90
 ) -> pl.DataFrame:
     """Run ``plan`` on Polars tables; keys of ``applications`` plus features."""
-    import narwhals.stable.v2 as nw
-
     apps = tables["applications"]
     _check_applications(apps)
     prepared = {n: prepare_polars(n, df) for n, df in tables.items() if n in TABLE_COLUMNS}
     keys = prepared.pop("applications").with_row_index(APP).with_columns(
         pl.col(APP).cast(pl.Int64)
     )
-    frames = {n: nw.from_native(lf) for n, lf in prepared.items()}
-    app_nw = nw.from_native(keys.select(APP, "user_id", pl.col("applied_at").alias("_t")))
-    features = run_narwhals(plan, app_nw, frames, default_dpd=default_dpd).to_native()
-    result = features.sort(APP).collect()
+    app_keys = keys.select(APP, "user_id", pl.col("applied_at").alias("_t"))
+    result = run_segments(plan, app_keys, prepared, apps.height, default_dpd=default_dpd)
     names = [f.name for f in plan.features]
     values = result.select(pl.col(n).fill_null(float("nan")) for n in names)
     return pl.concat([apps.select(*KEY_COLUMNS), values], how="horizontal")

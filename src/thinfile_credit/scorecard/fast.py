@@ -40,6 +40,8 @@ class CompiledFeature:
 
     __slots__ = (
         "_all",
+        "_splits_inf",
+        "_with_missing",
         "_lookup",
         "_missing",
         "_regular",
@@ -64,6 +66,8 @@ class CompiledFeature:
         self._regular = np.asarray(regular, dtype=np.float64)
         self._regular_list = list(regular)
         self._all = np.asarray(self.points, dtype=np.float64)
+        self._splits_inf = np.append(self._splits, np.inf)
+        self._with_missing = np.append(self._regular, self.points[fb.missing_bin])
         self._specials: dict[Any, float] = {
             code: self.points[fb.n_regular + i] for i, code in enumerate(fb.special_codes)
         }
@@ -83,17 +87,17 @@ class CompiledFeature:
         fb = self.binning
         if fb.kind == "numeric":
             x = values if values.dtype == np.float64 else _as_float(values, fb.name)
-            idx = np.searchsorted(self._splits, x, side="right")
-            if not self._specials and np.isfinite(x).all():
-                return self._regular[idx]
-            # rare path: patch missing and special rows, reject unexpected infinities
-            nan = np.isnan(x)
-            idx[nan] = fb.missing_bin
-            for offset, code in enumerate(fb.special_codes):
-                idx[x == code] = fb.n_regular + offset
-            if not np.isfinite(x[~nan]).all():
+            # edges end with +inf, so NaN (sorted last) and +inf land one past the last
+            # regular bin, where the table holds the Missing points: one searchsorted and
+            # one take handle missing values too
+            out: NDArray[np.float64] = self._with_missing[
+                np.searchsorted(self._splits_inf, x, side="right")
+            ]
+            for code, points in self._specials.items():
+                out[x == code] = points
+            if np.isinf(x).any():
                 fb.bin_index(x)  # raises DataError naming the rows unless all are special
-            return self._all[idx]
+            return out
         return self._all[fb.bin_index(values)]
 
     def points_one(self, value: Any) -> float:
