@@ -147,19 +147,20 @@ def main() -> None:
         "process CPU seconds (wall-clock on a box shared by 8 jobs is noise); each "
         "contender runs in its own process and its peak RSS includes its data.",
         "",
-        "| task | contender | rows | seconds | peak RSS (MB) | speed-up vs loop |",
-        "|---|---|---|---|---|---|",
+        "| task | contender | rows | CPU s | wall s | peak RSS (MB) | speed-up vs loop (CPU) |",
+        "|---|---|---|---|---|---|---|",
         f"| replay {n_replay:,} accounts × {CYCLES} | `replay` (vectorised) | "
-        f"{rep['rows']:,} | {rep['seconds']:.2f} | {rep['peak_mb']:.0f} | "
+        f"{rep['rows']:,} | {rep['seconds']:.2f} | {rep['wall']:.2f} | {rep['peak_mb']:.0f} | "
         f"**{loop_replay / rep['seconds']:.0f}×** |",
         f"| | Python loop over `step` (measured on {n_loop:,} accounts, extrapolated) | "
         f"{n_replay * CYCLES:,} | {loop_replay:.1f} (measured {loop['seconds']:.2f} s, "
-        f"{per_row * 1e6:.2f} µs/row) | {loop['peak_mb']:.0f} (subset) | 1× |",
+        f"{per_row * 1e6:.2f} µs/row) | {loop['wall']:.2f} (subset) | {loop['peak_mb']:.0f} "
+        "(subset) | 1× |",
         f"| simulate {n_sim:,} accounts × {CYCLES} months | `simulate` (default ladder) | "
-        f"{sim['rows']:,} | {sim['seconds']:.2f} | {sim['peak_mb']:.0f} | "
+        f"{sim['rows']:,} | {sim['seconds']:.2f} | {sim['wall']:.2f} | {sim['peak_mb']:.0f} | "
         f"{loop_sim / sim['seconds']:.1f}× |",
         f"| | ladder updates alone by the `step` loop (extrapolated) | {n_sim * CYCLES:,} | "
-        f"{loop_sim:.1f} | — | 1× |",
+        f"{loop_sim:.1f} | — | — | 1× |",
     ]
     text = "\n".join(lines)
     print(text)

@@ -63,9 +63,10 @@ def test_contributions_add_up_to_the_points(
     scale: ScoreScale, parts: list[float], intercept: float
 ) -> None:
     total = scale.points_from_log_odds(intercept + sum(parts))
-    pieces = scale.points_from_log_odds(intercept) + scale.points_from_log_odds_contributions(
-        parts
-    ).sum()
+    pieces = (
+        scale.points_from_log_odds(intercept)
+        + scale.points_from_log_odds_contributions(parts).sum()
+    )
     assert float(pieces) == pytest.approx(float(total), abs=1e-7)
 
 
@@ -78,7 +79,8 @@ def test_dict_and_json_round_trip(scale: ScoreScale) -> None:
 
 def test_pd_of_zero_and_one_map_to_infinities() -> None:
     points = ScoreScale().points_from_pd([0.0, 1.0])
-    assert points[0] == math.inf and points[1] == -math.inf
+    assert points[0] == math.inf
+    assert points[1] == -math.inf
 
 
 @pytest.mark.parametrize(

@@ -107,8 +107,10 @@ def test_special_codes_get_one_bin_each_and_pure_bins_are_smoothed() -> None:
     fb = binner.binnings_["age"]
     assert fb.special_codes == (-1.0, -2.0, -3.0)
     first = fb.n_regular
-    assert fb.n_event[first] == 40 and fb.n_nonevent[first] == 0
-    assert fb.fallback[first] == "smoothed" and math.isfinite(fb.woe[first])
+    assert fb.n_event[first] == 40
+    assert fb.n_nonevent[first] == 0
+    assert fb.fallback[first] == "smoothed"
+    assert math.isfinite(fb.woe[first])
     assert fb.fallback[first + 2] == "riskiest"  # -3 never seen
     assert fb.n_event[first + 1] + fb.n_nonevent[first + 1] == 100
     woe = binner.transform(X.head(45))[:, 0]
@@ -144,10 +146,12 @@ def test_constant_and_all_missing_features_get_one_bin_and_zero_iv() -> None:
     X["flat"] = 3.0
     X["empty"] = np.nan
     binner = WoEBinner().fit(X, y)
-    assert binner.iv_["flat"] == 0.0 and binner.iv_["empty"] == 0.0
+    assert binner.iv_["flat"] == 0.0
+    assert binner.iv_["empty"] == 0.0
     assert binner.binnings_["flat"].splits == ()
     woe = binner.transform(X)
-    assert np.ptp(woe[:, 3]) == 0 and np.ptp(woe[:, 4]) == 0
+    assert np.ptp(woe[:, 3]) == 0
+    assert np.ptp(woe[:, 4]) == 0
 
 
 def test_rare_categories_are_pooled_and_mapped_at_transform() -> None:
@@ -195,9 +199,11 @@ def test_frames_of_every_kind_give_the_same_woe() -> None:
 def test_set_output_pandas_and_polars_keep_feature_names() -> None:
     X, y = _data(n=1500)
     out = WoEBinner().set_output(transform="pandas").fit(X, y).transform(X)
-    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(X.columns)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(X.columns)
     out_pl = WoEBinner().set_output(transform="polars").fit(X, y).transform(X)
-    assert isinstance(out_pl, pl.DataFrame) and out_pl.columns == list(X.columns)
+    assert isinstance(out_pl, pl.DataFrame)
+    assert out_pl.columns == list(X.columns)
 
 
 def test_reordered_columns_are_matched_by_name_and_missing_ones_named() -> None:

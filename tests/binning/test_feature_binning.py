@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -25,7 +26,7 @@ def test_woe_is_finite_and_ordered_like_bad_rates(pairs: list[tuple[int, int]]) 
     woe, flags = compute_woe(good, bad)
     assert all(math.isfinite(w) for w in woe)
     fitted = [(b / (g + b), w) for g, b, w, f in zip(good, bad, woe, flags) if f == ""]
-    for (r1, w1), (r2, w2) in zip(fitted, fitted[1:]):
+    for (r1, w1), (r2, w2) in itertools.pairwise(fitted):
         if r1 < r2:
             assert w1 < w2
     for g, b, f in zip(good, bad, flags):
@@ -71,8 +72,9 @@ def test_categorical_binning_maps_rare_special_unknown_and_missing() -> None:
 
 
 def test_numeric_binning_rejects_text_and_infinity() -> None:
-    fb = FeatureBinning.from_counts("x", "numeric", splits=(1.0,), n_nonevent=[5, 5, 0, 0],
-                                    n_event=[1, 2, 0, 0])
+    fb = FeatureBinning.from_counts(
+        "x", "numeric", splits=(1.0,), n_nonevent=[5, 5, 0, 0], n_event=[1, 2, 0, 0]
+    )
     with pytest.raises(DataError, match="x: numeric feature received non-numeric values"):
         fb.bin_index(np.array(["a"], dtype=object))
     with pytest.raises(DataError, match=r"x: infinite values.*rows: 1"):
@@ -81,11 +83,18 @@ def test_numeric_binning_rejects_text_and_infinity() -> None:
 
 def test_malformed_binnings_raise_spec_error() -> None:
     with pytest.raises(SpecError, match="x: splits must be strictly increasing"):
-        FeatureBinning.from_counts("x", "numeric", splits=(2.0, 1.0), n_nonevent=[1] * 5,
-                                   n_event=[1] * 5)
+        FeatureBinning.from_counts(
+            "x", "numeric", splits=(2.0, 1.0), n_nonevent=[1] * 5, n_event=[1] * 5
+        )
     with pytest.raises(SpecError, match="x: woe must have"):
-        FeatureBinning("x", "numeric", n_nonevent=(1, 1, 1), n_event=(1, 1, 1), woe=(0.0,),
-                       fallback=("", "", ""))
+        FeatureBinning(
+            "x",
+            "numeric",
+            n_nonevent=(1, 1, 1),
+            n_event=(1, 1, 1),
+            woe=(0.0,),
+            fallback=("", "", ""),
+        )
     with pytest.raises(SpecError, match="malformed feature binning"):
         FeatureBinning.from_dict({"name": "x"})
 

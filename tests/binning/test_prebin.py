@@ -1,4 +1,4 @@
-"""The fast CART pre-binning reproduces optbinning's exactly; fitted bins and IV match optbinning."""
+"""The fast CART pre-binning reproduces optbinning's; fitted bins and IV match optbinning."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from thinfile_credit.limits import (
     replay,
     step,
 )
+from thinfile_credit.limits.engine import loss_cap
 
 
 @st.composite
@@ -139,6 +140,7 @@ def test_ladder_invariants(book) -> None:
         state = open_account(score, capacity, income=income, ladder=ladder)
         assert state.limit == 0 or state.limit in rungs
         assert state.limit <= state.cap * (1 + 1e-9) or state.limit == 0
+        assert state.limit <= loss_cap(ladder, np.array([score]))[0] * (1 + 1e-9)
         for dpd, u, s, b in history:
             before = state
             state, action, reason = step(state, CycleOutcome(dpd, u, s, b), ladder)
@@ -152,6 +154,8 @@ def test_ladder_invariants(book) -> None:
                 assert action is Action.INCREASE
                 steps = ladder.rungs.index(state.limit) - ladder.rungs.index(before.limit)
                 assert 1 <= steps <= ladder.promotion_steps
+                # ...and never above the expected-loss budget at the current score.
+                assert state.limit <= loss_cap(ladder, np.array([s]))[0] * (1 + 1e-9)
             if action.adverse:
                 assert reason is not None
             else:
@@ -250,3 +254,15 @@ def test_replay_opens_from_first_history_row() -> None:
     with pytest.raises(SchemaError) as err:
         replay(hist.drop(columns="capacity"))
     assert err.value.column == "capacity"
+
+
+def test_replay_aligns_key_types() -> None:
+    hist = pl.DataFrame(
+        {"account_id": [1, 2], "cycle": [1, 1], "dpd": [0, 0], "utilisation": [0.1, 0.1]}
+    )
+    init = pl.DataFrame({"account_id": pl.Series([2, 1], dtype=pl.Int32), "limit": [100.0, 50.0]})
+    assert replay(hist, init)["limit"].to_list() == [50.0, 100.0]
+    bad = pl.DataFrame({"account_id": ["x", "y"], "limit": [50.0, 50.0]})
+    with pytest.raises(SchemaError) as err:
+        replay(hist, bad)
+    assert err.value.column == "account_id"

@@ -79,7 +79,8 @@ def test_implements_the_scorer_protocol(card, data) -> None:
     assert np.allclose(card.decision_function(X), np.log(pd_bad / (1 - pd_bad)))
     assert np.array_equal(card.predict(X), (pd_bad >= 0.5).astype(int))
     c = card.contributions(X)
-    assert isinstance(c, Contributions) and c.feature_names == card.features_
+    assert isinstance(c, Contributions)
+    assert c.feature_names == card.features_
     assert np.max(np.abs(c.total() - card.score(X))) < 1e-9
 
 
@@ -117,7 +118,8 @@ def test_wrong_sign_features_are_dropped_reported_warned_or_raised() -> None:
     assert np.any(warned.coef_ <= 0)
     assert np.all(dropped.coef_ > 0)
     offenders = {r["feature"] for r in dropped.sign_report_}
-    assert offenders and offenders.isdisjoint(dropped.features_)
+    assert offenders
+    assert offenders.isdisjoint(dropped.features_)
     stages = dropped.selection_.to_frame().set_index("feature")["stage"]
     assert all(stages[f] == "sign" for f in offenders)
     with pytest.raises(ModelError, match="wrong sign"):
@@ -193,8 +195,9 @@ def test_missing_special_unknown_and_out_of_range_values(card, data) -> None:
     row2.loc[:, "ten_device_type"] = "smart_fridge"
     if "ten_device_type" in card.features_:
         dev = card.binner_.binnings_["ten_device_type"]
-        assert card.contributions(row2).to_frame()["ten_device_type"].item() == (
-            card.points_["ten_device_type"][dev.unknown_bin]
+        assert (
+            card.contributions(row2).to_frame()["ten_device_type"].item()
+            == (card.points_["ten_device_type"][dev.unknown_bin])
         )
     row3 = X.head(1).copy()
     row3.loc[:, "ten_account_age_days"] = 1e12
@@ -258,7 +261,8 @@ def test_json_round_trip_gives_identical_scores(card, int_card, data) -> None:
     for fitted in (card, int_card):
         text = fitted.to_json()
         payload = json.loads(text)
-        assert payload["format"] == "thinfile-scorecard" and payload["version"] == 1
+        assert payload["format"] == "thinfile-scorecard"
+        assert payload["version"] == 1
         again = WoEScorecard.from_json(text)
         assert np.array_equal(again.score(X), fitted.score(X))
         assert again.to_json() == text  # byte-identical artefact
@@ -293,8 +297,10 @@ def test_works_in_pipeline_and_grid_search(data) -> None:
     pipe.fit(X, y)
     assert pipe.predict_proba(X).shape == (len(X), 2)
     grid = GridSearchCV(
-        WoEScorecard(), {"min_iv": [0.02, 0.1], "binner__max_n_bins": [3, None]},
-        scoring="roc_auc", cv=2,
+        WoEScorecard(),
+        {"min_iv": [0.02, 0.1], "binner__max_n_bins": [3, None]},
+        scoring="roc_auc",
+        cv=2,
     )
     grid.set_params(estimator__binner=WoEBinner())
     grid.fit(X, y)
@@ -315,8 +321,10 @@ def test_contributions_sum_to_score_for_every_row(card, data, seed, n) -> None:
 
 
 @settings(max_examples=15)
-@given(st.sampled_from(["cons_order_count_90d", "ten_account_age_days", "cons_gmv_sum_365d"]),
-       st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30))
+@given(
+    st.sampled_from(["cons_order_count_90d", "ten_account_age_days", "cons_gmv_sum_365d"]),
+    st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30),
+)
 def test_score_is_monotone_in_a_feature_with_monotone_bins(card, data, feature, values) -> None:
     if feature not in card.features_:
         return

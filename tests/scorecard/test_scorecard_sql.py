@@ -12,9 +12,7 @@ from thinfile_credit.binning import WoEBinner
 from thinfile_credit.errors import SpecError
 from thinfile_credit.scorecard import WoEScorecard, feature_case_sql
 
-BINNER = WoEBinner(
-    feature_params={"loan_max_dpd_ever": {"special_codes": [-1]}}, cat_cutoff=0.05
-)
+BINNER = WoEBinner(feature_params={"loan_max_dpd_ever": {"special_codes": [-1]}}, cat_cutoff=0.05)
 
 
 def scoring_frame(n: int = 10_000, seed: int = 7) -> tuple[pd.DataFrame, np.ndarray]:
@@ -57,7 +55,8 @@ def _duckdb_scores(card: WoEScorecard, X: pd.DataFrame, dialect: str) -> np.ndar
     nan_count = con.execute(
         "SELECT count(*) FROM applicants WHERE isnan(bill_ontime_share_180d)"
     ).fetchone()
-    assert nan_count is not None and nan_count[0] == int(X["ontime_is_nan"].sum())
+    assert nan_count is not None
+    assert nan_count[0] == int(X["ontime_is_nan"].sum())
     sql = card.to_sql(dialect, table="applicants")
     return con.execute(sql).df()["score"].to_numpy(dtype=np.float64)
 
@@ -67,7 +66,8 @@ def _duckdb_scores(card: WoEScorecard, X: pd.DataFrame, dialect: str) -> np.ndar
 def test_sql_in_duckdb_equals_python_scores(fitted, dialect: str, integer: bool) -> None:
     card = fitted[integer]
     X, _ = scoring_frame()
-    assert X["ontime_is_nan"].sum() > 100 and X["bill_ontime_share_180d"].isna().sum() > 100
+    assert X["ontime_is_nan"].sum() > 100
+    assert X["bill_ontime_share_180d"].isna().sum() > 100
     expected = _python_scores(card, X)
     got = _duckdb_scores(card, X, dialect)
     assert len(got) == 10_000
@@ -102,13 +102,15 @@ def test_expression_form_and_quoting() -> None:
     X = X.rename(columns={"cons_order_count_90d": 'orders "90d"'})
     card = WoEScorecard(round_points=True, min_iv=0.0).fit(X, y)
     expr = card.to_sql("duckdb")
-    assert expr.startswith("(") and '"orders ""90d"""' in expr
+    assert expr.startswith("(")
+    assert '"orders ""90d"""' in expr
     con = duckdb.connect()
     con.register("t", X)
     got = con.execute(f"SELECT {expr} AS s FROM t").df()["s"].to_numpy()
     assert np.array_equal(got, card.score(X))
     spark_sql = card.to_sql("spark")
-    assert "`orders \"90d\"`" in spark_sql and "isnan(" in spark_sql
+    assert '`orders "90d"`' in spark_sql
+    assert "isnan(" in spark_sql
 
 
 def test_float_literals_are_round_trip_exact() -> None:

@@ -38,19 +38,21 @@ def test_iv_filter_names_the_threshold() -> None:
 def test_correlation_filter_keeps_the_higher_iv_feature() -> None:
     W, _, names, iv = _problem()
     dropped = correlation_filter(W, names, iv, max_corr=0.9)
-    assert "a_twin" in dropped and "a" not in dropped
+    assert "a_twin" in dropped
+    assert "a" not in dropped
     assert "with a (higher IV)" in dropped["a_twin"]
 
 
 def test_vif_filter_breaks_exact_linear_combinations() -> None:
-    W, _, names, iv = _problem()
+    W, _, _names, iv = _problem()
     dropped = vif_filter(W[:, [0, 2, 4]], ["a", "b", "a_plus_b"], iv, max_vif=10)
-    assert len(dropped) == 1 and next(iter(dropped.values())).startswith("VIF")
+    assert len(dropped) == 1
+    assert next(iter(dropped.values())).startswith("VIF")
 
 
 @pytest.mark.parametrize("criterion", ["aic", "bic", "auc"])
 def test_forward_stepwise_finds_the_true_features(criterion: str) -> None:
-    W, y, names, _ = _problem()
+    W, y, _names, _ = _problem()
     kept, dropped = stepwise(W[:, [0, 2, 3]], y, ["a", "b", "noise"], criterion=criterion)
     assert set(kept) >= {"a", "b"}
     assert "noise" in dropped or criterion == "auc"
@@ -61,13 +63,15 @@ def test_backward_stepwise_removes_noise() -> None:
     kept, dropped = stepwise(
         W[:, [0, 2, 3]], y, ["a", "b", "noise"], direction="backward", criterion="bic"
     )
-    assert kept == ["a", "b"] and list(dropped) == ["noise"]
+    assert kept == ["a", "b"]
+    assert list(dropped) == ["noise"]
 
 
 def test_max_features_caps_forward_stepwise() -> None:
     W, y, _, _ = _problem()
     kept, dropped = stepwise(W[:, [0, 2, 3]], y, ["a", "b", "noise"], max_features=1)
-    assert kept == ["a"] and "max_features=1" in dropped["b"]
+    assert kept == ["a"]
+    assert "max_features=1" in dropped["b"]
 
 
 def test_select_features_reports_every_feature_and_stage() -> None:
@@ -75,7 +79,9 @@ def test_select_features_reports_every_feature_and_stage() -> None:
     W = np.column_stack([W, np.zeros(len(y))])
     names = [*names, "flat"]
     iv = {**iv, "flat": 0.0}
-    report = select_features(W, y, names, iv, max_corr=0.9, max_vif=5.0, stepwise_direction="forward")
+    report = select_features(
+        W, y, names, iv, max_corr=0.9, max_vif=5.0, stepwise_direction="forward"
+    )
     frame = report.to_frame().set_index("feature")
     assert list(frame.index) == names
     assert frame.loc["flat", "stage"] == "constant"

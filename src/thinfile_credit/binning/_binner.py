@@ -308,4 +308,3 @@ def fit_binnings(
         delayed(fit_feature_binning)(n, a, y, options[n]) for n, a in zip(names, arrays)
     )
     return dict(zip(names, fitted))
-

@@ -52,9 +52,7 @@ class Columns:
         return self.arrays[i].dtype == np.float64
 
 
-def extract_columns(
-    X: Any, *, table: str = "X", only: Collection[str] | None = None
-) -> Columns:
+def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = None) -> Columns:
     """Split ``X`` into named NumPy columns.
 
     Parameters
@@ -193,7 +191,9 @@ def _from_array(X: Any, table: str) -> Columns:
     names = tuple(f"x{i}" for i in range(arr.shape[1]))
     if arr.dtype.kind in "biuf":
         as_float = np.asarray(arr, dtype=np.float64)
-        return Columns(names, [np.ascontiguousarray(as_float[:, i]) for i in range(arr.shape[1])], False)
+        return Columns(
+            names, [np.ascontiguousarray(as_float[:, i]) for i in range(arr.shape[1])], False
+        )
     arrays: list[NDArray[Any]] = []
     for i in range(arr.shape[1]):
         column = arr[:, i]
@@ -248,15 +248,14 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
     --------
     >>> binary_target([0, 1, 1], 3).tolist()
     [0, 1, 1]
-    >>> binary_target([0, 2], 2)
-    Traceback (most recent call last):
-    ...
-    thinfile_credit.errors.DataError: y: target must be 0/1 (1 = bad); found values other than 0 and 1 (Only binary classification is supported) (rows: 1)
+    >>> try:
+    ...     binary_target([0, 2], 2)
+    ... except DataError as exc:
+    ...     print(str(exc)[:33], "...", str(exc)[-9:])
+    y: target must be 0/1 (1 = bad); ... (rows: 1)
     """
     if y is None:
-        raise DataError(
-            "binning requires y to be passed, but the target y is None", table=table
-        )
+        raise DataError("binning requires y to be passed, but the target y is None", table=table)
     module = type(y).__module__.split(".")[0]
     if module in ("pandas", "polars", "pyarrow"):
         if hasattr(y, "shape") and len(getattr(y, "shape", ())) == 2 and y.shape[1] == 1:

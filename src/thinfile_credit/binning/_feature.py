@@ -28,6 +28,7 @@ Fallbacks, never a silent 0
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -188,8 +189,10 @@ class FeatureBinning:
         labels: list[str] = []
         if self.kind == "numeric":
             edges = [-math.inf, *self.splits, math.inf]
-            for lo, hi in zip(edges[:-1], edges[1:]):
-                labels.append(f"[{_fmt(lo)}, {_fmt(hi)})" if lo != -math.inf else f"(-inf, {_fmt(hi)})")
+            for lo, hi in itertools.pairwise(edges):
+                labels.append(
+                    f"[{_fmt(lo)}, {_fmt(hi)})" if lo != -math.inf else f"(-inf, {_fmt(hi)})"
+                )
         else:
             for group in self.groups or ((),):
                 shown = [("<rare>" if c == self.RARE else c) for c in group]
@@ -283,8 +286,7 @@ class FeatureBinning:
                 groups=tuple(tuple(str(c) for c in g) for g in data["groups"]),
                 rare_categories=tuple(str(c) for c in data["rare_categories"]),
                 special_codes=tuple(
-                    float(c) if data["kind"] == "numeric" else str(c)
-                    for c in data["special_codes"]
+                    float(c) if data["kind"] == "numeric" else str(c) for c in data["special_codes"]
                 ),
                 n_nonevent=tuple(int(c) for c in data["n_nonevent"]),
                 n_event=tuple(int(c) for c in data["n_event"]),
@@ -389,10 +391,7 @@ def compute_woe(
             )
             flags.append("smoothed")
     fitted = [w for w, f in zip(woe, flags) if f in ("", "smoothed")]
-    if empty_bin_woe == "riskiest":
-        fill = max(fitted) if fitted else 0.0
-    else:
-        fill = 0.0
+    fill = (max(fitted) if fitted else 0.0) if empty_bin_woe == "riskiest" else 0.0
     woe = [fill if f in ("riskiest", "neutral") else w for w, f in zip(woe, flags)]
     return woe, flags
 

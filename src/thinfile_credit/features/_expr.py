@@ -359,6 +359,11 @@ class NumpyEvaluator:
             out = self._eval(expr, "")
         return float(out) if out is not None else float("nan")
 
+    def values(self, exprs: list[Expr]) -> list[float]:
+        """:meth:`value` of several expressions (shares work between them)."""
+        with np.errstate(all="ignore"):
+            return [float(self._eval(e, "")) for e in exprs]
+
     def _eval(self, e: Expr, source: str) -> Any:
         ck = (source, e.key)
         hit = self._cache.get(ck)
@@ -383,18 +388,26 @@ class NumpyEvaluator:
             return self._agg(e)
         if op in _BINARY:
             x, y = self._eval(a[0], source), self._eval(a[1], source)
+            if isinstance(x, (float, np.floating)) and isinstance(y, (float, np.floating)):
+                return _scalar_binary(op, float(x), float(y))
             return _np_binary(op, x, y)
         if op == "not":
             return ~np.asarray(self._eval(a[0], source), dtype=bool)
         if op == "is_null":
-            return _np_is_null(self._eval(a[0], source))
+            x = self._eval(a[0], source)
+            if isinstance(x, (float, np.floating)):
+                return bool(np.isnan(x))
+            return _np_is_null(x)
         if op == "is_in":
             x = self._eval(a[0], source)
             return np.isin(np.asarray(x), np.asarray(a[1], dtype=object))
         if op == "float":
             return np.asarray(self._eval(a[0], source), dtype=np.float64)
         if op == "when":
-            c = np.asarray(self._eval(a[0], source), dtype=bool)
+            c = self._eval(a[0], source)
+            if isinstance(c, bool):
+                return self._eval(a[1] if c else a[2], source)
+            c = np.asarray(c, dtype=bool)
             x, y = self._eval(a[1], source), self._eval(a[2], source)
             if _is_object(x) or _is_object(y):
                 y = None if (a[2].op == "lit" and a[2].args[0] is None) else y
@@ -434,14 +447,19 @@ class NumpyEvaluator:
         empty = AGG_KINDS[kind]
         if cols is None or _nrows(cols) == 0:
             return np.float64(np.nan if empty is None else empty)
-        n = _nrows(cols)
-        v = np.asarray(self._eval(value, source))
-        if v.ndim == 0:
-            v = np.broadcast_to(v, (n,))
-        keep = ~_np_is_null(v)
-        if mask is not None:
-            keep = keep & np.broadcast_to(np.asarray(self._eval(mask, source), dtype=bool), (n,))
-        v = v[keep]
+        ck = (source, "kept", value.key, mask.key if mask is not None else "")
+        v = self._cache.get(ck)
+        if v is None:
+            n = _nrows(cols)
+            v = np.asarray(self._eval(value, source))
+            if v.ndim == 0:
+                v = np.full(n, v)
+            keep = ~_np_is_null(v)
+            if mask is not None:
+                m = np.asarray(self._eval(mask, source), dtype=bool)
+                keep = keep & (m if m.ndim else np.full(n, bool(m)))
+            v = v[keep]
+            self._cache[ck] = v
         if kind == "nunique":
             return np.float64(len(set(v.tolist())))
         if kind == "count":
@@ -480,6 +498,17 @@ def _np_is_null(x: Any) -> np.ndarray:
     if arr.dtype.kind == "f":
         return np.isnan(arr)
     return np.zeros(arr.shape, dtype=bool)
+
+
+def _scalar_binary(op: str, x: float, y: float) -> Any:
+    """Post-stage arithmetic on plain floats (NaN = null), faster than NumPy scalars."""
+    if op == "div":
+        return x / y if y != 0 and not (y != y) else float("nan")
+    if op in ("lt", "le", "gt", "ge", "eq", "ne"):
+        return _np_binary(op, np.float64(x), np.float64(y)).item()
+    if op in ("and", "or"):
+        return bool(x) and bool(y) if op == "and" else bool(x) or bool(y)
+    return float(_np_binary(op, np.float64(x), np.float64(y)))
 
 
 def _np_binary(op: str, x: Any, y: Any) -> Any:

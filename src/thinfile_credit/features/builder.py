@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -180,7 +181,11 @@ class FeatureBuilder:
         return 90
 
     def _plan(self) -> Plan:
-        return make_plan(self.features())
+        families = tuple(self.families) if self.families is not None else None
+        try:
+            return _cached_plan(families, tuple(self.windows))
+        except TypeError:  # unhashable user-supplied family: plan afresh
+            return make_plan(self.features())
 
     # -- batch -------------------------------------------------------------------------
     def build(self, tables: EventTables | Mapping[str, Any], applications: Any = None) -> Any:
@@ -245,6 +250,13 @@ class FeatureBuilder:
     def __repr__(self) -> str:
         names = ", ".join(type(f).__name__ for f in self.families_)
         return f"FeatureBuilder([{names}], {len(self.feature_names_)} features)"
+
+
+@lru_cache(maxsize=32)
+def _cached_plan(families: tuple[FeatureFamily, ...] | None, windows: tuple[int, ...]) -> Plan:
+    # Families are frozen (hashable) specs: the plan, its expressions and their keys
+    # are built once per configuration, which matters for the online path.
+    return make_plan(FeatureBuilder(families, windows=windows).features())
 
 
 def _as_tables(tables: EventTables | Mapping[str, Any], applications: Any) -> EventTables:

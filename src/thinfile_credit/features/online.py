@@ -97,7 +97,8 @@ def build_one(
         s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources
     }
     ev = NumpyEvaluator(sources, t)
-    return {f.name: ev.value(f.expr) for f in plan.features}
+    values = ev.values([f.expr for f in plan.features])
+    return dict(zip([f.name for f in plan.features], values))
 
 
 def events_to_arrays(
@@ -145,7 +146,7 @@ def events_to_arrays(
             else:
                 raise SchemaError("required column missing", table=table, column=c)
         if c in TIME_COLUMNS:
-            arr = np.array([_micros(v, table, c, state) for v in values], dtype=np.float64)
+            arr = _times(values, table, c, state)
             if not spec.column(c).nullable:
                 _no_nulls(arr, table, c)
         elif c in FLOAT_COLUMNS or c in ("installments", "installment_no"):
@@ -178,6 +179,21 @@ def _columns(table: str, rows: Any) -> dict[str, Sequence[Any]]:
 
     df, _ = to_polars(rows, table=table)
     return {c: df[c].to_list() for c in df.columns}
+
+
+def _times(values: Sequence[Any], table: str, column: str, state: dict[str, Any]) -> np.ndarray:
+    """Float microseconds; a vectorised path for naive ``datetime`` values."""
+    kinds = {type(v) for v in values}
+    if kinds <= {_dt.datetime, type(None)} and not any(
+        v is not None and v.tzinfo is not None for v in values
+    ):
+        if any(v is not None for v in values):
+            _check_tz(False, table, column, state)
+        stamps = np.array(values, dtype="datetime64[us]")
+        out = stamps.astype(np.int64).astype(np.float64)
+        out[np.isnat(stamps)] = np.nan
+        return out
+    return np.array([_micros(v, table, column, state) for v in values], dtype=np.float64)
 
 
 def _micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float:

@@ -258,10 +258,18 @@ class _XGBoostBooster(FittedBooster):
         return np.asarray(out, dtype=np.float64)
 
     def raw_contributions(self, X: FloatArray) -> FloatArray:
-        out = self.model.predict(
-            self._matrix(X), pred_contribs=True, iteration_range=(0, self.n_iter)
+        matrix = self._matrix(X)
+        rounds = (0, self.n_iter)
+        out = np.asarray(
+            self.model.predict(matrix, pred_contribs=True, iteration_range=rounds),
+            dtype=np.float64,
         )
-        return np.asarray(out, dtype=np.float64)
+        # XGBoost accumulates SHAP values in float32: their sum misses the margin by
+        # ~1e-6. That rounding is nobody's contribution, so it joins the baseline and
+        # baseline + sum(values) equals the margin to float64 precision.
+        margin = self.model.predict(matrix, output_margin=True, iteration_range=rounds)
+        out[:, -1] += np.asarray(margin, dtype=np.float64) - out.sum(axis=1)
+        return out
 
     def feature_importances(self) -> FloatArray:
         scores = self.model.get_score(importance_type="total_gain")
@@ -337,14 +345,21 @@ def _fit_xgboost(
 class _SklearnBooster(FittedBooster):
     engine = "sklearn"
 
+    def __init__(self, model: Any, n_iter: int, n_jobs: int) -> None:
+        super().__init__(model, n_iter)
+        self.n_jobs = n_jobs
+
     def raw_margin(self, X: FloatArray) -> FloatArray:
-        return np.asarray(self.model.decision_function(X), dtype=np.float64)
+        with _openmp_threads(self.n_jobs):
+            return np.asarray(self.model.decision_function(X), dtype=np.float64)
 
     def raw_contributions(self, X: FloatArray) -> FloatArray:
         import shap
 
         explainer = shap.TreeExplainer(self.model)
-        values = np.asarray(explainer.shap_values(X, check_additivity=False), dtype=np.float64)
+        with _openmp_threads(self.n_jobs):
+            shap_values = explainer.shap_values(X, check_additivity=False)
+        values = np.asarray(shap_values, dtype=np.float64)
         if values.ndim == 3:  # some shap versions return one slice per class
             values = values[..., -1]
         base = float(np.ravel(explainer.expected_value)[-1])
@@ -392,15 +407,23 @@ def _fit_sklearn(
     }
     native.update(params.engine_params)
     model = HistGradientBoostingClassifier(**native)
-    if use_valid:
-        assert valid is not None
-        model.fit(X, y, sample_weight=w, X_val=valid[0], y_val=valid[1],
-                  sample_weight_val=valid[2])  # fmt: skip
-        n_iter = _truncate_to_best(model)
-    else:
-        model.fit(X, y, sample_weight=w)
-        n_iter = model.n_iter_
-    return _SklearnBooster(model, n_iter)
+    with _openmp_threads(params.n_jobs):
+        if use_valid:
+            assert valid is not None
+            model.fit(X, y, sample_weight=w, X_val=valid[0], y_val=valid[1],
+                      sample_weight_val=valid[2])  # fmt: skip
+            n_iter = _truncate_to_best(model)
+        else:
+            model.fit(X, y, sample_weight=w)
+            n_iter = model.n_iter_
+    return _SklearnBooster(model, n_iter, params.n_jobs)
+
+
+def _openmp_threads(n: int) -> Any:
+    # HistGradientBoosting has no n_jobs; it uses every OpenMP thread unless limited.
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=n, user_api="openmp")
 
 
 def _truncate_to_best(model: Any) -> int:

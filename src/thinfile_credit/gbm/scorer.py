@@ -91,7 +91,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState or None, default None
         Seeds the validation split, folds and engine.
     n_jobs : int or None, default None
-        Threads; None or -1 use every core.
+        Threads for the engine; None means 1 (scikit-learn's convention), -1 every core.
     engine_params : dict or None, default None
         Native parameters passed to the engine verbatim (they override the above).
 
@@ -460,9 +460,11 @@ def _n_rows(X: Any) -> int:
 
 
 def _threads(n_jobs: int | None) -> int:
-    cpus = os.cpu_count() or 1
+    # scikit-learn's convention: None is one thread. OpenMP engines asked for more
+    # threads than free cores slow down by orders of magnitude on a busy machine.
     if n_jobs is None or n_jobs == 0:
-        return cpus
+        return 1
+    cpus = os.cpu_count() or 1
     return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
 
 

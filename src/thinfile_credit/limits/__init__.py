@@ -40,6 +40,7 @@ from thinfile_credit.limits.optimise import (
     compare_policies,
     search_ladder,
 )
+from thinfile_credit.limits.population import make_population, population_from_marketplace
 from thinfile_credit.limits.reason_codes import (
     ADVERSE_REASONS,
     LIMIT_REASONS,
@@ -51,8 +52,6 @@ from thinfile_credit.limits.simulate import (
     DEFAULT_PRODUCT,
     Economics,
     SimulationResult,
-    make_population,
-    population_from_marketplace,
     simulate,
 )
 

@@ -477,6 +477,17 @@ def _initial_state(L: LimitLadder, accounts: pl.DataFrame, init: pl.DataFrame) -
             column="account_id",
             rows=np.flatnonzero(dups.to_numpy()).tolist(),
         )
+    key_type = accounts.schema["account_id"]
+    if init.schema["account_id"] != key_type:
+        try:
+            init = init.with_columns(pl.col("account_id").cast(key_type))
+        except pl.exceptions.PolarsError:
+            raise SchemaError(
+                f"account_id type {init.schema['account_id']} does not match the "
+                f"histories' {key_type}",
+                table="initial",
+                column="account_id",
+            ) from None
     if init.height == accounts.height and init["account_id"].equals(accounts["account_id"]):
         joined = init  # already aligned (the usual export order): skip the join
     else:

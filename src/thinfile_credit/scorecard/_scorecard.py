@@ -213,7 +213,7 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         return self
 
     # --- the scorer protocol --------------------------------------------------------------
-    def score(self, X: Any, y: Any = None) -> NDArray[np.float64]:  # type: ignore[override]
+    def score(self, X: Any, y: Any = None) -> NDArray[np.float64]:
         """Points on ``scale_`` for every row (``y`` is accepted and ignored).
 
         Model selection must pass an explicit ``scoring=`` (e.g. ``"roc_auc"``), since this
@@ -450,4 +450,3 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             ],
             self.baseline_points_,
         )
-

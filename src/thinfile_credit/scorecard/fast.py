@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from thinfile_credit.binning._feature import FeatureBinning
 from thinfile_credit.errors import DataError, ModelError
 
-__all__ = ["CompiledScorecard", "CompiledFeature"]
+__all__ = ["CompiledFeature", "CompiledScorecard"]
 
 
 class CompiledFeature:
@@ -40,16 +40,16 @@ class CompiledFeature:
 
     __slots__ = (
         "_all",
-        "_splits_inf",
-        "_with_missing",
         "_lookup",
         "_missing",
         "_regular",
         "_regular_list",
         "_specials",
         "_splits",
+        "_splits_inf",
         "_splits_list",
         "_unknown",
+        "_with_missing",
         "binning",
         "points",
     )
@@ -73,9 +73,7 @@ class CompiledFeature:
         }
         self._missing = self.points[fb.missing_bin]
         self._unknown = self.points[fb.unknown_bin]
-        self._lookup: dict[str, float] = {
-            c: self.points[b] for c, b in fb._lookup.items()
-        }
+        self._lookup: dict[str, float] = {c: self.points[b] for c, b in fb._lookup.items()}
 
     @property
     def name(self) -> str:
@@ -207,7 +205,9 @@ class CompiledScorecard:
         """Points per feature for one applicant (add :attr:`baseline` for the score)."""
         absent = self._absent(applicant)
         if absent:
-            raise ModelError(f"applicant lacks model features: {', '.join(absent)}", table="applicant")
+            raise ModelError(
+                f"applicant lacks model features: {', '.join(absent)}", table="applicant"
+            )
         return {f.name: f.points_one(applicant[f.name]) for f in self.features}
 
     def _absent(self, applicant: Mapping[str, Any]) -> list[str]:
@@ -219,4 +219,3 @@ def _as_float(values: NDArray[Any], name: str) -> NDArray[np.float64]:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError("numeric feature received non-numeric values", column=name) from None
-

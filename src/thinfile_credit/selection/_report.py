@@ -74,7 +74,9 @@ class SelectionReport:
         """A copy where ``feature`` is marked dropped by ``stage``."""
         return SelectionReport(
             tuple(
-                SelectionRecord(r.feature, r.iv, False, stage, reason) if r.feature == feature else r
+                SelectionRecord(r.feature, r.iv, False, stage, reason)
+                if r.feature == feature
+                else r
                 for r in self.records
             )
         )
