@@ -14,8 +14,18 @@ import pandas as pd
 DAY = pd.Timedelta(days=1)
 WINDOWS = (30, 90, 180, 365)
 ESSENTIAL = [
-    "grocery", "groceries", "food", "fresh_food", "household", "utilities", "health",
-    "pharmacy", "baby", "mother_baby", "personal_care", "transport",
+    "grocery",
+    "groceries",
+    "food",
+    "fresh_food",
+    "household",
+    "utilities",
+    "health",
+    "pharmacy",
+    "baby",
+    "mother_baby",
+    "personal_care",
+    "transport",
 ]
 
 
@@ -40,21 +50,41 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     o["ret"] = o["status"].eq("returned")
     o["cancel"] = o["status"].eq("cancelled")
     o["kept_amt"] = o["amount"].where(o["status"].eq("paid"))
-    o["inst"] = (o["installments"] > 1) | o["payment_method"].isin(["pay_later", "installment", "instalment"])
+    o["inst"] = (o["installments"] > 1) | o["payment_method"].isin(
+        ["pay_later", "installment", "instalment"]
+    )
     o["night"] = o["ordered_at"].dt.hour < 6
     for w in WINDOWS:
         ow = o[o["age"] <= w * DAY]
         g = ow.groupby("application_id")
-        a = g.agg(n=("amount", "size"), s=("amount", "sum"), mean=("amount", "mean"),
-                  med=("amount", "median"), mx=("amount", "max"), sd=("amount", "std"),
-                  days=("day", "nunique"), months=("period", "nunique"), cats=("category", "nunique"),
-                  ess=("ess_amt", "sum"), refund=("refund", "sum"), ret=("ret", "sum"),
-                  cancel=("cancel", "sum"), basket=("kept_amt", "mean"), inst=("inst", "sum"),
-                  night=("night", "sum")).reindex(idx)
+        a = g.agg(
+            n=("amount", "size"),
+            s=("amount", "sum"),
+            mean=("amount", "mean"),
+            med=("amount", "median"),
+            mx=("amount", "max"),
+            sd=("amount", "std"),
+            days=("day", "nunique"),
+            months=("period", "nunique"),
+            cats=("category", "nunique"),
+            ess=("ess_amt", "sum"),
+            refund=("refund", "sum"),
+            ret=("ret", "sum"),
+            cancel=("cancel", "sum"),
+            basket=("kept_amt", "mean"),
+            inst=("inst", "sum"),
+            night=("night", "sum"),
+        ).reindex(idx)
         cc = ow.groupby(["application_id", "category"]).size()
         p = cc / cc.groupby(level=0).transform("sum")
         ent = (-(p * np.log(p))).groupby(level=0).sum().reindex(idx)
-        prev = o[(o["age"] > w * DAY) & (o["age"] <= 2 * w * DAY)].groupby("application_id").size().reindex(idx).fillna(0)
+        prev = (
+            o[(o["age"] > w * DAY) & (o["age"] <= 2 * w * DAY)]
+            .groupby("application_id")
+            .size()
+            .reindex(idx)
+            .fillna(0)
+        )
         n = a["n"].fillna(0)
         s = f"_{w}d"
         feats[f"cons_order_count{s}"] = n
@@ -87,7 +117,9 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     full_t = paid_t & (b["amount_paid"] >= b["amount_due"])
     b["ontime"] = full_t & (b["paid_at"] <= b["due_at"])
     b["full"] = full_t
-    b["late"] = np.where(full_t, ((b["paid_at"] - b["due_at"]) / DAY).clip(lower=0), (T - b["due_at"]) / DAY)
+    b["late"] = np.where(
+        full_t, ((b["paid_at"] - b["due_at"]) / DAY).clip(lower=0), (T - b["due_at"]) / DAY
+    )
     b["due"] = b["due_at"] < T
     b["l3"] = b["late"] > 3
     b["l30"] = b["late"] > 30
@@ -95,9 +127,19 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     b["owed"] = (b["amount_due"] - b["amount_paid"].where(paid_t, 0.0)).where(b["overdue"], 0.0)
     for w in WINDOWS:
         bw = b[b["due"] & (T - b["due_at"] <= w * DAY)]
-        a = bw.groupby("application_id").agg(n=("late", "size"), ontime=("ontime", "sum"), full=("full", "sum"),
-                                             mean=("late", "mean"), mx=("late", "max"),
-                                             l3=("l3", "sum"), l30=("l30", "sum")).reindex(idx)
+        a = (
+            bw.groupby("application_id")
+            .agg(
+                n=("late", "size"),
+                ontime=("ontime", "sum"),
+                full=("full", "sum"),
+                mean=("late", "mean"),
+                mx=("late", "max"),
+                l3=("l3", "sum"),
+                l30=("l30", "sum"),
+            )
+            .reindex(idx)
+        )
         n = a["n"].fillna(0)
         s = f"_{w}d"
         feats[f"bill_due_count{s}"] = n
@@ -116,7 +158,9 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ln = ln[ln["disbursed_at"] < ln["applied_at"]].copy()
     ln["age"] = ln["applied_at"] - ln["disbursed_at"]
     for w in WINDOWS:
-        feats[f"loan_count_{w}d"] = ln[ln["age"] <= w * DAY].groupby("application_id").size().reindex(idx).fillna(0)
+        feats[f"loan_count_{w}d"] = (
+            ln[ln["age"] <= w * DAY].groupby("application_id").size().reindex(idx).fillna(0)
+        )
     feats["loan_count_ever"] = ln.groupby("application_id").size().reindex(idx).fillna(0)
     i = ln[["application_id", "applied_at", "loan_id"]].merge(t["installments"], on="loan_id")
     T = i["applied_at"]
@@ -126,7 +170,9 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ontime = full_t & (i["paid_at"] <= i["due_at"])
     early = full_t & (i["paid_at"] <= i["due_at"] - DAY)
     i["due"] = due
-    i["dpd"] = np.where(full_t, ((i["paid_at"] - i["due_at"]) // DAY).clip(lower=0), (T - i["due_at"]) // DAY)
+    i["dpd"] = np.where(
+        full_t, ((i["paid_at"] - i["due_at"]) // DAY).clip(lower=0), (T - i["due_at"]) // DAY
+    )
     i["dpd"] = i["dpd"].where(due)
     i["open_dpd"] = ((T - i["due_at"]) // DAY).where(due & ~full_t)
     i["ontime"] = due & ontime
@@ -139,8 +185,16 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     i["owed"] = (i["amount_due"] - i["amount_paid"].where(paid_t, 0.0)).where(~full_t, 0.0)
     comp = i.groupby(["application_id", "loan_id"])["open"].sum()
     g = i.groupby("application_id")
-    a = g.agg(ndue=("due", "sum"), mx=("dpd", "max"), cur=("open_dpd", "max"), streak=("streak", "sum"),
-              early=("early", "sum"), ontime=("ontime", "sum"), bad=("bad", "sum"), owed=("owed", "sum")).reindex(idx)
+    a = g.agg(
+        ndue=("due", "sum"),
+        mx=("dpd", "max"),
+        cur=("open_dpd", "max"),
+        streak=("streak", "sum"),
+        early=("early", "sum"),
+        ontime=("ontime", "sum"),
+        bad=("bad", "sum"),
+        owed=("owed", "sum"),
+    ).reindex(idx)
     feats["loan_completed_count"] = (comp == 0).groupby(level=0).sum().reindex(idx).fillna(0)
     feats["loan_max_dpd_ever"] = a["mx"]
     feats["loan_current_dpd"] = a["cur"].fillna(0)
@@ -149,41 +203,80 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     feats["loan_ontime_share"] = _div(a["ontime"], a["ndue"])
     feats["loan_late_share"] = _div(a["bad"], a["ndue"])
     feats["loan_outstanding_amount_now"] = a["owed"].fillna(0)
-    last = ln.sort_values("disbursed_at").groupby("application_id").tail(1).set_index("application_id")
+    last = (
+        ln.sort_values("disbursed_at").groupby("application_id").tail(1).set_index("application_id")
+    )
     last_t = ln.groupby("application_id")["disbursed_at"].transform("max")
     lastrows = ln[ln["disbursed_at"] == last_t]
-    feats["loan_limit_utilisation_last"] = _div(lastrows["principal"], lastrows["credit_limit"]).groupby(lastrows["application_id"]).max().reindex(idx)
-    feats["loan_days_since_last_loan"] = (ln.groupby("application_id")["age"].min() / DAY).reindex(idx)
+    feats["loan_limit_utilisation_last"] = (
+        _div(lastrows["principal"], lastrows["credit_limit"])
+        .groupby(lastrows["application_id"])
+        .max()
+        .reindex(idx)
+    )
+    feats["loan_days_since_last_loan"] = (ln.groupby("application_id")["age"].min() / DAY).reindex(
+        idx
+    )
     del last
 
     # social
     e = t["edges"]
-    both = pd.concat([e[["user_id", "peer_id", "kind", "since"]],
-                      e.rename(columns={"user_id": "peer_id", "peer_id": "user_id"})[["user_id", "peer_id", "kind", "since"]]])
+    both = pd.concat(
+        [
+            e[["user_id", "peer_id", "kind", "since"]],
+            e.rename(columns={"user_id": "peer_id", "peer_id": "user_id"})[
+                ["user_id", "peer_id", "kind", "since"]
+            ],
+        ]
+    )
     ae = apps.merge(both, on="user_id")
     ae = ae[(ae["since"] < ae["applied_at"]) & (ae["peer_id"] != ae["user_id"])]
-    ae = ae.groupby(["application_id", "peer_id", "kind"], as_index=False).agg(applied_at=("applied_at", "first"), since=("since", "min"))
+    ae = ae.groupby(["application_id", "peer_id", "kind"], as_index=False).agg(
+        applied_at=("applied_at", "first"), since=("since", "min")
+    )
     inst = t["installments"].merge(t["loans"][["loan_id", "user_id"]], on="loan_id")
     horizon = inst["due_at"] + 90 * DAY
-    cured = inst["paid_at"].notna() & (inst["paid_at"] < horizon) & (inst["amount_paid"] >= inst["amount_due"])
+    cured = (
+        inst["paid_at"].notna()
+        & (inst["paid_at"] < horizon)
+        & (inst["amount_paid"] >= inst["amount_due"])
+    )
     dflt = horizon[~cured].groupby(inst["user_id"][~cured]).min().rename("peer_default_at")
     ae = ae.merge(dflt, left_on="peer_id", right_index=True, how="left")
     ae["dflt_peer"] = ae["peer_id"].where(ae["peer_default_at"] < ae["applied_at"])
     g = ae.groupby("application_id")
     deg = g["peer_id"].nunique().reindex(idx).fillna(0)
     for k in ("social", "transfer", "referral"):
-        feats[f"soc_degree_{k}"] = ae[ae["kind"] == k].groupby("application_id")["peer_id"].nunique().reindex(idx).fillna(0)
+        feats[f"soc_degree_{k}"] = (
+            ae[ae["kind"] == k]
+            .groupby("application_id")["peer_id"]
+            .nunique()
+            .reindex(idx)
+            .fillna(0)
+        )
     feats["soc_degree_total"] = deg
     nd = g["dflt_peer"].nunique().reindex(idx).fillna(0)
     feats["soc_default_neighbour_count"] = nd
     feats["soc_default_neighbour_share"] = _div(nd, deg)
-    peers = ae[["application_id", "applied_at", "peer_id"]].drop_duplicates(["application_id", "peer_id"])
+    peers = ae[["application_id", "applied_at", "peer_id"]].drop_duplicates(
+        ["application_id", "peer_id"]
+    )
     pb = peers.merge(t["bills"].rename(columns={"user_id": "peer_id"}), on="peer_id")
     pb = pb[pb["due_at"] < pb["applied_at"]]
-    pb = pb.assign(ontime=(pb["paid_at"] < pb["applied_at"]) & (pb["paid_at"] <= pb["due_at"]) & (pb["amount_paid"] >= pb["amount_due"]))
+    pb = pb.assign(
+        ontime=(pb["paid_at"] < pb["applied_at"])
+        & (pb["paid_at"] <= pb["due_at"])
+        & (pb["amount_paid"] >= pb["amount_due"])
+    )
     share = pb.groupby(["application_id", "peer_id"])["ontime"].mean()
     feats["soc_neighbour_ontime_share_mean"] = share.groupby(level=0).mean().reindex(idx)
-    feats["soc_new_edges_30d"] = ae[ae["applied_at"] - ae["since"] <= 30 * DAY].groupby("application_id").size().reindex(idx).fillna(0)
+    feats["soc_new_edges_30d"] = (
+        ae[ae["applied_at"] - ae["since"] <= 30 * DAY]
+        .groupby("application_id")
+        .size()
+        .reindex(idx)
+        .fillna(0)
+    )
 
     # tenure
     p = apps.merge(t["profiles"], on="user_id")
@@ -191,20 +284,31 @@ def pandas_features(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     feats["ten_account_age_days"] = ((p["applied_at"] - p["registered_at"]) / DAY).reindex(idx)
     ver = p["phone_verified_at"] < p["applied_at"]
     feats["ten_phone_verified"] = ver.astype(float).reindex(idx).fillna(0)
-    feats["ten_phone_verified_age_days"] = ((p["applied_at"] - p["phone_verified_at"]) / DAY).where(ver).reindex(idx)
+    feats["ten_phone_verified_age_days"] = (
+        ((p["applied_at"] - p["phone_verified_at"]) / DAY).where(ver).reindex(idx)
+    )
     c = apps.merge(t["profile_changes"], on="user_id")
     c = c[c["changed_at"] < c["applied_at"]]
     for w in WINDOWS:
         cw = c[c["applied_at"] - c["changed_at"] <= w * DAY]
         for k in ("device", "address", "phone"):
-            feats[f"ten_{k}_changes_{w}d"] = cw[cw["kind"] == k].groupby("application_id").size().reindex(idx).fillna(0)
+            feats[f"ten_{k}_changes_{w}d"] = (
+                cw[cw["kind"] == k].groupby("application_id").size().reindex(idx).fillna(0)
+            )
 
     # thin file
-    first = pd.concat([
-        o.groupby("application_id")["ordered_at"].min(),
-        b.groupby("application_id")["issued_at"].min(),
-        ln.groupby("application_id")["disbursed_at"].min(),
-    ], axis=1).min(axis=1).reindex(idx)
+    first = (
+        pd.concat(
+            [
+                o.groupby("application_id")["ordered_at"].min(),
+                b.groupby("application_id")["issued_at"].min(),
+                ln.groupby("application_id")["disbursed_at"].min(),
+            ],
+            axis=1,
+        )
+        .min(axis=1)
+        .reindex(idx)
+    )
     hist = ((out["applied_at"] - first) / DAY).fillna(0)
     no = o.groupby("application_id").size().reindex(idx).fillna(0)
     nb = b.groupby("application_id").size().reindex(idx).fillna(0)

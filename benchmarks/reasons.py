@@ -1,7 +1,7 @@
 """Benchmark: reason codes on top of scoring, for a WoE scorecard and a LightGBM scorer.
 
     python benchmarks/reasons.py            # 10k applicants, 500 single calls, 20 Owen rows
-    python benchmarks/reasons.py --full     # 100k applicants, 2000 single calls, 200 Owen rows
+    python benchmarks/reasons.py --full     # 100k applicants, 2000 single calls, 60 Owen rows
 
 Models are fitted on features built from the synthetic marketplace
 (``make_marketplace`` -> ``FeatureBuilder`` -> ``WoEScorecard`` / ``GBMScorer``); the
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
 import time
 import tracemalloc
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_rows = 100_000 if args.full else 10_000
     n_calls = 2_000 if args.full else 500
-    n_owen = 200 if args.full else 20
+    n_owen = 60 if args.full else 20
     lines: list[str] = []
 
     def say(text: str = "") -> None:
@@ -111,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     # --- batch ---------------------------------------------------------------------------
     say("## Batch: reasons vs contributions alone")
     say()
-    say("| model | contributions (s) | explain (s) | ratio | target | explain_contributions (s) "
-        "| peak MB contrib | peak MB explain |")
+    say(
+        "| model | contributions (s) | explain (s) | ratio | target | explain_contributions (s) "
+        "| peak MB contrib | peak MB explain |"
+    )
     say("|---|---|---|---|---|---|---|---|")
     for name, model, method in (
         ("WoE scorecard", card, "points_below_max"),
@@ -153,12 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     only_ms = timed(coder.explain_one, contribs)
     say("| call | p50 (ms) | p99 (ms) |")
     say("|---|---|---|")
-    say(f"| `card.score_one(dict)` (scoring) | {percentile(score_ms, 50):.3f} "
-        f"| {percentile(score_ms, 99):.3f} |")
-    say(f"| `coder.explain_one(dict)` (scoring + reasons) | {percentile(explain_ms, 50):.3f} "
-        f"| {percentile(explain_ms, 99):.3f} |")
-    say(f"| `coder.explain_one(contributions)` (reasons only) | {percentile(only_ms, 50):.3f} "
-        f"| {percentile(only_ms, 99):.3f} |")
+    say(
+        f"| `card.score_one(dict)` (scoring) | {percentile(score_ms, 50):.3f} "
+        f"| {percentile(score_ms, 99):.3f} |"
+    )
+    say(
+        f"| `coder.explain_one(dict)` (scoring + reasons) | {percentile(explain_ms, 50):.3f} "
+        f"| {percentile(explain_ms, 99):.3f} |"
+    )
+    say(
+        f"| `coder.explain_one(contributions)` (reasons only) | {percentile(only_ms, 50):.3f} "
+        f"| {percentile(only_ms, 99):.3f} |"
+    )
     added = percentile(explain_ms, 99) - percentile(score_ms, 99)
     say()
     say(f"Reasons add {added:.3f} ms at p99 on top of scoring (target <= 0.5 ms).")
@@ -180,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def top(lost: np.ndarray, k: int) -> list[list[int]]:
         order = np.argsort(-lost, axis=1, kind="stable")
-        return [[j for j in row[:k] if lost[i, j] >= coder.min_points] for i, row in
-                enumerate(order)]
+        return [
+            [j for j in row[:k] if lost[i, j] >= coder.min_points] for i, row in enumerate(order)
+        ]
 
     top1_same = np.mean([a[:1] == b[:1] for a, b in zip(top(summed, 1), top(owen, 1))])
     sets_same = np.mean([set(a) == set(b) for a, b in zip(top(summed, 4), top(owen, 4))])
@@ -190,8 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     say("| measure | value |")
     say("|---|---|")
     say(f"| summed TreeSHAP, per applicant (ms) | {sum_t / n_owen * 1e3:.3f} |")
-    say(f"| Owen (Partition, 500 evals x 100 background), per applicant (ms) "
-        f"| {owen_t / n_owen * 1e3:.1f} |")
+    say(
+        f"| Owen (Partition, 500 evals x 100 background), per applicant (ms) "
+        f"| {owen_t / n_owen * 1e3:.1f} |"
+    )
     say(f"| cost ratio | {owen_t / max(sum_t, 1e-9):,.0f}x |")
     say(f"| same principal reason | {top1_same:.1%} |")
     say(f"| same set of up to 4 reasons | {sets_same:.1%} |")

@@ -124,3 +124,11 @@ def test_monitor_bad_input():
         monitor(ref.iloc[:0], ref)
     with pytest.raises(SchemaError, match="model feature"):
         monitor(ref.drop(columns=["score", "age"]), ref, model=PointsModel())
+
+
+def test_monitor_left_closed_policy_bands_count_cutoff_in_upper_band():
+    ref = pd.DataFrame({"score": [590.0, 600.0, 610.0, 620.0], "bad": [1, 1, 0, 0]})
+    report = monitor(ref, ref, bins=[600], closed="left", target_col="bad", features=[])
+    assert report.bands["band"].tolist() == ["[-inf, 600)", "[600, inf)"]
+    assert report.bands["ref_share"].tolist() == [0.25, 0.75]
+    assert report.bands["ref_n_bad"].tolist() == [1.0, 1.0]

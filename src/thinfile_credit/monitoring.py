@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -135,6 +135,7 @@ def monitor(
     target_col: str | None = None,
     features: Sequence[str] | None = None,
     bins: int | Sequence[float] = 10,
+    closed: Literal["right", "left"] = "right",
     higher_is_better: bool | None = None,
     epsilon: float = 1e-4,
     gini_drop: float = 0.10,
@@ -161,6 +162,9 @@ def monitor(
         shared by both frames other than the score and target.
     bins : int or sequence of float, default 10
         Score bands: reference quantiles, or interior edges (e.g. the policy's bands).
+    closed : {"right", "left"}, default "right"
+        Closed end of the score bands (see :func:`~thinfile_credit.metrics.psi`); use
+        ``"left"`` with policy cut-offs on points.
     higher_is_better : bool, optional
         Score direction for AUC; default from ``model.scale_``, else True (points).
     epsilon : float, default 1e-4
@@ -200,7 +204,7 @@ def monitor(
         higher_is_better = bool(getattr(scale, "higher_is_better", True))
     ref_score = _scores(ref_df, "reference", score_col, model)
     cur_score = _scores(cur_df, "current", score_col, model)
-    score_psi = psi(ref_score, cur_score, bins=bins, epsilon=epsilon)
+    score_psi = psi(ref_score, cur_score, bins=bins, epsilon=epsilon, closed=closed)
 
     if features is None:
         if model is not None and hasattr(model, "feature_names_in_"):
@@ -242,7 +246,9 @@ def monitor(
             (cur_df, cur_score, "current", "cur"),
         ):
             y, known = _outcomes(df, name, target_col)
-            band_idx = np.searchsorted(edges, s[known], side="left")
+            band_idx = np.searchsorted(
+                edges, s[known], side="left" if closed == "right" else "right"
+            )
             n = np.bincount(band_idx, minlength=edges.size + 1).astype(np.float64)
             n_bad = np.bincount(band_idx, weights=y, minlength=edges.size + 1)
             if "missing" in set(bands["band"]):

@@ -46,7 +46,10 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
             "category": rng.choice(CATEGORIES, n_o),
             "status": rng.choice(STATUSES, n_o),
             "payment_method": pl.Series(
-                [None if m == "none" else m for m in rng.choice(["card", "pay_later", "none"], n_o)],
+                [
+                    None if m == "none" else m
+                    for m in rng.choice(["card", "pay_later", "none"], n_o)
+                ],
                 dtype=pl.String,
             ),
             "installments": rng.choice([1, 1, 3, 6], n_o),
@@ -57,8 +60,10 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
     due = [i + timedelta(days=int(d)) for i, d in zip(issued, rng.integers(5, 30, n_b))]
     late = rng.integers(-5, 60, n_b)
     paid_flag = rng.random(n_b) < 0.85
-    paid_at = [d + timedelta(days=int(k), hours=int(h)) if p else None
-               for d, k, h, p in zip(due, late, rng.integers(0, 24, n_b), paid_flag)]
+    paid_at = [
+        d + timedelta(days=int(k), hours=int(h)) if p else None
+        for d, k, h, p in zip(due, late, rng.integers(0, 24, n_b), paid_flag)
+    ]
     amount_due = np.round(rng.uniform(10, 300, n_b), 2)
     partial = rng.random(n_b) < 0.1
     amount_paid = np.where(paid_flag, np.where(partial, amount_due / 2, amount_due), 0.0)
@@ -104,8 +109,14 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
             rows.append((lid, j, due_i, 100.0, pa, 100.0 * amt if pa else 0.0))
     inst = pl.DataFrame(
         rows,
-        schema={"loan_id": pl.Int64, "installment_no": pl.Int64, "due_at": pl.Datetime("us"),
-                "amount_due": pl.Float64, "paid_at": pl.Datetime("us"), "amount_paid": pl.Float64},
+        schema={
+            "loan_id": pl.Int64,
+            "installment_no": pl.Int64,
+            "due_at": pl.Datetime("us"),
+            "amount_due": pl.Float64,
+            "paid_at": pl.Datetime("us"),
+            "amount_paid": pl.Float64,
+        },
         orient="row",
     )
     pairs = set()
@@ -121,9 +132,14 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
             "since": _times(rng, len(pairs_l)),
         }
     )
-    reg = [START - timedelta(days=int(d)) + timedelta(days=200) for d in rng.integers(0, 400, len(active))]
-    phone = [r + timedelta(days=int(d)) if rng.random() < 0.8 else None
-             for r, d in zip(reg, rng.integers(0, 100, len(active)))]
+    reg = [
+        START - timedelta(days=int(d)) + timedelta(days=200)
+        for d in rng.integers(0, 400, len(active))
+    ]
+    phone = [
+        r + timedelta(days=int(d)) if rng.random() < 0.8 else None
+        for r, d in zip(reg, rng.integers(0, 100, len(active)))
+    ]
     profiles = pl.DataFrame(
         {
             "user_id": active,
@@ -140,6 +156,12 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
         }
     ).unique(["user_id", "changed_at", "kind"], maintain_order=True)
     return EventTables(
-        applications=apps, orders=orders, bills=bills, loans=loans, installments=inst,
-        edges=edges, profiles=profiles, profile_changes=changes,
+        applications=apps,
+        orders=orders,
+        bills=bills,
+        loans=loans,
+        installments=inst,
+        edges=edges,
+        profiles=profiles,
+        profile_changes=changes,
     )

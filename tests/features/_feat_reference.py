@@ -15,8 +15,18 @@ from typing import Any
 NAN = float("nan")
 DAY = timedelta(days=1)
 ESSENTIAL = {
-    "grocery", "groceries", "food", "fresh_food", "household", "utilities", "health",
-    "pharmacy", "baby", "mother_baby", "personal_care", "transport",
+    "grocery",
+    "groceries",
+    "food",
+    "fresh_food",
+    "household",
+    "utilities",
+    "health",
+    "pharmacy",
+    "baby",
+    "mother_baby",
+    "personal_care",
+    "transport",
 }
 
 
@@ -101,7 +111,9 @@ def reference_features(
         late = [days_late(b) for b in due]
         s = f"_{w}d"
         out[f"bill_due_count{s}"] = n
-        out[f"bill_ontime_share{s}"] = ratio(sum(paid_in_full_by(b, b["due_at"], t) for b in due), n)
+        out[f"bill_ontime_share{s}"] = ratio(
+            sum(paid_in_full_by(b, b["due_at"], t) for b in due), n
+        )
         out[f"bill_full_paid_share{s}"] = ratio(sum(paid_in_full_by(b, t, t) for b in due), n)
         out[f"bill_mean_days_late{s}"] = statistics.fmean(late) if late else NAN
         out[f"bill_max_days_late{s}"] = max(late) if late else NAN
@@ -110,7 +122,8 @@ def reference_features(
     overdue = [b for b in bills if b["due_at"] < t and not paid_in_full_by(b, t, t)]
     out["bill_overdue_count_now"] = len(overdue)
     out["bill_overdue_amount_now"] = sum(
-        b["amount_due"] - (b["amount_paid"] if b["paid_at"] is not None and b["paid_at"] < t else 0.0)
+        b["amount_due"]
+        - (b["amount_paid"] if b["paid_at"] is not None and b["paid_at"] < t else 0.0)
         for b in overdue
     )
 
@@ -151,7 +164,8 @@ def reference_features(
         sum(not paid_in_full_by(i, i["due_at"], t) for i in due_i), n_due
     )
     out["loan_outstanding_amount_now"] = sum(
-        i["amount_due"] - (i["amount_paid"] if i["paid_at"] is not None and i["paid_at"] < t else 0.0)
+        i["amount_due"]
+        - (i["amount_paid"] if i["paid_at"] is not None and i["paid_at"] < t else 0.0)
         for i in inst
         if not paid_in_full_by(i, t, t)
     )
@@ -229,9 +243,11 @@ def reference_features(
             )
 
     # thin file -----------------------------------------------------------------------
-    firsts = [o["ordered_at"] for o in orders] + [b["issued_at"] for b in bills] + [
-        x["disbursed_at"] for x in loans
-    ]
+    firsts = (
+        [o["ordered_at"] for o in orders]
+        + [b["issued_at"] for b in bills]
+        + [x["disbursed_at"] for x in loans]
+    )
     history = days(t - min(firsts)) if firsts else 0.0
     total = len(orders) + len(bills) + len(loans)
     out["thin_history_days"] = history

@@ -101,26 +101,39 @@ def test_unsorted_events_give_the_same_features(tables: EventTables) -> None:
     shuffled = EventTables(**{n: df.sample(fraction=1.0, shuffle=True, seed=1) for n, df in tables})
     a = fb.build(tables)
     b = fb.build(shuffled, applications=tables.applications)
-    np.testing.assert_allclose(a.select(fb.feature_names_).to_numpy(),
-                               b.select(fb.feature_names_).to_numpy(), rtol=1e-9, equal_nan=True)
+    np.testing.assert_allclose(
+        a.select(fb.feature_names_).to_numpy(),
+        b.select(fb.feature_names_).to_numpy(),
+        rtol=1e-9,
+        equal_nan=True,
+    )
 
 
 def test_events_of_users_without_applications_are_ignored(tables: EventTables) -> None:
     fb = FeatureBuilder()
     applicants = tables.applications["user_id"].unique().implode()
     others = tables.orders.filter(~pl.col("user_id").is_in(applicants))
-    extra = others.with_columns(order_id=pl.col("order_id") + 10**6, user_id=pl.lit(999_999, dtype=pl.Int64))
+    extra = others.with_columns(
+        order_id=pl.col("order_id") + 10**6, user_id=pl.lit(999_999, dtype=pl.Int64)
+    )
     a = fb.build(tables)
     b = fb.build(tables.replace(orders=pl.concat([tables.orders, extra])))
     assert a.equals(b, null_equal=True) or np.allclose(
-        a.select(fb.feature_names_).to_numpy(), b.select(fb.feature_names_).to_numpy(), equal_nan=True
+        a.select(fb.feature_names_).to_numpy(),
+        b.select(fb.feature_names_).to_numpy(),
+        equal_nan=True,
     )
 
 
 def test_applicants_without_history_get_valid_features(tables: EventTables) -> None:
     fb = FeatureBuilder()
-    apps = pl.DataFrame({"application_id": [1, 2], "user_id": [555_555, 555_556],
-                         "applied_at": [datetime(2024, 1, 1), datetime(2024, 2, 1)]})
+    apps = pl.DataFrame(
+        {
+            "application_id": [1, 2],
+            "user_id": [555_555, 555_556],
+            "applied_at": [datetime(2024, 1, 1), datetime(2024, 2, 1)],
+        }
+    )
     row = fb.build(tables, applications=apps).row(0, named=True)
     undefined = set(fb.describe(kind="polars").filter(pl.col("when_undefined") != "")["name"])
     for name in fb.feature_names_:
@@ -142,8 +155,13 @@ def test_applicants_without_history_get_valid_features(tables: EventTables) -> N
 def test_build_one_rejects_bad_events() -> None:
     fb = FeatureBuilder(windows=(30,))
     t = datetime(2024, 1, 10)
-    good = {"user_id": 1, "ordered_at": datetime(2024, 1, 1), "amount": 5.0,
-            "category": "food", "status": "paid"}
+    good = {
+        "user_id": 1,
+        "ordered_at": datetime(2024, 1, 1),
+        "amount": 5.0,
+        "category": "food",
+        "status": "paid",
+    }
     with pytest.raises(SchemaError) as err:
         fb.build_one({"orders": [good, {**good, "ordered_at": None}]}, t)
     _expect(err, "orders.ordered_at", "1")
@@ -170,5 +188,7 @@ def test_build_one_event_exactly_at_t_is_excluded() -> None:
     fb = FeatureBuilder(windows=(30,))
     t = datetime(2024, 1, 10, 12)
     o = {"user_id": 1, "amount": 5.0, "category": "food", "status": "paid"}
-    row = fb.build_one({"orders": [{**o, "ordered_at": t}, {**o, "ordered_at": t - timedelta(microseconds=1)}]}, t)
+    row = fb.build_one(
+        {"orders": [{**o, "ordered_at": t}, {**o, "ordered_at": t - timedelta(microseconds=1)}]}, t
+    )
     assert row["cons_order_count_30d"] == 1.0

@@ -33,7 +33,9 @@ def assert_same_features(got: pl.DataFrame, want: pl.DataFrame, names: list[str]
 
 
 @pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
-def test_pandas_and_pyarrow_match_polars(tables: EventTables, polars_result: pl.DataFrame, kind: str) -> None:
+def test_pandas_and_pyarrow_match_polars(
+    tables: EventTables, polars_result: pl.DataFrame, kind: str
+) -> None:
     fb = FeatureBuilder()
     out = fb.build(tables.to_kind(kind))
     if kind == "pandas":
@@ -46,7 +48,9 @@ def test_pandas_and_pyarrow_match_polars(tables: EventTables, polars_result: pl.
     assert_same_features(got, polars_result, fb.feature_names_)
 
 
-def test_result_keeps_application_order_and_keys(tables: EventTables, polars_result: pl.DataFrame) -> None:
+def test_result_keeps_application_order_and_keys(
+    tables: EventTables, polars_result: pl.DataFrame
+) -> None:
     assert polars_result.select("application_id", "user_id", "applied_at").equals(
         tables.applications.select("application_id", "user_id", "applied_at")
     )
@@ -68,8 +72,10 @@ def test_duckdb_engine_matches_polars(tables: EventTables, polars_result: pl.Dat
 
     fb = FeatureBuilder()
     prepared = {n: prepare_polars(n, df).collect() for n, df in tables}
-    apps = prepared.pop("applications").with_row_index("_app").with_columns(
-        pl.col("_app").cast(pl.Int64), _t=pl.col("applied_at")
+    apps = (
+        prepared.pop("applications")
+        .with_row_index("_app")
+        .with_columns(pl.col("_app").cast(pl.Int64), _t=pl.col("applied_at"))
     )
     con = duckdb.connect()
     rels = {n: nw.from_native(con.from_arrow(df.to_arrow())) for n, df in prepared.items()}
@@ -77,11 +83,15 @@ def test_duckdb_engine_matches_polars(tables: EventTables, polars_result: pl.Dat
     out = run_narwhals(fb._plan(), app_rel, rels).sort("_app").to_native().pl()
     out = out.with_columns(pl.col(fb.feature_names_).fill_null(np.nan))
     assert_same_features(
-        out.with_columns(application_id=polars_result["application_id"]), polars_result, fb.feature_names_
+        out.with_columns(application_id=polars_result["application_id"]),
+        polars_result,
+        fb.feature_names_,
     )
 
 
-def test_build_one_equals_batch_for_200_applications(tables: EventTables, polars_result: pl.DataFrame) -> None:
+def test_build_one_equals_batch_for_200_applications(
+    tables: EventTables, polars_result: pl.DataFrame
+) -> None:
     fb = FeatureBuilder()
     events = {name: tables[name].to_dicts() for name in tables.names() if name != "applications"}
     assert polars_result.height == 200
@@ -103,13 +113,23 @@ def test_build_one_accepts_small_frames_and_infers_the_user(tables: EventTables)
         "profile_changes": tables.profile_changes.filter(pl.col("user_id") == uid),
     }
     from_frames = fb.build_one(own, app["applied_at"])
-    from_dicts = fb.build_one({k: pl.from_pandas(v).to_dicts() if isinstance(v, pd.DataFrame) else v.to_dicts()
-                               for k, v in own.items()}, app["applied_at"], user_id=uid)
+    from_dicts = fb.build_one(
+        {
+            k: pl.from_pandas(v).to_dicts() if isinstance(v, pd.DataFrame) else v.to_dicts()
+            for k, v in own.items()
+        },
+        app["applied_at"],
+        user_id=uid,
+    )
     assert from_frames.keys() == from_dicts.keys()
-    np.testing.assert_allclose(list(from_frames.values()), list(from_dicts.values()), equal_nan=True)
+    np.testing.assert_allclose(
+        list(from_frames.values()), list(from_dicts.values()), equal_nan=True
+    )
 
 
-def test_aware_timestamps_give_the_same_instants(tables: EventTables, polars_result: pl.DataFrame) -> None:
+def test_aware_timestamps_give_the_same_instants(
+    tables: EventTables, polars_result: pl.DataFrame
+) -> None:
     """Aware timestamps are compared as UTC instants: shifting the zone changes nothing."""
     shanghai = {}
     for name, df in tables:

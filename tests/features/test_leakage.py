@@ -53,50 +53,134 @@ def _future_version(tables: EventTables, t: datetime, uid: int, data: st.DataObj
         df = out[name]
         late = pl.col("paid_at") >= t
         shift = data.draw(st.sampled_from(["null", "later"]), label=f"{name} payment change")
-        new_paid = pl.lit(None, dtype=pl.Datetime("us")) if shift == "null" else pl.col("paid_at") + timedelta(days=3)
+        new_paid = (
+            pl.lit(None, dtype=pl.Datetime("us"))
+            if shift == "null"
+            else pl.col("paid_at") + timedelta(days=3)
+        )
         df = df.with_columns(
             paid_at=pl.when(late).then(new_paid).otherwise(pl.col("paid_at")),
-            amount_paid=pl.when(late).then(0.0 if shift == "null" else pl.col("amount_paid") * 0.5).otherwise(pl.col("amount_paid")),
+            amount_paid=pl.when(late)
+            .then(0.0 if shift == "null" else pl.col("amount_paid") * 0.5)
+            .otherwise(pl.col("amount_paid")),
         )
         if name == "bills":
             df = df.with_columns(
-                due_at=pl.when(pl.col("due_at") >= t).then(pl.col("due_at") + timedelta(days=1)).otherwise(pl.col("due_at")),
+                due_at=pl.when(pl.col("due_at") >= t)
+                .then(pl.col("due_at") + timedelta(days=1))
+                .otherwise(pl.col("due_at")),
             ).with_columns(
-                paid_at=pl.when(pl.col("paid_at") < pl.col("issued_at")).then(None).otherwise(pl.col("paid_at"))
+                paid_at=pl.when(pl.col("paid_at") < pl.col("issued_at"))
+                .then(None)
+                .otherwise(pl.col("paid_at"))
             )
         out[name] = df
     # add new events at or after t for the applicant and a peer
     peer = data.draw(st.sampled_from(out["profiles"]["user_id"].to_list()), label="peer")
     d = [data.draw(later, label=f"offset {i}") for i in range(5)]
-    out["orders"] = pl.concat([out["orders"], pl.DataFrame({
-        "order_id": [10**6], "user_id": [uid], "ordered_at": [t + d[0]], "amount": [999.0],
-        "category": ["toys"], "status": ["refunded"], "payment_method": ["pay_later"], "installments": [6],
-    }, schema=out["orders"].schema)])
-    out["bills"] = pl.concat([out["bills"], pl.DataFrame({
-        "bill_id": [10**6], "user_id": [uid], "issued_at": [t + d[1]], "due_at": [t + d[1]],
-        "amount_due": [50.0], "paid_at": [None], "amount_paid": [0.0],
-    }, schema=out["bills"].schema)])
-    out["loans"] = pl.concat([out["loans"], pl.DataFrame({
-        "loan_id": [10**6], "user_id": [uid], "disbursed_at": [t + d[2]], "principal": [80.0],
-        "product": ["installment"], "credit_limit": [100.0],
-    }, schema=out["loans"].schema)])
-    out["installments"] = pl.concat([out["installments"], pl.DataFrame({
-        "loan_id": [10**6], "installment_no": [1], "due_at": [t + d[2] + timedelta(days=30)],
-        "amount_due": [80.0], "paid_at": [None], "amount_paid": [0.0],
-    }, schema=out["installments"].schema)])
+    out["orders"] = pl.concat(
+        [
+            out["orders"],
+            pl.DataFrame(
+                {
+                    "order_id": [10**6],
+                    "user_id": [uid],
+                    "ordered_at": [t + d[0]],
+                    "amount": [999.0],
+                    "category": ["toys"],
+                    "status": ["refunded"],
+                    "payment_method": ["pay_later"],
+                    "installments": [6],
+                },
+                schema=out["orders"].schema,
+            ),
+        ]
+    )
+    out["bills"] = pl.concat(
+        [
+            out["bills"],
+            pl.DataFrame(
+                {
+                    "bill_id": [10**6],
+                    "user_id": [uid],
+                    "issued_at": [t + d[1]],
+                    "due_at": [t + d[1]],
+                    "amount_due": [50.0],
+                    "paid_at": [None],
+                    "amount_paid": [0.0],
+                },
+                schema=out["bills"].schema,
+            ),
+        ]
+    )
+    out["loans"] = pl.concat(
+        [
+            out["loans"],
+            pl.DataFrame(
+                {
+                    "loan_id": [10**6],
+                    "user_id": [uid],
+                    "disbursed_at": [t + d[2]],
+                    "principal": [80.0],
+                    "product": ["installment"],
+                    "credit_limit": [100.0],
+                },
+                schema=out["loans"].schema,
+            ),
+        ]
+    )
+    out["installments"] = pl.concat(
+        [
+            out["installments"],
+            pl.DataFrame(
+                {
+                    "loan_id": [10**6],
+                    "installment_no": [1],
+                    "due_at": [t + d[2] + timedelta(days=30)],
+                    "amount_due": [80.0],
+                    "paid_at": [None],
+                    "amount_paid": [0.0],
+                },
+                schema=out["installments"].schema,
+            ),
+        ]
+    )
     if peer != uid:
-        out["edges"] = pl.concat([out["edges"], pl.DataFrame({
-            "user_id": [uid], "peer_id": [peer], "kind": ["newkind"], "since": [t + d[3]],
-        }, schema=out["edges"].schema)]).unique(["user_id", "peer_id", "kind"], keep="first")
-    out["profile_changes"] = pl.concat([out["profile_changes"], pl.DataFrame({
-        "user_id": [uid], "changed_at": [t + d[4]], "kind": ["device"],
-    }, schema=out["profile_changes"].schema)]).unique(["user_id", "changed_at", "kind"])
+        out["edges"] = pl.concat(
+            [
+                out["edges"],
+                pl.DataFrame(
+                    {
+                        "user_id": [uid],
+                        "peer_id": [peer],
+                        "kind": ["newkind"],
+                        "since": [t + d[3]],
+                    },
+                    schema=out["edges"].schema,
+                ),
+            ]
+        ).unique(["user_id", "peer_id", "kind"], keep="first")
+    out["profile_changes"] = pl.concat(
+        [
+            out["profile_changes"],
+            pl.DataFrame(
+                {
+                    "user_id": [uid],
+                    "changed_at": [t + d[4]],
+                    "kind": ["device"],
+                },
+                schema=out["profile_changes"].schema,
+            ),
+        ]
+    ).unique(["user_id", "changed_at", "kind"])
     return EventTables(**out)
 
 
 @settings(max_examples=10)
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 15), data=st.data())
-def test_events_at_or_after_t_never_change_features(seed: int, pick: int, data: st.DataObject) -> None:
+def test_events_at_or_after_t_never_change_features(
+    seed: int, pick: int, data: st.DataObject
+) -> None:
     tables = make_tables(n_users=8, seed=seed)
     app = tables.applications[pick : pick + 1]
     t, uid = app["applied_at"][0], app["user_id"][0]
@@ -107,13 +191,17 @@ def test_events_at_or_after_t_never_change_features(seed: int, pick: int, data: 
 
 @settings(max_examples=10)
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 15), shift=later)
-def test_payment_moved_past_t_makes_the_bill_overdue(seed: int, pick: int, shift: timedelta) -> None:
+def test_payment_moved_past_t_makes_the_bill_overdue(
+    seed: int, pick: int, shift: timedelta
+) -> None:
     tables = make_tables(n_users=8, seed=seed)
     app = tables.applications[pick : pick + 1]
     t, uid = app["applied_at"][0], app["user_id"][0]
     bills = tables.bills
     settled = bills.filter(
-        (pl.col("user_id") == uid) & (pl.col("due_at") < t) & (pl.col("paid_at") < t)
+        (pl.col("user_id") == uid)
+        & (pl.col("due_at") < t)
+        & (pl.col("paid_at") < t)
         & (pl.col("amount_paid") >= pl.col("amount_due"))
     )
     assume(settled.height > 0)
@@ -125,7 +213,9 @@ def test_payment_moved_past_t_makes_the_bill_overdue(seed: int, pick: int, shift
     before = _features(tables, app)
     after = _features(tables.replace(bills=moved), app)
     assert after["bill_overdue_count_now"] == before["bill_overdue_count_now"] + 1
-    assert math.isclose(after["bill_overdue_amount_now"], before["bill_overdue_amount_now"] + amount)
+    assert math.isclose(
+        after["bill_overdue_amount_now"], before["bill_overdue_amount_now"] + amount
+    )
     online = FB.build_one({"bills": moved.to_dicts()}, t, user_id=uid)
     assert online["bill_overdue_count_now"] == after["bill_overdue_count_now"]
 
@@ -138,13 +228,33 @@ def _social_tables(due_days_before: float, paid_days_after_due: float | None) ->
     paid = None if paid_days_after_due is None else due + timedelta(days=paid_days_after_due)
     return EventTables(
         applications=pl.DataFrame({"application_id": [1], "user_id": [1], "applied_at": [T0]}),
-        edges=pl.DataFrame({"user_id": [1], "peer_id": [2], "kind": ["social"],
-                            "since": [T0 - timedelta(days=400)]}),
-        loans=pl.DataFrame({"loan_id": [5], "user_id": [2], "disbursed_at": [due - timedelta(days=30)],
-                            "principal": [100.0], "product": ["installment"]}),
-        installments=pl.DataFrame({"loan_id": [5], "installment_no": [1], "due_at": [due],
-                                   "amount_due": [100.0], "paid_at": pl.Series([paid], dtype=pl.Datetime("us")),
-                                   "amount_paid": [0.0 if paid is None else 100.0]}),
+        edges=pl.DataFrame(
+            {
+                "user_id": [1],
+                "peer_id": [2],
+                "kind": ["social"],
+                "since": [T0 - timedelta(days=400)],
+            }
+        ),
+        loans=pl.DataFrame(
+            {
+                "loan_id": [5],
+                "user_id": [2],
+                "disbursed_at": [due - timedelta(days=30)],
+                "principal": [100.0],
+                "product": ["installment"],
+            }
+        ),
+        installments=pl.DataFrame(
+            {
+                "loan_id": [5],
+                "installment_no": [1],
+                "due_at": [due],
+                "amount_due": [100.0],
+                "paid_at": pl.Series([paid], dtype=pl.Datetime("us")),
+                "amount_paid": [0.0 if paid is None else 100.0],
+            }
+        ),
     )
 
 
@@ -152,7 +262,9 @@ def _social_tables(due_days_before: float, paid_days_after_due: float | None) ->
     due_before=st.floats(0, 300, allow_nan=False),
     paid_after=st.none() | st.floats(-10, 400, allow_nan=False),
 )
-def test_neighbour_default_counts_only_if_observed_before_t(due_before: float, paid_after: float | None) -> None:
+def test_neighbour_default_counts_only_if_observed_before_t(
+    due_before: float, paid_after: float | None
+) -> None:
     tables = _social_tables(due_before, paid_after)
     moment = T0 - timedelta(days=due_before) + timedelta(days=90)
     due = T0 - timedelta(days=due_before)
@@ -164,5 +276,7 @@ def test_neighbour_default_counts_only_if_observed_before_t(due_before: float, p
     got = fb.build(tables).row(0, named=True)
     assert got["soc_default_neighbour_count"] == expected
     assert got["soc_default_neighbour_share"] == expected
-    online = fb.build_one({k: v.to_dicts() for k, v in tables if k != "applications"}, T0, user_id=1)
+    online = fb.build_one(
+        {k: v.to_dicts() for k, v in tables if k != "applications"}, T0, user_id=1
+    )
     assert online["soc_default_neighbour_count"] == expected

@@ -15,8 +15,13 @@ from thinfile_credit.schema import EventTables
 
 pytestmark = [pytest.mark.realdata]
 
-DATES = [datetime(2010, 3, 1), datetime(2010, 7, 1), datetime(2010, 10, 5),
-         datetime(2010, 12, 1), datetime(2010, 12, 8)]
+DATES = [
+    datetime(2010, 3, 1),
+    datetime(2010, 7, 1),
+    datetime(2010, 10, 5),
+    datetime(2010, 12, 1),
+    datetime(2010, 12, 8),
+]
 
 
 def retail_orders(folder: Path) -> pl.DataFrame:
@@ -36,7 +41,9 @@ def retail_orders(folder: Path) -> pl.DataFrame:
         )
         .with_columns(
             order_id=pl.col("Invoice"),
-            status=pl.when(pl.col("Invoice").str.starts_with("C")).then(pl.lit("cancelled")).otherwise(pl.lit("paid")),
+            status=pl.when(pl.col("Invoice").str.starts_with("C"))
+            .then(pl.lit("cancelled"))
+            .otherwise(pl.lit("paid")),
         )
         .drop("Invoice")
         .sort("order_id")
@@ -48,17 +55,16 @@ def built(shared_data: Callable[[str], Path]) -> tuple[pl.DataFrame, pl.DataFram
     orders = retail_orders(shared_data("online_retail_ii"))
     customers = orders["user_id"].unique().sort()
     apps = pl.concat(
-        [
-            pl.DataFrame({"user_id": customers, "applied_at": [d] * len(customers)})
-            for d in DATES
-        ]
+        [pl.DataFrame({"user_id": customers, "applied_at": [d] * len(customers)}) for d in DATES]
     ).with_columns(application_id=pl.int_range(pl.len()))
     fb = FeatureBuilder([ConsumptionFeatures(), ThinFileFeatures()])
     return orders, fb.build(EventTables(applications=apps, orders=orders))
 
 
 def _row(out: pl.DataFrame, user: int, when: datetime) -> dict[str, float]:
-    return out.filter((pl.col("user_id") == user) & (pl.col("applied_at") == when)).row(0, named=True)
+    return out.filter((pl.col("user_id") == user) & (pl.col("applied_at") == when)).row(
+        0, named=True
+    )
 
 
 def test_every_customer_at_every_date(built: tuple[pl.DataFrame, pl.DataFrame]) -> None:
@@ -69,7 +75,9 @@ def test_every_customer_at_every_date(built: tuple[pl.DataFrame, pl.DataFrame]) 
         placed = orders.filter(pl.col("ordered_at") < d).height
         assert out.filter(pl.col("applied_at") == d)["thin_order_count"].sum() == placed
     # a customer's history never shrinks as the date moves on
-    per_user = out.sort("applied_at").group_by("user_id").agg(pl.col("thin_order_count").diff().min())
+    per_user = (
+        out.sort("applied_at").group_by("user_id").agg(pl.col("thin_order_count").diff().min())
+    )
     assert (per_user["thin_order_count"].fill_null(0) >= 0).all()
 
 
@@ -79,8 +87,11 @@ def test_hand_computed_values(built: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     r = _row(out, 12347, datetime(2010, 12, 1))
     assert r["cons_order_count_90d"] == 1
     assert math.isclose(r["cons_gmv_sum_90d"], 611.53)
-    assert math.isclose(r["cons_days_since_last_order"], 30 + (24 * 60 - (14 * 60 + 20)) / (24 * 60))
-    assert r["cons_order_count_30d"] == 0 and math.isnan(r["cons_gmv_mean_30d"])
+    assert math.isclose(
+        r["cons_days_since_last_order"], 30 + (24 * 60 - (14 * 60 + 20)) / (24 * 60)
+    )
+    assert r["cons_order_count_30d"] == 0
+    assert math.isnan(r["cons_gmv_mean_30d"])
     r = _row(out, 12347, datetime(2010, 12, 8))
     assert math.isclose(r["cons_gmv_sum_30d"], 711.79)
     assert math.isclose(r["cons_gmv_sum_90d"], 611.53 + 711.79)
@@ -95,6 +106,7 @@ def test_hand_computed_values(built: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     assert math.isclose(r["cons_basket_mean_30d"], 142.31)
     # two cancellations on 2010-10-04 are the only orders of the 30 days before 2010-10-05
     r = _row(out, 12346, datetime(2010, 10, 5))
-    assert r["cons_order_count_30d"] == 2 and r["cons_cancel_rate_30d"] == 1.0
+    assert r["cons_order_count_30d"] == 2
+    assert r["cons_cancel_rate_30d"] == 1.0
     assert math.isnan(r["cons_basket_mean_30d"])
     assert r["cons_active_days_30d"] == 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from _feat_gen import make_tables
 from _feat_reference import reference_features
+
 from thinfile_credit.features import FeatureBuilder
 
 

@@ -38,7 +38,8 @@ def test_spark_rejects_a_mix_of_spark_and_local_frames(spark: Any) -> None:
     from thinfile_credit.errors import SchemaError
 
     tables = make_tables(n_users=5, seed=1)
-    mixed = EventTables(applications=spark.createDataFrame(tables.applications.to_arrow()),
-                        orders=tables.orders)
+    mixed = EventTables(
+        applications=spark.createDataFrame(tables.applications.to_arrow()), orders=tables.orders
+    )
     with pytest.raises(SchemaError, match="orders"):
         FeatureBuilder().build(mixed)

@@ -20,9 +20,22 @@ from thinfile_credit.features import (
     ThinFileFeatures,
 )
 
-FAMILIES = [ConsumptionFeatures, BillFeatures, LoanFeatures, SocialFeatures, TenureFeatures, ThinFileFeatures]
-PREFIX = {"consumption": "cons_", "bills": "bill_", "loans": "loan_", "social": "soc_",
-          "tenure": "ten_", "thin_file": "thin_"}
+FAMILIES = [
+    ConsumptionFeatures,
+    BillFeatures,
+    LoanFeatures,
+    SocialFeatures,
+    TenureFeatures,
+    ThinFileFeatures,
+]
+PREFIX = {
+    "consumption": "cons_",
+    "bills": "bill_",
+    "loans": "loan_",
+    "social": "soc_",
+    "tenure": "ten_",
+    "thin_file": "thin_",
+}
 
 
 @pytest.mark.parametrize("cls", FAMILIES)
@@ -94,7 +107,15 @@ def test_names_follow_the_convention_and_are_stable() -> None:
 def test_data_dictionary_is_complete() -> None:
     fb = FeatureBuilder()
     d = fb.describe()
-    assert list(d.columns) == ["name", "family", "window", "definition", "unit", "direction", "when_undefined"]
+    assert list(d.columns) == [
+        "name",
+        "family",
+        "window",
+        "definition",
+        "unit",
+        "direction",
+        "when_undefined",
+    ]
     assert d["name"].tolist() == fb.feature_names_
     assert set(d["direction"]) <= {"higher_is_riskier", "higher_is_safer", "neutral"}
     assert d["definition"].str.len().min() > 10

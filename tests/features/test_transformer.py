@@ -31,7 +31,10 @@ def test_transform_equals_build_and_fits_in_a_pipeline() -> None:
     want = fb.build(tables).select(fb.feature_names_).to_numpy()
     np.testing.assert_allclose(got, want, equal_nan=True)
     assert list(ft.get_feature_names_out()) == fb.feature_names_
-    pipe = make_pipeline(FeatureTransformer(tables=tables, builder=FeatureBuilder([ThinFileFeatures()])), StandardScaler())
+    pipe = make_pipeline(
+        FeatureTransformer(tables=tables, builder=FeatureBuilder([ThinFileFeatures()])),
+        StandardScaler(),
+    )
     assert pipe.fit_transform(tables.applications).shape == (tables.applications.height, 6)
 
 
@@ -50,4 +53,6 @@ def test_bad_applications_are_rejected() -> None:
     with pytest.raises(ValueError):
         FeatureTransformer(builder=SMALL).fit(np.array([[1.0, np.nan]]))
     with pytest.raises(DataError, match="applications"):
-        FeatureTransformer(builder=SMALL).fit(pl.DataFrame({"user_id": [1], "applied_at": [datetime(2024, 1, 1)]}))
+        FeatureTransformer(builder=SMALL).fit(
+            pl.DataFrame({"user_id": [1], "applied_at": [datetime(2024, 1, 1)]})
+        )

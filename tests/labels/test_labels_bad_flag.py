@@ -280,3 +280,13 @@ def test_bad_specs(kwargs):
 def test_window_days_forms():
     assert window_days("180D") == window_days(" 180d ") == window_days(180) == 180
     assert window_days(dt.timedelta(days=90)) == 90
+
+
+def test_future_schedule_does_not_move_default_as_of():
+    # The extract ends on day 100 (last payment); instalment 2 is scheduled for day 400.
+    lo, ins = tables([(1, 1, 0)], [(1, 30, 10, 100, 10), (1, 400, 10, None, 0)])
+    out = bad_flag(lo, ins, dpd=30, window=90)
+    assert out["status"].tolist() == ["bad"]  # window (day 90) elapsed by day 100
+    out = bad_flag(lo, ins, dpd=30, window=180)
+    assert out["status"].tolist() == ["immature"]  # day 180 is after the extract
+    assert out["max_dpd_in_window"].tolist() == [70]  # paid on day 100: frozen at 70

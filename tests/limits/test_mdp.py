@@ -136,3 +136,13 @@ def test_policy_targets_keep_ladder_invariants(rung, data) -> None:
     assert np.isin(new.limit, [0.0, *ladder.rungs]).all()
     acts = [ACTION_LIST[a] for a in action]
     assert all(a is Action.INCREASE for a, r in zip(acts, raised) if r)
+
+
+def test_open_states_bad_input(panel) -> None:
+    policy = MDPPolicy().fit(panel)
+    with pytest.raises(DataError) as err:
+        policy.open_states([600.0, 610.0], [100.0, np.nan])
+    assert err.value.column == "capacity"
+    assert err.value.rows == [1]
+    state = policy.open_states([600.0, 400.0], [1000.0, 1000.0])
+    assert state.rung[1] == -1

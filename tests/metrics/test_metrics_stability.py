@@ -129,3 +129,23 @@ def test_stability_bad_input():
     with pytest.raises(SchemaError, match="not found") as info:
         csi(pd.DataFrame({"a": [1]}), pd.DataFrame({"b": [1]}), features=["a"])
     assert info.value.table == "current"
+
+
+def test_left_closed_bins_match_policy_cutoffs():
+    ref = [590, 600, 600, 610]
+    cur = [600, 600, 600, 600]
+    right = psi(ref, cur, bins=[600])
+    left = psi(ref, cur, bins=[600], closed="left")
+    assert right.table["bin"].tolist() == ["(-inf, 600]", "(600, inf]"]
+    assert right.table["ref_share"].tolist() == [0.75, 0.25]
+    assert left.table["bin"].tolist() == ["[-inf, 600)", "[600, inf)"]
+    assert left.table["ref_share"].tolist() == [0.25, 0.75]
+    assert left.table["cur_share"].tolist() == [0.0, 1.0]
+    many = np.linspace(0, 1, 200)[1:-1]  # more edges than the small-integer path takes
+    x = np.random.default_rng(0).random(500)
+    for closed in ("right", "left"):
+        fast = psi(x, x[::-1], bins=list(many[:50]), closed=closed).table["ref_count"]
+        slow = psi(x, x[::-1], bins=list(many), closed=closed).table["ref_count"]
+        assert fast.sum() == slow.sum() == 500
+    with pytest.raises(DataError, match="closed"):
+        psi([1.0], [1.0], closed="both")

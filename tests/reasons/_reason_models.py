@@ -69,15 +69,24 @@ class TreePoints:
             import lightgbm as lgb
 
             self.model_ = lgb.LGBMClassifier(
-                n_estimators=self.n_estimators, num_leaves=8, learning_rate=0.1,
-                random_state=self.seed, verbose=-1, deterministic=True, n_jobs=1,
+                n_estimators=self.n_estimators,
+                num_leaves=8,
+                learning_rate=0.1,
+                random_state=self.seed,
+                verbose=-1,
+                deterministic=True,
+                n_jobs=1,
             ).fit(X, y)
         else:
             import xgboost as xgb
 
             self.model_ = xgb.XGBClassifier(
-                n_estimators=self.n_estimators, max_depth=3, learning_rate=0.1,
-                random_state=self.seed, n_jobs=1, tree_method="hist",
+                n_estimators=self.n_estimators,
+                max_depth=3,
+                learning_rate=0.1,
+                random_state=self.seed,
+                n_jobs=1,
+                tree_method="hist",
             ).fit(X, y)
         self.classes_ = np.array([0, 1])
         return self

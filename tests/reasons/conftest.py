@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _reason_models import LogisticPoints, credit_frame  # noqa: E402
+from _reason_models import LogisticPoints, credit_frame
 
 
 @pytest.fixture(scope="session")

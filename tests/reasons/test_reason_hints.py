@@ -20,10 +20,13 @@ def test_hint_is_next_better_bin_with_points_recovered():
     # late 40 days -> 12 (bin (5,30]: 10 -> 30 points); overdue 1 -> 0 (25 -> 60)
     assert (hints["BIL01"].target, hints["BIL01"].points) == (12.0, 20.0)
     assert (hints["BIL02"].target, hints["BIL02"].points, hints["BIL02"].direction) == (
-        0.0, 35.0, "decrease"
+        0.0,
+        35.0,
+        "decrease",
     )
     # account age is time-bound: only forward, phrased as waiting time
-    assert hints["TEN01"].direction == "time" and hints["TEN01"].target > 30
+    assert hints["TEN01"].direction == "time"
+    assert hints["TEN01"].target > 30
     assert hints["TEN01"].text.startswith("In about")
 
 
@@ -54,8 +57,13 @@ def test_gbm_hints_walk_the_grid_and_rescore(credit_data):
     X, y = credit_data
     gbm = pytest.importorskip("thinfile_credit.gbm")
     model = gbm.GBMScorer(
-        n_estimators=40, learning_rate=0.1, early_stopping=False, calibration=None,
-        monotone="auto", random_state=0, n_jobs=1,
+        n_estimators=40,
+        learning_rate=0.1,
+        early_stopping=False,
+        calibration=None,
+        monotone="auto",
+        random_state=0,
+        n_jobs=1,
     ).fit(X, y)
     coder = ReasonCoder(method="vs_population", hints=True, language="en").fit(model, X)
     worst = int(np.argmin(model.score(X)))
@@ -123,6 +131,7 @@ def test_points_table_demo_is_protocol_conforming():
     from thinfile_credit.protocol import Scorer
 
     model, X = tiny_scorecard()
-    assert isinstance(model, Scorer) and isinstance(model, PointsTable)
+    assert isinstance(model, Scorer)
+    assert isinstance(model, PointsTable)
     np.testing.assert_allclose(model.contributions(X).total(), model.score(X))
     _ = credit_frame

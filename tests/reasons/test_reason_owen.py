@@ -19,7 +19,8 @@ def test_linkage_merges_groups_first():
     import scipy.cluster.hierarchy as hierarchy
 
     assert hierarchy.is_valid_linkage(group_linkage([[0, 3], [1, 2, 4], [5]]))
-    assert (Z[:3, 2] < 1).all() and Z[3, 2] > 1
+    assert (Z[:3, 2] < 1).all()
+    assert Z[3, 2] > 1
 
 
 @pytest.mark.slow  # shap compiles its Partition kernels (numba) on first use
@@ -37,8 +38,12 @@ def test_owen_attribution_in_the_coder(credit_data):
     X, y = credit_data
     gbm = pytest.importorskip("thinfile_credit.gbm")
     model = gbm.GBMScorer(
-        n_estimators=20, learning_rate=0.1, early_stopping=False, calibration=None,
-        random_state=0, n_jobs=1,
+        n_estimators=20,
+        learning_rate=0.1,
+        early_stopping=False,
+        calibration=None,
+        random_state=0,
+        n_jobs=1,
     ).fit(X, y)
     summed = ReasonCoder(method="vs_population", max_reasons=2).fit(model, X.iloc[:100])
     owen = ReasonCoder(

@@ -24,7 +24,9 @@ def marketplace_model():
     F = F if isinstance(F, pd.DataFrame) else F.to_pandas()
     truth = mk.truth if isinstance(mk.truth, pd.DataFrame) else mk.truth.to_pandas()
     df = F.merge(truth[["application_id", "bad", "risk_driver"]], on="application_id")
-    names = [c for c in F.columns if c.split("_")[0] in {"cons", "bill", "loan", "soc", "ten", "thin"}]
+    names = [
+        c for c in F.columns if c.split("_")[0] in {"cons", "bill", "loan", "soc", "ten", "thin"}
+    ]
     X = df[names].astype(float)
     y = df["bad"].astype(int).to_numpy()
     train = np.arange(len(df)) % 2 == 0

@@ -63,7 +63,7 @@ def _coder(names, values, method, max_reasons, min_points, also):
 
 @given(problems())
 def test_reason_invariants(problem):
-    names, values, method, max_reasons, min_points, also = problem
+    names, values, _method, max_reasons, min_points, also = problem
     coder = _coder(*problem)
     out = coder.explain(values)
     catalog = default_catalog()
@@ -77,7 +77,8 @@ def test_reason_invariants(problem):
         assert len(set(codes)) == len(codes)
         pts = rows["points_lost"].to_numpy()
         # no reason with a non-negative effect on the score (points lost > 0)
-        assert (pts > 0).all() and (pts >= min_points).all()
+        assert (pts > 0).all()
+        assert (pts >= min_points).all()
         assert (np.diff(pts) <= 0).all()
         for code, p in zip(codes, pts):
             used = [f for f in names if catalog.groups_claiming(f) == (code,)]
@@ -103,7 +104,7 @@ def test_reason_invariants(problem):
 
 @given(problems())
 def test_explain_is_deterministic(problem):
-    names, values, *_ = problem
+    _names, values, *_ = problem
     a = _coder(*problem).explain(values)
     b = _coder(*problem).explain(values[::-1].copy()[::-1])
     pd.testing.assert_frame_equal(a, b)
@@ -142,4 +143,5 @@ def test_deterministic_across_process_restarts():
     exec_script = script.replace("print(", "ns_out = (")
     exec(exec_script, ns)
     assert {ns["ns_out"]} == digests
-    assert json.dumps(sorted(digests)) and hashlib.sha256(b"").hexdigest()
+    assert json.dumps(sorted(digests))
+    assert hashlib.sha256(b"").hexdigest()

@@ -47,7 +47,7 @@ def test_points_below_max_equals_hand_computation_from_table(card_and_data):
     coder = ReasonCoder(min_points=0.5, max_reasons=4, language="en").fit(card, X)
     assert coder.best_source_ == "model"
     scores = card.score(X)
-    for i in list(np.argsort(scores)[:25]) + [0, 1, 2]:
+    for i in [*list(np.argsort(scores)[:25]), 0, 1, 2]:
         row = X.iloc[int(i)]
         lost: dict[str, float] = {}
         for f in card.features_:
@@ -84,7 +84,8 @@ def test_scorecard_hints_reach_the_next_better_bin(card_and_data):
     coder = ReasonCoder(hints=True, language="en").fit(card, X)
     worst = X.iloc[int(np.argmin(card.score(X)))].to_dict()
     e = coder.explain_one(worst)
-    assert e.reasons and all(r.hint is not None for r in e.reasons if r.code != "THN01")
+    assert e.reasons
+    assert all(r.hint is not None for r in e.reasons if r.code != "THN01")
     for r in e.reasons:
         h = r.hint
         if h is None:

@@ -251,7 +251,7 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
     >>> try:
     ...     binary_target([0, 2], 2)
     ... except DataError as exc:
-    ...     print(str(exc)[:33], "...", str(exc)[-9:])
+    ...     print(str(exc)[:32], "...", str(exc)[-9:])
     y: target must be 0/1 (1 = bad); ... (rows: 1)
     """
     if y is None:

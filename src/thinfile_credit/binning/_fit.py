@@ -72,7 +72,7 @@ class BinningOptions:
     >>> try:
     ...     BinningOptions(dtype="numeric", monotonic_trend="upwards")
     ... except SpecError as exc:
-    ...     print(str(exc)[-16:])
+    ...     print(str(exc)[-13:])
     got 'upwards'
     """
 

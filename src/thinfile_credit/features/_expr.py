@@ -351,7 +351,7 @@ class NumpyEvaluator:
     def __init__(self, sources: dict[str, dict[str, np.ndarray]], t: float) -> None:
         self.sources = sources
         self.t = t
-        self._cache: dict[tuple[str, str], Any] = {}
+        self._cache: dict[tuple[str, ...], Any] = {}
 
     def value(self, expr: Expr) -> float:
         """The post-stage value of ``expr`` as a float (NaN for null)."""
@@ -373,7 +373,7 @@ class NumpyEvaluator:
         self._cache[ck] = out
         return out
 
-    def _compute(self, e: Expr, source: str) -> Any:  # noqa: C901 - one switch, one place
+    def _compute(self, e: Expr, source: str) -> Any:
         op, a = e.op, e.args
         if op == "col":
             if a[0] == "_t":
@@ -488,7 +488,7 @@ def _nrows(cols: dict[str, np.ndarray]) -> int:
 
 
 def _is_object(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype == object or isinstance(x, str)
+    return (isinstance(x, np.ndarray) and x.dtype == object) or isinstance(x, str)
 
 
 def _np_is_null(x: Any) -> np.ndarray:
@@ -503,7 +503,7 @@ def _np_is_null(x: Any) -> np.ndarray:
 def _scalar_binary(op: str, x: float, y: float) -> Any:
     """Post-stage arithmetic on plain floats (NaN = null), faster than NumPy scalars."""
     if op == "div":
-        return x / y if y != 0 and not (y != y) else float("nan")
+        return x / y if y != 0 and y == y else float("nan")  # y == y: not NaN
     if op in ("lt", "le", "gt", "ge", "eq", "ne"):
         return _np_binary(op, np.float64(x), np.float64(y)).item()
     if op in ("and", "or"):

@@ -131,9 +131,7 @@ def run_narwhals(
         grouped = cut.group_by(APP).agg(*named)
         wide = wide.join(grouped, on=APP, how="left")
     post = [
-        to_narwhals(f.expr, APP, agg_column=plan.agg_column)
-        .cast(nw.Float64)
-        .alias(f.name)
+        to_narwhals(f.expr, APP, agg_column=plan.agg_column).cast(nw.Float64).alias(f.name)
         for f in plan.features
     ]
     return wide.select(APP, *post)

@@ -13,8 +13,6 @@ largest cut are in memory at once.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import polars as pl
 
@@ -59,9 +57,9 @@ def run_segments(
         del base
     t = apps.select("_t").collect()["_t"]
     # NaN marks "no value" in the NumPy reductions; the post stage works with nulls
-    wide = pl.DataFrame(
-        {APP: np.arange(n_apps, dtype=np.int64), "_t": t}
-    ).with_columns(pl.Series(name, arr).fill_nan(None) for name, arr in columns.items())
+    wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": t})
+    for name in list(columns):  # pop as we go: one copy of the aggregates at a time
+        wide = wide.with_columns(pl.Series(name, columns.pop(name)).fill_nan(None))
     post = [
         to_narwhals(f.expr, APP, agg_column=plan.agg_column).cast(nw.Float64).alias(f.name)
         for f in plan.features
@@ -82,11 +80,16 @@ def _reduce_source(
     n_apps: int,
     batch: int,
 ) -> dict[str, np.ndarray]:
+    """Every aggregate of one source: masks once (bits), each value column once.
+
+    Aggregates are grouped by their value expression; each distinct value is computed by
+    Polars, handed to NumPy, reduced under each of its masks and dropped, so memory holds
+    the masks plus one value column at a time.
+    """
     import narwhals.stable.v2 as nw
 
     app = base[APP].to_numpy()
     n = app.size
-    out: dict[str, np.ndarray] = {}
     if n == 0:
         return {name: np.full(n_apps, _empty_value(node)) for name, node in sp.aggs.items()}
     starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
@@ -100,44 +103,89 @@ def _reduce_source(
             return e
         return Expr(e.op, *[sub(a) if isinstance(a, Expr) else a for a in e.args])
 
-    items = list(sp.aggs.items())
     frame = nw.from_native(base.lazy())
-    for i in range(0, len(items), batch):
-        chunk = items[i : i + batch]
-        exprs = []
-        for name, node in chunk:
-            _kind, _src, value, mask = node.args
-            inner = value if mask is None else Expr("when", mask, value, Expr("lit", None))
-            exprs.append(to_narwhals(sub(inner), APP).alias(name))
-        values = frame.select(*exprs).to_native().collect()
-        for name, node in chunk:
-            per_seg = _reduce(node.args[0], values[name], starts, seg_of_row)
-            full = np.full(n_apps, _empty_value(node))
-            full[seg_apps] = per_seg
-            out[name] = full
-        del values
+
+    def evaluate(exprs: dict[str, Expr]) -> pl.DataFrame:
+        named = [to_narwhals(sub(e), APP).alias(k) for k, e in exprs.items()]
+        return frame.select(*named).to_native().collect()
+
+    masks: dict[str, np.ndarray] = {}
+    mask_exprs = {
+        node.args[3].key: node.args[3] for node in sp.aggs.values() if node.args[3] is not None
+    }
+    keys = list(mask_exprs)
+    for i in range(0, len(keys), 4 * batch):
+        part = evaluate({f"_m{j}": mask_exprs[k] for j, k in enumerate(keys[i : i + 4 * batch])})
+        for j, k in enumerate(keys[i : i + 4 * batch]):
+            masks[k] = part[f"_m{j}"].fill_null(False).to_numpy()
+        del part
+
+    by_value: dict[str, list[tuple[str, Expr]]] = {}
+    values: dict[str, Expr] = {}
+    for name, node in sp.aggs.items():
+        by_value.setdefault(node.args[2].key, []).append((name, node))
+        values[node.args[2].key] = node.args[2]
+    out: dict[str, np.ndarray] = {}
+    vkeys = list(values)
+    for i in range(0, len(vkeys), batch):
+        chunk = vkeys[i : i + batch]
+        part = evaluate({f"_v{j}": values[k] for j, k in enumerate(chunk)})
+        for j, k in enumerate(chunk):
+            series = part[f"_v{j}"]
+            v, codes = _as_numbers(series)
+            order: np.ndarray | None = None
+            for name, node in by_value[k]:
+                kind, mask = node.args[0], node.args[3]
+                m = None if mask is None else masks[mask.key]
+                if kind == "median" and order is None:
+                    order = np.lexsort((v, seg_of_row))
+                per_seg = _reduce(kind, v, codes, m, starts, seg_of_row, order)
+                full = np.full(n_apps, _empty_value(node))
+                full[seg_apps] = per_seg
+                out[name] = full
+        del part
     return out
 
 
-def _reduce(kind: str, series: pl.Series, starts: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """One aggregate per contiguous segment; nulls ignored (see AGG_KINDS for empties)."""
-    if kind == "nunique":
-        return _nunique(series, seg, starts.size)
-    if series.dtype == pl.String or series.dtype == pl.Categorical:
-        v = np.where(series.is_null().to_numpy(), np.nan, 0.0)
-    else:
-        v = series.cast(pl.Float64).fill_null(np.nan).to_numpy()
+def _as_numbers(series: pl.Series) -> tuple[np.ndarray, bool]:
+    """Float values with NaN for null; text becomes dense integer codes."""
+    if series.dtype in (pl.Categorical, pl.Enum):
+        return series.to_physical().cast(pl.Float64).fill_null(np.nan).to_numpy(), True
+    if series.dtype == pl.String:
+        codes = series.cast(pl.Categorical).to_physical().cast(pl.Float64).fill_null(np.nan)
+        return codes.to_numpy(), True
+    return series.cast(pl.Float64).fill_null(np.nan).to_numpy(), False
+
+
+def _reduce(
+    kind: str,
+    v: np.ndarray,
+    codes: bool,
+    mask: np.ndarray | None,
+    starts: np.ndarray,
+    seg: np.ndarray,
+    order: np.ndarray | None,
+) -> np.ndarray:
+    """One aggregate per contiguous segment over rows where ``mask`` holds and v is not null."""
     present = ~np.isnan(v)
-    if kind == "count":
-        return np.add.reduceat(present.astype(np.int64), starts).astype(np.float64)
-    if kind == "sum":
-        return np.add.reduceat(np.where(present, v, 0.0), starts)
-    if kind == "max":
-        return np.fmax.reduceat(v, starts)
-    if kind == "min":
-        return np.fmin.reduceat(v, starts)
+    if mask is not None:
+        present &= mask
+    if kind == "nunique":
+        return _nunique(v, present, seg, starts.size)
     count = np.add.reduceat(present.astype(np.int64), starts)
-    total = np.add.reduceat(np.where(present, v, 0.0), starts)
+    if kind == "count":
+        return count.astype(np.float64)
+    if codes:
+        raise ValueError(f"{kind} of text values")
+    w = np.where(present, v, 0.0)
+    total = np.add.reduceat(w, starts)
+    if kind == "sum":
+        return total
+    if kind in ("max", "min"):
+        fill = -np.inf if kind == "max" else np.inf
+        red = np.maximum if kind == "max" else np.minimum
+        best = red.reduceat(np.where(present, v, fill), starts)
+        return np.where(count > 0, best, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         if kind == "mean":
@@ -147,24 +195,45 @@ def _reduce(kind: str, series: pl.Series, starts: np.ndarray, seg: np.ndarray) -
             ss = np.add.reduceat(dev * dev, starts)
             return np.where(count > 1, np.sqrt(ss / np.maximum(count - 1, 1)), np.nan)
     if kind == "median":
-        return _median(v, seg, starts, count)
+        assert order is not None
+        return _median(v, present, order, starts, count)
     raise ValueError(f"unknown aggregation {kind!r}")
 
 
-def _median(v: np.ndarray, seg: np.ndarray, starts: np.ndarray, count: np.ndarray) -> np.ndarray:
-    # sort by (segment, value) with NaN last inside each segment
-    order = pl.DataFrame({"s": seg, "v": v}).with_row_index("i").sort(["s", "v"])
-    sorted_v = v[order["i"].to_numpy()]
-    lo = starts + np.maximum(count - 1, 0) // 2
-    hi = starts + np.maximum(count, 1) // 2
-    hi = np.where(count > 0, np.minimum(hi, starts + count - 1), lo)
-    out = (sorted_v[lo] + sorted_v[hi]) / 2.0
+def _median(
+    v: np.ndarray, present: np.ndarray, order: np.ndarray, starts: np.ndarray, count: np.ndarray
+) -> np.ndarray:
+    """Median per segment from one (segment, value) sort shared by every mask.
+
+    ``order`` sorts rows by segment then value; the k-th kept value of a segment is found
+    on the running count of kept rows, which is non-decreasing over the whole array.
+    """
+    kept = present[order]
+    running = np.cumsum(kept)
+    before = running[starts] - kept[starts]
+    lo = before + (np.maximum(count, 1) - 1) // 2 + 1
+    hi = before + np.maximum(count, 1) // 2 + 1
+    pos_lo = np.searchsorted(running, lo, side="left")
+    pos_hi = np.searchsorted(running, hi, side="left")
+    sorted_v = v[order]
+    last = len(v) - 1
+    out = (sorted_v[np.minimum(pos_lo, last)] + sorted_v[np.minimum(pos_hi, last)]) / 2.0
     return np.where(count > 0, out, np.nan)
 
 
-def _nunique(series: pl.Series, seg: np.ndarray, n_seg: int) -> np.ndarray:
-    frame = pl.DataFrame({"s": seg, "v": series}).drop_nulls()
-    if frame["v"].dtype.is_float():
-        frame = frame.filter(~pl.col("v").is_nan())
-    uniq = frame.unique()
-    return np.bincount(uniq["s"].to_numpy(), minlength=n_seg).astype(np.float64)
+def _nunique(v: np.ndarray, present: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
+    """Distinct values per segment: hash (segment, value) pairs, count per segment."""
+    import pandas as pd
+
+    s = seg[present]
+    x = v[present]
+    if x.size == 0:
+        return np.zeros(n_seg)
+    ints = x.astype(np.int64)
+    if np.array_equal(ints, x):
+        low = ints.min()
+        span = int(ints.max() - low) + 1
+        uniq = pd.unique(s.astype(np.int64) * span + (ints - low))
+        return np.bincount(uniq // span, minlength=n_seg).astype(np.float64)
+    pairs = pd.DataFrame({"s": s, "x": x}).drop_duplicates()
+    return np.bincount(pairs["s"].to_numpy(), minlength=n_seg).astype(np.float64)

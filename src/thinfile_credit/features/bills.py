@@ -97,27 +97,62 @@ class BillFeatures(FeatureFamily):
         none = f"no bill due in the last {w} days"
         d = self._def
         out = [
-            d(f"bill_due_count{s}", w, f"Bills that fell due in the last {w} days.", "count",
-              "neutral", n),
-            d(f"bill_ontime_share{s}", w,
-              f"Share of bills due in the last {w} days paid in full by the due date.",
-              "share", "higher_is_safer", agg("sum", _SRC, ontime.to_float(), due) / n, none),
-            d(f"bill_full_paid_share{s}", w,
-              f"Share of bills due in the last {w} days paid in full before the application.",
-              "share", "higher_is_safer", agg("sum", _SRC, full.to_float(), due) / n, none),
-            d(f"bill_mean_days_late{s}", w,
-              f"Mean days late of bills due in the last {w} days (unpaid bills count the days "
-              "up to the application).", "days", "higher_is_riskier",
-              agg("mean", _SRC, late, due), none),
-            d(f"bill_max_days_late{s}", w,
-              f"Most days late of any bill due in the last {w} days.", "days",
-              "higher_is_riskier", agg("max", _SRC, late, due), none),
+            d(
+                f"bill_due_count{s}",
+                w,
+                f"Bills that fell due in the last {w} days.",
+                "count",
+                "neutral",
+                n,
+            ),
+            d(
+                f"bill_ontime_share{s}",
+                w,
+                f"Share of bills due in the last {w} days paid in full by the due date.",
+                "share",
+                "higher_is_safer",
+                agg("sum", _SRC, ontime.to_float(), due) / n,
+                none,
+            ),
+            d(
+                f"bill_full_paid_share{s}",
+                w,
+                f"Share of bills due in the last {w} days paid in full before the application.",
+                "share",
+                "higher_is_safer",
+                agg("sum", _SRC, full.to_float(), due) / n,
+                none,
+            ),
+            d(
+                f"bill_mean_days_late{s}",
+                w,
+                f"Mean days late of bills due in the last {w} days (unpaid bills count the days "
+                "up to the application).",
+                "days",
+                "higher_is_riskier",
+                agg("mean", _SRC, late, due),
+                none,
+            ),
+            d(
+                f"bill_max_days_late{s}",
+                w,
+                f"Most days late of any bill due in the last {w} days.",
+                "days",
+                "higher_is_riskier",
+                agg("max", _SRC, late, due),
+                none,
+            ),
         ]
         for k in self.late_days:
             out.append(
-                d(f"bill_late{k}_count{s}", w,
-                  f"Bills due in the last {w} days paid more than {k} days late or still "
-                  f"unpaid more than {k} days after the due date.", "count",
-                  "higher_is_riskier", agg("sum", _SRC, (late > float(k)).to_float(), due))
+                d(
+                    f"bill_late{k}_count{s}",
+                    w,
+                    f"Bills due in the last {w} days paid more than {k} days late or still "
+                    f"unpaid more than {k} days after the due date.",
+                    "count",
+                    "higher_is_riskier",
+                    agg("sum", _SRC, (late > float(k)).to_float(), due),
+                )
             )
         return out

@@ -63,6 +63,7 @@ TIME_COLUMNS = {
     "changed_at",
 }
 ID_COLUMNS = {"user_id", "peer_id", "loan_id"}
+CODED_COLUMNS = {"category", "status", "payment_method", "kind"}
 FLOAT_COLUMNS = {"amount", "amount_due", "amount_paid", "principal", "credit_limit"}
 
 
@@ -279,9 +280,7 @@ def build_polars(
     apps = tables["applications"]
     _check_applications(apps)
     prepared = {n: prepare_polars(n, df) for n, df in tables.items() if n in TABLE_COLUMNS}
-    keys = prepared.pop("applications").with_row_index(APP).with_columns(
-        pl.col(APP).cast(pl.Int64)
-    )
+    keys = prepared.pop("applications").with_row_index(APP).with_columns(pl.col(APP).cast(pl.Int64))
     app_keys = keys.select(APP, "user_id", pl.col("applied_at").alias("_t"))
     result = run_segments(plan, app_keys, prepared, apps.height, default_dpd=default_dpd)
     names = [f.name for f in plan.features]
@@ -295,12 +294,14 @@ def _check_applications(apps: pl.DataFrame) -> None:
         raise SchemaError(f"required columns missing: {missing}", table="applications")
     nulls = apps.select(pl.col("applied_at").is_null().arg_true()).to_series().to_list()
     if nulls:
-        raise SchemaError("null application moment", table="applications",
-                          column="applied_at", rows=nulls)
+        raise SchemaError(
+            "null application moment", table="applications", column="applied_at", rows=nulls
+        )
     dup = apps.select(pl.col("application_id").is_duplicated().arg_true()).to_series().to_list()
     if dup:
-        raise SchemaError("duplicated application ids", table="applications",
-                          column="application_id", rows=dup)
+        raise SchemaError(
+            "duplicated application ids", table="applications", column="application_id", rows=dup
+        )
 
 
 def prepare_polars(name: str, df: pl.DataFrame) -> pl.LazyFrame:
@@ -324,6 +325,10 @@ def prepare_polars(name: str, df: pl.DataFrame) -> pl.LazyFrame:
             exprs.append(_to_micros(c, dtype, name))
         elif c in FLOAT_COLUMNS:
             exprs.append(pl.col(c).cast(pl.Float64))
+        elif c in CODED_COLUMNS:
+            # small closed vocabularies: categorical codes make comparisons and
+            # distinct counts integer work
+            exprs.append(pl.col(c).cast(pl.String).cast(pl.Categorical))
         elif c in ID_COLUMNS:
             exprs.append(pl.col(c).cast(pl.Int64 if dtype.is_integer() else pl.String))
         else:

@@ -86,16 +86,12 @@ def build_one(
         raise SchemaError(f"unknown tables {sorted(unknown)}")
     tz_state: dict[str, Any] = {}
     t = _scalar_micros(applied_at, "applications", "applied_at", tz_state)
-    arrays = {
-        name: events_to_arrays(name, rows, tz_state) for name, rows in user_events.items()
-    }
+    arrays = {name: events_to_arrays(name, rows, tz_state) for name, rows in user_events.items()}
     if user_id is None:
         user_id = _infer_user(arrays)
     plan = builder._plan()
     dpd = builder._default_dpd()
-    sources = {
-        s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources
-    }
+    sources = {s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources}
     ev = NumpyEvaluator(sources, t)
     values = ev.values([f.expr for f in plan.features])
     return dict(zip([f.name for f in plan.features], values))
@@ -151,7 +147,7 @@ def events_to_arrays(
                 _no_nulls(arr, table, c)
         elif c in FLOAT_COLUMNS or c in ("installments", "installment_no"):
             arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-            if c in FLOAT_COLUMNS and not (table, c) in OPTIONAL_COLUMNS:
+            if c in FLOAT_COLUMNS and (table, c) not in OPTIONAL_COLUMNS:
                 _no_nulls(arr, table, c)
             neg = np.flatnonzero(arr < 0)
             if neg.size:
@@ -214,7 +210,9 @@ def _micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float
         return float((_dt.datetime(value.year, value.month, value.day) - _EPOCH) // _US)
     if isinstance(value, float) and np.isnan(value):
         return np.nan
-    raise SchemaError(f"expected a timestamp, got {type(value).__name__}", table=table, column=column)
+    raise SchemaError(
+        f"expected a timestamp, got {type(value).__name__}", table=table, column=column
+    )
 
 
 def _scalar_micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float:

@@ -207,8 +207,10 @@ def cut_narwhals(
         moments = default_moments(frames["loans"], frames["installments"], default_dpd)
         out = edges.join(moments, on="peer_id", how="left")
     elif source == "peer_bills":
-        peers = _app_edges(keys, frames["edges"]).unique(["_app", "peer_id"]).select(
-            "_app", "_t", "peer_id"
+        peers = (
+            _app_edges(keys, frames["edges"])
+            .unique(["_app", "peer_id"])
+            .select("_app", "_t", "peer_id")
         )
         bills = frames["bills"].select(
             nw.col("user_id").alias("peer_id"), "due_at", "amount_due", "paid_at", "amount_paid"
@@ -245,9 +247,7 @@ def _app_edges(keys: Any, edges: Any) -> Any:
     joined = keys.join(both, on="user_id").filter(
         (nw.col("since") < nw.col("_t")) & (nw.col("peer_id") != nw.col("user_id"))
     )
-    return joined.group_by("_app", "peer_id", "kind").agg(
-        nw.col("_t").min(), nw.col("since").min()
-    )
+    return joined.group_by("_app", "peer_id", "kind").agg(nw.col("_t").min(), nw.col("since").min())
 
 
 def default_moments(loans: Any, installments: Any, default_dpd: int = 90) -> Any:

@@ -65,8 +65,14 @@ class SocialFeatures(FeatureFamily):
         d = self._def
         peer = col("peer_id")
         out = [
-            d(f"soc_degree_{k}", None, f"Distinct neighbours linked by {k} links.", "count",
-              "neutral", agg("nunique", _EDGES, peer, col("kind").eq(k)))
+            d(
+                f"soc_degree_{k}",
+                None,
+                f"Distinct neighbours linked by {k} links.",
+                "count",
+                "neutral",
+                agg("nunique", _EDGES, peer, col("kind").eq(k)),
+            )
             for k in self.kinds
         ]
         degree = agg("nunique", _EDGES, peer)
@@ -77,23 +83,50 @@ class SocialFeatures(FeatureFamily):
         share_per_row = ontime / n_bills / n_bills
         none = "no neighbour before the application"
         out += [
-            d("soc_degree_total", None, "Distinct neighbours over all link kinds.", "count",
-              "neutral", degree),
-            d("soc_default_neighbour_count", None,
-              f"Neighbours with a known default ({self.default_dpd}+ days past due) observed "
-              "before the application.", "count", "higher_is_riskier", n_default),
-            d("soc_default_neighbour_share", None,
-              "Share of neighbours with a known default observed before the application.",
-              "share", "higher_is_riskier", n_default / degree, none),
-            d("soc_neighbour_ontime_share_mean", None,
-              "Mean over neighbours (with bills due before the application) of their share "
-              "of bills paid in full on time.", "share", "higher_is_safer",
-              agg("sum", _PEER_BILLS, share_per_row) / agg("nunique", _PEER_BILLS, peer),
-              "no neighbour with a bill due before the application"),
-            d(f"soc_new_edges_{self.recent_days}d", self.recent_days,
-              f"Links first observed in the last {self.recent_days} days.", "count",
-              "higher_is_riskier",
-              agg("count", _EDGES, col("since"), pit.within("since", self.recent_days))),
+            d(
+                "soc_degree_total",
+                None,
+                "Distinct neighbours over all link kinds.",
+                "count",
+                "neutral",
+                degree,
+            ),
+            d(
+                "soc_default_neighbour_count",
+                None,
+                f"Neighbours with a known default ({self.default_dpd}+ days past due) observed "
+                "before the application.",
+                "count",
+                "higher_is_riskier",
+                n_default,
+            ),
+            d(
+                "soc_default_neighbour_share",
+                None,
+                "Share of neighbours with a known default observed before the application.",
+                "share",
+                "higher_is_riskier",
+                n_default / degree,
+                none,
+            ),
+            d(
+                "soc_neighbour_ontime_share_mean",
+                None,
+                "Mean over neighbours (with bills due before the application) of their share "
+                "of bills paid in full on time.",
+                "share",
+                "higher_is_safer",
+                agg("sum", _PEER_BILLS, share_per_row) / agg("nunique", _PEER_BILLS, peer),
+                "no neighbour with a bill due before the application",
+            ),
+            d(
+                f"soc_new_edges_{self.recent_days}d",
+                self.recent_days,
+                f"Links first observed in the last {self.recent_days} days.",
+                "count",
+                "higher_is_riskier",
+                agg("count", _EDGES, col("since"), pit.within("since", self.recent_days)),
+            ),
         ]
         return out
 

@@ -52,9 +52,7 @@ def build_spark(builder: FeatureBuilder, tables: EventTables) -> Any:
     for name, frame in tables:
         if not is_spark(frame):
             raise SchemaError("mix of PySpark and local frames; convert all to Spark", table=name)
-    prepared = {
-        name: prepare_spark(name, frame) for name, frame in tables if name in TABLE_COLUMNS
-    }
+    prepared = {name: prepare_spark(name, frame) for name, frame in tables if name in TABLE_COLUMNS}
     apps_raw = tables.applications
     missing = [c for c in KEY_COLUMNS if c not in apps_raw.columns]
     if missing:

@@ -61,21 +61,61 @@ class ThinFileFeatures(FeatureFamily):
         )
         f = self.family
         return [
-            FeatureDef("thin_history_days", f, None,
-                       "Days from the first order, bill or loan to the application (0 if none).",
-                       "days", "higher_is_safer", history),
-            FeatureDef("thin_order_count", f, None, "Orders placed before the application.",
-                       "count", "higher_is_safer", n_orders),
-            FeatureDef("thin_bill_count", f, None, "Bills issued before the application.",
-                       "count", "higher_is_safer", n_bills),
-            FeatureDef("thin_loan_count", f, None, "Loans disbursed before the application.",
-                       "count", "higher_is_safer", n_loans),
-            FeatureDef("thin_event_count", f, None, "Orders + bills + loans before the application.",
-                       "count", "higher_is_safer", total),
-            FeatureDef("thin_file", f, None,
-                       f"1 if history is shorter than {self.min_history_days} days or has fewer "
-                       f"than {self.min_events} events, else 0.", "flag", "higher_is_riskier",
-                       flag),
+            FeatureDef(
+                "thin_history_days",
+                f,
+                None,
+                "Days from the first order, bill or loan to the application (0 if none).",
+                "days",
+                "higher_is_safer",
+                history,
+            ),
+            FeatureDef(
+                "thin_order_count",
+                f,
+                None,
+                "Orders placed before the application.",
+                "count",
+                "higher_is_safer",
+                n_orders,
+            ),
+            FeatureDef(
+                "thin_bill_count",
+                f,
+                None,
+                "Bills issued before the application.",
+                "count",
+                "higher_is_safer",
+                n_bills,
+            ),
+            FeatureDef(
+                "thin_loan_count",
+                f,
+                None,
+                "Loans disbursed before the application.",
+                "count",
+                "higher_is_safer",
+                n_loans,
+            ),
+            FeatureDef(
+                "thin_event_count",
+                f,
+                None,
+                "Orders + bills + loans before the application.",
+                "count",
+                "higher_is_safer",
+                total,
+            ),
+            FeatureDef(
+                "thin_file",
+                f,
+                None,
+                f"1 if history is shorter than {self.min_history_days} days or has fewer "
+                f"than {self.min_events} events, else 0.",
+                "flag",
+                "higher_is_riskier",
+                flag,
+            ),
         ]
 
 

@@ -16,7 +16,7 @@ from thinfile_credit.schema import EventTables
 __all__ = ["FeatureTransformer"]
 
 
-class FeatureTransformer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+class FeatureTransformer(TransformerMixin, BaseEstimator):
     """Turn applications into point-in-time features inside a scikit-learn pipeline.
 
     ``X`` is the applications: a frame with ``application_id``, ``user_id`` and

@@ -79,16 +79,16 @@ def cross_fit_calibrator(
     monotone: Sequence[int],
     categorical: Sequence[int],
     *,
-    cv: int,
+    cv: Any,
     seed: int,
 ) -> LogOddsCalibrator:
     """Fit the calibrator on out-of-fold margins of ``cv`` fold boosters."""
     calibrator = make_calibrator(method)
     if method is None:
         return calibrator
-    counts = np.bincount(y, minlength=2)
-    n_splits = int(min(cv, counts.min()))
-    if n_splits < 2:
+    splits = _calibration_folds(cv, y, seed)
+    if splits is None:
+        counts = np.bincount(y, minlength=2)
         warnings.warn(
             f"only {counts.min()} rows of the minority class: too few to cross-fit a "
             f"{method} calibrator; predicted PD is the booster's own",
@@ -96,14 +96,15 @@ def cross_fit_calibrator(
             stacklevel=3,
         )
         return make_calibrator(None)
-    from sklearn.model_selection import StratifiedKFold
-
     fit = _fitter(engine, monotone, categorical)
-    oof = np.empty(y.shape[0], dtype=np.float64)
-    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for k, (tr, te) in enumerate(folds.split(np.zeros(y.shape[0]), y)):
+    oof = np.full(y.shape[0], np.nan)
+    for k, (tr, te) in enumerate(splits):
         fold_params = replace(params, seed=params.seed + k + 1)
         oof[te] = fit(fold_params, X[tr], y[tr], w_train[tr], None, None).raw_margin(X[te])
+    seen = ~np.isnan(oof)
+    if not seen.all():
+        # A user-given splitter may leave rows out of every test fold; calibrate on the rest.
+        oof, y, w_user = oof[seen], y[seen], w_user[seen]
     return calibrator.fit(oof, y, w_user)
 
 
@@ -123,6 +124,21 @@ def _fitter(engine: str, monotone: Sequence[int], categorical: Sequence[int]) ->
         )  # fmt: skip
 
     return fit
+
+
+def _calibration_folds(
+    cv: Any, y: NDArray[Any], seed: int
+) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]] | None:
+    from sklearn.model_selection import StratifiedKFold, check_cv
+
+    if cv is None or isinstance(cv, (int, np.integer)):
+        n_splits = int(min(5 if cv is None else cv, np.bincount(y, minlength=2).min()))
+        if n_splits < 2:
+            return None
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        return list(folds.split(np.zeros(y.shape[0]), y))
+    splitter = check_cv(cv, y, classifier=True)
+    return list(splitter.split(np.zeros((y.shape[0], 1)), y))
 
 
 def _validation_split(

@@ -181,23 +181,54 @@ def column_names(X: Any) -> list[str] | None:
 
 
 def to_frame(X: Any) -> pl.DataFrame:
-    """A Polars frame for any accepted input; arrays get columns ``x0 .. x{k-1}``."""
-    if isinstance(X, pl.DataFrame):
-        return X
-    if hasattr(X, "shape") and not isinstance(X, np.ndarray) and column_names(X) is not None:
-        frame, _ = to_polars(X)
-        return frame
-    arr = np.asarray(X)
-    if arr.ndim != 2:
-        raise DataError(f"expected 2-D input, got an array of shape {arr.shape}")
-    if arr.dtype == object:
-        # Mixed object arrays (strings among numbers) keep their cells as given.
-        return pl.DataFrame(
-            {f"x{j}": pl.Series(arr[:, j].tolist(), strict=False) for j in range(arr.shape[1])}
+    """A Polars frame for any accepted input; arrays get columns ``x0 .. x{k-1}``.
+
+    Raises
+    ------
+    DataError
+        Sparse input, input that is not 2-D, or no rows or no columns.
+    """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise DataError(
+            "sparse input is not supported; dense data is required (pass an array or a "
+            "DataFrame)"
         )
+    if isinstance(X, pl.DataFrame):
+        frame = X
+    elif hasattr(X, "shape") and not isinstance(X, np.ndarray) and column_names(X) is not None:
+        frame, _ = to_polars(X)
+    else:
+        frame = _array_frame(np.asarray(X))
+    if frame.width == 0:
+        raise DataError(
+            f"0 feature(s) (shape=({frame.height}, 0)) while a minimum of 1 is required."
+        )
+    if frame.height == 0:
+        raise DataError(
+            f"0 sample(s) (shape=(0, {frame.width})) while a minimum of 1 is required."
+        )
+    return frame
+
+
+def _array_frame(arr: NDArray[Any]) -> pl.DataFrame:
+    if arr.ndim != 2:
+        raise DataError(
+            f"Expected 2D array, got an array of shape {arr.shape} instead. Reshape your "
+            "data either using array.reshape(-1, 1) if your data has a single feature or "
+            "array.reshape(1, -1) if it contains a single sample."
+        )
+    names = [f"x{j}" for j in range(arr.shape[1])]
+    if arr.dtype == object:
+        try:
+            # A cell that is neither text nor a number (a dict, a list) raises TypeError.
+            return _array_frame(arr.astype(np.float64))
+        except ValueError:  # text among the cells: keep each column as given
+            return pl.DataFrame(
+                {n: pl.Series(arr[:, j].tolist(), strict=False) for j, n in enumerate(names)}
+            )
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        return pl.DataFrame({f"x{j}": arr[:, j].astype(str) for j in range(arr.shape[1])})
-    return pl.DataFrame(arr.astype(np.float64, copy=False), schema=[f"x{j}" for j in range(arr.shape[1])])
+        return pl.DataFrame({n: arr[:, j].astype(str) for j, n in enumerate(names)})
+    return pl.DataFrame(arr.astype(np.float64, copy=False), schema=names)
 
 
 # --- helpers ----------------------------------------------------------------------------

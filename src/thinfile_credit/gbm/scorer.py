@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -16,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from thinfile_credit._optional import require
-from thinfile_credit.errors import DataError, ModelError
+from thinfile_credit.errors import DataError, ModelError, NotFittedError
 from thinfile_credit.gbm._training import cross_fit_calibrator, fit_final_booster
 from thinfile_credit.gbm.calibration import rescale_contributions
 from thinfile_credit.gbm.design import DesignEncoder, to_frame
@@ -25,9 +26,13 @@ from thinfile_credit.gbm.monotone import report_frame, resolve_monotone
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.scale import ScoreScale
 
-__all__ = ["GBMScorer"]
+__all__ = ["GBMScorer", "ScorerNotFittedError"]
 
 FloatArray = NDArray[np.float64]
+
+
+class ScorerNotFittedError(NotFittedError, SklearnNotFittedError):
+    """A scorer used before ``fit``; also scikit-learn's ``NotFittedError``."""
 
 
 class GBMScorer(ClassifierMixin, BaseEstimator):
@@ -84,8 +89,8 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     calibration : {"isotonic", "sigmoid"} or None, default "isotonic"
         Cross-fitted calibration of the margin to PD (see
         :mod:`thinfile_credit.gbm.calibration`).
-    cv : int, default 5
-        Folds for cross-fitted calibration.
+    cv : int, cross-validation splitter or iterable of (train, test), default 5
+        Folds for cross-fitted calibration (an int means stratified, shuffled folds).
     scale : ScoreScale or None, default None
         Points scale; None means ``ScoreScale()`` (600 at 50:1, 20 points to double).
     random_state : int, RandomState or None, default None
@@ -156,7 +161,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "calibration": [None, StrOptions({"isotonic", "sigmoid"})],
-        "cv": [Interval(Integral, 2, None, closed="left")],
+        "cv": ["cv_object"],
         "scale": [ScoreScale, None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -183,7 +188,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         n_iter_no_change: int = 100,
         class_weight: Any = None,
         calibration: str | None = "isotonic",
-        cv: int = 5,
+        cv: Any = 5,
         scale: ScoreScale | None = None,
         random_state: Any = None,
         n_jobs: int | None = None,
@@ -255,15 +260,16 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         extra = ENGINES[self.engine]
         if extra is not None:
             require(self.engine, extra)
+        frame = to_frame(X)  # raises on sparse, 1-D or empty input
         validate_data(self, X, reset=True, skip_check_array=True)
-        y01, classes = _binary_target(y, _n_rows(X))
+        y01, classes = _binary_target(y, frame.height)
         self.classes_ = classes
         w_user = _sample_weight(sample_weight, y01.shape[0])
         w_train = w_user * compute_sample_weight(self.class_weight, classes[y01])
         self.scale_ = self.scale if self.scale is not None else ScoreScale()
 
-        self.encoder_ = DesignEncoder.fit(X, y01, w_user, self.categorical_features)
-        design = self.encoder_.transform(X, table="X")
+        self.encoder_ = DesignEncoder.fit(frame, y01, w_user, self.categorical_features)
+        design = self.encoder_.transform(frame, table="X")
         names = list(self.encoder_.feature_names)
         constraints, report = resolve_monotone(
             self.monotone, names, set(self.encoder_.categories), design, y01, w_user,
@@ -304,6 +310,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         ModelError
             Columns differ from those seen in ``fit`` (names listed).
         """
+        self._check_fitted()
         return self.calibrator_.log_odds(self.raw_margin(X))
 
     def raw_margin(self, X: Any) -> FloatArray:
@@ -318,7 +325,8 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Class label: ``classes_[1]`` (bad) where the PD exceeds 0.5."""
-        return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
+        bad = self.decision_function(X) > 0
+        return self.classes_[bad.astype(np.intp)]
 
     def score(self, X: Any, y: Any = None) -> FloatArray:  # type: ignore[override]
         """Points on ``scale_`` for every row (``y`` is accepted and ignored).
@@ -326,7 +334,8 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         Model selection must pass an explicit ``scoring=`` (e.g. ``"roc_auc"``): this is
         the credit score, not scikit-learn's accuracy.
         """
-        return self.scale_.points_from_log_odds(self.decision_function(X))
+        z = self.decision_function(X)
+        return self.scale_.points_from_log_odds(z)
 
     def contributions(self, X: Any, *, unit: str = "points") -> Contributions:
         """Exact per-feature contributions with a baseline.
@@ -356,6 +365,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         """
         if unit not in ("points", "log_odds", "raw_log_odds"):
             raise ModelError(f"unit must be 'points', 'log_odds' or 'raw_log_odds', got {unit!r}")
+        self._check_fitted()
         raw = self.booster_.raw_contributions(self._design(X))
         names = self.encoder_.feature_names
         if unit == "raw_log_odds":
@@ -377,13 +387,28 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         return tags
 
     # --- helpers --------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        try:
+            check_is_fitted(self, "calibrator_")
+        except SklearnNotFittedError:
+            raise ScorerNotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
+            ) from None
+
     def _design(self, X: Any) -> FloatArray:
-        check_is_fitted(self, "booster_")
+        self._check_fitted()
+        return self._encode(X)
+
+    def _encode(self, X: Any) -> FloatArray:
+        frame = to_frame(X)
         try:
             validate_data(self, X, reset=False, skip_check_array=True)
         except ValueError as exc:
             raise ModelError(str(exc), column=_mismatch(self, X)) from None
-        return self.encoder_.transform(X, table="X")
+        if tuple(frame.columns) != self.encoder_.feature_names:
+            # Same width (checked above), names absent on one side: go by position.
+            frame = frame.rename(dict(zip(frame.columns, self.encoder_.feature_names)))
+        return self.encoder_.transform(frame, table="X")
 
     def _boosting_params(self, seed: int) -> BoostingParams:
         return BoostingParams(
@@ -418,7 +443,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
             )  # fmt: skip
         y01 = (yv == self.classes_[1]).astype(np.int64)
         wv = _sample_weight(eval_set[2] if len(eval_set) == 3 else None, y01.shape[0])
-        return self._design(Xv), y01, wv
+        return self._encode(Xv), y01, wv
 
 
 def _binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]]:
@@ -434,7 +459,8 @@ def _binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]
         )
     if classes.size > 2:
         raise ModelError(
-            f"a scorer is a binary classifier (1 = bad); y has {classes.size} classes",
+            "Only binary classification is supported: a scorer's classes are good and bad "
+            f"(1 = bad); y has {classes.size} classes",
             column="y",
         )
     return (y == classes[1]).astype(np.int64), classes
@@ -449,14 +475,9 @@ def _sample_weight(sample_weight: Any, n: int) -> FloatArray:
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
         raise DataError("sample weights must be finite and >= 0", rows=bad.tolist())
+    if not w.sum() > 0:
+        raise DataError("sample weights are all zero: nothing to learn from")
     return w
-
-
-def _n_rows(X: Any) -> int:
-    shape = getattr(X, "shape", None)
-    if shape is not None:
-        return int(shape[0])
-    return int(to_frame(X).height)
 
 
 def _threads(n_jobs: int | None) -> int:

@@ -83,8 +83,8 @@ def bad_flag(
     window : int, str or timedelta, default "180D"
         Performance window after disbursement: days as an int, ``"180D"`` or a timedelta.
     as_of : date-like, optional
-        Observation date; defaults to the latest date in the data. Events after it are
-        ignored.
+        Observation date; defaults to the latest disbursement or payment in the data
+        (pass the data extraction date when you know it). Events after it are ignored.
     indeterminate : (int, int), optional
         Inclusive DPD band, e.g. ``(1, 29)``, whose loans are indeterminate; its upper end
         must be below ``dpd``.

@@ -60,7 +60,8 @@ class RepaymentHistory:
     kind : str
         Frame library of the ``loans`` input, for returning results in kind.
     last_day : datetime.date
-        The latest date anywhere in the data (the default ``as_of``).
+        The latest disbursement or payment date (the default ``as_of``; scheduled due
+        dates are not events and may lie in the future).
     """
 
     loans: pl.DataFrame
@@ -152,6 +153,10 @@ class RepaymentHistory:
                     column=col,
                     rows=_rows(early),
                 )
+        # The default as_of is the last thing that *happened*: a disbursement or a payment.
+        # Due dates are a schedule and may lie in the future of the extract; using them
+        # would make young loans look mature and their future instalments overdue.
+        last_paid = ins["paid_on"].max()
         # A partial payment leaves the instalment unpaid: only a full payment has a day.
         paid_full = pl.col("paid_on").is_not_null() & (
             pl.col("amount_paid") >= pl.col("amount_due") - tolerance
@@ -163,15 +168,7 @@ class RepaymentHistory:
             pl.when(paid_full).then(pl.col("paid_on")).alias("paid_day"),
             "disbursed_day",
         )
-        last = max(
-            d
-            for d in (
-                lo["disbursed_day"].max(),
-                ins["due_day"].max(),
-                ins["paid_day"].max(),
-            )
-            if d is not None
-        )
+        last = max(d for d in (lo["disbursed_day"].max(), last_paid) if d is not None)
         assert isinstance(last, dt.date)
         return cls(loans=lo, installments=ins, kind=kind, last_day=last)
 
@@ -192,8 +189,8 @@ def instalment_dpd(
     loans, installments : DataFrame
         Tables of :data:`thinfile_credit.schema.TABLES` (pandas, Polars or PyArrow).
     as_of : date-like, optional
-        Observation date; defaults to the latest date in the data. Payments after it
-        are treated as not yet made.
+        Observation date; defaults to the latest disbursement or payment in the data.
+        Payments after it are treated as not yet made.
     tolerance : float, default 0.01
         A payment short of ``amount_due`` by at most this much (yuan) counts as full.
 

@@ -59,7 +59,8 @@ def delinquency_snapshots(
     loans, installments : DataFrame
         The ``loans`` and ``installments`` tables.
     as_of : date-like, optional
-        Last observation date, default the latest date in the data.
+        Last observation date; defaults to the latest disbursement or payment in the
+        data (pass the data extraction date when you know it).
     buckets : sequence of int, default (1, 30, 60, 90)
         Increasing lower DPD bounds of the delinquent buckets; DPD 0 is ``current``.
     tolerance : float, default 0.01

@@ -53,7 +53,8 @@ def vintage_curves(
     dpd : int, default 30
         DPD threshold of "ever bad".
     as_of : date-like, optional
-        Observation date, default the latest date in the data.
+        Observation date; defaults to the latest disbursement or payment in the data
+        (pass the data extraction date when you know it).
     max_months_on_book : int, optional
         Longest horizon; by default the oldest cohort's observed months.
     tolerance : float, default 0.01

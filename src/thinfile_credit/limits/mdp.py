@@ -275,8 +275,10 @@ class MDPPolicy:
         s = np.asarray(scores, dtype=np.float64)
         cap_vec = np.asarray(capacity, dtype=np.float64)
         inc = np.full(len(s), np.nan) if income is None else np.asarray(income, np.float64)
-        if np.any(~np.isfinite(s)) or np.any(~np.isfinite(cap_vec)):
-            raise DataError("scores and capacity must be finite", column="score")
+        for name, values in (("score", s), ("capacity", cap_vec)):
+            bad = np.flatnonzero(~np.isfinite(values))
+            if len(bad):
+                raise DataError("missing or infinite values", column=name, rows=bad.tolist())
         cap, cap_reason = static_caps(L, cap_vec, inc)
         allowed = rung_at_most(L, np.minimum(cap, loss_cap(L, s)))
         band = np.searchsorted(L.band_edges, s, side="right") - 1

@@ -373,17 +373,26 @@ def replay(
         "streak": np.zeros((max_len, n_acc), dtype=np.int32),
         "cooldown": np.zeros((max_len, n_acc), dtype=np.int32),
     }
+    if uniform:
+        # One transpose per input column makes every cycle a contiguous row.
+        by_cycle = {
+            name: np.ascontiguousarray(arr.reshape(n_acc, max_len).T)
+            for name, arr in (("dpd", dpd), ("util", util), ("score", score), ("bal", balance))
+            if arr is not None
+        }
     for t in range(max_len):
         if uniform:
             acc: NDArray[np.int64] | slice = slice(None)
-            rows = starts + t
             current = state
+            c_dpd, c_util, c_score = by_cycle["dpd"][t], by_cycle["util"][t], by_cycle["score"][t]
+            bal = by_cycle["bal"][t] if balance is not None else None
         else:
             acc = np.flatnonzero(lengths > t)
             rows = starts[acc] + t
             current = state.take(acc)
-        bal = None if balance is None else balance[rows]
-        new, action, reason = step_arrays(L, current, dpd[rows], util[rows], score[rows], bal)
+            c_dpd, c_util, c_score = dpd[rows], util[rows], score[rows]
+            bal = None if balance is None else balance[rows]
+        new, action, reason = step_arrays(L, current, c_dpd, c_util, c_score, bal)
         if isinstance(acc, slice):
             state = new
         else:
@@ -417,13 +426,14 @@ def replay(
 
 # --- helpers ----------------------------------------------------------------------------
 def _limits(ladder: LimitLadder, rung: NDArray[np.int64]) -> NDArray[np.float64]:
-    rungs = np.asarray(ladder.rungs)
-    return np.where(rung >= 0, rungs[np.maximum(rung, 0)], 0.0)
+    # Rung -1 (no line) maps to 0 through a table with a leading zero: one take.
+    table = np.concatenate([[0.0], np.asarray(ladder.rungs)])
+    return table[rung + 1]
 
 
 def _labels(name: str, codes: NDArray[np.int8], labels: list[str]) -> pl.Series:
-    mapping = dict(enumerate(labels))
-    return pl.Series(name, codes).replace_strict(mapping, return_dtype=pl.Enum(labels))
+    # Gathering from the small label series is several times cheaper than a mapping.
+    return pl.Series(name, labels, dtype=pl.Enum(labels)).gather(pl.Series(codes))
 
 
 def _require(df: pl.DataFrame, columns: tuple[str, ...], table: str) -> None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -105,6 +105,7 @@ def psi(
     epsilon: float = 1e-4,
     reference_weight: Any = None,
     current_weight: Any = None,
+    closed: Literal["right", "left"] = "right",
 ) -> PSIResult:
     """Population stability index of ``current`` against ``reference``.
 
@@ -121,6 +122,11 @@ def psi(
         Floor applied to both shares of every bin (zero-cell handling).
     reference_weight, current_weight : array-like, optional
         Non-negative weights; shares and (weighted) reference quantiles use them.
+    closed : {"right", "left"}, default "right"
+        Which end of a numeric bin is closed. Right-closed ``(a, b]`` suits quantile
+        edges (values tied at an edge stay below it); use ``"left"`` (``[a, b)``) with a
+        policy's score-band edges so that a score equal to a cut-off falls in the band
+        it opens, as in :func:`~thinfile_credit.metrics.score_band_table`.
 
     Returns
     -------
@@ -140,6 +146,8 @@ def psi(
     """
     if not 0.0 < epsilon < 1.0:
         raise DataError(f"epsilon must be in (0, 1), got {epsilon!r}")
+    if closed not in ("right", "left"):
+        raise DataError(f"closed must be 'right' or 'left', got {closed!r}")
     ref = as_1d(reference, "reference")
     cur = as_1d(current, "current")
     for arr, name in ((ref, "reference"), (cur, "current")):
@@ -153,7 +161,11 @@ def psi(
         labels, lower, upper, ir, ic = _categorical_bins(ref, cur)
     else:
         labels, lower, upper, ir, ic = _numeric_bins(
-            ref.astype(np.float64, copy=False), cur.astype(np.float64, copy=False), wr, bins
+            ref.astype(np.float64, copy=False),
+            cur.astype(np.float64, copy=False),
+            wr,
+            bins,
+            closed,
         )
     k = len(labels)
     ref_count = np.bincount(ir, weights=wr, minlength=k)
@@ -279,6 +291,7 @@ def _numeric_bins(
     cur: NDArray[np.float64],
     wr: NDArray[np.float64] | None,
     bins: int | Sequence[float],
+    closed: str,
 ) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64], NDArray[Any], NDArray[Any]]:
     ref_nan, cur_nan = np.isnan(ref), np.isnan(cur)
     any_ref_nan, any_cur_nan = bool(ref_nan.any()), bool(cur_nan.any())
@@ -305,9 +318,12 @@ def _numeric_bins(
     k = edges.size + 1
     lower = np.concatenate([[-np.inf], edges])
     upper = np.concatenate([edges, [np.inf]])
-    labels = [f"({_fmt(lo)}, {_fmt(hi)}]" for lo, hi in zip(lower, upper)]
-    ir = _right_closed_bin(edges, ref)
-    ic = _right_closed_bin(edges, cur)
+    if closed == "right":
+        labels = [f"({_fmt(lo)}, {_fmt(hi)}]" for lo, hi in zip(lower, upper)]
+    else:
+        labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in zip(lower, upper)]
+    ir = _bin_index(edges, ref, closed)
+    ic = _bin_index(edges, cur, closed)
     if any_ref_nan or any_cur_nan:
         labels.append(_MISSING)
         lower = np.append(lower, np.nan)
@@ -317,20 +333,21 @@ def _numeric_bins(
     return labels, lower, upper, ir, ic
 
 
-def _right_closed_bin(edges: NDArray[np.float64], x: NDArray[np.float64]) -> NDArray[Any]:
-    """Index of the right-closed bin of each value (NaN lands in bin 0; callers reassign).
+def _bin_index(edges: NDArray[np.float64], x: NDArray[np.float64], closed: str) -> NDArray[Any]:
+    """Index of the bin of each value (NaN lands in bin 0; callers reassign).
 
-    Right-closed bins keep the values tied at a quantile edge in the lower bin. For the
-    usual handful of edges, counting ``x > edge`` in a small integer array is several
-    times faster than a binary search per value (measured 1M values, 9 edges: about
-    20 ms against 80-100 ms for ``searchsorted``).
+    For the usual handful of edges, counting ``x > edge`` (right-closed) or
+    ``x >= edge`` (left-closed) in a small integer array is several times faster than a
+    binary search per value (measured 1M values, 9 edges: about 20 ms against 80-100 ms
+    for ``searchsorted``).
     """
+    above = np.greater if closed == "right" else np.greater_equal
     if edges.size < 120:
         out = np.zeros(x.size, dtype=np.int8)
         for edge in edges:
-            np.add(out, x > edge, out=out, casting="unsafe")
+            np.add(out, above(x, edge), out=out, casting="unsafe")
         return out
-    return np.searchsorted(edges, x, side="left")
+    return np.searchsorted(edges, x, side="left" if closed == "right" else "right")
 
 
 def _categorical_bins(

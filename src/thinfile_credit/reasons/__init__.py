@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+from thinfile_credit.reasons._errors import ProtectedFeatureError, ReasonMappingError
+from thinfile_credit.reasons._inputs import fingerprint
 from thinfile_credit.reasons.catalog import (
     ActionReason,
     CatalogMatch,
@@ -29,12 +31,7 @@ from thinfile_credit.reasons.catalog import (
     ReasonGroup,
     match_pattern,
 )
-from thinfile_credit.reasons.coder import (
-    ProtectedFeatureError,
-    ReasonCoder,
-    ReasonMappingError,
-    fingerprint,
-)
+from thinfile_credit.reasons.coder import ReasonCoder
 from thinfile_credit.reasons.default_catalog import default_action_reasons, default_catalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
 from thinfile_credit.reasons.hints import format_value

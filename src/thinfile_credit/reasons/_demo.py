@@ -8,7 +8,7 @@ Examples
 --------
 >>> model, X = tiny_scorecard()
 >>> model.score(X.iloc[:2]).tolist()
-[548.0, 640.0]
+[510.0, 600.0]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class PointsTable:
         """Max points of each feature minus the points obtained."""
         values = self.contributions(X).values
         best = np.array([max(p) for _, p in self.table.values()])
-        return best[None, :] - values  # type: ignore[no-any-return]
+        return best[None, :] - values
 
     def score(self, X: Any, y: Any = None) -> NDArray[np.float64]:
         """Points (higher is better)."""

@@ -36,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import re
@@ -294,6 +295,10 @@ class ReasonCatalog:
     time_bound: tuple[str, ...] = ()
     actions: tuple[ActionReason, ...] = ()
     generic_hints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # lookups derived at construction (not part of the spec)
+    _exact: dict[str, str] = field(init=False, repr=False, compare=False)
+    _by_code: dict[str, ReasonGroup] = field(init=False, repr=False, compare=False)
+    _actions: dict[str, ActionReason] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "groups", tuple(self.groups))
@@ -318,7 +323,8 @@ class ReasonCatalog:
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise SpecError(f"duplicate reason codes: {', '.join(dupes)}")
-        for item in (*self.groups, *self.actions):
+        items: tuple[ReasonGroup | ActionReason, ...] = (*self.groups, *self.actions)
+        for item in items:
             for kind in ("short", "long"):
                 missing = [lang for lang in self.languages if lang not in getattr(item, kind)]
                 if missing:
@@ -353,13 +359,13 @@ class ReasonCatalog:
     def group(self, code: str) -> ReasonGroup:
         """The group with ``code`` (raises :class:`SpecError` when unknown)."""
         try:
-            return self._by_code[code]  # type: ignore[attr-defined,no-any-return]
+            return self._by_code[code]
         except KeyError:
             raise SpecError(f"unknown reason code {code!r}") from None
 
     def groups_claiming(self, name: str) -> tuple[str, ...]:
         """Codes of every group that claims ``name`` (exact listing wins over patterns)."""
-        exact = self._exact.get(name)  # type: ignore[attr-defined]
+        exact = self._exact.get(name)
         if exact is not None:
             return (exact,)
         return tuple(g.code for g in self.groups if any(match_pattern(p, name) for p in g.patterns))
@@ -393,7 +399,7 @@ class ReasonCatalog:
             raise SpecError(
                 f"language {language!r} is not in the catalog (has {', '.join(self.languages)})"
             )
-        item = self._by_code.get(code) or self._actions.get(code)  # type: ignore[attr-defined]
+        item = self._by_code.get(code) or self._actions.get(code)
         if item is None:
             raise SpecError(f"unknown reason code {code!r}")
         return str((item.long if long else item.short)[language])
@@ -605,16 +611,5 @@ def _no_unknown(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
 
 
 def _replace(catalog: ReasonCatalog, **changes: Any) -> ReasonCatalog:
-    data = {
-        "groups": catalog.groups,
-        "name": catalog.name,
-        "version": catalog.version,
-        "languages": catalog.languages,
-        "protected": catalog.protected,
-        "immutable": catalog.immutable,
-        "time_bound": catalog.time_bound,
-        "actions": catalog.actions,
-        "generic_hints": catalog.generic_hints,
-    }
-    data.update(changes)
-    return ReasonCatalog(**data)
+    # dataclasses.replace re-runs __post_init__, so the copy is validated like any catalog
+    return dataclasses.replace(catalog, **changes)

@@ -38,15 +38,14 @@ Examples
 >>> list(out.columns)
 ['application_id', 'rank', 'code', 'text', 'points_lost', 'also_considered']
 >>> coder.explain_one(X.iloc[0].to_dict()).codes
-('BIL02', 'BIL01')
+('BIL02', 'BIL01', 'CON01')
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
@@ -54,41 +53,36 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from thinfile_credit._frames import frame_kind, from_polars, to_polars
 from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
 from thinfile_credit.protocol import Contributions
+from thinfile_credit.reasons._errors import ProtectedFeatureError, ReasonMappingError
+from thinfile_credit.reasons._inputs import (
+    _as_matrix,
+    _build_like,
+    _check_contributions,
+    _check_protocol,
+    _fingerprint_frame,
+    _ids,
+    _input_kind,
+    _model_frame,
+    _output_kind,
+)
+from thinfile_credit.reasons._tidy import (
+    _group_sum,
+    _near_cutoff,
+    _rank,
+    reasons_frame,
+    top_reasons,
+)
 from thinfile_credit.reasons.catalog import ReasonCatalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
 
-__all__ = ["ProtectedFeatureError", "ReasonCoder", "ReasonMappingError", "fingerprint"]
+__all__ = ["ReasonCoder"]
 
 FloatArray = NDArray[np.float64]
 
 
-class ReasonMappingError(ModelError):
-    """The catalog does not map every model feature to exactly one reason group.
-
-    Attributes
-    ----------
-    unmapped : tuple of str
-        Features no group claims.
-    ambiguous : dict of str -> tuple of str
-        Features claimed by several groups, with the claiming codes.
-    """
-
-    def __init__(
-        self, message: str, *, unmapped: Sequence[str], ambiguous: Mapping[str, Sequence[str]]
-    ) -> None:
-        self.unmapped = tuple(unmapped)
-        self.ambiguous = {k: tuple(v) for k, v in ambiguous.items()}
-        super().__init__(message, table="model", column="feature_names_in_")
-
-
-class ProtectedFeatureError(ModelError):
-    """The model uses protected attributes and the coder was not told it is a fairness analysis."""
-
-
-class ReasonCoder(BaseEstimator):  # type: ignore[misc]
+class ReasonCoder(BaseEstimator):
     """Grouped, plain-language adverse-action reasons for any scorer.
 
     Parameters
@@ -155,7 +149,7 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         Where ``points_below_max`` took the per-feature maxima from.
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, Any]] = {
         "catalog": [ReasonCatalog, None],
         "max_reasons": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions({"points_below_max", "vs_population", "vs_cutoff"})],
@@ -333,6 +327,7 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         elif self.method == "vs_population":
             self.baseline_points_ = values.mean(axis=0)
         else:
+            assert self.cutoff is not None  # checked above
             rows = _near_cutoff(scores, float(self.cutoff), self.cutoff_band, self.min_cutoff_rows)
             self.n_cutoff_rows_ = int(rows.size)
             self._cutoff_rows = rows
@@ -345,8 +340,11 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         else:
             self.group_baseline_points_ = np.nan_to_num(self.baseline_points_) @ membership
         self._reference_kind = _input_kind(X_reference)
+        # A private copy: hint grids and Owen backgrounds must not follow later edits of
+        # the caller's frame, or the stored fingerprint would no longer describe them.
+        self._X_reference = reference
         self._hint_finder: Any = None
-        self._X_reference = X_reference
+        self.__dict__.pop("_enum_cache", None)
         return self
 
     def _fit_best(
@@ -408,7 +406,7 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
         contrib = self.model_.contributions(X)
         values = _check_contributions(contrib, table="X")
         self._check_names(contrib)
-        return values @ self._membership  # type: ignore[no-any-return]
+        return _group_sum(values, self._membership)
 
     def explain(self, X: Any, ids: Any = None, *, language: str | None = None) -> Any:
         """Reasons for a batch of applicants as a tidy frame.
@@ -556,54 +554,41 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
             pbm = _as_matrix(
                 self.model_.points_below_max(X), tuple(self.feature_names_in_), "points_below_max"
             )
-            return pbm @ self._membership  # type: ignore[no-any-return]
-        group_values = values @ self._membership
-        return self._sign * (self.group_baseline_points_[None, :] - group_values)  # type: ignore[no-any-return]
+            return _group_sum(pbm, self._membership)
+        group_values = _group_sum(values, self._membership)
+        return self._sign * (self.group_baseline_points_[None, :] - group_values)
 
     def _frame(
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str
     ) -> Any:
         lang = self._language(language)
         loss = self._group_loss(contrib, X)
-        n = loss.shape[0]
-        id_values = _ids(ids, n)
-        limit = self.max_reasons + (1 if self.also_considered else 0)
-        limit = min(limit, loss.shape[1])
-        order = _rank(loss)[:, :limit]
-        ranked = np.take_along_axis(loss, order, axis=1)
-        keep = (ranked > 0.0) & (ranked >= self.min_points)
-        # Eligible groups form a prefix of each row's ranking (sorted by loss).
-        keep &= np.cumprod(keep, axis=1).astype(bool)
-        rows, slots = np.nonzero(keep)
-        group_idx = order[rows, slots]
-        short, _ = self._texts[lang]
-        codes = pl.Series("code", list(self.groups_), dtype=pl.Enum(list(self.groups_)))
-        texts_unique = list(dict.fromkeys(short))
-        text_pos = np.array([texts_unique.index(t) for t in short], dtype=np.int64)
-        texts = pl.Series("text", texts_unique, dtype=pl.Enum(texts_unique))
-        columns: dict[str, Any] = {
-            "application_id": id_values.gather(rows) if isinstance(id_values, pl.Series) else rows,
-            "rank": (slots + 1).astype(np.int32),
-            "code": codes.gather(group_idx),
-            "text": texts.gather(text_pos[group_idx]),
-            "points_lost": ranked[rows, slots],
-            "also_considered": slots >= self.max_reasons,
-        }
+        picked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
+        hint_texts: list[str | None] | None = None
         if self.hints:
             if X is None:
                 raise DataError("hints need the applicants' features (pass X)")
-            pairs = [(int(r), self.groups_[int(g)]) for r, g in zip(rows, group_idx)]
+            pairs = [(int(r), self.groups_[int(g)]) for r, g in zip(picked.rows, picked.groups)]
             found = self._hints_for(X, pairs, lang)
-            columns["hint"] = [None if h is None else h.text for h in found]
-        out = pl.DataFrame(columns)
-        return from_polars(out, kind)  # type: ignore[arg-type]
+            hint_texts = [None if h is None else h.text for h in found]
+        cache: dict[str, Any] = self.__dict__.setdefault("_enum_cache", {})
+        return reasons_frame(
+            picked,
+            _ids(ids, loss.shape[0]),
+            self.groups_,
+            self._texts[lang][0],
+            self.max_reasons,
+            kind,
+            hint_texts=hint_texts,
+            cache=cache.setdefault(lang, {}),
+        )
 
     def _hints_for(self, X: Any, pairs: list[tuple[int, str]], lang: str) -> list[Hint | None]:
         from thinfile_credit.reasons.hints import HintFinder
 
         if self._hint_finder is None:
             self._hint_finder = HintFinder.from_coder(self)
-        return self._hint_finder.find(X, pairs, lang)  # type: ignore[no-any-return]
+        return self._hint_finder.find(X, pairs, lang)
 
     def _one_row_input(self, row: Any) -> tuple[Any, Contributions | None]:
         names = [str(n) for n in self.feature_names_in_]
@@ -622,9 +607,7 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
             for n in names:
                 data.setdefault(n, [row[n]])
             return _build_like(data, list(data), self._reference_kind), None
-        if isinstance(row, np.ndarray) or (
-            isinstance(row, Sequence) and not isinstance(row, str)
-        ):
+        if isinstance(row, np.ndarray) or (isinstance(row, Sequence) and not isinstance(row, str)):
             arr = np.asarray(row)
             width = {len(names), len(self._input_names)}
             if arr.ndim != 1 or arr.shape[0] not in width:
@@ -677,186 +660,10 @@ class ReasonCoder(BaseEstimator):  # type: ignore[misc]
 
 
 # --- module helpers -----------------------------------------------------------------------
-def fingerprint(X: Any, columns: Sequence[str] | None = None) -> str:
-    """SHA-256 of a sample's columns (names, dtypes, values), stable across processes.
-
-    Parameters
-    ----------
-    X : DataFrame or 2-D array
-        The sample.
-    columns : sequence of str, optional
-        Columns to hash, in this order (all columns when omitted).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> a = fingerprint(pd.DataFrame({"x": [1.0, float("nan")]}))
-    >>> a == fingerprint(pd.DataFrame({"x": [1.0, float("nan")]}))
-    True
-    >>> a == fingerprint(pd.DataFrame({"x": [1.0, 2.0]}))
-    False
-    """
-    df = _to_polars_frame(X, columns)
-    return _fingerprint_frame(df if columns is None else df.select(list(columns)))
-
-
-def _fingerprint_frame(df: pl.DataFrame) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"rows={df.height};".encode())
-    for name in df.columns:
-        s = df.get_column(name)
-        digest.update(f"{name}:{s.dtype};".encode())
-        if s.dtype.is_numeric() or s.dtype == pl.Boolean:
-            arr = s.cast(pl.Float64).to_numpy()
-            arr = np.where(np.isnan(arr), np.nan, arr)  # one NaN bit pattern
-            digest.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
-        else:
-            text = "\x1f".join("\x00" if v is None else str(v) for v in s.to_list())
-            digest.update(text.encode("utf-8"))
-    return digest.hexdigest()
-
-
 def _default() -> ReasonCatalog:
     from thinfile_credit.reasons.default_catalog import default_catalog
 
     return default_catalog()
-
-
-def _check_protocol(model: Any) -> None:
-    missing = [
-        attr
-        for attr in ("contributions", "score", "scale_", "feature_names_in_")
-        if not hasattr(model, attr)
-    ]
-    if missing:
-        raise ModelError(
-            f"{type(model).__name__} does not implement the scorer protocol "
-            f"(missing: {', '.join(missing)}); is it fitted?"
-        )
-
-
-def _check_contributions(contrib: Any, *, table: str) -> FloatArray:
-    if not isinstance(contrib, Contributions):
-        raise ModelError(f"contributions() returned {type(contrib).__name__}, not Contributions")
-    values = np.asarray(contrib.values, dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] != len(contrib.feature_names):
-        raise ModelError("contributions values must be (n_rows, n_features)", table=table)
-    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
-    if bad.size:
-        raise DataError("non-finite contributions", table=table, rows=bad.tolist())
-    return values
-
-
-def _as_matrix(value: Any, names: tuple[str, ...], what: str) -> FloatArray:
-    if isinstance(value, Contributions):
-        return np.asarray(value.values, dtype=np.float64)
-    if hasattr(value, "columns") and not isinstance(value, np.ndarray):
-        df, _ = to_polars(value, table=what)
-        missing = [n for n in names if n not in df.columns]
-        if missing:
-            raise ModelError(f"{what} lacks features: {', '.join(missing)}", table=what)
-        return df.select(names).cast(pl.Float64).to_numpy()
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim != 2 or arr.shape[1] != len(names):
-        raise ModelError(f"{what} must be (n_rows, {len(names)}), got {arr.shape}", table=what)
-    return arr
-
-
-def _rank(loss: FloatArray) -> NDArray[np.intp]:
-    # Stable sort on -loss: equal losses keep the column order, i.e. the sorted code
-    # order, so ties break by code identically in every process.
-    return np.argsort(-loss, axis=1, kind="stable")
-
-
-def _near_cutoff(scores: FloatArray, cutoff: float, band: float, min_rows: int) -> NDArray[Any]:
-    distance = np.abs(scores - cutoff)
-    rows = np.flatnonzero(distance <= band)
-    if rows.size >= min_rows or rows.size == scores.size:
-        return rows
-    take = min(min_rows, scores.size)
-    return np.sort(np.argsort(distance, kind="stable")[:take])
-
-
-def _ids(ids: Any, n: int) -> Any:
-    if ids is None:
-        return None
-    if isinstance(ids, pl.Series):
-        series = ids
-    elif hasattr(ids, "to_numpy") or hasattr(ids, "__array__") or isinstance(ids, Sequence):
-        values = ids.to_numpy() if hasattr(ids, "to_numpy") else np.asarray(ids)
-        series = pl.Series("application_id", values)
-    else:
-        raise DataError(f"ids must be array-like, got {type(ids).__name__}", column="ids")
-    if series.len() != n:
-        raise DataError(
-            f"{series.len()} ids for {n} applicants", table="applications", column="ids"
-        )
-    return series.alias("application_id")
-
-
-def _input_kind(X: Any) -> str:
-    if isinstance(X, np.ndarray):
-        return "numpy"
-    try:
-        return frame_kind(X)
-    except DataError:
-        return "numpy"
-
-
-def _output_kind(X: Any) -> str:
-    kind = _input_kind(X)
-    return kind if kind in ("pandas", "polars", "pyarrow") else "pandas"
-
-
-def _build_like(data: dict[str, list[Any]], names: list[str], kind: str) -> Any:
-    if kind == "numpy":
-        return np.array([[data[n][0] for n in names]], dtype=np.float64)
-    if kind == "pandas":
-        import pandas as pd
-
-        return pd.DataFrame(data, columns=names)
-    df = pl.DataFrame(data)
-    return from_polars(df, kind if kind in ("polars", "pyarrow") else "polars")  # type: ignore[arg-type]
-
-
-def _to_polars_frame(X: Any, columns: Sequence[str] | None) -> pl.DataFrame:
-    return _model_frame(X, columns, None)
-
-
-def _model_frame(
-    X: Any, columns: Sequence[str] | None, input_names: Sequence[str] | None
-) -> pl.DataFrame:
-    """``X`` as Polars with the model's features, keeping any other input column it needs.
-
-    ``columns`` are the features the model explains; ``input_names`` (the model's
-    ``feature_names_in_``) may be wider, e.g. a scorecard whose selection dropped some
-    inputs but which still takes every input column positionally from an array.
-    """
-    if isinstance(X, np.ndarray) or not hasattr(X, "columns"):
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise DataError(f"expected a 2-D sample, got shape {arr.shape}", table="X")
-        if input_names is not None and arr.shape[1] == len(input_names):
-            names = list(input_names)
-        elif columns is not None and arr.shape[1] == len(columns):
-            names = list(columns)
-        elif columns is None:
-            names = [f"x{i}" for i in range(arr.shape[1])]
-        else:
-            raise DataError(
-                f"sample has {arr.shape[1]} columns, model has {len(columns)}", table="X"
-            )
-        df = pl.DataFrame({n: arr[:, i] for i, n in enumerate(names)})
-    else:
-        df, _ = to_polars(X, table="X")
-    if columns is None:
-        return df
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError("sample lacks model features", table="X", column=", ".join(missing))
-    keep = [c for c in (input_names or ()) if c in df.columns]
-    keep += [c for c in columns if c not in keep]
-    return df.select(keep)
 
 
 def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
@@ -865,4 +672,3 @@ def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
     from dataclasses import replace
 
     return replace(reason, hint=hint)
-

@@ -268,8 +268,7 @@ _GROUPS: tuple[ReasonGroup, ...] = (
         {
             "time": (
                 "继续在平台正常消费，{delta}后{label}将达到{target}（约加{points}分）",
-                "Keep using the platform: in {delta}, {label} reaches {target} "
-                "(+{points} points)",
+                "Keep using the platform: in {delta}, {label} reaches {target} (+{points} points)",
             )
         },
     ),

@@ -3,7 +3,8 @@
 Examples
 --------
 >>> r = Reason(rank=1, code="BIL02", text="Bills currently overdue",
-...            long_text="A bill was past due.", points_lost=23.5, features=("bill_overdue_count_now",))
+...            long_text="A bill was past due.", points_lost=23.5,
+...            features=("bill_overdue_count_now",))
 >>> e = Explanation(application_id="A1", score=561.0, language="en",
 ...                 method="points_below_max", reasons=(r,))
 >>> e.codes

@@ -108,7 +108,7 @@ class HintFinder:
     @classmethod
     def from_coder(cls, coder: Any) -> HintFinder:
         """Build grids from a fitted :class:`~thinfile_credit.reasons.ReasonCoder`."""
-        from thinfile_credit.reasons.coder import _model_frame
+        from thinfile_credit.reasons._inputs import _model_frame
 
         names = tuple(str(n) for n in coder.feature_names_in_)
         catalog = coder.catalog_
@@ -137,7 +137,7 @@ class HintFinder:
             info = dictionary.get(name, {})
             unit = str(info.get("unit") or _guess_unit(name))
             labels = {
-                "en": str(info.get("definition") or name.replace("_", " ")),
+                "en": _label(str(info.get("definition") or name.replace("_", " "))),
                 "zh": str(info.get("definition_zh") or info.get("label_zh") or name),
             }
             features[name] = _Feature(
@@ -177,7 +177,7 @@ class HintFinder:
         language : str
             Language of the phrased hints.
         """
-        from thinfile_credit.reasons.coder import _model_frame
+        from thinfile_credit.reasons._inputs import _model_frame
 
         if not pairs:
             return []
@@ -364,7 +364,7 @@ def _duration(days: float, unit: str, language: str) -> str:
     if unit.lower() not in ("days", "day"):
         return format_value(days, unit, language, True)
     if days >= 60:
-        months = int(round(days / 30.4))
+        months = round(days / 30.4)
         return f"约{months}个月" if language == "zh" else f"about {months} months"
     n = int(np.ceil(days))
     return f"{n}天" if language == "zh" else f"{n} days"
@@ -379,6 +379,14 @@ def _split_points(model: Any, name: str) -> NDArray[np.float64]:
     except (TypeError, ValueError):
         return np.empty(0)
     return out[np.isfinite(out)]
+
+
+def _label(definition: str) -> str:
+    # "Total order value (GMV) in the last 365 days." -> "total order value (GMV) in ..."
+    text = definition.strip().rstrip(".")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
 
 
 def _guess_unit(name: str) -> str:

@@ -141,13 +141,12 @@ def owen_group_values(
     if not hasattr(coder, "groups_"):
         raise NotFittedError("this ReasonCoder is not fitted yet; call fit(model, X)")
     shap = require("shap", "shap")
-    from thinfile_credit.reasons.coder import _model_frame
+    from thinfile_credit.reasons._inputs import _model_frame
 
     names = tuple(str(n) for n in coder.feature_names_in_)
     input_names = coder._input_names
     kind = coder._reference_kind
-    ref = _model_frame(coder._X_reference if background is None else background, names,
-                       input_names)
+    ref = _model_frame(coder._X_reference if background is None else background, names, input_names)
     if background is None and getattr(coder, "_cutoff_rows", None) is not None:
         ref = ref[coder._cutoff_rows]
     if ref.height > max_background:
@@ -157,22 +156,23 @@ def owen_group_values(
     position = {c: i for i, c in enumerate(cols)}
     # Hierarchy over every input column: each reason group is a coalition; protected and
     # unused inputs form coalitions of their own (their value never reaches a reason).
-    members: list[list[int]] = [[position[f] for f in coder._group_features[c]] for c in coder.groups_]
+    members: list[list[int]] = [
+        [position[f] for f in coder._group_features[c]] for c in coder.groups_
+    ]
     claimed = {i for m in members for i in m}
     members += [[i] for i in range(len(cols)) if i not in claimed]
     linkage = group_linkage(members)
     dtypes = ref.schema
 
     def f(arr: NDArray[Any]) -> FloatArray:
-        frame = pl.DataFrame({c: arr[:, i] for i, c in enumerate(cols)}).cast(
-            dict(dtypes), strict=False
-        )
+        frame = pl.DataFrame({c: arr[:, i] for i, c in enumerate(cols)}).cast(dtypes, strict=False)
         model_input: Any
         if kind == "numpy":
             model_input = frame.cast(pl.Float64).to_numpy()
         else:
-            model_input = from_polars(frame, kind if kind in ("pandas", "polars", "pyarrow")
-                                      else "pandas")  # type: ignore[arg-type]
+            model_input = from_polars(
+                frame, kind if kind in ("pandas", "polars", "pyarrow") else "pandas"
+            )
         return np.asarray(coder.model_.score(model_input), dtype=np.float64)
 
     data = ref.cast(pl.Float64).to_numpy()
@@ -202,4 +202,4 @@ def owen_points_lost(coder: Any, X: Any, **kwargs: Any) -> FloatArray:
     (2, 4)
     """
     values, _ = owen_group_values(coder, X, **kwargs)
-    return -coder._sign * values  # type: ignore[no-any-return]
+    return -coder._sign * values

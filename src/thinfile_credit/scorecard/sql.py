@@ -121,7 +121,7 @@ def feature_case_sql(
     >>> fb = FeatureBinning.from_counts("age", "numeric", splits=(30.0,),
     ...                                 n_nonevent=[40, 50, 5, 0], n_event=[10, 5, 5, 0])
     >>> sql = feature_case_sql(fb, (-5, 10, -20, -20), "duckdb", integer=True)
-    >>> print(sql.replace(" WHEN", "\n WHEN"))
+    >>> print(sql.replace(" WHEN", chr(10) + " WHEN"))
     CASE
      WHEN "age" IS NULL OR isnan("age") THEN -20
      WHEN "age" < CAST('30.0' AS DOUBLE) THEN -5 ELSE 10 END

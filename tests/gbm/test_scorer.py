@@ -1,0 +1,194 @@
+"""GBMScorer: scikit-learn conformance, behaviour and the scorer protocol."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from thinfile_credit.gbm import GBMScorer
+from thinfile_credit.protocol import Contributions, Scorer
+from thinfile_credit.scale import ScoreScale
+
+from ._data import logistic_credit
+
+ENGINES = ["sklearn", "lightgbm", "xgboost"]
+
+_BY_DESIGN = {
+    "check_class_weight_classifiers": (
+        "by design: class_weight reweights the booster only; the cross-fitted calibration "
+        "is fitted on the observed bad rate, so the PD (and predict's PD > 0.5) does not "
+        "move toward the up-weighted class (test_class_weight_moves_uncalibrated_pd "
+        "checks the booster does react)"
+    ),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the early-stopping split, row subsampling and the stratified calibration folds "
+        "are drawn over rows, so a row repeated twice is not the same draw as a row "
+        "with weight 2"
+    ),
+}
+
+
+def _expected_failures(estimator: GBMScorer) -> dict[str, str]:
+    return dict(_BY_DESIGN)
+
+
+@parametrize_with_checks(
+    [
+        GBMScorer(engine, n_estimators=20, learning_rate=0.3, min_child_samples=5, cv=3,
+                  random_state=0)  # fmt: skip
+        for engine in ENGINES
+    ],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def credit():
+    return logistic_credit(4000, seed=1)
+
+
+def _small(engine: str, **kw) -> GBMScorer:
+    params = dict(n_estimators=150, learning_rate=0.1, cv=3, random_state=0,
+                  categorical_features=["city"])  # fmt: skip
+    params.update(kw)
+    return GBMScorer(engine, **params)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_protocol_and_additivity(engine, credit):
+    X, y, _ = credit
+    model = _small(engine).fit(X, y)
+    assert isinstance(model, Scorer)
+    c = model.contributions(X)
+    assert isinstance(c, Contributions)
+    assert c.feature_names == tuple(X.columns)
+    assert np.max(np.abs(c.total() - model.score(X))) < 1e-6
+    lo = model.contributions(X, unit="log_odds")
+    assert np.max(np.abs(lo.total() - model.decision_function(X))) < 1e-9
+    raw = model.contributions(X, unit="raw_log_odds")
+    assert np.max(np.abs(raw.total() - model.raw_margin(X))) < 1e-9
+    # PD, log-odds and points agree through the scale.
+    pd_bad = model.predict_proba(X)[:, 1]
+    np.testing.assert_allclose(model.scale_.pd_from_points(model.score(X)), pd_bad, rtol=1e-9)
+    assert roc_auc_score(y, pd_bad) > 0.7
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_calibration_keeps_ranking_and_contribution_signs(engine, credit):
+    X, y, _ = credit
+    model = _small(engine, calibration="isotonic").fit(X, y)
+    raw = model.contributions(X, unit="raw_log_odds")
+    cal = model.contributions(X, unit="log_odds")
+    # One positive factor per row: signs and within-row order survive calibration.
+    assert np.all(np.sign(cal.values) == np.sign(raw.values))
+    assert roc_auc_score(y, model.raw_margin(X)) == pytest.approx(
+        roc_auc_score(y, model.decision_function(X)), abs=1e-12
+    )
+
+
+def test_platt_rescales_by_a_constant(credit):
+    X, y, _ = credit
+    model = _small("lightgbm", calibration="sigmoid").fit(X, y)
+    raw = model.contributions(X, unit="raw_log_odds").values
+    cal = model.contributions(X, unit="log_odds").values
+    mask = np.abs(raw) > 1e-8
+    ratio = cal[mask] / raw[mask]
+    np.testing.assert_allclose(ratio, model.calibrator_.slope_, rtol=1e-9)
+
+
+def test_no_calibration_is_the_raw_margin(credit):
+    X, y, _ = credit
+    model = _small("lightgbm", calibration=None).fit(X, y)
+    np.testing.assert_allclose(model.decision_function(X), model.raw_margin(X))
+
+
+def test_frames_in_any_kind_give_the_same_scores(credit):
+    X, y, _ = credit
+    model = _small("lightgbm").fit(X, y)
+    expected = model.score(X)
+    np.testing.assert_allclose(model.score(pl.from_pandas(X)), expected)
+    np.testing.assert_allclose(model.score(pa.Table.from_pandas(X)), expected)
+
+
+def test_deterministic_with_random_state(credit):
+    X, y, _ = credit
+    a = _small("lightgbm", random_state=7).fit(X, y).score(X)
+    b = _small("lightgbm", random_state=7).fit(X, y).score(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_custom_scale_and_direction(credit):
+    X, y, _ = credit
+    scale = ScoreScale(base_score=500, base_odds=20, pdo=40, higher_is_better=False)
+    model = _small("sklearn", scale=scale).fit(X, y)
+    points = model.score(X)
+    np.testing.assert_allclose(points, scale.points_from_pd(model.predict_proba(X)[:, 1]))
+    c = model.contributions(X.head(50))
+    np.testing.assert_allclose(c.total(), points[:50], atol=1e-6)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_eval_set_early_stopping(engine, credit):
+    X, y, _ = credit
+    Xv, yv, _ = logistic_credit(1500, seed=9)
+    model = _small(engine, n_estimators=2000, n_iter_no_change=20).fit(X, y, eval_set=(Xv, yv))
+    assert model.best_iteration_ == model.n_iter_ < 2000
+
+
+def test_internal_early_stopping_refits_on_all_rows(credit):
+    X, y, _ = credit
+    model = _small("lightgbm", n_estimators=3000, n_iter_no_change=20).fit(X, y)
+    assert model.best_iteration_ is not None
+    assert model.n_iter_ == round(model.best_iteration_ / 0.9)
+    fixed = _small("lightgbm", n_estimators=40, early_stopping=False).fit(X, y)
+    assert fixed.best_iteration_ is None and fixed.n_iter_ == 40
+
+
+def test_class_weight_moves_uncalibrated_pd(credit):
+    X, y, _ = credit
+    plain = _small("lightgbm", calibration=None).fit(X, y)
+    weighted = _small("lightgbm", calibration=None, class_weight="balanced").fit(X, y)
+    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.1
+    # With calibration the PD returns to the observed bad rate.
+    calibrated = _small("lightgbm", class_weight="balanced").fit(X, y)
+    assert calibrated.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=0.02)
+
+
+def test_categorical_auto_and_unseen_categories(credit):
+    X, y, _ = credit
+    model = _small("lightgbm", categorical_features="auto").fit(X, y)
+    assert set(model.encoder_.categories) == {"city"}
+    # Categories are ordered safest first by training bad rate.
+    assert model.encoder_.categories["city"][-1] == "east"
+    new = X.head(5).copy()
+    new["city"] = ["west", None, "north", "east", "south"]
+    assert np.isfinite(model.score(new)).all()
+
+
+def test_pandas_categorical_dtype_is_implicitly_categorical(credit):
+    X, y, _ = credit
+    Xc = X.assign(city=X["city"].astype("category"))
+    model = _small("xgboost", categorical_features=None).fit(Xc, y)
+    assert "city" in model.encoder_.categories
+
+
+def test_feature_importances_and_report(credit):
+    X, y, _ = credit
+    model = _small("lightgbm", monotone="auto").fit(X, y)
+    assert model.feature_importances_.shape == (4,)
+    assert model.feature_importances_[2] < model.feature_importances_[0]
+    report = model.monotone_report_
+    assert list(report.columns) == [
+        "feature", "rho", "p_value", "trend", "direction", "source", "conflict"
+    ]  # fmt: skip
+
+
+def test_shallow_defaults():
+    model = GBMScorer()
+    assert (model.num_leaves, model.learning_rate, model.calibration) == (8, 0.03, "isotonic")
