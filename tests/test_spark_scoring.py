@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +14,10 @@ from thinfile_credit.gbm import GBMScorer
 from thinfile_credit.spark_scoring import score_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
+# mapInPandas runs Python workers: they must be this interpreter (it has the package),
+# not whatever "python" is on PATH. Set at import, before the session fixture starts.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 def _data(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -45,9 +52,14 @@ def test_gbm_scores_match_local(gbm, rows):
     frame, sdf = rows
     out = score_spark(gbm, sdf).toPandas().sort_values("application_id")
     assert list(out.columns) == [*frame.columns, "score", "pd"]
-    np.testing.assert_allclose(out["score"].to_numpy(), gbm.score(frame[list(gbm.feature_names_in_)]),
-                               atol=1e-9)  # fmt: skip
-    np.testing.assert_allclose(out["pd"].to_numpy(), gbm.predict_proba(frame.drop(columns="application_id"))[:, 1], atol=1e-12)
+    np.testing.assert_allclose(
+        out["score"].to_numpy(), gbm.score(frame[list(gbm.feature_names_in_)]), atol=1e-9
+    )
+    np.testing.assert_allclose(
+        out["pd"].to_numpy(),
+        gbm.predict_proba(frame.drop(columns="application_id"))[:, 1],
+        atol=1e-12,
+    )
 
 
 def test_gbm_contributions_add_up(gbm, rows):
@@ -60,17 +72,17 @@ def test_gbm_contributions_add_up(gbm, rows):
 
 def test_missing_feature_is_named(gbm, rows):
     _, sdf = rows
-    with pytest.raises(DataError, match="spark_df.ten_account_age_days"):
+    with pytest.raises(DataError, match=r"spark_df\.ten_account_age_days"):
         score_spark(gbm, sdf.drop("ten_account_age_days"))
 
 
 def test_output_clash_and_wrong_frame(gbm, rows):
     frame, sdf = rows
-    with pytest.raises(DataError, match="spark_df.score"):
+    with pytest.raises(DataError, match=r"spark_df\.score"):
         score_spark(gbm, sdf.withColumnRenamed("application_id", "score"))
-    with pytest.raises(DataError, match="PySpark"):
+    with pytest.raises(DataError, match=r"PySpark"):
         score_spark(gbm, frame)
-    with pytest.raises(ModelError, match="not fitted"):
+    with pytest.raises(ModelError, match=r"not fitted"):
         score_spark(GBMScorer(), sdf)
 
 
@@ -82,7 +94,11 @@ def test_scorecard_scores_through_its_sql(rows):
     out = score_spark(card, sdf, contributions=True).toPandas().sort_values("application_id")
     local = card.score(frame[list(card.feature_names_in_)])
     np.testing.assert_allclose(out["score"].to_numpy(), local, atol=1e-9)
-    np.testing.assert_allclose(out["pd"].to_numpy(), card.predict_proba(frame[list(card.feature_names_in_)])[:, 1], atol=1e-9)
+    np.testing.assert_allclose(
+        out["pd"].to_numpy(),
+        card.predict_proba(frame[list(card.feature_names_in_)])[:, 1],
+        atol=1e-9,
+    )
     points = out[[f"points_{f}" for f in card.feature_names_in_]].to_numpy()
     np.testing.assert_allclose(card.baseline_points_ + points.sum(1), out["score"], atol=1e-9)
     # Forcing the Python path gives the same scores.

@@ -88,11 +88,13 @@ def score_spark(
     missing = [f for f in features if f not in spark_df.columns]
     if missing:
         raise DataError(
-            "columns required by the model are missing", table="spark_df",
+            "columns required by the model are missing",
+            table="spark_df",
             column=", ".join(missing),
-        )  # fmt: skip
-    new_cols = output_columns(features, score_col=score_col, pd_col=pd_col,
-                              contributions=contributions)  # fmt: skip
+        )
+    new_cols = output_columns(
+        features, score_col=score_col, pd_col=pd_col, contributions=contributions
+    )
     clash = [c for c in new_cols if c in spark_df.columns]
     if clash:
         raise DataError("output columns already exist", table="spark_df", column=", ".join(clash))
@@ -119,8 +121,7 @@ def _model_features(model: Any) -> list[str]:
     names = getattr(model, "feature_names_in_", None)
     if names is None:
         raise ModelError(
-            "Spark scoring matches columns by name: fit the model on a DataFrame with "
-            "column names"
+            "Spark scoring matches columns by name: fit the model on a DataFrame with column names"
         )
     return [str(n) for n in names]
 
@@ -146,8 +147,7 @@ def _score_sql(
         # feature; it needs a table name, so the frame gets a uniquely named view.
         view = f"thinfile_scoring_{uuid.uuid4().hex}"
         spark_df.createOrReplaceTempView(view)
-        query = model.to_sql(dialect="spark", table=view, score_name=score_col,
-                             contributions=True)  # fmt: skip
+        query = model.to_sql(dialect="spark", table=view, score_name=score_col, contributions=True)
         scored = spark_df.sparkSession.sql(query)
         # Features the model dropped (e.g. by the scorecard's selection) add no points.
         for name in _model_features(model):
@@ -158,8 +158,9 @@ def _score_sql(
     scored = scored.withColumn(score_col, F.col(score_col).cast("double"))
     if pd_col:
         scored = scored.withColumn(pd_col, F.expr(_pd_sql(model, score_col)))
-    added = output_columns(_model_features(model), score_col=score_col, pd_col=pd_col,
-                           contributions=contributions)  # fmt: skip
+    added = output_columns(
+        _model_features(model), score_col=score_col, pd_col=pd_col, contributions=contributions
+    )
     return scored.select(*spark_df.columns, *[F.col(c).cast("double") for c in added])
 
 
@@ -173,11 +174,14 @@ def _score_map_in_pandas(
 ) -> Any:
     from pyspark.sql.types import DoubleType, StructField, StructType
 
-    added = output_columns(features, score_col=score_col, pd_col=pd_col,
-                           contributions=contributions)  # fmt: skip
+    added = output_columns(
+        features, score_col=score_col, pd_col=pd_col, contributions=contributions
+    )
     schema = StructType(
         list(spark_df.schema.fields) + [StructField(c, DoubleType(), True) for c in added]
     )
+    # The closure travels to the executors: it must hold plain data, never the frame.
+    keep = [*spark_df.columns, *added]
 
     def score_batches(batches: Iterator[Any]) -> Iterator[Any]:
         for batch in batches:
@@ -197,6 +201,6 @@ def _score_map_in_pandas(
             batch[score_col] = points
             if pd_col:
                 batch[pd_col] = model.scale_.pd_from_points(points)
-            yield batch[[*spark_df.columns, *added]]
+            yield batch[keep]
 
     return spark_df.mapInPandas(score_batches, schema=schema)

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 
 
-def logistic_credit(n: int = 3000, seed: int = 0, base_rate_shift: float = -1.5) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def logistic_credit(
+    n: int = 3000, seed: int = 0, base_rate_shift: float = -1.5
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Features with known monotone effects, a categorical, missing values; true PD."""
     rng = np.random.default_rng(seed)
     late = rng.exponential(8.0, n)

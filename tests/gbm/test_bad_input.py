@@ -22,26 +22,27 @@ def data():
 @pytest.fixture(scope="module")
 def model(data):
     X, y, _ = data
-    return GBMScorer("sklearn", n_estimators=30, cv=3, random_state=0,
-                     categorical_features=["city"]).fit(X, y)  # fmt: skip
+    return GBMScorer(
+        "sklearn", n_estimators=30, cv=3, random_state=0, categorical_features=["city"]
+    ).fit(X, y)
 
 
 def test_unknown_engine(data):
     X, y, _ = data
-    with pytest.raises(ModelError, match="engine.*unknown engine 'catboost'"):
+    with pytest.raises(ModelError, match=r"engine.*unknown engine 'catboost'"):
         GBMScorer("catboost").fit(X, y)
 
 
 def test_single_class(data):
     X, _, _ = data
-    with pytest.raises(ModelError, match="y: training data has only 1 class"):
+    with pytest.raises(ModelError, match=r"y: training data has only 1 class"):
         GBMScorer("sklearn", categorical_features=["city"]).fit(X, np.zeros(len(X)))
 
 
 def test_three_classes(data):
     X, _, _ = data
     y = np.arange(len(X)) % 3
-    with pytest.raises(ModelError, match="Only binary classification"):
+    with pytest.raises(ModelError, match=r"Only binary classification"):
         GBMScorer("sklearn", categorical_features=["city"]).fit(X, y)
 
 
@@ -54,32 +55,34 @@ def test_text_column_not_declared(data):
 
 def test_declared_categorical_absent(data):
     X, y, _ = data
-    with pytest.raises(ModelError, match="town"):
+    with pytest.raises(ModelError, match=r"town"):
         GBMScorer("sklearn", categorical_features=["city", "town"]).fit(X, y)
 
 
 def test_missing_column_at_scoring_names_it(model, data):
     X, _, _ = data
-    with pytest.raises(ModelError, match="(?s)noise.*Feature names seen at fit time, yet now missing"):
+    with pytest.raises(
+        ModelError, match=r"(?s)noise.*Feature names seen at fit time, yet now missing"
+    ):
         model.score(X.drop(columns="noise"))
 
 
 def test_extra_column_at_scoring_names_it(model, data):
     X, _, _ = data
-    with pytest.raises(ModelError, match="cons_order_count_90d"):
+    with pytest.raises(ModelError, match=r"cons_order_count_90d"):
         model.predict_proba(X.assign(cons_order_count_90d=1.0))
 
 
 def test_wrong_width_array(model, data):
-    X, _, _ = data
-    with pytest.raises(ModelError, match="features"):
+    _X, _, _ = data
+    with pytest.raises(ModelError, match=r"features"):
         model.score(np.zeros((3, 2)))
 
 
 def test_text_in_a_numeric_column_at_scoring(model, data):
     X, _, _ = data
     bad = X.head(3).assign(noise=["1", "x", "2"])
-    with pytest.raises(DataError, match="X.noise: expected a numeric column"):
+    with pytest.raises(DataError, match=r"X\.noise: expected a numeric column"):
         model.score(bad)
 
 
@@ -96,17 +99,18 @@ def test_not_fitted_is_both_kinds():
 
     with pytest.raises(ScorerNotFittedError) as info:
         GBMScorer().score(np.zeros((2, 2)))
-    assert isinstance(info.value, NotFittedError) and isinstance(info.value, ThinfileError)
+    assert isinstance(info.value, NotFittedError)
+    assert isinstance(info.value, ThinfileError)
 
 
 def test_bad_unit(model, data):
-    with pytest.raises(ModelError, match="unit"):
+    with pytest.raises(ModelError, match=r"unit"):
         model.contributions(data[0].head(2), unit="probability")
 
 
 def test_eval_set_with_unknown_labels(data):
     X, y, _ = data
-    with pytest.raises(DataError, match="eval_set.y"):
+    with pytest.raises(DataError, match=r"eval_set\.y"):
         GBMScorer("sklearn", categorical_features=["city"]).fit(
             X, y, eval_set=(X.head(10), np.full(10, 7))
         )
@@ -116,7 +120,7 @@ def test_sample_weight_checks(data):
     X, y, _ = data
     w = np.ones(len(y))
     w[3] = -1
-    with pytest.raises(DataError, match="rows: 3"):
+    with pytest.raises(DataError, match=r"rows: 3"):
         GBMScorer("sklearn", categorical_features=["city"]).fit(X, y, sample_weight=w)
 
 

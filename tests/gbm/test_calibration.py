@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import brier_score_loss
 
+from thinfile_credit.errors import ModelError
 from thinfile_credit.gbm import GBMScorer, IsotonicLogOdds, PlattLogOdds, rescale_contributions
 from thinfile_credit.gbm.calibration import make_calibrator
-from thinfile_credit.errors import ModelError
 
 from ._data import logistic_credit
 
@@ -76,8 +76,14 @@ def test_decile_bad_rates_within_bootstrap_interval(method):
     Xt, yt, _ = logistic_credit(8_000, seed=22)
 
     def scorer(**kw):
-        return GBMScorer("lightgbm", n_estimators=300, learning_rate=0.05, random_state=0,
-                         categorical_features=["city"], **kw)  # fmt: skip
+        return GBMScorer(
+            "lightgbm",
+            n_estimators=300,
+            learning_rate=0.05,
+            random_state=0,
+            categorical_features=["city"],
+            **kw,
+        )
 
     model = scorer(calibration=method).fit(X, y)
     raw = scorer(calibration=None, class_weight="balanced").fit(X, y)
@@ -93,9 +99,12 @@ def test_decile_bad_rates_within_bootstrap_interval(method):
         lo, hi = np.quantile(boot, [0.005, 0.995])
         misses += not (lo <= predicted <= hi)
     assert misses <= 1, misses  # 10 intervals at 99%: one miss is plausible chance
-    # Calibration never worsens the Brier score of an uncalibrated booster.
+    # Brier no worse than the uncalibrated booster: the paired difference per row is not
+    # significantly positive (a log-loss booster is nearly calibrated already, so the
+    # two differ only by the calibrator's estimation noise).
     uncal = scorer(calibration=None).fit(X, y)
     brier = brier_score_loss(yt, pd_hat)
-    assert brier <= brier_score_loss(yt, uncal.predict_proba(Xt)[:, 1]) + 1e-4
+    diff = (pd_hat - yt) ** 2 - (uncal.predict_proba(Xt)[:, 1] - yt) ** 2
+    assert diff.mean() <= 2 * diff.std(ddof=1) / np.sqrt(diff.size), diff.mean()
     # ...and repairs a deliberately biased one (class weights shift the raw PD).
     assert brier < brier_score_loss(yt, raw.predict_proba(Xt)[:, 1])

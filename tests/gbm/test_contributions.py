@@ -24,9 +24,14 @@ def fitted() -> dict[str, GBMScorer]:
     X = X[NUMERIC]
     return {
         engine: GBMScorer(
-            engine, n_estimators=80, learning_rate=0.15, num_leaves=16, monotone=CONSTRAINTS,
-            cv=3, random_state=0,
-        ).fit(X, y)  # fmt: skip
+            engine,
+            n_estimators=80,
+            learning_rate=0.15,
+            num_leaves=16,
+            monotone=CONSTRAINTS,
+            cv=3,
+            random_state=0,
+        ).fit(X, y)
         for engine in ENGINES
     }
 

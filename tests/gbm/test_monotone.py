@@ -14,8 +14,17 @@ from ._data import logistic_credit
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1, 1), (-1, -1), (0, 0), (1.0, 1), ("increasing", 1), ("Decreasing", -1),
-     ("none", 0), ("riskier", 1), ("safer", -1)],  # fmt: skip
+    [
+        (1, 1),
+        (-1, -1),
+        (0, 0),
+        (1.0, 1),
+        ("increasing", 1),
+        ("Decreasing", -1),
+        ("none", 0),
+        ("riskier", 1),
+        ("safer", -1),
+    ],
 )
 def test_parse_direction(value, expected):
     assert parse_direction(value, "f") == expected
@@ -39,7 +48,9 @@ def test_auto_infers_the_true_directions_and_reports():
     cons, report = resolve_monotone("auto", names, set(), X, y, np.ones(len(y)))
     assert cons == [1, -1, 0]
     assert [r.source for r in report] == ["auto", "auto", "not significant"]
-    assert report[0].rho > 0 and report[0].p_value < 1e-10 and report[0].trend > 0.8
+    assert report[0].rho > 0
+    assert report[0].p_value < 1e-10
+    assert report[0].trend > 0.8
 
 
 def test_auto_leaves_u_shaped_features_free():
@@ -49,7 +60,8 @@ def test_auto_leaves_u_shaped_features_free():
     y = (rng.random(x.size) < 1 / (1 + np.exp(-z))).astype(int)
     cons, report = resolve_monotone("auto", ["u"], set(), x[:, None], y, np.ones(x.size))
     assert report[0].p_value < 0.01
-    assert cons == [0] and report[0].source == "no consistent trend"
+    assert cons == [0]
+    assert report[0].source == "no consistent trend"
 
 
 def test_explicit_conflict_warns_about_the_sign_convention():
@@ -60,21 +72,24 @@ def test_explicit_conflict_warns_about_the_sign_convention():
         _, report = resolve_monotone(
             {"bill_max_days_late_365d": -1}, names, set(), X, y, np.ones(len(y))
         )
-    assert report[0].conflict and report[0].source == "explicit"
+    assert report[0].conflict
+    assert report[0].source == "explicit"
 
 
 def test_constraint_on_missing_column_names_it():
     X, y, _ = logistic_credit(500)
-    model = GBMScorer("sklearn", monotone={"bill_max_days_late_90d": 1},
-                      categorical_features=["city"])  # fmt: skip
+    model = GBMScorer(
+        "sklearn", monotone={"bill_max_days_late_90d": 1}, categorical_features=["city"]
+    )
     with pytest.raises(ModelError, match="bill_max_days_late_90d"):
         model.fit(X, y)
 
 
 def test_constraint_with_invalid_value_names_the_column():
     X, y, _ = logistic_credit(500)
-    model = GBMScorer("sklearn", monotone={"ten_account_age_days": 2},
-                      categorical_features=["city"])  # fmt: skip
+    model = GBMScorer(
+        "sklearn", monotone={"ten_account_age_days": 2}, categorical_features=["city"]
+    )
     with pytest.raises(ModelError, match="ten_account_age_days"):
         model.fit(X, y)
 
@@ -95,11 +110,20 @@ def test_sequence_of_wrong_length():
 
 def test_auto_on_the_scorer_sets_constraints_used_by_the_engine():
     X, y, _ = logistic_credit(3000, seed=4)
-    model = GBMScorer("lightgbm", n_estimators=60, monotone="auto", cv=3, random_state=0,
-                      categorical_features=["city"]).fit(X, y)  # fmt: skip
+    model = GBMScorer(
+        "lightgbm",
+        n_estimators=60,
+        monotone="auto",
+        cv=3,
+        random_state=0,
+        categorical_features=["city"],
+    ).fit(X, y)
     assert model.monotone_constraints_ == {
-        "bill_max_days_late_365d": 1, "ten_account_age_days": -1, "noise": 0, "city": 0,
-    }  # fmt: skip
+        "bill_max_days_late_365d": 1,
+        "ten_account_age_days": -1,
+        "noise": 0,
+        "city": 0,
+    }
     native = model.booster_.model.params["monotone_constraints"]
     assert list(native) == [1, -1, 0, 0]
     report = model.monotone_report_.set_index("feature")

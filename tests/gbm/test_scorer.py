@@ -38,8 +38,9 @@ def _expected_failures(estimator: GBMScorer) -> dict[str, str]:
 
 @parametrize_with_checks(
     [
-        GBMScorer(engine, n_estimators=20, learning_rate=0.3, min_child_samples=5, cv=3,
-                  random_state=0)  # fmt: skip
+        GBMScorer(
+            engine, n_estimators=20, learning_rate=0.3, min_child_samples=5, cv=3, random_state=0
+        )
         for engine in ENGINES
     ],
     expected_failed_checks=_expected_failures,
@@ -54,8 +55,9 @@ def credit():
 
 
 def _small(engine: str, **kw) -> GBMScorer:
-    params = dict(n_estimators=150, learning_rate=0.1, cv=3, random_state=0,
-                  categorical_features=["city"])  # fmt: skip
+    params = dict(
+        n_estimators=150, learning_rate=0.1, cv=3, random_state=0, categorical_features=["city"]
+    )
     params.update(kw)
     return GBMScorer(engine, **params)
 
@@ -147,7 +149,8 @@ def test_internal_early_stopping_refits_on_all_rows(credit):
     assert model.best_iteration_ is not None
     assert model.n_iter_ == round(model.best_iteration_ / 0.9)
     fixed = _small("lightgbm", n_estimators=40, early_stopping=False).fit(X, y)
-    assert fixed.best_iteration_ is None and fixed.n_iter_ == 40
+    assert fixed.best_iteration_ is None
+    assert fixed.n_iter_ == 40
 
 
 def test_class_weight_moves_uncalibrated_pd(credit):
@@ -185,8 +188,14 @@ def test_feature_importances_and_report(credit):
     assert model.feature_importances_[2] < model.feature_importances_[0]
     report = model.monotone_report_
     assert list(report.columns) == [
-        "feature", "rho", "p_value", "trend", "direction", "source", "conflict"
-    ]  # fmt: skip
+        "feature",
+        "rho",
+        "p_value",
+        "trend",
+        "direction",
+        "source",
+        "conflict",
+    ]
 
 
 def test_shallow_defaults():

@@ -31,6 +31,14 @@ class Columns:
         ``float64`` for numeric columns, ``object`` (``str`` or ``None``) otherwise.
     has_names : bool
         Whether the input carried real column names (a dataframe).
+    n_rows : int, optional
+        Row count (needed when no column is kept).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Columns(("a",), [np.array([1.0, 2.0])], has_names=True).n_rows
+    2
     """
 
     __slots__ = ("arrays", "has_names", "n_rows", "names")
@@ -115,6 +123,13 @@ def select_columns(
     ------
     ModelError
         Fitted columns are missing (named), or an array has the wrong width.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cols = extract_columns(pd.DataFrame({"b": [1.0], "a": [2.0]}))
+    >>> [a.tolist() for a in select_columns(cols, ["a", "b"], fitted_with_names=True)]
+    [[2.0], [1.0]]
     """
     n = len(feature_names)
     if cols.has_names and fitted_with_names:
@@ -168,7 +183,7 @@ def _from_polars(frame: Any, table: str, only: Collection[str] | None) -> Column
     names = tuple(c for c in frame.columns if only is None or c in only)
     arrays: list[NDArray[Any]] = []
     for series in (frame.get_column(c) for c in names):
-        if series.dtype.is_numeric() or series.dtype.is_(_polars_bool()):
+        if series.dtype.is_numeric() or series.dtype == _polars_bool():
             arrays.append(series.cast(_polars_float()).fill_null(np.nan).to_numpy())
         else:
             arrays.append(_as_text(np.asarray(series.to_list(), dtype=object)))
@@ -215,10 +230,9 @@ def _as_text(values: NDArray[Any]) -> NDArray[Any]:
     """Object array of ``str`` with every missing marker (None, NaN, NA, NaT) as ``None``."""
     import pandas as pd
 
-    out = np.empty(values.shape[0], dtype=object)
-    missing = pd.isna(values)
-    for i, (value, is_missing) in enumerate(zip(values.tolist(), missing.tolist())):
-        out[i] = None if is_missing else (value if isinstance(value, str) else str(value))
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    out = pd.Series(values, dtype=object).astype(str).to_numpy(dtype=object)
+    out[missing] = None
     return out
 
 

@@ -128,7 +128,7 @@ def events_to_arrays(
     from thinfile_credit.schema import TABLES
 
     state = tz_state if tz_state is not None else {}
-    columns = _columns(table, rows)
+    columns = _columns(table, rows, TABLE_COLUMNS[table])
     out: dict[str, np.ndarray] = {}
     spec = TABLES[table]
     n = len(next(iter(columns.values()))) if columns else 0
@@ -159,7 +159,7 @@ def events_to_arrays(
     return out
 
 
-def _columns(table: str, rows: Any) -> dict[str, Sequence[Any]]:
+def _columns(table: str, rows: Any, wanted: tuple[str, ...]) -> dict[str, Sequence[Any]]:
     if rows is None:
         return {}
     if isinstance(rows, Mapping):
@@ -167,10 +167,12 @@ def _columns(table: str, rows: Any) -> dict[str, Sequence[Any]]:
     if isinstance(rows, list):
         if not rows:
             return {}
-        keys: dict[str, None] = {}
-        for r in rows:
-            keys.update(dict.fromkeys(r))
-        return {k: [r.get(k) for r in rows] for k in keys}
+        # only the columns features read; a column counts as present if any row has it
+        return {
+            k: [r.get(k) for r in rows]
+            for k in wanted
+            if k in rows[0] or any(k in r for r in rows)
+        }
     from thinfile_credit._frames import to_polars
 
     df, _ = to_polars(rows, table=table)

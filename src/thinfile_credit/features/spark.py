@@ -8,6 +8,11 @@ NumPy paths use.
 Naive timestamps (``TimestampNTZType``) are read in the session time zone; set
 ``spark.sql.session.timeZone`` to ``UTC`` for the numbers to equal the embedded engine
 (time-zone aware ``TimestampType`` columns are instants and need nothing).
+
+Recommended session setting: ``spark.sql.constraintPropagation.enabled=false``. The plan
+holds hundreds of conditional expressions, and Catalyst's constraint propagation is
+super-linear in their number: on a local session it cut the planning of the consumption
+family from 27 s to 5 s. The library does not change your session's settings itself.
 """
 
 from __future__ import annotations

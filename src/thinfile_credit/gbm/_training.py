@@ -119,9 +119,16 @@ def _fitter(engine: str, monotone: Sequence[int], categorical: Sequence[int]) ->
         patience: int | None,
     ) -> FittedBooster:
         return fit_booster(
-            engine, params, X, y, w, monotone, categorical, valid=valid,
+            engine,
+            params,
+            X,
+            y,
+            w,
+            monotone,
+            categorical,
+            valid=valid,
             early_stopping_rounds=patience,
-        )  # fmt: skip
+        )
 
     return fit
 

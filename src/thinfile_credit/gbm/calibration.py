@@ -8,10 +8,12 @@ calibrated log-odds of bad; the scorer's PD is ``sigmoid(g(f(x)))`` and its scor
 * :class:`IsotonicLogOdds` - pool-adjacent-violators on ``(f, y)``; each pooled block
   becomes a knot at its mean margin with its observed bad rate (clipped away from 0 and
   1), knots are joined by straight lines in log-odds, and beyond the outer knots the map
-  continues with the Platt slope. The result is *strictly* increasing, so - unlike the
-  step function of plain isotonic regression - it never ties two applicants the raw
-  model ranked apart: AUC and KS are exactly those of the raw margin, while the
-  bad rate per decile follows the isotonic fit.
+  continues with the Platt slope. Each block's rate is shrunk towards the overall rate
+  by one pseudo-row, so a small end block of only bads does not claim PD 1. The result
+  is *strictly* increasing, so - unlike the step function of plain isotonic
+  regression - it never ties two applicants the raw model ranked apart: AUC and KS are
+  exactly those of the raw margin, while the bad rate per decile follows the isotonic
+  fit.
 * :class:`IdentityLogOdds` - ``g(f) = f`` (no calibration).
 
 How calibration enters contributions
@@ -65,6 +67,8 @@ FloatArray = NDArray[np.float64]
 
 #: Below this |f(x) - f0| the secant r(x) is replaced by the derivative g'(f0).
 _SECANT_EPS = 1e-9
+#: Pseudo-rows at the overall bad rate added to every isotonic block.
+_PRIOR_ROWS = 1.0
 #: Smallest slope a calibrator may have: keeps g strictly increasing, so ranks survive.
 _MIN_SLOPE = 1e-6
 
@@ -181,15 +185,22 @@ class IsotonicLogOdds(LogOddsCalibrator):
         fitted = IsotonicRegression(increasing=True).fit(f, yy, sample_weight=w).predict(f)
         # Blocks are runs of equal fitted value; pool their margins and weights.
         values, inverse = np.unique(fitted, return_inverse=True)
-        weight = np.bincount(inverse, weights=w, minlength=values.size)
+        weight = np.bincount(inverse, weights=w, minlength=values.size).astype(np.float64)
         centre = np.bincount(inverse, weights=w * f, minlength=values.size) / np.maximum(
             weight, np.finfo(float).tiny
         )
-        total = float(w.sum())
-        # A block without a single bad (or good) would have infinite log-odds; clip to
-        # half an observation of the whole sample, which keeps the order and merges ties.
-        eps = 0.5 / (total + 1.0)
-        pd_ = np.clip(values, eps, 1.0 - eps)
+        # A small end block of only bads (or goods) would get a PD of 1 (or 0) and
+        # infinite log-odds. Shrink every block towards the overall bad rate by one
+        # pseudo-row, then pool again in case shrinkage reordered small blocks.
+        overall = float(np.average(yy, weights=w))
+        pd_ = (values * weight + _PRIOR_ROWS * overall) / (weight + _PRIOR_ROWS)
+        pd_ = (
+            IsotonicRegression(increasing=True)
+            .fit(centre, pd_, sample_weight=weight)
+            .predict(centre)
+        )
+        eps = 1e-12
+        pd_ = np.clip(pd_, eps, 1.0 - eps)
         pd_, centre = _merge_ties(pd_, centre, weight)
         self.knots_margin_ = centre
         self.knots_log_odds_ = np.log(pd_) - np.log1p(-pd_)

@@ -190,8 +190,7 @@ def to_frame(X: Any) -> pl.DataFrame:
     """
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise DataError(
-            "sparse input is not supported; dense data is required (pass an array or a "
-            "DataFrame)"
+            "sparse input is not supported; dense data is required (pass an array or a DataFrame)"
         )
     if isinstance(X, pl.DataFrame):
         frame = X
@@ -204,9 +203,7 @@ def to_frame(X: Any) -> pl.DataFrame:
             f"0 feature(s) (shape=({frame.height}, 0)) while a minimum of 1 is required."
         )
     if frame.height == 0:
-        raise DataError(
-            f"0 sample(s) (shape=(0, {frame.width})) while a minimum of 1 is required."
-        )
+        raise DataError(f"0 sample(s) (shape=(0, {frame.width})) while a minimum of 1 is required.")
     return frame
 
 

@@ -158,11 +158,13 @@ def fit_booster(
         The engine's extra is not installed.
     """
     if engine == "lightgbm":
-        return _fit_lightgbm(params, X, y, sample_weight, monotone, categorical, valid,
-                             early_stopping_rounds)  # fmt: skip
+        return _fit_lightgbm(
+            params, X, y, sample_weight, monotone, categorical, valid, early_stopping_rounds
+        )
     if engine == "xgboost":
-        return _fit_xgboost(params, X, y, sample_weight, monotone, categorical, valid,
-                            early_stopping_rounds)  # fmt: skip
+        return _fit_xgboost(
+            params, X, y, sample_weight, monotone, categorical, valid, early_stopping_rounds
+        )
     if engine == "sklearn":
         return _fit_sklearn(params, X, y, sample_weight, monotone, valid, early_stopping_rounds)
     raise ModelError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -221,8 +223,9 @@ def _fit_lightgbm(
     valid_sets = []
     if valid is not None and early_stopping_rounds:
         valid_sets = [
-            lgb.Dataset(valid[0], label=valid[1], weight=valid[2], reference=train,
-                        categorical_feature=cat)  # fmt: skip
+            lgb.Dataset(
+                valid[0], label=valid[1], weight=valid[2], reference=train, categorical_feature=cat
+            )
         ]
         callbacks.append(lgb.early_stopping(early_stopping_rounds, verbose=False))
     booster = lgb.train(
@@ -410,8 +413,9 @@ def _fit_sklearn(
     with _openmp_threads(params.n_jobs):
         if use_valid:
             assert valid is not None
-            model.fit(X, y, sample_weight=w, X_val=valid[0], y_val=valid[1],
-                      sample_weight_val=valid[2])  # fmt: skip
+            model.fit(
+                X, y, sample_weight=w, X_val=valid[0], y_val=valid[1], sample_weight_val=valid[2]
+            )
             n_iter = _truncate_to_best(model)
         else:
             model.fit(X, y, sample_weight=w)

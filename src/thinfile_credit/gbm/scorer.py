@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -143,7 +143,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "engine": [str],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -272,9 +272,14 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         design = self.encoder_.transform(frame, table="X")
         names = list(self.encoder_.feature_names)
         constraints, report = resolve_monotone(
-            self.monotone, names, set(self.encoder_.categories), design, y01, w_user,
+            self.monotone,
+            names,
+            set(self.encoder_.categories),
+            design,
+            y01,
+            w_user,
             alpha=self.monotone_alpha,
-        )  # fmt: skip
+        )
         self.monotone_constraints_ = dict(zip(names, constraints))
         self.monotone_report_ = report_frame(report)
 
@@ -283,21 +288,36 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         params = self._boosting_params(int(seeds[0]))
         categorical = self.encoder_.categorical_indices
         booster, best = fit_final_booster(
-            self.engine, params, design, y01, w_train, constraints, categorical,
+            self.engine,
+            params,
+            design,
+            y01,
+            w_train,
+            constraints,
+            categorical,
             early_stopping=self.early_stopping,
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
             eval_set=self._eval_set(eval_set) if self.early_stopping else None,
             seed=int(seeds[1]),
-        )  # fmt: skip
+        )
         self.booster_ = booster
         self.n_iter_ = booster.n_iter
         self.best_iteration_ = best
         fold_params = BoostingParams(**{**params.__dict__, "n_estimators": booster.n_iter})
         self.calibrator_ = cross_fit_calibrator(
-            self.calibration, self.engine, fold_params, design, y01, w_train, w_user,
-            constraints, categorical, cv=self.cv, seed=int(seeds[2]),
-        )  # fmt: skip
+            self.calibration,
+            self.engine,
+            fold_params,
+            design,
+            y01,
+            w_train,
+            w_user,
+            constraints,
+            categorical,
+            cv=self.cv,
+            seed=int(seeds[2]),
+        )
         self.feature_importances_ = booster.feature_importances()
         return self
 
@@ -328,7 +348,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         bad = self.decision_function(X) > 0
         return self.classes_[bad.astype(np.intp)]
 
-    def score(self, X: Any, y: Any = None) -> FloatArray:  # type: ignore[override]
+    def score(self, X: Any, y: Any = None) -> FloatArray:
         """Points on ``scale_`` for every row (``y`` is accepted and ignored).
 
         Model selection must pass an explicit ``scoring=`` (e.g. ``"roc_auc"``): this is
@@ -438,9 +458,11 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         unknown = ~np.isin(yv, self.classes_)
         if unknown.any():
             raise DataError(
-                "eval_set labels not seen in training", table="eval_set", column="y",
+                "eval_set labels not seen in training",
+                table="eval_set",
+                column="y",
                 rows=np.flatnonzero(unknown).tolist(),
-            )  # fmt: skip
+            )
         y01 = (yv == self.classes_[1]).astype(np.int64)
         wv = _sample_weight(eval_set[2] if len(eval_set) == 3 else None, y01.shape[0])
         return self._encode(Xv), y01, wv

@@ -93,6 +93,13 @@ def scorecard_from_json(text: str) -> WoEScorecard:
     ------
     ArtefactError
         Not a scorecard artefact, an unsupported version, or malformed content.
+
+    Examples
+    --------
+    >>> scorecard_from_json('{"format": "pickle"}')
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.ArtefactError: not a 'thinfile-scorecard' artefact
     """
     from thinfile_credit.scorecard._scorecard import WoEScorecard
 

@@ -25,7 +25,17 @@ __all__ = ["ScorecardWarning", "WoEScorecard"]
 
 
 class ScorecardWarning(UserWarning):
-    """A scorecard was fitted but something about it deserves attention."""
+    """A scorecard was fitted but something about it deserves attention.
+
+    Raised for kept wrong-sign coefficients (``on_wrong_sign="warn"``) and for a model
+    left without features by selection.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", ScorecardWarning)  # make it fatal in production
+    """
 
 
 class WoEScorecard(ClassifierMixin, BaseEstimator):
@@ -69,8 +79,9 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
     round_points : bool, default False
         Round every bin's points and the baseline to integers (ranking within a feature
         is preserved; scores become integers).
-    random_state : int, optional
-        Seed for the validation split of ``stepwise_criterion="auc"``.
+    random_state : int, RandomState or None, default None
+        Seed for the validation split of ``stepwise_criterion="auc"``; ``None`` uses 0,
+        so fits are deterministic unless asked otherwise.
 
     Attributes
     ----------
@@ -104,8 +115,9 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
     >>> s = card.score(X.head(3)); c = card.contributions(X.head(3))
     >>> bool(np.allclose(c.total(), s)), s.dtype.kind
     (True, 'f')
-    >>> round(card.score_one({"income": 3000.0, "late_bills": 0.0}))  # doctest: +SKIP
-    617
+    >>> one = {"income": 3000.0, "late_bills": 0.0}
+    >>> bool(card.score_one(one) == card.score(pd.DataFrame([one]))[0])
+    True
     """
 
     _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012 - sklearn API
@@ -197,7 +209,7 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             stepwise_direction=self.stepwise,  # type: ignore[arg-type]
             criterion=self.stepwise_criterion,  # type: ignore[arg-type]
             max_features=self.max_features,
-            random_state=self.random_state if isinstance(self.random_state, int) else 0,
+            random_state=_seed(self.random_state),
             C=self.C,
         )
         report, coef, intercept = self._fit_with_signs(woe, target, names, report)
@@ -450,3 +462,14 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             ],
             self.baseline_points_,
         )
+
+
+def _seed(random_state: Any) -> int:
+    """An int seed; ``None`` means 0 so that fitting stays deterministic by default."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

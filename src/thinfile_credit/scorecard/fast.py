@@ -26,6 +26,8 @@ from thinfile_credit.errors import DataError, ModelError
 
 __all__ = ["CompiledFeature", "CompiledScorecard"]
 
+_INF = math.inf
+
 
 class CompiledFeature:
     """One feature's scoring table.
@@ -36,6 +38,15 @@ class CompiledFeature:
         The fitted bins.
     points : sequence of float
         Points per bin, in the binning's bin layout.
+
+    Examples
+    --------
+    >>> from thinfile_credit.binning import FeatureBinning
+    >>> fb = FeatureBinning.from_counts("dpd", "numeric", splits=(1.0, 30.0),
+    ...                                 n_nonevent=[90, 40, 5, 3, 0], n_event=[5, 10, 5, 2, 0])
+    >>> f = CompiledFeature(fb, (20.0, 0.0, -40.0, -10.0, -40.0))
+    >>> f.points_one(0), f.points_one(45.0), f.points_one(None)
+    (20.0, -40.0, -10.0)
     """
 
     __slots__ = (
@@ -157,6 +168,18 @@ class CompiledScorecard:
         self.features = tuple(features)
         self.baseline = float(baseline)
         self.names = tuple(f.name for f in self.features)
+        # per feature: (name, plain numeric?, edges, points, feature); a plain numeric
+        # feature (no special codes) scores a finite float with one bisect, inline
+        self._plan = tuple(
+            (
+                f.name,
+                f.binning.kind == "numeric" and not f.binning.special_codes,
+                f._splits_list,
+                f._regular_list,
+                f,
+            )
+            for f in self.features
+        )
 
     def points_matrix(
         self, arrays: Sequence[NDArray[Any]], n_rows: int | None = None
@@ -192,8 +215,12 @@ class CompiledScorecard:
         """
         total = self.baseline
         try:
-            for feature in self.features:
-                total += feature.points_one(applicant[feature.name])
+            for name, plain, edges, points, feature in self._plan:
+                value = applicant[name]
+                if plain and value.__class__ is float and -_INF < value < _INF:
+                    total += points[bisect_right(edges, value)]
+                else:
+                    total += feature.points_one(value)
         except KeyError:
             raise ModelError(
                 f"applicant lacks model features: {', '.join(self._absent(applicant))}",

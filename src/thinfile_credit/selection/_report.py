@@ -25,6 +25,11 @@ class SelectionRecord:
         ``"stepwise"``, ``"sign"`` or ``"kept"``.
     reason : str
         Plain-language reason, e.g. ``"IV 0.011 < min_iv 0.02"``.
+
+    Examples
+    --------
+    >>> SelectionRecord("age", 0.01, False, "iv", "IV 0.0100 < min_iv 0.02").to_dict()["stage"]
+    'iv'
     """
 
     feature: str

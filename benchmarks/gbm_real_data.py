@@ -1,0 +1,128 @@
+"""GBMScorer on public credit data: test AUC, KS and fit time per engine.
+
+Every dataset uses the library's fixed split (``stratified_split``: 70/30, seed 42) and
+library *defaults* - no per-dataset tuning. Beside each engine: a plain
+``lightgbm.LGBMClassifier()`` with its own defaults on the same rows.
+
+Run::
+
+    .venv/bin/python benchmarks/gbm_real_data.py            # quick: HELOC, Taiwan, German
+    .venv/bin/python benchmarks/gbm_real_data.py --full     # + Give Me Some Credit
+
+Needs the datasets in ``../shared/data`` (or ``THINFILE_SHARED_DATA``). Writes the table
+to ``benchmarks/results/gbm_real_data.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from thinfile_credit.datasets import load_public, stratified_split
+from thinfile_credit.gbm import GBMScorer
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("THINFILE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+TARGETS = {"give_me_some_credit": 0.865, "heloc": 0.800, "taiwan_default": 0.785}
+QUICK = ["heloc", "taiwan_default", "german_credit"]
+FULL = ["give_me_some_credit", *QUICK]
+
+
+def ks(y: np.ndarray, score: np.ndarray) -> float:
+    fpr, tpr, _ = roc_curve(y, score)
+    return float(np.max(tpr - fpr))
+
+
+def plain_lightgbm(Xtr, ytr, Xte) -> tuple[np.ndarray, float]:
+    import lightgbm as lgb
+
+    Xtr, Xte = Xtr.copy(), Xte.copy()
+    for c in Xtr.columns:
+        if Xtr[c].dtype == object or str(Xtr[c].dtype).startswith(("str", "string")):
+            cats = pd.CategoricalDtype(sorted(Xtr[c].dropna().unique()))
+            Xtr[c], Xte[c] = Xtr[c].astype(cats), Xte[c].astype(cats)
+    start = time.perf_counter()
+    model = lgb.LGBMClassifier(verbose=-1, n_jobs=1).fit(Xtr, ytr)
+    return model.predict_proba(Xte)[:, 1], time.perf_counter() - start
+
+
+def evaluate(name: str, engines: list[str]) -> list[dict]:
+    X, y = load_public(name, DATA / name)
+    Xtr, Xte, ytr, yte = stratified_split(X, y)
+    rows = []
+    pd_plain, t_plain = plain_lightgbm(Xtr, ytr, Xte)
+    rows.append(
+        {
+            "dataset": name,
+            "model": "LGBMClassifier() defaults",
+            "auc": roc_auc_score(yte, pd_plain),
+            "ks": ks(yte, pd_plain),
+            "fit_s": t_plain,
+        }
+    )
+    for engine in engines:
+        model = GBMScorer(engine, categorical_features="auto", random_state=0)
+        start = time.perf_counter()
+        model.fit(Xtr, ytr)
+        fit_s = time.perf_counter() - start
+        pd_bad = model.predict_proba(Xte)[:, 1]
+        rows.append(
+            {
+                "dataset": name,
+                "model": f"GBMScorer({engine!r})",
+                "auc": roc_auc_score(yte, pd_bad),
+                "ks": ks(yte, pd_bad),
+                "fit_s": fit_s,
+                "rounds": model.n_iter_,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="include Give Me Some Credit")
+    parser.add_argument("--engines", default="lightgbm,xgboost,sklearn")
+    args = parser.parse_args()
+    names = FULL if args.full else QUICK
+    rows = []
+    for name in names:
+        if not (DATA / name).is_dir():
+            print(f"skip {name}: not found under {DATA}")
+            continue
+        rows.extend(evaluate(name, args.engines.split(",")))
+        print(pd.DataFrame(rows).tail(4).to_string(index=False), flush=True)
+    table = pd.DataFrame(rows)
+    plain = table[table.model.str.startswith("LGBM")].set_index("dataset")["auc"]
+    table["vs_plain_auc"] = table["auc"] - table["dataset"].map(plain)
+    table["target"] = table["dataset"].map(TARGETS)
+    lines = [
+        "| dataset | model | test AUC | KS | fit (s) | rounds | AUC - plain | target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in table.itertuples():
+        rounds = "" if pd.isna(getattr(r, "rounds", np.nan)) else f"{int(r.rounds)}"
+        target = "" if pd.isna(r.target) else f"{r.target:.3f}"
+        lines.append(
+            f"| {r.dataset} | {r.model} | {r.auc:.4f} | {r.ks:.4f} | {r.fit_s:.1f} | {rounds} "
+            f"| {r.vs_plain_auc:+.4f} | {target} |"
+        )
+    text = "\n".join(lines)
+    print(text)
+    out = ROOT / "benchmarks" / "results" / "gbm_real_data.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        "# GBMScorer on public credit data\n\n"
+        f"Command: `.venv/bin/python benchmarks/gbm_real_data.py{' --full' if args.full else ''}`"
+        " (n_jobs=1, 70/30 stratified split, seed 42)\n\n" + text + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
