@@ -87,10 +87,10 @@ class DesignEncoder:
         names = tuple(frame.columns)
         if categorical is None:
             declared: set[str] = set()
+        elif isinstance(categorical, str) and categorical == "auto":
+            declared = {c for c in names if not _is_numeric(frame[c].dtype)}
         elif isinstance(categorical, str):
-            declared = set(names) if categorical == "auto" else {categorical}
-            if categorical == "auto":
-                declared = {c for c in names if not _is_numeric(frame[c].dtype)}
+            declared = {categorical}
         else:
             declared = {str(c) for c in categorical}
         absent = sorted(declared - set(names))

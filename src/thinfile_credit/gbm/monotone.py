@@ -179,7 +179,7 @@ def resolve_monotone(
         has an invalid direction, or a sequence has the wrong length.
     """
     names = list(feature_names)
-    stats = [_trend_stats(X[:, j], y, n_bins) for j in range(len(names))]
+    stats = [_trend_stats(X[:, j], y, sample_weight, n_bins) for j in range(len(names))]
     if monotone is None:
         explicit: dict[str, int] | None = {}
     elif isinstance(monotone, str):
@@ -261,24 +261,26 @@ def _auto_decision(
     return MonotoneDecision(name, rho, p_value, trend, direction, "auto")
 
 
-def _trend_stats(x: FloatArray, y: NDArray[Any], n_bins: int) -> tuple[float, float, float]:
+def _trend_stats(
+    x: FloatArray, y: NDArray[Any], w: FloatArray, n_bins: int
+) -> tuple[float, float, float]:
     from scipy.stats import spearmanr
 
     ok = ~np.isnan(x)
-    xs, ys = x[ok], y[ok]
+    xs, ys, ws = x[ok], y[ok].astype(np.float64), w[ok]
     if xs.size < 3 or np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return float("nan"), float("nan"), float("nan")
+    # The significance test is the plain (unweighted) Spearman test; weights enter the
+    # binned bad rates, which decide whether the trend is consistent.
     res = spearmanr(xs, ys)
     rho, p_value = float(res.statistic), float(res.pvalue)
-    # Bad rate per quantile bin (ties kept together), then its rank trend over bin order.
     edges = np.unique(np.quantile(xs, np.linspace(0, 1, n_bins + 1)[1:-1]))
     bins = np.searchsorted(edges, xs, side="right")
-    counts = np.bincount(bins)
-    rates = np.bincount(bins, weights=ys.astype(np.float64))[counts > 0] / counts[counts > 0]
-    if rates.size < 3 or np.ptp(rates) == 0:
-        trend = float(np.sign(rho)) if rates.size == 2 and np.ptp(rates) > 0 else float("nan")
-        if rates.size == 2:
-            trend = float(np.sign(rates[1] - rates[0]))
-        return rho, p_value, trend
-    trend = float(spearmanr(np.arange(rates.size), rates).statistic)
-    return rho, p_value, trend
+    weight = np.bincount(bins, weights=ws)
+    filled = weight > 0
+    rates = np.bincount(bins, weights=ws * ys)[filled] / weight[filled]
+    if rates.size < 2 or np.ptp(rates) == 0:
+        return rho, p_value, float("nan")
+    if rates.size == 2:  # a binary feature: the trend is the sign of the step
+        return rho, p_value, float(np.sign(rates[1] - rates[0]))
+    return rho, p_value, float(spearmanr(np.arange(rates.size), rates).statistic)

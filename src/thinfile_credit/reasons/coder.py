@@ -555,8 +555,11 @@ class ReasonCoder(BaseEstimator):
                 self.model_.points_below_max(X), tuple(self.feature_names_in_), "points_below_max"
             )
             return _group_sum(pbm, self._membership)
-        group_values = _group_sum(values, self._membership)
-        return self._sign * (self.group_baseline_points_[None, :] - group_values)
+        lost = _group_sum(values, self._membership)
+        np.subtract(self.group_baseline_points_[None, :], lost, out=lost)
+        if self._sign < 0:
+            np.negative(lost, out=lost)
+        return lost
 
     def _frame(
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str
