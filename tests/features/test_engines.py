@@ -141,3 +141,33 @@ def test_aware_timestamps_give_the_same_instants(
     fb = FeatureBuilder()
     got = fb.build(EventTables(**shanghai))
     assert_same_features(got, polars_result, fb.feature_names_)
+
+
+def test_text_ids_give_the_same_features(tables: EventTables, polars_result: pl.DataFrame) -> None:
+    """User, peer, loan and application ids may be text instead of integers."""
+    as_text = {}
+    for name, df in tables:
+        as_text[name] = df.with_columns(
+            pl.col(c).cast(pl.String)
+            for c in ("application_id", "user_id", "peer_id", "loan_id")
+            if c in df.columns
+        )
+    fb = FeatureBuilder()
+    got = fb.build(EventTables(**as_text))
+    assert got["application_id"].dtype == pl.String
+    assert_same_features(
+        got.with_columns(pl.col("application_id").cast(pl.Int64)), polars_result, fb.feature_names_
+    )
+    events = {n: as_text[n].to_dicts() for n in as_text if n != "applications"}
+    row = polars_result.row(7, named=True)
+    online = fb.build_one(events, row["applied_at"], user_id=str(row["user_id"]))
+    a = np.array(list(online.values()))
+    b = np.array([row[n] for n in fb.feature_names_])
+    assert np.isclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True).all()
+
+
+def test_lazy_polars_in_lazy_polars_out(tables: EventTables, polars_result: pl.DataFrame) -> None:
+    fb = FeatureBuilder(windows=(30,))
+    out = fb.build(EventTables(**{n: df.lazy() for n, df in tables}))
+    assert isinstance(out, pl.LazyFrame)
+    assert_same_features(out.collect(), fb.build(tables), fb.feature_names_)

@@ -352,6 +352,8 @@ class NumpyEvaluator:
         self.sources = sources
         self.t = t
         self._cache: dict[tuple[str, ...], Any] = {}
+        # one memo per source: a plain str key is cheaper than a tuple per lookup
+        self._memo: dict[str, dict[str, Any]] = {}
 
     def value(self, expr: Expr) -> float:
         """The post-stage value of ``expr`` as a float (NaN for null)."""
@@ -365,12 +367,15 @@ class NumpyEvaluator:
             return [float(self._eval(e, "")) for e in exprs]
 
     def _eval(self, e: Expr, source: str) -> Any:
-        ck = (source, e.key)
-        hit = self._cache.get(ck)
+        memo = self._memo.get(source)
+        if memo is None:
+            memo = self._memo[source] = {}
+        key = e.key
+        hit = memo.get(key)
         if hit is not None:
             return hit
         out = self._compute(e, source)
-        self._cache[ck] = out
+        memo[key] = out
         return out
 
     def _compute(self, e: Expr, source: str) -> Any:

@@ -134,12 +134,18 @@ def _reduce_source(
             series = part[f"_v{j}"]
             v, codes = _as_numbers(series)
             order: np.ndarray | None = None
+            valid = ~np.isnan(v)
+            shared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
             for name, node in by_value[k]:
                 kind, mask = node.args[0], node.args[3]
-                m = None if mask is None else masks[mask.key]
+                mkey = "" if mask is None else mask.key
+                if mkey not in shared:  # mean, median, max... of one value share the work
+                    present = valid if mask is None else valid & masks[mkey]
+                    shared[mkey] = (present, np.add.reduceat(present, starts, dtype=np.int64))
+                present, count = shared[mkey]
                 if kind == "median" and order is None:
                     order = np.lexsort((v, seg_of_row))
-                per_seg = _reduce(kind, v, codes, m, starts, seg_of_row, order)
+                per_seg = _reduce(kind, v, codes, present, count, starts, seg_of_row, order)
                 full = np.full(n_apps, _empty_value(node))
                 full[seg_apps] = per_seg
                 out[name] = full
@@ -161,18 +167,15 @@ def _reduce(
     kind: str,
     v: np.ndarray,
     codes: bool,
-    mask: np.ndarray | None,
+    present: np.ndarray,
+    count: np.ndarray,
     starts: np.ndarray,
     seg: np.ndarray,
     order: np.ndarray | None,
 ) -> np.ndarray:
-    """One aggregate per contiguous segment over rows where ``mask`` holds and v is not null."""
-    present = ~np.isnan(v)
-    if mask is not None:
-        present &= mask
+    """One aggregate per contiguous segment over the ``present`` rows (masked, not null)."""
     if kind == "nunique":
         return _nunique(v, present, seg, starts.size)
-    count = np.add.reduceat(present.astype(np.int64), starts)
     if kind == "count":
         return count.astype(np.float64)
     if codes:

@@ -211,6 +211,11 @@ class FeatureBuilder:
         ------
         SchemaError
             Bad tables (see ``validate``), duplicated application ids, null moments.
+
+        Notes
+        -----
+        PySpark input is not validated (that would collect the tables); validate a
+        sample locally with :meth:`EventTables.validate`.
         """
         tables = _as_tables(tables, applications)
         if tables.applications is None:

@@ -116,7 +116,7 @@ def events_to_arrays(
     >>> from datetime import datetime
     >>> a = events_to_arrays("profile_changes",
     ...     [{"user_id": 1, "changed_at": datetime(1970, 1, 2), "kind": "device"}])
-    >>> a["changed_at"][0]
+    >>> float(a["changed_at"][0])
     86400000000.0
     """
     from thinfile_credit.features.builder import (
@@ -146,7 +146,10 @@ def events_to_arrays(
             if not spec.column(c).nullable:
                 _no_nulls(arr, table, c)
         elif c in FLOAT_COLUMNS or c in ("installments", "installment_no"):
-            arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+            try:  # None becomes NaN in NumPy's float conversion
+                arr = np.array(values, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise SchemaError("expected numbers", table=table, column=c) from None
             if c in FLOAT_COLUMNS and (table, c) not in OPTIONAL_COLUMNS:
                 _no_nulls(arr, table, c)
             neg = np.flatnonzero(arr < 0)
@@ -169,9 +172,7 @@ def _columns(table: str, rows: Any, wanted: tuple[str, ...]) -> dict[str, Sequen
             return {}
         # only the columns features read; a column counts as present if any row has it
         return {
-            k: [r.get(k) for r in rows]
-            for k in wanted
-            if k in rows[0] or any(k in r for r in rows)
+            k: [r.get(k) for r in rows] for k in wanted if k in rows[0] or any(k in r for r in rows)
         }
     from thinfile_credit._frames import to_polars
 
