@@ -18,7 +18,7 @@ def test_every_public_name_resolves(name: str) -> None:
 
 def test_unknown_name_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        tc.nope  # noqa: B018
+        tc.nope
 
 
 def test_import_does_not_load_heavy_dependencies() -> None:
