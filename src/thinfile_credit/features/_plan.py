@@ -37,6 +37,8 @@ class Plan:
     features: list[FeatureDef]
     sources: dict[str, SourcePlan]
     agg_names: dict[str, str]  # agg key -> column name
+    # the online path's compiled form, built on first use (see _compiled.compile_plan)
+    compiled: Any = field(default=None, repr=False, compare=False)
 
     def agg_column(self, node: Expr) -> str:
         """Column holding the value of aggregate ``node`` in the wide frame."""

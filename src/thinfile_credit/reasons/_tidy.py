@@ -36,21 +36,27 @@ class RankedReasons:
 
 
 def top_reasons(
-    loss: NDArray[np.float64], max_reasons: int, also_considered: bool, min_points: float
+    loss: NDArray[np.float64],
+    max_reasons: int,
+    also_considered: bool,
+    min_points: float,
+    *,
+    overwrite: bool = False,
 ) -> RankedReasons:
     """Rank every row's groups by points lost; keep the adverse ones up to the limit.
 
     Ties keep column order (a stable sort), and columns are the groups sorted by code, so
-    equal losses are broken by code identically in every process.
+    equal losses are broken by code identically in every process. With
+    ``overwrite=True`` ``loss`` is used as scratch space (saves a copy of a large batch).
     """
     limit = min(max_reasons + (1 if also_considered else 0), loss.shape[1])
-    order = np.argsort(-loss, axis=1, kind="stable")[:, :limit]
-    ranked = np.take_along_axis(loss, order, axis=1)
+    neg = np.negative(loss, out=loss if overwrite else None)
+    order = np.argsort(neg, axis=1, kind="stable")[:, :limit]
+    ranked = np.take_along_axis(neg, order, axis=1)
     # Rows are sorted by loss, so the eligible groups form a prefix of each row.
-    keep = (ranked > 0.0) & (ranked >= min_points)
-    flat = np.flatnonzero(keep)
-    rows, slots = np.divmod(flat, limit)
-    return RankedReasons(rows, slots, order.ravel()[flat], ranked.ravel()[flat])
+    keep = (ranked < 0.0) & (ranked <= -min_points)
+    rows, slots = np.nonzero(keep)
+    return RankedReasons(rows, slots, order[rows, slots], -ranked[rows, slots])
 
 
 def reasons_frame(

@@ -566,7 +566,9 @@ class ReasonCoder(BaseEstimator):
     ) -> Any:
         lang = self._language(language)
         loss = self._group_loss(contrib, X)
-        picked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
+        picked = top_reasons(
+            loss, self.max_reasons, self.also_considered, self.min_points, overwrite=True
+        )
         hint_texts: list[str | None] | None = None
         if self.hints:
             if X is None:
