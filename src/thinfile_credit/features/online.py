@@ -192,16 +192,19 @@ def _columns(table: str, rows: Any, wanted: tuple[str, ...]) -> dict[str, Sequen
 def _times(values: Sequence[Any], table: str, column: str, state: dict[str, Any]) -> np.ndarray:
     """Float microseconds; a vectorised path for naive ``datetime`` values."""
     kinds = {type(v) for v in values}
-    if kinds <= {_dt.datetime, type(None)} and not any(
-        v is not None and v.tzinfo is not None for v in values
-    ):
-        if any(v is not None for v in values):
-            _check_tz(False, table, column, state)
+    if kinds <= {_dt.datetime, type(None)}:
         # exact integer microseconds; NumPy's datetime64 conversion of a list of
         # datetimes is several times slower than this subtraction
-        return np.array(
-            [np.nan if v is None else (v - _EPOCH) // _US for v in values], dtype=np.float64
-        )
+        try:
+            out = np.array(
+                [np.nan if v is None else (v - _EPOCH) // _US for v in values], dtype=np.float64
+            )
+        except TypeError:  # an aware value: the per-value path checks and converts
+            pass
+        else:
+            if _dt.datetime in kinds:
+                _check_tz(False, table, column, state)
+            return out
     return np.array([_micros(v, table, column, state) for v in values], dtype=np.float64)
 
 
