@@ -303,6 +303,7 @@ def test_refit_replaces_every_learned_piece():
         "Bills currently overdue"
     ]
     assert before.height > 0
-    assert coder.explain_contributions(
+    polars_out = coder.explain_contributions(
         narrow.contributions(np.array([[-9.0]])), output="polars"
-    )["code"].to_list() == ["BIL02"]
+    )
+    assert polars_out["code"].to_list() == ["BIL02"]

@@ -173,15 +173,37 @@ class _Compiler:
         return slot
 
 
+_UFUNCS: dict[str, Any] = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}
+
+
+def _is_f64(x: Any) -> bool:
+    return type(x) is np.float64 or (type(x) is np.ndarray and x.dtype == np.float64)
+
+
 def _row_step(e: Expr, args: list[Any]) -> Step:
     op = e.op
     if op in _BINARY:
         i, j = args
 
+        ufunc = _UFUNCS.get(op)
+
         def binary(v: list[Any]) -> Any:
             x, y = v[i], v[j]
             if isinstance(x, (float, np.floating)) and isinstance(y, (float, np.floating)):
                 return _scalar_binary(op, float(x), float(y))
+            # float arrays (the usual case) skip _np_binary's conversions: same result
+            if ufunc is not None and _is_f64(x) and _is_f64(y):
+                return ufunc(x, y)
             return _np_binary(op, x, y)
 
         return binary

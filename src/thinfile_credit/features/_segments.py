@@ -13,6 +13,9 @@ largest cut are in memory at once.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import numpy as np
 import polars as pl
 
@@ -52,8 +55,24 @@ def run_segments(
             cut = cut.with_columns(
                 *[to_narwhals(n, APP).alias(sp.row_names[k]) for k, n in windows.items()]
             )
-        base = cut.to_native().sort(APP).collect()
-        columns.update(_reduce_source(base, sp, windows, n_apps, batch))
+        tcol = _window_column(sp)
+        if tcol is None:
+            base = cut.to_native().sort(APP).collect()
+        else:
+            # inside each application, rows in the narrowest window first, then the next
+            # window's...: every window on tcol is then a prefix of the application's rows
+            # (see _Prefix). One integer key sorts faster than (application, time).
+            nested = [
+                to_narwhals(m, APP).fill_null(False).cast(nw.Int64)
+                for m in _window_masks(sp, tcol)
+            ]
+            inside = functools.reduce(operator.add, nested)
+            key = nw.col(APP) * (len(nested) + 1) + (len(nested) - inside)
+            base = cut.with_columns(key.alias("_key")).to_native().sort("_key").collect()
+            base = base.drop("_key")
+            if base[tcol].null_count():
+                tcol = None
+        columns.update(_reduce_source(base, sp, windows, n_apps, batch, tcol))
         del base
     t = apps.select("_t").collect()["_t"]
     # NaN marks "no value" in the NumPy reductions; the post stage works with nulls
@@ -79,6 +98,7 @@ def _reduce_source(
     windows: dict[str, Expr],
     n_apps: int,
     batch: int,
+    tcol: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Every aggregate of one source: masks once (bits), each value column once.
 
@@ -125,6 +145,15 @@ def _reduce_source(
     for name, node in sp.aggs.items():
         by_value.setdefault(node.args[2].key, []).append((name, node))
         values[node.args[2].key] = node.args[2]
+    # windows on the sort column: per application, how many leading rows they hold
+    prefix: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if tcol is not None:
+        for mkey, mexpr in mask_exprs.items():
+            if _window_of(mexpr) == tcol:
+                hi = starts + np.add.reduceat(masks[mkey], starts, dtype=np.int64)
+                idx = np.empty(2 * starts.size, dtype=np.intp)
+                idx[0::2], idx[1::2] = starts, hi
+                prefix[mkey] = (hi, idx)
     out: dict[str, np.ndarray] = {}
     vkeys = list(values)
     for i in range(0, len(vkeys), batch):
@@ -136,9 +165,15 @@ def _reduce_source(
             order: np.ndarray | None = None
             valid = ~np.isnan(v)
             shared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            pre = _Prefix(v, valid)
             for name, node in by_value[k]:
                 kind, mask = node.args[0], node.args[3]
                 mkey = "" if mask is None else mask.key
+                if mkey in prefix and kind in _PREFIX_KINDS and not codes:
+                    full = np.full(n_apps, _empty_value(node))
+                    full[seg_apps] = pre.reduce(kind, starts, *prefix[mkey])
+                    out[name] = full
+                    continue
                 if mkey not in shared:  # mean, median, max... of one value share the work
                     present = valid if mask is None else valid & masks[mkey]
                     shared[mkey] = (present, np.add.reduceat(present, starts, dtype=np.int64))
@@ -151,6 +186,89 @@ def _reduce_source(
                 out[name] = full
         del part
     return out
+
+
+_PREFIX_KINDS = ("count", "sum", "mean", "max", "min")
+
+
+def _window_of(mask: Expr) -> str | None:
+    """``X`` when ``mask`` is exactly the window ``t - X <= w`` (:func:`pit.within`)."""
+    if mask.op != "le" or mask.args[1].op != "lit":
+        return None
+    diff = mask.args[0]
+    if diff.op != "sub" or diff.args[0].key != "col(_t)" or diff.args[1].op != "col":
+        return None
+    bound = mask.args[1].args[0]
+    if not isinstance(bound, (int, float)) or isinstance(bound, bool):
+        return None
+    return str(diff.args[1].args[0])
+
+
+def _window_masks(sp: SourcePlan, tcol: str) -> list[Expr]:
+    """The distinct window masks on ``tcol`` among the aggregates of ``sp``."""
+    found: dict[str, Expr] = {}
+    for node in sp.aggs.values():
+        mask = node.args[3]
+        if mask is not None and _window_of(mask) == tcol:
+            found.setdefault(mask.key, mask)
+    return list(found.values())
+
+
+def _window_column(sp: SourcePlan) -> str | None:
+    """The time column most aggregates of ``sp`` are windowed on (None if none)."""
+    counts: dict[str, int] = {}
+    for node in sp.aggs.values():
+        mask = node.args[3]
+        col = _window_of(mask) if mask is not None else None
+        if col is not None and node.args[0] in _PREFIX_KINDS:
+            counts[col] = counts.get(col, 0) + 1
+    return max(counts, key=lambda c: counts[c]) if counts else None
+
+
+class _Prefix:
+    """Reductions of one value over the leading ``[start, hi)`` rows of each segment.
+
+    With rows newest first, a window mask keeps a prefix of every segment, so sums,
+    counts, means and extremes over it need no masked copy of the value: one reduceat
+    over interleaved ``(start, hi)`` bounds of a zero-filled (or +-inf-filled) value
+    shared by every window, and an exact integer running count of the non-null rows.
+    """
+
+    def __init__(self, v: np.ndarray, valid: np.ndarray) -> None:
+        self.v = v
+        self.valid = valid
+        self._filled: dict[str, np.ndarray] = {}
+        self._running: np.ndarray | None = None
+
+    def _fill(self, kind: str) -> np.ndarray:
+        hit = self._filled.get(kind)
+        if hit is None:
+            fill = {"sum": 0.0, "max": -np.inf, "min": np.inf}[kind]
+            hit = np.empty(self.v.size + 1)  # +1: a bound may equal the row count
+            hit[:-1] = np.where(self.valid, self.v, fill)
+            hit[-1] = fill
+            self._filled[kind] = hit
+        return hit
+
+    def count(self, starts: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        if self._running is None:
+            self._running = np.concatenate([[0], np.cumsum(self.valid, dtype=np.int64)])
+        return self._running[hi] - self._running[starts]
+
+    def reduce(self, kind: str, starts: np.ndarray, hi: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        count = self.count(starts, hi)
+        if kind == "count":
+            return count.astype(np.float64)
+        if kind in ("max", "min"):
+            red = np.maximum if kind == "max" else np.minimum
+            best = red.reduceat(self._fill(kind), idx)[0::2]
+            return np.where(count > 0, best, np.nan)
+        # reduceat gives the first element for an empty range: those sums are 0
+        total = np.where(hi > starts, np.add.reduceat(self._fill("sum"), idx)[0::2], 0.0)
+        if kind == "sum":
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _as_numbers(series: pl.Series) -> tuple[np.ndarray, bool]:

@@ -11,8 +11,8 @@ application (tested on random applications to 1e-9).
 from __future__ import annotations
 
 import datetime as _dt
-from operator import itemgetter
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
