@@ -11,6 +11,7 @@ call is one pass over a list. Each closure calls the same helpers as the tree wa
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -186,6 +187,21 @@ _UFUNCS: dict[str, Any] = {
 }
 
 
+# Python float arithmetic and comparisons give what _scalar_binary's NumPy scalars give
+# (IEEE results, NaN compares false); division, floor division and modulo stay there.
+_SCALAR: dict[str, Callable[[float, float], Any]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+}
+
+
 def _is_f64(x: Any) -> bool:
     return type(x) is np.float64 or (type(x) is np.ndarray and x.dtype == np.float64)
 
@@ -196,11 +212,17 @@ def _row_step(e: Expr, args: list[Any]) -> Step:
         i, j = args
 
         ufunc = _UFUNCS.get(op)
+        scalar = _SCALAR.get(op)
+        logical = {"and": np.logical_and, "or": np.logical_or}.get(op)
 
         def binary(v: list[Any]) -> Any:
             x, y = v[i], v[j]
             if isinstance(x, (float, np.floating)) and isinstance(y, (float, np.floating)):
+                if scalar is not None:
+                    return scalar(float(x), float(y))
                 return _scalar_binary(op, float(x), float(y))
+            if logical is not None:  # what _np_binary does for and/or
+                return logical(x, y)
             # float arrays (the usual case) skip _np_binary's conversions: same result
             if ufunc is not None and _is_f64(x) and _is_f64(y):
                 return ufunc(x, y)
@@ -341,8 +363,8 @@ def _reduce_step(kind: str, kept: int) -> Step:
             x = x.astype(np.float64)
         if kind == "sum":
             return x.sum()
-        if kind == "mean":
-            return x.mean()
+        if kind == "mean":  # what ndarray.mean computes, without its Python wrapper
+            return x.sum() / x.size
         if kind == "min":
             return x.min()
         if kind == "max":

@@ -63,8 +63,7 @@ def run_segments(
             # window's...: every window on tcol is then a prefix of the application's rows
             # (see _Prefix). One integer key sorts faster than (application, time).
             nested = [
-                to_narwhals(m, APP).fill_null(False).cast(nw.Int64)
-                for m in _window_masks(sp, tcol)
+                to_narwhals(m, APP).fill_null(False).cast(nw.Int64) for m in _window_masks(sp, tcol)
             ]
             inside = functools.reduce(operator.add, nested)
             key = nw.col(APP) * (len(nested) + 1) + (len(nested) - inside)
