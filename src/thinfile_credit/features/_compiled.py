@@ -84,6 +84,11 @@ class _Compiler:
         self.n = 2
         self.slots: dict[tuple[str, str], int] = {}
         self.out = CompiledPlan(0)
+        # kinds reduced from each (value, mask): counts alone need no filtered copy
+        self.kinds: dict[tuple[str, str], set[str]] = {}
+        for sp in plan.sources.values():
+            for node in sp.aggs.values():
+                self.kinds.setdefault(_kept_key(node), set()).add(node.args[0])
         for source, sp in plan.sources.items():
             self.out.columns[source] = {}
             self.out.row_steps[source] = []
@@ -111,7 +116,7 @@ class _Compiler:
             return hit
         kind, source, value, mask = e.args
         steps = self.out.row_steps[source]
-        kkey = (source, f"kept:{value.key}:{mask.key if mask is not None else ''}")
+        kkey = _kept_key(e)
         kept = self.slots.get(kkey)
         if kept is None:
             v_slot = self._node(value, source, steps)
@@ -123,11 +128,22 @@ class _Compiler:
                 valid = self._new(vkey)
                 steps.append((valid, _valid_step(v_slot)))
             kept = self._new(kkey)
-            steps.append((kept, _kept_step(valid, m_slot)))
+            if self.kinds[kkey] == {"count"}:
+                steps.append((kept, _count_step(valid, m_slot)))
+            else:
+                steps.append((kept, _kept_step(valid, m_slot)))
+        if self.kinds[kkey] == {"count"}:
+            return self._alias(e, kept, source)
         slot = self._new(("agg", e.key))
         steps.append((slot, _reduce_step(kind, kept)))
         empty = AGG_KINDS[kind]
         self.out.agg_empty[source].append((slot, np.nan if empty is None else float(empty)))
+        return slot
+
+    def _alias(self, e: Expr, slot: int, source: str) -> int:
+        # the count step already holds the aggregate's value
+        self.slots[("agg", e.key)] = slot
+        self.out.agg_empty[source].append((slot, 0.0))
         return slot
 
     def _node(self, e: Expr, source: str, steps: list[tuple[int, Step]]) -> int:
@@ -335,6 +351,23 @@ def _valid_step(v_slot: int) -> Step:
     return valid
 
 
+def _kept_key(node: Expr) -> tuple[str, str]:
+    _kind, source, value, mask = node.args
+    return (source, f"kept:{value.key}:{mask.key if mask is not None else ''}")
+
+
+def _count_step(valid: int, m_slot: int) -> Step:
+    def count(v: list[Any]) -> np.float64:
+        x, keep = v[valid]
+        if m_slot >= 0:
+            m = np.asarray(v[m_slot], dtype=bool)
+            m = m if m.ndim else np.full(v[1], bool(m))
+            keep = m if keep is None else keep & m
+        return np.float64(x.size if keep is None else np.count_nonzero(keep))
+
+    return count
+
+
 def _kept_step(valid: int, m_slot: int) -> Step:
     def kept(v: list[Any]) -> np.ndarray:
         x, keep = v[valid]
@@ -355,23 +388,23 @@ def _reduce_step(kind: str, kept: int) -> Step:
     if kind == "count":
         return lambda v: np.float64(v[kept].size)
 
+    # ufunc reductions directly: what the ndarray methods call, minus their wrappers
+    direct = {"sum": np.add.reduce, "min": np.minimum.reduce, "max": np.maximum.reduce}.get(kind)
+
     def reduce(v: list[Any]) -> Any:
         x = v[kept]
-        if x.size == 0:
+        n = x.size
+        if n == 0:
             return none
         if x.dtype != np.float64:
             x = x.astype(np.float64)
-        if kind == "sum":
-            return x.sum()
-        if kind == "mean":  # what ndarray.mean computes, without its Python wrapper
-            return x.sum() / x.size
-        if kind == "min":
-            return x.min()
-        if kind == "max":
-            return x.max()
+        if direct is not None:
+            return direct(x)
+        if kind == "mean":
+            return np.add.reduce(x) / n
         if kind == "median":
             return np.median(x)
-        return x.std(ddof=1) if x.size > 1 else np.float64(np.nan)
+        return x.std(ddof=1) if n > 1 else np.float64(np.nan)
 
     return reduce
 

@@ -177,7 +177,7 @@ _GROUPS: tuple[ReasonGroup, ...] = (
     ),
     _g(
         "CON04",
-        ("消费结构风险较高", "Spending pattern"),
+        ("非必需品或深夜消费占比较高", "High share of discretionary or late-night purchases"),
         (
             "消费品类、必需品占比或下单时间的分布与按时还款人群差异较大。",
             "The mix of categories, essentials and order times differs from that of "
