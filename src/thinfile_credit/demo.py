@@ -80,9 +80,7 @@ def run_demo(
         mk.tables.validate()
     summary = marketplace_summary(mk)
     say.table("Marketplace", summary)
-    result["tables"] = {
-        str(k): int(v) for k, v in zip(summary["table"], summary["rows"]) if k != "(all)"
-    }
+    result["tables"] = {name: len(frame) for name, frame in mk.tables}
     result["thin_file_share"] = float(mk.truth["thin_file"].mean())
     result["default_rate"] = float(mk.truth["bad"].mean())
     with say.step(f"Writing the tables to {out / 'tables'}"):
@@ -127,7 +125,7 @@ def run_demo(
 
 
 def marketplace_summary(mk: Any) -> pd.DataFrame:
-    """Rows per table plus the thin-file share and default rate of a marketplace.
+    """Rows per table, then the applications' thin-file share and default rate.
 
     Parameters
     ----------
@@ -137,19 +135,20 @@ def marketplace_summary(mk: Any) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``table``, ``rows``, ``note``.
+        Columns ``item`` and ``value``: one row per table (its row count), then
+        ``thin-file share`` and ``default rate`` of the applications.
 
     Examples
     --------
     >>> from thinfile_credit.synthetic import make_marketplace
-    >>> marketplace_summary(make_marketplace(n_users=300, seed=0))["table"].tolist()[:2]
-    ['applications', 'orders']
+    >>> marketplace_summary(make_marketplace(n_users=300, seed=0))["item"].tolist()[-2:]
+    ['thin-file share', 'default rate']
     """
-    rows = [(name, len(frame), "") for name, frame in mk.tables]
+    rows: list[tuple[str, str]] = [(name, f"{len(frame):,} rows") for name, frame in mk.tables]
     truth = mk.truth
-    rows.append(("(all)", len(truth), f"thin-file share {truth['thin_file'].mean():.1%}"))
-    rows.append(("(all)", int(truth["bad"].sum()), f"default rate {truth['bad'].mean():.1%}"))
-    return pd.DataFrame(rows, columns=["table", "rows", "note"])
+    rows.append(("thin-file share", f"{truth['thin_file'].mean():.1%} of applications"))
+    rows.append(("default rate", f"{truth['bad'].mean():.1%} (30+ DPD within the window)"))
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -270,9 +269,12 @@ def _limits(
     capacity = test["cons_gmv_sum_90d"].fillna(0.0).to_numpy() / 3.0
     limits = initial_limit(scores[approved], capacity[approved], ladder=ladder)
     dist = pd.Series(limits).value_counts().sort_index()
+    labels = [
+        f"{v:,.0f}" if v > 0 else "no line (a cap is below the first rung)" for v in dist.index
+    ]
     table = pd.DataFrame(
         {
-            "first limit (yuan)": dist.index,
+            "first limit (yuan)": labels,
             "approved": dist.to_numpy(),
             "share": (dist / dist.sum()).round(3).to_numpy(),
         }

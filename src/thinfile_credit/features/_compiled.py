@@ -270,9 +270,8 @@ def _row_step(e: Expr, args: list[Any]) -> Step:
             x = np.asarray(v[i])
             if members is not None and x.dtype == object:
                 # set membership: NumPy sorts object arrays to answer isin
-                return np.fromiter((e in members for e in x.tolist()), bool, x.size).reshape(
-                    x.shape
-                )
+                found = map(members.__contains__, x.tolist())
+                return np.fromiter(found, bool, x.size).reshape(x.shape)
             return np.isin(x, choices)
 
         return is_in
