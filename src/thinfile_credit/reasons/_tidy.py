@@ -50,34 +50,10 @@ def top_reasons(
     ``overwrite=True`` ``loss`` is used as scratch space (saves a copy of a large batch).
     """
     limit = min(max_reasons + (1 if also_considered else 0), loss.shape[1])
-    n = loss.shape[0]
-    if limit == 0 or n == 0 or np.isnan(loss).any():
-        return _top_by_sort(loss, limit, min_points, overwrite)
-    # Only the top few of each row are needed: repeated argmax is several times faster
-    # than sorting every row, and argmax returns the first of equal maxima, i.e. the
-    # lowest column, which is exactly the stable sort's tie-break (by code).
-    work = loss if overwrite else loss.copy()
-    rows_all = np.arange(n)
-    order = np.empty((n, limit), dtype=np.intp)
-    ranked = np.empty((n, limit), dtype=np.float64)
-    for k in range(limit):
-        best = work.argmax(axis=1)
-        order[:, k] = best
-        ranked[:, k] = work[rows_all, best]
-        work[rows_all, best] = -np.inf
-    # Rows are ranked by loss, so the eligible groups form a prefix of each row.
-    keep = (ranked > 0.0) & (ranked >= min_points)
-    rows, slots = np.nonzero(keep)
-    return RankedReasons(rows, slots, order[rows, slots], ranked[rows, slots])
-
-
-def _top_by_sort(
-    loss: NDArray[np.float64], limit: int, min_points: float, overwrite: bool
-) -> RankedReasons:
-    # NaN-safe reference path: a stable sort puts NaN last, so it is never a reason.
     neg = np.negative(loss, out=loss if overwrite else None)
     order = np.argsort(neg, axis=1, kind="stable")[:, :limit]
     ranked = np.take_along_axis(neg, order, axis=1)
+    # Rows are sorted by loss, so the eligible groups form a prefix of each row.
     keep = (ranked < 0.0) & (ranked <= -min_points)
     rows, slots = np.nonzero(keep)
     return RankedReasons(rows, slots, order[rows, slots], -ranked[rows, slots])
