@@ -50,6 +50,7 @@ class CompiledPlan:
         self.post_steps: list[tuple[int, Step]] = []
         self.outputs: list[int] = []
         self.names: list[str] = []
+        self.default_dpd = 90  # set by the online path from the builder's social family
 
     def run(self, sources: dict[str, dict[str, np.ndarray]], t: float) -> list[float]:
         """Feature values (NaN for null) in plan order."""
@@ -342,7 +343,9 @@ def _valid_step(v_slot: int) -> Step:
         if x.ndim == 0:
             x = np.full(n, x)
         if x.dtype.kind == "f":
-            return x, ~np.isnan(x)
+            nulls = np.isnan(x)
+            # no nulls (the usual case): masks need no extra "and" with the null test
+            return x, (~nulls if nulls.any() else None)
         if x.dtype == object:
             return x, ~_np_is_null(x)
         return x, None

@@ -91,11 +91,13 @@ def build_one(
     if user_id is None:
         user_id = _infer_user(arrays)
     plan = builder._plan()
-    dpd = builder._default_dpd()
-    sources = {s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources}
     compiled = plan.compiled
     if compiled is None:
+        # the plan is cached per (families, windows), which also fix the default horizon
         compiled = plan.compiled = compile_plan(plan)
+        compiled.default_dpd = builder._default_dpd()
+    dpd = compiled.default_dpd
+    sources = {s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources}
     return dict(zip(compiled.names, compiled.run(sources, t)))
 
 
