@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -168,7 +168,7 @@ def test_build_one_rejects_bad_events() -> None:
     with pytest.raises(SchemaError) as err:
         fb.build_one({"orders": [good, {**good, "amount": -1.0}]}, t)
     _expect(err, "orders.amount", "1")
-    aware = {**good, "ordered_at": datetime(2024, 1, 1, tzinfo=timezone.utc)}
+    aware = {**good, "ordered_at": datetime(2024, 1, 1, tzinfo=UTC)}
     with pytest.raises(SchemaError) as err:
         fb.build_one({"orders": [aware]}, t)
     _expect(err, "orders.ordered_at", "naive")

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["build_one", "events_to_arrays"]
 
 _EPOCH = _dt.datetime(1970, 1, 1)
-_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _US = _dt.timedelta(microseconds=1)
 #: Tables whose user_id names the applicant (edges also hold peers).
 _OWN_TABLES = ("orders", "bills", "loans", "profiles", "profile_changes")
