@@ -11,22 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from thinfile_credit.features.consumption import DEFAULT_ESSENTIAL_CATEGORIES
+
 DAY = pd.Timedelta(days=1)
 WINDOWS = (30, 90, 180, 365)
-ESSENTIAL = [
-    "grocery",
-    "groceries",
-    "food",
-    "fresh_food",
-    "household",
-    "utilities",
-    "health",
-    "pharmacy",
-    "baby",
-    "mother_baby",
-    "personal_care",
-    "transport",
-]
+# The category map is configuration, not logic: take the library default as input.
+ESSENTIAL = list(DEFAULT_ESSENTIAL_CATEGORIES)
 
 
 def _div(a: pd.Series, b: pd.Series) -> pd.Series:

@@ -1,7 +1,8 @@
 """A plainly written reference implementation of every feature, for tests only.
 
 Pure Python loops over rows as dicts with ``datetime`` values: no expression language,
-no dataframe engine, no shared code with the library beyond the feature names. It
+no dataframe engine, no shared code with the library beyond the feature names and the default
+category map (configuration). It
 restates each definition of docs/concepts/features.md directly.
 """
 
@@ -12,22 +13,12 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
+from thinfile_credit.features.consumption import DEFAULT_ESSENTIAL_CATEGORIES
+
 NAN = float("nan")
 DAY = timedelta(days=1)
-ESSENTIAL = {
-    "grocery",
-    "groceries",
-    "food",
-    "fresh_food",
-    "household",
-    "utilities",
-    "health",
-    "pharmacy",
-    "baby",
-    "mother_baby",
-    "personal_care",
-    "transport",
-}
+# The category map is configuration, not logic: take the library default as input.
+ESSENTIAL = set(DEFAULT_ESSENTIAL_CATEGORIES)
 
 
 def days(delta: timedelta) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thinfile_credit.features import pit
-from thinfile_credit.features._expr import Expr, agg, col
+from thinfile_credit.features._expr import agg, col
 from thinfile_credit.features.spec import DEFAULT_WINDOWS, FeatureDef, FeatureFamily, check_windows
 
 __all__ = ["BillFeatures"]
@@ -74,18 +74,6 @@ class BillFeatures(FeatureFamily):
             )
         )
         return out
-
-    def _def(
-        self,
-        name: str,
-        window: int | None,
-        definition: str,
-        unit: str,
-        direction: str,
-        expr: Expr,
-        undefined: str = "",
-    ) -> FeatureDef:
-        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)  # type: ignore[arg-type]
 
     def _window_features(self, w: int) -> list[FeatureDef]:
         due = pit.due_within(w)

@@ -114,17 +114,6 @@ class ConsumptionFeatures(FeatureFamily):
         return out
 
     # ------------------------------------------------------------------------------
-    def _def(
-        self,
-        name: str,
-        window: int | None,
-        definition: str,
-        unit: str,
-        direction: str,
-        expr: Expr,
-        undefined: str = "",
-    ) -> FeatureDef:
-        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)  # type: ignore[arg-type]
 
     def _window_features(self, w: int) -> list[FeatureDef]:
         inw = pit.within("ordered_at", w)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thinfile_credit.features import pit
-from thinfile_credit.features._expr import DAY_US, Expr, agg, col, over, when
+from thinfile_credit.features._expr import DAY_US, agg, col, over, when
 from thinfile_credit.features.spec import DEFAULT_WINDOWS, FeatureDef, FeatureFamily, check_windows
 
 __all__ = ["LoanFeatures"]
@@ -176,15 +176,3 @@ class LoanFeatures(FeatureFamily):
             ),
         ]
         return out
-
-    def _def(
-        self,
-        name: str,
-        window: int | None,
-        definition: str,
-        unit: str,
-        direction: str,
-        expr: Expr,
-        undefined: str = "",
-    ) -> FeatureDef:
-        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)  # type: ignore[arg-type]

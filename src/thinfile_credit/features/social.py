@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from thinfile_credit.errors import SpecError
 from thinfile_credit.features import pit
-from thinfile_credit.features._expr import Expr, agg, col, over
+from thinfile_credit.features._expr import agg, col, over
 from thinfile_credit.features.spec import FeatureDef, FeatureFamily, check_windows
 
 __all__ = ["SocialFeatures"]
@@ -129,15 +129,3 @@ class SocialFeatures(FeatureFamily):
             ),
         ]
         return out
-
-    def _def(
-        self,
-        name: str,
-        window: int | None,
-        definition: str,
-        unit: str,
-        direction: str,
-        expr: Expr,
-        undefined: str = "",
-    ) -> FeatureDef:
-        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)  # type: ignore[arg-type]

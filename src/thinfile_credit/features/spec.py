@@ -115,6 +115,19 @@ class FeatureFamily:
         """Every feature of the family in a stable order."""
         raise NotImplementedError
 
+    def _def(
+        self,
+        name: str,
+        window: int | None,
+        definition: str,
+        unit: str,
+        direction: Direction,
+        expr: Expr,
+        undefined: str = "",
+    ) -> FeatureDef:
+        """A :class:`FeatureDef` of this family (shared by every family's listing)."""
+        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)
+
     @property
     def feature_names(self) -> list[str]:
         """Names of :meth:`features`, in order."""

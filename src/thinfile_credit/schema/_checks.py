@@ -55,6 +55,16 @@ class _RowRule:
     at_fault: pl.Expr
 
 
+# Bills and instalments share it: money recorded as paid needs the moment it was paid.
+_PAID_WITHOUT_DATE = _RowRule(
+    "amount_paid",
+    "paid_without_date",
+    "amount_paid above 0 but paid_at is null",
+    ("amount_paid", "paid_at"),
+    (pl.col("amount_paid") > 0) & pl.col("paid_at").is_null(),
+)
+
+
 _ROW_RULES: dict[str, tuple[_RowRule, ...]] = {
     "bills": (
         _RowRule(
@@ -71,23 +81,9 @@ _ROW_RULES: dict[str, tuple[_RowRule, ...]] = {
             ("paid_at", "issued_at"),
             pl.col("paid_at") < pl.col("issued_at"),
         ),
-        _RowRule(
-            "amount_paid",
-            "paid_without_date",
-            "amount_paid above 0 but paid_at is null",
-            ("amount_paid", "paid_at"),
-            (pl.col("amount_paid") > 0) & pl.col("paid_at").is_null(),
-        ),
+        _PAID_WITHOUT_DATE,
     ),
-    "installments": (
-        _RowRule(
-            "amount_paid",
-            "paid_without_date",
-            "amount_paid above 0 but paid_at is null",
-            ("amount_paid", "paid_at"),
-            (pl.col("amount_paid") > 0) & pl.col("paid_at").is_null(),
-        ),
-    ),
+    "installments": (_PAID_WITHOUT_DATE,),
     "edges": (
         _RowRule(
             "peer_id",
