@@ -64,10 +64,13 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert card.scale_.base_score == 600.0
 
 
+@pytest.mark.slow
 def test_demo_is_deterministic(tmp_path: Path) -> None:
-    from thinfile_credit.demo import marketplace_summary
-    from thinfile_credit.synthetic import make_marketplace
+    from thinfile_credit.demo import run_demo
 
-    a = marketplace_summary(make_marketplace(n_users=400, seed=3))
-    b = marketplace_summary(make_marketplace(n_users=400, seed=3))
-    assert a.equals(b)
+    a = run_demo(n_users=400, seed=3, out=tmp_path / "a", quiet=True)
+    b = run_demo(n_users=400, seed=3, out=tmp_path / "b", quiet=True)
+    assert a == b
+    assert (tmp_path / "a" / "scorecard.json").read_text() == (
+        tmp_path / "b" / "scorecard.json"
+    ).read_text()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,10 +11,6 @@ from thinfile_credit.gbm import GBMScorer
 from thinfile_credit.spark_scoring import score_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
-
-# mapInPandas runs Python workers: they must be this interpreter (it has the package),
-# not whatever "python" is on PATH. Set at import, before the session fixture starts.
-os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 def _data(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:

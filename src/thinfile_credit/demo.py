@@ -25,12 +25,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["marketplace_summary", "run_demo"]
+__all__ = ["run_demo"]
 
 #: Share of applicants approved in the demo (the cut-off is that score quantile).
 APPROVAL_RATE = 0.75
@@ -78,11 +79,10 @@ def run_demo(
         mk = make_marketplace(n_users=n_users, seed=seed)
     with say.step("Validating the event tables"):
         mk.tables.validate()
-    summary = marketplace_summary(mk)
-    say.table("Marketplace", summary)
+    say.table("Marketplace", mk.summary())
     result["tables"] = {name: len(frame) for name, frame in mk.tables}
-    result["thin_file_share"] = float(mk.truth["thin_file"].mean())
-    result["default_rate"] = float(mk.truth["bad"].mean())
+    result["thin_file_share"] = float(mk.thin_file_share)
+    result["default_rate"] = float(mk.default_rate)
     with say.step(f"Writing the tables to {out / 'tables'}"):
         _write_tables(mk.tables, out / "tables")
 
@@ -112,43 +112,16 @@ def run_demo(
 
     train, test = _split(data)
     names = list(builder.feature_names_)
-    result.update(_fit_models(train, test, names, out, say, seed))
-    scorecard = result.pop("_scorecard")
-    gbm = result.pop("_gbm")
+    figures, scorecard = _fit_models(train, test, names, out, say, seed)
+    result.update(figures)
 
-    _explain_declines(scorecard, train, test, names, builder, result, say)
-    _limits(mk, scorecard, gbm, test, names, result, say, seed)
+    test_scores = scorecard.score(test[names])
+    _explain_declines(scorecard, train, test, test_scores, names, builder, result, say)
+    _limits(mk, scorecard, test, test_scores, result, say, seed)
 
     (out / "summary.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
     say.line(f"\nArtefacts written to {out.resolve()}")
     return result
-
-
-def marketplace_summary(mk: Any) -> pd.DataFrame:
-    """Rows per table, then the applications' thin-file share and default rate.
-
-    Parameters
-    ----------
-    mk : Marketplace
-        What :func:`thinfile_credit.synthetic.make_marketplace` returns.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``item`` and ``value``: one row per table (its row count), then
-        ``thin-file share`` and ``default rate`` of the applications.
-
-    Examples
-    --------
-    >>> from thinfile_credit.synthetic import make_marketplace
-    >>> marketplace_summary(make_marketplace(n_users=300, seed=0))["item"].tolist()[-2:]
-    ['thin-file share', 'default rate']
-    """
-    rows: list[tuple[str, str]] = [(name, f"{len(frame):,} rows") for name, frame in mk.tables]
-    truth = mk.truth
-    rows.append(("thin-file share", f"{truth['thin_file'].mean():.1%} of applications"))
-    rows.append(("default rate", f"{truth['bad'].mean():.1%} (30+ DPD within the window)"))
-    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -180,7 +153,7 @@ def _fit_models(
     out: Path,
     say: _Printer,
     seed: int,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Any]:
     from thinfile_credit.gbm import GBMScorer
     from thinfile_credit.metrics import auc, ks
     from thinfile_credit.scorecard import WoEScorecard
@@ -219,15 +192,14 @@ def _fit_models(
         }
     ).round(4)
     say.table(f"Out-of-time test: {len(test):,} applications", compare)
-    res["_scorecard"] = scorecard
-    res["_gbm"] = gbm
-    return res
+    return res, scorecard
 
 
 def _explain_declines(
     scorecard: Any,
     train: pd.DataFrame,
     test: pd.DataFrame,
+    scores: np.ndarray,
     names: list[str],
     builder: Any,
     result: dict[str, Any],
@@ -235,7 +207,6 @@ def _explain_declines(
 ) -> None:
     from thinfile_credit.reasons import ReasonCoder
 
-    scores = scorecard.score(test[names])
     cutoff = float(np.quantile(scorecard.score(train[names]), 1.0 - APPROVAL_RATE))
     result["cutoff_points"] = cutoff
     result["approval_rate_test"] = float((scores >= cutoff).mean())
@@ -253,9 +224,8 @@ def _explain_declines(
 def _limits(
     mk: Any,
     scorecard: Any,
-    gbm: Any,
     test: pd.DataFrame,
-    names: list[str],
+    scores: np.ndarray,
     result: dict[str, Any],
     say: _Printer,
     seed: int,
@@ -264,7 +234,6 @@ def _limits(
     from thinfile_credit.limits.simulate import population_from_marketplace
 
     ladder = LimitLadder()
-    scores = scorecard.score(test[names])
     approved = scores >= result["cutoff_points"]
     capacity = test["cons_gmv_sum_90d"].fillna(0.0).to_numpy() / 3.0
     limits = initial_limit(scores[approved], capacity[approved], ladder=ladder)
@@ -284,9 +253,9 @@ def _limits(
 
     with say.step("Simulating the default limit ladder over 12 months"):
         truth = mk.truth.set_index("application_id").loc[test["application_id"]].reset_index()
-        holder = type("_Truth", (), {"truth": truth[approved].reset_index(drop=True)})()
+        approved_truth = SimpleNamespace(truth=truth[approved].reset_index(drop=True))
         population = population_from_marketplace(
-            holder, scores=scores[approved], scale=scorecard.scale_, random_state=seed
+            approved_truth, scores=scores[approved], scale=scorecard.scale_, random_state=seed
         )
         sim = simulate(ladder, population, months=12, random_state=seed)
     keys = ["approval_rate", "profit", "revenue", "credit_loss", "loss_rate", "thin_file_share_500"]
