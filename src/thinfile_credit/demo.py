@@ -79,7 +79,12 @@ def run_demo(
         mk = make_marketplace(n_users=n_users, seed=seed)
     with say.step("Validating the event tables"):
         mk.tables.validate()
-    say.table("Marketplace", mk.summary())
+    summary = mk.summary()
+    summary["value"] = [
+        f"{v:,.0f}" if item.endswith(" rows") else f"{v:.1%}"
+        for item, v in zip(summary["item"], summary["value"])
+    ]
+    say.table("Marketplace", summary)
     result["tables"] = {name: len(frame) for name, frame in mk.tables}
     result["thin_file_share"] = float(mk.thin_file_share)
     result["default_rate"] = float(mk.default_rate)
