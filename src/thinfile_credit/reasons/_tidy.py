@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars
 
-__all__ = ["RankedReasons", "reasons_frame", "top_reasons"]
+__all__ = ["GroupLoss", "RankedReasons", "rank_keys", "reasons_frame", "top_reasons"]
 
 FloatArray = NDArray[np.float64]
 
@@ -35,28 +36,157 @@ class RankedReasons:
     points: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class GroupLoss:
+    """Points each reason group costs, ``sign * (baseline - values @ membership)``, lazily.
+
+    :func:`top_reasons` asks for it a block of rows at a time, so a large batch never
+    holds the whole ``(n, groups)`` matrix; :meth:`full` materialises it.
+    """
+
+    values: FloatArray  # (n, features)
+    membership: FloatArray  # (features, groups), 0/1
+    baseline: FloatArray  # (groups,)
+    sign: float
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(n, groups)``, like the matrix it stands for."""
+        return self.values.shape[0], self.membership.shape[1]
+
+    def block(self, start: int, stop: int) -> FloatArray:
+        """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array."""
+        out: FloatArray = self.membership.T @ self.values[start:stop].T
+        np.subtract(self.baseline[:, None], out, out=out)
+        if self.sign < 0:
+            np.negative(out, out=out)
+        return out
+
+    def full(self) -> FloatArray:
+        """The whole ``(n, groups)`` matrix (a column-major view)."""
+        with _one_blas_thread(self.shape[0]):
+            return self.block(0, self.shape[0]).T
+
+
 def top_reasons(
-    loss: NDArray[np.float64],
+    loss: NDArray[np.float64] | GroupLoss,
     max_reasons: int,
     also_considered: bool,
     min_points: float,
     *,
-    overwrite: bool = False,
+    chunk: int = 4096,
 ) -> RankedReasons:
     """Rank every row's groups by points lost; keep the adverse ones up to the limit.
 
-    Ties keep column order (a stable sort), and columns are the groups sorted by code, so
-    equal losses are broken by code identically in every process. With
-    ``overwrite=True`` ``loss`` is used as scratch space (saves a copy of a large batch).
+    Groups are ranked by :func:`rank_keys`: larger loss first, ties by column order (the
+    groups sorted by code), so the ranking is identical in every process. The top groups
+    are found by ``limit`` passes of a column-wise maximum over the keys (each pass
+    retires its winner) instead of a per-row sort, and rows are processed ``chunk`` at a
+    time so every temporary stays in cache: on large batches fresh memory (page faults),
+    not arithmetic, is what costs. ``loss`` is an ``(n, groups)`` array or a
+    :class:`GroupLoss`, computed block by block.
     """
-    limit = min(max_reasons + (1 if also_considered else 0), loss.shape[1])
-    neg = np.negative(loss, out=loss if overwrite else None)
-    order = np.argsort(neg, axis=1, kind="stable")[:, :limit]
-    ranked = np.take_along_axis(neg, order, axis=1)
-    # Rows are sorted by loss, so the eligible groups form a prefix of each row.
-    keep = (ranked < 0.0) & (ranked <= -min_points)
-    rows, slots = np.nonzero(keep)
-    return RankedReasons(rows, slots, order[rows, slots], -ranked[rows, slots])
+    n, n_groups = loss.shape
+    limit = min(max_reasons + (1 if also_considered else 0), n_groups)
+    size = n * limit
+    # compact dtypes: on a large batch every output page is a fresh page fault
+    rows, slots = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.int32)
+    groups, points = np.empty(size, dtype=_code_dtype(n_groups)), np.empty(size)
+    floor = max(float(min_points), _TINY)  # adverse (> 0) and at least min_points
+    every = np.arange(min(chunk, n))
+    filled = 0
+    with _one_blas_thread(n):
+        for start in range(0, n if limit else 0, chunk):
+            filled = _rank_block(
+                _block(loss, start, min(n, start + chunk)),
+                start,
+                limit,
+                floor,
+                every,
+                (rows, slots, groups, points),
+                filled,
+            )
+    return RankedReasons(rows[:filled], slots[:filled], groups[:filled], points[:filled])
+
+
+def _block(loss: NDArray[np.float64] | GroupLoss, start: int, stop: int) -> FloatArray:
+    if isinstance(loss, GroupLoss):
+        return loss.block(start, stop)
+    return np.ascontiguousarray(loss[start:stop].T)
+
+
+def _rank_block(
+    by_group: FloatArray,
+    start: int,
+    limit: int,
+    floor: float,
+    every: NDArray[np.intp],
+    out: tuple[NDArray[Any], NDArray[Any], NDArray[Any], FloatArray],
+    filled: int,
+) -> int:
+    """Rank one ``(groups, m)`` block into ``out`` from position ``filled``; new end."""
+    n_groups, m = by_group.shape
+    low = _low_mask(n_groups)
+    here = every[:m]
+    keys = rank_keys(by_group, axis=0)
+    cols = np.empty((limit, m), dtype=np.intp)
+    for slot in range(limit):
+        best = np.maximum.reduce(keys, axis=0)
+        best &= low
+        np.subtract(n_groups - 1, best, out=cols[slot])
+        if slot + 1 < limit:
+            keys[cols[slot], here] = _RETIRED
+    lost = by_group.ravel()[cols * m + here]  # (limit, m): each row's ranked losses
+    keep = lost >= floor
+    for slot in range(1, limit):  # once a slot fails, later (smaller) slots do too
+        keep[slot] &= keep[slot - 1]
+    counts = np.add.reduce(keep, axis=0, dtype=np.intp)
+    row = np.repeat(here, counts)
+    ends = np.cumsum(counts)
+    rank = np.arange(row.size, dtype=np.intp) - np.repeat(ends - counts, counts)
+    flat = rank * m + row
+    stop = filled + row.size
+    rows, slots, groups, points = out
+    np.add(row, start, out=rows[filled:stop])
+    slots[filled:stop] = rank
+    groups[filled:stop] = cols.ravel()[flat]
+    points[filled:stop] = lost.ravel()[flat]
+    return stop
+
+
+def rank_keys(loss: NDArray[np.float64], axis: int = 1) -> NDArray[np.int64]:
+    """Integer keys that order groups as reasons rank them (largest key first).
+
+    The float's bits map to an int64 that sorts like the float; the lowest
+    ``ceil(log2(groups))`` bits are replaced by the reversed column position along
+    ``axis``, so keys are distinct within a row and equal losses rank by column (code)
+    order. Losses closer than those few units in the last place rank by code too: a
+    difference below about 1e-14 of the value is a tie, never a reason to reorder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rank_keys(np.array([[1.0, 2.0, 1.0]])).argsort(axis=1)[0, ::-1].tolist()
+    [1, 0, 2]
+    """
+    n_groups = loss.shape[axis]
+    low = _low_mask(n_groups)
+    bits = np.add(loss, 0.0, dtype=np.float64).view(np.int64)  # + 0.0: -0.0 ties 0.0
+    keys = bits >> 63  # -1 for negative floats: flip their magnitude bits
+    keys &= np.int64(0x7FFFFFFFFFFFFFFF)
+    keys ^= bits
+    keys &= ~low
+    position = np.int64(n_groups - 1) - np.arange(n_groups, dtype=np.int64)
+    keys |= position[:, None] if axis == 0 else position[None, :]
+    return keys
+
+
+def _low_mask(n_groups: int) -> np.int64:
+    return np.int64((1 << max(1, (n_groups - 1).bit_length())) - 1)
+
+
+_RETIRED = np.iinfo(np.int64).min
+_TINY = float(np.nextafter(0.0, 1.0))
 
 
 def reasons_frame(
@@ -73,9 +203,10 @@ def reasons_frame(
     """The tidy frame: ``application_id, rank, code, text, points_lost, also_considered``."""
     texts_unique = list(dict.fromkeys(texts))
     position = {t: i for i, t in enumerate(texts_unique)}
-    text_pos = np.array([position[t] for t in texts], dtype=np.int64)[picked.groups]
+    lookup = np.array([position[t] for t in texts], dtype=_code_dtype(len(texts_unique)))
+    text_pos = lookup[picked.groups]
     app: Any = picked.rows if ids is None else ids.gather(picked.rows)
-    rank = (picked.slots + 1).astype(np.int32)
+    rank = np.add(picked.slots, 1, dtype=np.int32)
     also = picked.slots >= max_reasons
     if kind == "pandas":
         # Straight to pandas: categoricals from codes copy no strings, and skip the
@@ -86,9 +217,7 @@ def reasons_frame(
             {
                 "application_id": app.to_numpy() if isinstance(app, pl.Series) else app,
                 "rank": rank,
-                "code": pd.Categorical.from_codes(
-                    np.asarray(picked.groups, dtype=np.int64), categories=pd.Index(list(codes))
-                ),
+                "code": pd.Categorical.from_codes(picked.groups, categories=pd.Index(list(codes))),
                 "text": pd.Categorical.from_codes(text_pos, categories=pd.Index(texts_unique)),
                 "points_lost": picked.points,
                 "also_considered": also,
@@ -123,27 +252,39 @@ _BLAS: list[Any] = []
 _SINGLE_THREAD_ROWS = 2_000
 
 
-def _group_sum(values: FloatArray, membership: FloatArray) -> FloatArray:
-    """``values @ membership`` (feature points summed within groups).
+def _one_blas_thread(n_rows: int) -> Any:
+    """A context running BLAS on one thread for large batches (a no-op for small ones).
 
-    The product is tall and thin; a multi-threaded BLAS spends far longer starting and
-    synchronising threads than multiplying (measured 100 ms vs 2 ms for 100k x 19 x 12 on
-    two busy cores), so large batches run it on one thread.
+    Group sums are tall, thin products; a multi-threaded BLAS spends far longer starting
+    and synchronising threads than multiplying (measured 100 ms vs 2 ms for
+    100k x 19 x 12 on two busy cores).
     """
-    if values.shape[0] < _SINGLE_THREAD_ROWS:
-        return values @ membership
+    if n_rows < _SINGLE_THREAD_ROWS:
+        return contextlib.nullcontext()
     if not _BLAS:
         from threadpoolctl import ThreadpoolController
 
         _BLAS.append(ThreadpoolController())
-    with _BLAS[0].limit(limits=1, user_api="blas"):
-        return values @ membership
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
+def _group_sum(values: FloatArray, membership: FloatArray) -> FloatArray:
+    """``values @ membership`` (feature points summed within groups), column-major."""
+    with _one_blas_thread(values.shape[0]):
+        return (membership.T @ values.T).T
+
+
+def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
+    """The integer type pandas itself uses for categorical codes of this many categories."""
+    for kind in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(kind).max:
+            return kind
+    return np.int64
 
 
 def _rank(loss: FloatArray) -> NDArray[np.intp]:
-    # Stable sort on -loss: equal losses keep the column order, i.e. the sorted code
-    # order, so ties break by code identically in every process.
-    return np.argsort(-loss, axis=1, kind="stable")
+    """Columns of each row in reason order: the order :func:`top_reasons` picks them."""
+    return np.argsort(rank_keys(loss), axis=1)[:, ::-1]
 
 
 def _near_cutoff(scores: FloatArray, cutoff: float, band: float, min_rows: int) -> NDArray[Any]:

@@ -68,6 +68,7 @@ from thinfile_credit.reasons._inputs import (
     _output_kind,
 )
 from thinfile_credit.reasons._tidy import (
+    GroupLoss,
     _group_sum,
     _near_cutoff,
     _rank,
@@ -536,6 +537,11 @@ class ReasonCoder(BaseEstimator):
 
     # --- internals --------------------------------------------------------------------
     def _group_loss(self, contrib: Contributions, X: Any) -> FloatArray:
+        loss = self._loss(contrib, X)
+        return loss.full() if isinstance(loss, GroupLoss) else loss
+
+    def _loss(self, contrib: Contributions, X: Any) -> FloatArray | GroupLoss:
+        """Points lost per group: lazily (a :class:`GroupLoss`) when they are linear."""
         values = _check_contributions(contrib, table="X")
         self._check_names(contrib)
         if self.attribution == "owen":
@@ -555,20 +561,14 @@ class ReasonCoder(BaseEstimator):
                 self.model_.points_below_max(X), tuple(self.feature_names_in_), "points_below_max"
             )
             return _group_sum(pbm, self._membership)
-        lost = _group_sum(values, self._membership)
-        np.subtract(self.group_baseline_points_[None, :], lost, out=lost)
-        if self._sign < 0:
-            np.negative(lost, out=lost)
-        return lost
+        return GroupLoss(values, self._membership, self.group_baseline_points_, self._sign)
 
     def _frame(
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str
     ) -> Any:
         lang = self._language(language)
-        loss = self._group_loss(contrib, X)
-        picked = top_reasons(
-            loss, self.max_reasons, self.also_considered, self.min_points, overwrite=True
-        )
+        loss = self._loss(contrib, X)
+        picked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
         hint_texts: list[str | None] | None = None
         if self.hints:
             if X is None:
