@@ -11,36 +11,44 @@ from hypothesis import strategies as st
 
 from thinfile_credit.features import FeatureBuilder
 from thinfile_credit.features import _segments as seg
-from thinfile_credit.features._segments import _Prefix, _reduce, _window_column, _window_of
+from thinfile_credit.features._segments import (
+    _Prefix,
+    _reduce,
+    _window_column,
+    _window_of,
+    _Windows,
+)
 from thinfile_credit.features.pit import within
 
 
-@settings(max_examples=60)
+@settings(max_examples=80)
 @given(
     sizes=st.lists(st.integers(0, 6), min_size=1, max_size=8),
+    n_windows=st.integers(1, 4),
     data=st.data(),
 )
-def test_prefix_reductions_equal_masked_reductions(sizes: list[int], data: st.DataObject) -> None:
+def test_prefix_reductions_equal_masked_reductions(
+    sizes: list[int], n_windows: int, data: st.DataObject
+) -> None:
     sizes = [s for s in sizes if s] or [1]
     n = sum(sizes)
     starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.intp)
     seg_of_row = np.repeat(np.arange(len(sizes)), sizes)
-    raw = data.draw(st.lists(st.one_of(st.none(), st.floats(0, 1e6)), min_size=n, max_size=n))
+    raw = data.draw(st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6)), min_size=n, max_size=n))
     v = np.array([np.nan if x is None else x for x in raw])
     valid = ~np.isnan(v)
-    # a prefix of each segment, possibly empty or whole
-    lengths = np.array([data.draw(st.integers(0, s)) for s in sizes])
-    hi = starts + lengths
-    mask = np.arange(n) < np.repeat(hi, sizes)
-    idx = np.empty(2 * starts.size, dtype=np.intp)
-    idx[0::2], idx[1::2] = starts, hi
-    present = valid & mask
-    count = np.add.reduceat(present, starts, dtype=np.int64)
-    pre = _Prefix(v, valid)
-    for kind in ("count", "sum", "mean", "max", "min"):
-        want = _reduce(kind, v, False, present, count, starts, seg_of_row, None)
-        got = pre.reduce(kind, starts, hi, idx)
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9, equal_nan=True)
+    # nested prefixes of each segment (narrowest first), possibly empty or whole
+    lengths = [sorted(data.draw(st.integers(0, s)) for _ in range(n_windows)) for s in sizes]
+    his = [starts + np.array([ls[j] for ls in lengths]) for j in range(n_windows)]
+    pre = _Prefix(v, valid, _Windows(starts, his))
+    for j, hi in enumerate(his):
+        mask = np.arange(n) < np.repeat(hi, sizes)
+        present = valid & mask
+        count = np.add.reduceat(present, starts, dtype=np.int64)
+        for kind in ("count", "sum", "mean", "max", "min"):
+            want = _reduce(kind, v, False, present, count, starts, seg_of_row, None)
+            got = pre.reduce(kind, j)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6, equal_nan=True)
 
 
 def test_window_masks_are_recognised() -> None:

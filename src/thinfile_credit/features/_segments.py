@@ -183,14 +183,17 @@ def _reduce_rows(
         by_value.setdefault(node.args[2].key, []).append((name, node))
         values[node.args[2].key] = node.args[2]
     # windows on the sort column: per application, how many leading rows they hold
-    prefix: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    prefix: dict[str, int] = {}  # mask key -> window position, narrowest first
+    windows_t: _Windows | None = None
     if tcol is not None:
-        for mkey, mexpr in mask_exprs.items():
-            if _window_of(mexpr) == tcol:
-                hi = starts + np.add.reduceat(masks[mkey], starts, dtype=np.int64)
-                idx = np.empty(2 * starts.size, dtype=np.intp)
-                idx[0::2], idx[1::2] = starts, hi
-                prefix[mkey] = (hi, idx)
+        nested = sorted(
+            (k for k, m in mask_exprs.items() if _window_of(m) == tcol),
+            key=lambda k: float(mask_exprs[k].args[1].args[0]),
+        )
+        his = [starts + np.add.reduceat(masks[k], starts, dtype=np.int64) for k in nested]
+        if nested:
+            windows_t = _Windows(starts, his)
+            prefix = {k: j for j, k in enumerate(nested)}
     vkeys = list(values)
     for i in range(0, len(vkeys), batch):
         chunk = vkeys[i : i + batch]
@@ -201,12 +204,12 @@ def _reduce_rows(
             order: np.ndarray | None = None
             valid = ~np.isnan(v)
             shared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            pre = _Prefix(v, valid)
+            pre = None if windows_t is None else _Prefix(v, valid, windows_t)
             for name, node in by_value[k]:
                 kind, mask = node.args[0], node.args[3]
                 mkey = "" if mask is None else mask.key
-                if mkey in prefix and kind in _PREFIX_KINDS and not codes:
-                    out[name][seg_apps] = pre.reduce(kind, starts, *prefix[mkey])
+                if pre is not None and mkey in prefix and kind in _PREFIX_KINDS and not codes:
+                    out[name][seg_apps] = pre.reduce(kind, prefix[mkey])
                     continue
                 if mkey not in shared:  # mean, median, max... of one value share the work
                     present = valid if mask is None else valid & masks[mkey]
@@ -256,46 +259,71 @@ def _window_column(sp: SourcePlan) -> str | None:
     return max(counts, key=lambda c: counts[c]) if counts else None
 
 
-class _Prefix:
-    """Reductions of one value over the leading ``[start, hi)`` rows of each segment.
+class _Windows:
+    """Nested windows on the sort column as bounds of every segment's leading rows.
 
-    With rows newest first, a window mask keeps a prefix of every segment, so sums,
-    counts, means and extremes over it need no masked copy of the value: one reduceat
-    over interleaved ``(start, hi)`` bounds of a zero-filled (or +-inf-filled) value
-    shared by every window, and an exact integer running count of the non-null rows.
+    ``his[j]`` is where window ``j`` (narrowest first) ends in each segment; the rows
+    between consecutive bounds form *bands*, and window ``j`` is bands ``0..j``.
     """
 
-    def __init__(self, v: np.ndarray, valid: np.ndarray) -> None:
+    def __init__(self, starts: np.ndarray, his: list[np.ndarray]) -> None:
+        self.starts = starts
+        self.his = his
+        bounds = np.column_stack([starts, *his])  # (segments, windows + 1), non-decreasing
+        self.idx = bounds.ravel()
+        self.nonempty = bounds[:, 1:] > bounds[:, :-1]
+
+
+class _Prefix:
+    """Reductions of one value over the nested windows (segment prefixes) of ``_Windows``.
+
+    With rows newest first, a window mask keeps a prefix of every segment, so sums,
+    counts, means and extremes need no masked copy of the value: one reduceat over the
+    band bounds of a zero-filled (or +-inf-filled) value gives every band of every
+    segment in a single pass, and a running sum (max, min) across a segment's few bands
+    gives all its windows. Counts come from an exact integer running count.
+    """
+
+    def __init__(self, v: np.ndarray, valid: np.ndarray, windows: _Windows) -> None:
         self.v = v
         self.valid = valid
-        self._filled: dict[str, np.ndarray] = {}
+        self.windows = windows
+        self._bands: dict[str, np.ndarray] = {}
         self._running: np.ndarray | None = None
 
     def _fill(self, kind: str) -> np.ndarray:
-        hit = self._filled.get(kind)
+        fill = {"sum": 0.0, "max": -np.inf, "min": np.inf}[kind]
+        out = np.full(self.v.size + 1, fill)  # +1: a bound may equal the row count
+        np.copyto(out[:-1], self.v, where=self.valid)
+        return out
+
+    def _windowed(self, kind: str) -> np.ndarray:
+        """``(segments, windows)``: the reduction of every window of every segment."""
+        hit = self._bands.get(kind)
         if hit is None:
-            fill = {"sum": 0.0, "max": -np.inf, "min": np.inf}[kind]
-            hit = np.empty(self.v.size + 1)  # +1: a bound may equal the row count
-            hit[:-1] = np.where(self.valid, self.v, fill)
-            hit[-1] = fill
-            self._filled[kind] = hit
+            red = {"sum": np.add, "max": np.maximum, "min": np.minimum}[kind]
+            w = self.windows
+            k = len(w.his)
+            bands = red.reduceat(self._fill(kind), w.idx).reshape(-1, k + 1)[:, :k]
+            # reduceat gives the first element of an empty band: the neutral value instead
+            neutral = {"sum": 0.0, "max": -np.inf, "min": np.inf}[kind]
+            bands = np.where(w.nonempty, bands, neutral)
+            hit = self._bands[kind] = red.accumulate(bands, axis=1)
         return hit
 
-    def count(self, starts: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    def count(self, j: int) -> np.ndarray:
         if self._running is None:
             self._running = np.concatenate([[0], np.cumsum(self.valid, dtype=np.int64)])
-        return self._running[hi] - self._running[starts]
+        return self._running[self.windows.his[j]] - self._running[self.windows.starts]
 
-    def reduce(self, kind: str, starts: np.ndarray, hi: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        count = self.count(starts, hi)
+    def reduce(self, kind: str, j: int) -> np.ndarray:
+        """``kind`` (count, sum, mean, max, min) of the value over window ``j``."""
+        count = self.count(j)
         if kind == "count":
             return count.astype(np.float64)
         if kind in ("max", "min"):
-            red = np.maximum if kind == "max" else np.minimum
-            best = red.reduceat(self._fill(kind), idx)[0::2]
-            return np.where(count > 0, best, np.nan)
-        # reduceat gives the first element for an empty range: those sums are 0
-        total = np.where(hi > starts, np.add.reduceat(self._fill("sum"), idx)[0::2], 0.0)
+            return np.where(count > 0, self._windowed(kind)[:, j], np.nan)
+        total = self._windowed("sum")[:, j]
         if kind == "sum":
             return total
         with np.errstate(invalid="ignore", divide="ignore"):
