@@ -207,11 +207,7 @@ def cut_narwhals(
         moments = default_moments(frames["loans"], frames["installments"], default_dpd)
         out = edges.join(moments, on="peer_id", how="left")
     elif source == "peer_bills":
-        peers = (
-            _app_edges(keys, frames["edges"])
-            .unique(["_app", "peer_id"])
-            .select("_app", "_t", "peer_id")
-        )
+        peers = _app_links(keys, frames["edges"]).unique(["_app", "peer_id"])
         bills = frames["bills"].select(
             nw.col("user_id").alias("peer_id"), "due_at", "amount_due", "paid_at", "amount_paid"
         )
@@ -233,6 +229,18 @@ def _app_edges(keys: Any, edges: Any) -> Any:
     """Links known before ``t``, both directions, one row per (application, peer, kind)."""
     import narwhals.stable.v2 as nw
 
+    joined = _app_links(keys, edges, "kind", "since")
+    return joined.group_by("_app", "peer_id", "kind").agg(nw.col("_t").min(), nw.col("since").min())
+
+
+def _app_links(keys: Any, edges: Any, *extra: str) -> Any:
+    """``_app, _t, peer_id`` (and ``extra`` edge columns) of every link known before ``t``.
+
+    Links count in both directions; self-links never do. One row per edge row: callers
+    deduplicate at the grain they need (one pass, not two).
+    """
+    import narwhals.stable.v2 as nw
+
     both = nw.concat(
         [
             edges.select("user_id", "peer_id", "kind", "since"),
@@ -247,7 +255,7 @@ def _app_edges(keys: Any, edges: Any) -> Any:
     joined = keys.join(both, on="user_id").filter(
         (nw.col("since") < nw.col("_t")) & (nw.col("peer_id") != nw.col("user_id"))
     )
-    return joined.group_by("_app", "peer_id", "kind").agg(nw.col("_t").min(), nw.col("since").min())
+    return joined.select("_app", "_t", "peer_id", *extra)
 
 
 def default_moments(loans: Any, installments: Any, default_dpd: int = 90) -> Any:
