@@ -3,19 +3,25 @@
 Three measurements, each a ratio against a baseline run in the same process tree:
 
 A. ``contributions`` (calibrated, in points) for N rows vs LightGBM's native
-   ``pred_contrib`` and vs ``shap.TreeExplainer`` on the *same* booster. Each contender
-   runs in its own spawned process, which reports wall time and peak RSS growth.
+   ``pred_contrib`` and vs ``shap.TreeExplainer`` on the *same* model - with the
+   default ``ensemble=True`` that is every booster of ``booster_.members``. Each
+   contender runs in its own spawned process, which reports wall time and peak RSS
+   growth.
 B. Tree shape: test AUC and explanation cost per row of the default shape (8 leaves,
-   learning rate 0.03, early stopping) against deeper trees, on Give Me Some Credit
-   when ``../shared/data`` has it (else on the synthetic data).
+   learning rate 0.03, early stopping, ensemble of the all-rows and 5 fold boosters)
+   against a single booster and deeper trees, on Give Me Some Credit when
+   ``../shared/data`` has it (else on the synthetic data).
 C. Fit time of ``GBMScorer`` (no early stopping, no calibration) vs a plain
    ``lightgbm.LGBMClassifier`` with the same parameters, median of 3, and the full
    default pipeline (early stopping, refit, 5-fold cross-fitted isotonic calibration).
 
 Run::
 
-    .venv/bin/python benchmarks/gbm.py          # 20k rows
-    .venv/bin/python benchmarks/gbm.py --full   # 100k rows (the issue's size)
+    .venv/bin/python benchmarks/gbm.py                   # 20k rows
+    .venv/bin/python benchmarks/gbm.py --full            # 100k rows (the issue's size)
+    .venv/bin/python benchmarks/gbm.py --sections B,C    # only some sections
+
+Running a subset of sections rewrites only those sections of the results file.
 
 All engines use one thread (``n_jobs=1``). Writes ``benchmarks/results/gbm.md``.
 """
@@ -83,19 +89,23 @@ def _contender(path: str, which: str, queue: mp.Queue) -> None:
     with open(path, "rb") as fh:
         model, X = pickle.load(fh)  # benchmark scratch file written by this script
     design = model.encoder_.transform(X)
-    booster = model.booster_.model
+    # The served model averages several boosters (ensemble=True): every contender
+    # explains all of them; "native" is the bare pred_contrib calls, without averaging.
+    boosters = [member.model for member in model.booster_.members]
     if which == "shap":
         import shap
 
-        explainer = shap.TreeExplainer(booster)
+        explainers = [shap.TreeExplainer(booster) for booster in boosters]
     before = _rss_mb()
     start = time.perf_counter()
     if which == "ours":
         model.contributions(X)
     elif which == "native":
-        booster.predict(design, pred_contrib=True, num_iteration=model.n_iter_)
+        for booster in boosters:
+            booster.predict(design, pred_contrib=True, num_iteration=model.n_iter_)
     else:
-        explainer.shap_values(design)
+        for explainer in explainers:
+            explainer.shap_values(design)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     queue.put((seconds, peak - before))
@@ -135,7 +145,8 @@ def tree_shapes(n_rows_explain: int = 5000) -> tuple[str, list[dict]]:
         Xtr, Xte, ytr, yte = X[:42_000], X[42_000:], y[:42_000], y[42_000:]
         source = "synthetic (60k rows)"
     shapes = {
-        "default: 8 leaves, lr 0.03, early stopping": {},
+        "default: 8 leaves, lr 0.03, early stopping, ensemble of 6": {},
+        "same, ensemble=False (one booster)": dict(ensemble=False),
         "31 leaves, lr 0.1, 100 rounds (LightGBM defaults)": dict(
             num_leaves=31,
             learning_rate=0.1,
@@ -149,7 +160,7 @@ def tree_shapes(n_rows_explain: int = 5000) -> tuple[str, list[dict]]:
         "31 leaves, lr 0.05, 300 rounds": dict(
             num_leaves=31, learning_rate=0.05, n_estimators=300, early_stopping=False
         ),
-        "64 leaves, lr 0.03, early stopping": dict(num_leaves=64),
+        "64 leaves, lr 0.03, early stopping, ensemble of 6": dict(num_leaves=64),
     }
     rows = []
     explain = Xte.head(n_rows_explain)
@@ -162,6 +173,7 @@ def tree_shapes(n_rows_explain: int = 5000) -> tuple[str, list[dict]]:
         rows.append(
             {
                 "shape": label,
+                "boosters": len(model.booster_.members),
                 "rounds": model.n_iter_,
                 "test_auc": auc,
                 "explain_ms_per_row": per_row,
@@ -217,35 +229,60 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="100k rows (default 20k)")
+    parser.add_argument(
+        "--sections", default="A,B,C", help="comma-separated subset of A,B,C (default all)"
+    )
     args = parser.parse_args()
+    sections = {part.strip().upper() for part in args.sections.split(",")}
+    unknown = sections - {"A", "B", "C"}
+    if unknown:
+        parser.error(f"unknown sections: {sorted(unknown)}")
     n = 100_000 if args.full else 20_000
+    command = f".venv/bin/python benchmarks/gbm.py{' --full' if args.full else ''}"
+    if sections != {"A", "B", "C"}:
+        command += f" --sections {','.join(sorted(sections))}"
     X, y = synthetic(n)
-    model = GBMScorer("lightgbm", random_state=0, n_jobs=1).fit(X, y)
-    out = [
-        f"# GBMScorer benchmark ({n:,} rows x {X.shape[1]} features, n_jobs=1)\n",
-        f"Command: `.venv/bin/python benchmarks/gbm.py{' --full' if args.full else ''}`\n",
-    ]
-    a = pd.DataFrame(contributions_cost(model, X))
-    out += [
-        f"## A. contributions for {n:,} rows (default model: {model.n_iter_} rounds x "
-        "8 leaves; calibrated, in points)\n",
-        a.pipe(_md, 3),
-        "",
-    ]
-    print("\n".join(out), flush=True)
-    source, b = tree_shapes()
-    out += [
-        f"## B. tree shape: AUC and explanation cost on {source}\n",
-        pd.DataFrame(b).pipe(_md, 4),
-        "",
-    ]
-    print("\n".join(out[-3:]), flush=True)
-    c = pd.DataFrame(fit_overhead(X, y))
-    out += [f"## C. fit time on {n:,} rows\n", c.pipe(_md, 3), ""]
-    print("\n".join(out[-3:]), flush=True)
+    blocks: dict[str, str] = {}
+    if "A" in sections:
+        model = GBMScorer("lightgbm", random_state=0, n_jobs=1).fit(X, y)
+        a = pd.DataFrame(contributions_cost(model, X))
+        blocks["A"] = (
+            f"## A. contributions for {n:,} rows (default model: "
+            f"{len(model.booster_.members)} boosters x {model.n_iter_} rounds x 8 leaves; "
+            f"calibrated, in points)\n\nCommand: `{command}`\n\n" + a.pipe(_md, 3) + "\n"
+        )
+        print(blocks["A"], flush=True)
+    if "B" in sections:
+        source, b = tree_shapes()
+        blocks["B"] = (
+            f"## B. tree shape: AUC and explanation cost on {source}\n\n"
+            f"Command: `{command}`\n\n" + pd.DataFrame(b).pipe(_md, 4) + "\n"
+        )
+        print(blocks["B"], flush=True)
+    if "C" in sections:
+        c = pd.DataFrame(fit_overhead(X, y))
+        blocks["C"] = (
+            f"## C. fit time on {n:,} rows\n\nCommand: `{command}`\n\n" + c.pipe(_md, 3) + "\n"
+        )
+        print(blocks["C"], flush=True)
     target = ROOT / "benchmarks" / "results" / "gbm.md"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join(out) + "\n")
+    old = _sections(target.read_text()) if target.exists() else {}
+    merged = {key: blocks.get(key, old.get(key, "")) for key in ("A", "B", "C")}
+    text = "# GBMScorer benchmark (synthetic: 20 features, n_jobs=1)\n\n" + "\n".join(
+        block for block in merged.values() if block
+    )
+    target.write_text(text)
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The ``## A.`` / ``## B.`` / ``## C.`` blocks of an earlier results file."""
+    blocks: dict[str, str] = {}
+    for chunk in text.split("\n## ")[1:]:
+        key = chunk[:1]
+        if key in ("A", "B", "C"):
+            blocks[key] = "## " + chunk.rstrip("\n") + "\n"
+    return blocks
 
 
 if __name__ == "__main__":

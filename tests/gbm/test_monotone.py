@@ -124,7 +124,7 @@ def test_auto_on_the_scorer_sets_constraints_used_by_the_engine():
         "noise": 0,
         "city": 0,
     }
-    native = model.booster_.model.params["monotone_constraints"]
-    assert list(native) == [1, -1, 0, 0]
+    for member in model.booster_.members:  # the all-rows booster and every fold booster
+        assert list(member.model.params["monotone_constraints"]) == [1, -1, 0, 0]
     report = model.monotone_report_.set_index("feature")
     assert report.loc["city", "source"] == "categorical"

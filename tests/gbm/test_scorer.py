@@ -201,3 +201,63 @@ def test_feature_importances_and_report(credit):
 def test_shallow_defaults():
     model = GBMScorer()
     assert (model.num_leaves, model.learning_rate, model.calibration) == (8, 0.03, "isotonic")
+    assert model.ensemble is True
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ensemble_serves_the_mean_of_the_all_rows_and_fold_boosters(engine, credit):
+    X, y, _ = credit
+    model = _small(engine, n_estimators=40, early_stopping=False).fit(X, y)
+    members = model.booster_.members
+    assert len(members) == 1 + 3  # all-rows booster, then one per calibration fold
+    assert all(m.n_iter == model.n_iter_ == 40 for m in members)
+    design = model.encoder_.transform(X)
+    margins = np.mean([m.raw_margin(design) for m in members], axis=0)
+    np.testing.assert_allclose(model.raw_margin(X), margins, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        model.decision_function(X), model.calibrator_.log_odds(margins), atol=1e-12
+    )
+    raw = np.mean([m.raw_contributions(design) for m in members], axis=0)
+    c = model.contributions(X, unit="raw_log_odds")
+    np.testing.assert_allclose(c.values, raw[:, :-1], atol=1e-12)
+    np.testing.assert_allclose(c.baseline, raw[:, -1], atol=1e-12)
+    assert np.max(np.abs(model.contributions(X).total() - model.score(X))) < 1e-6
+    np.testing.assert_allclose(
+        model.feature_importances_, np.mean([m.feature_importances() for m in members], 0)
+    )
+
+
+def test_ensemble_false_serves_the_all_rows_booster_alone(credit):
+    X, y, _ = credit
+    kw = dict(n_estimators=40, early_stopping=False)
+    single = _small("lightgbm", ensemble=False, **kw).fit(X, y)
+    averaged = _small("lightgbm", **kw).fit(X, y)
+    assert single.booster_.members == (single.booster_,)
+    # Same seeds: the single model is the ensemble's first member, calibrated alike.
+    design = single.encoder_.transform(X)
+    first = averaged.booster_.members[0]
+    np.testing.assert_array_equal(single.raw_margin(X), first.raw_margin(design))
+    np.testing.assert_array_equal(
+        single.calibrator_.log_odds(np.linspace(-3, 1, 9)),
+        averaged.calibrator_.log_odds(np.linspace(-3, 1, 9)),
+    )
+
+
+def test_no_calibration_means_no_fold_boosters(credit):
+    X, y, _ = credit
+    model = _small("lightgbm", calibration=None, n_estimators=40).fit(X, y)
+    assert model.booster_.members == (model.booster_,)
+
+
+def test_averaged_booster_rejects_mixed_engines(credit):
+    from thinfile_credit.errors import ModelError
+    from thinfile_credit.gbm.engines import AveragedBooster
+
+    X, y, _ = credit
+    kw = dict(n_estimators=5, early_stopping=False, calibration=None)
+    a = _small("lightgbm", **kw).fit(X, y).booster_
+    b = _small("sklearn", **kw).fit(X, y).booster_
+    with pytest.raises(ModelError, match="different engines"):
+        AveragedBooster([a, b])
+    with pytest.raises(ModelError, match="at least one"):
+        AveragedBooster([])

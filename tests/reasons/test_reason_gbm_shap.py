@@ -30,13 +30,17 @@ def _fit(engine: str, calibration: str | None = None):
 
 
 def _shap_log_odds(model, X):
-    """shap.TreeExplainer on the fitted native booster (log-odds of bad)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # lightgbm output-format notice
-        sv = shap.TreeExplainer(model.booster_.model).shap_values(X.to_numpy(dtype=float))
-    sv = np.asarray(sv[1] if isinstance(sv, list) else sv, dtype=float)
-    if sv.ndim == 3:  # (n, k, classes)
-        sv = sv[:, :, 1]
+    """shap.TreeExplainer on every fitted native booster, averaged like the served model."""
+    values = []
+    for member in model.booster_.members:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # lightgbm output-format notice
+            sv = shap.TreeExplainer(member.model).shap_values(X.to_numpy(dtype=float))
+        sv = np.asarray(sv[1] if isinstance(sv, list) else sv, dtype=float)
+        if sv.ndim == 3:  # (n, k, classes)
+            sv = sv[:, :, 1]
+        values.append(sv)
+    sv = np.mean(values, axis=0)
     assert sv.shape == X.shape
     return sv
 

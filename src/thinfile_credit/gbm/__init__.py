@@ -20,7 +20,7 @@ from thinfile_credit.gbm.calibration import (
     rescale_contributions,
 )
 from thinfile_credit.gbm.design import DesignEncoder
-from thinfile_credit.gbm.engines import ENGINES, BoostingParams, FittedBooster
+from thinfile_credit.gbm.engines import ENGINES, AveragedBooster, BoostingParams, FittedBooster
 from thinfile_credit.gbm.monotone import (
     MonotoneConflictWarning,
     MonotoneDecision,
@@ -31,6 +31,7 @@ from thinfile_credit.gbm.scorer import GBMScorer
 
 __all__ = [
     "ENGINES",
+    "AveragedBooster",
     "BoostingParams",
     "CalibrationFallbackWarning",
     "DesignEncoder",

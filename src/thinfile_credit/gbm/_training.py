@@ -6,11 +6,30 @@
    booster is then refit on *all* rows with that many rounds scaled by
    ``1 / (1 - validation_fraction)`` (more rows support proportionally more rounds).
    With a user eval set, the final booster is trained on all rows and stopped on it.
-2. **Cross-fitted calibration.** ``cv`` fold boosters with the same number of rounds
-   each predict the rows they did not see; the calibrator is fitted on these
-   out-of-fold margins (with the user's sample weights, not class weights, so PD
-   matches observed bad rates), then applied to the final booster's margin - the
-   ``ensemble=False`` scheme of scikit-learn's ``CalibratedClassifierCV``.
+2. **Cross-fitting.** ``cv`` fold boosters, each trained on all rows but one fold with
+   the same number of rounds as the final booster, predict the rows they did not see.
+3. **Served model.** With ``ensemble=True`` (the default) the scorer serves the mean
+   margin of the final booster and the ``cv`` fold boosters (an
+   :class:`~thinfile_credit.gbm.engines.AveragedBooster`): the fold boosters are trained
+   for calibration anyway, and averaging them cuts the variance of a single booster at
+   no extra fit cost. With ``ensemble=False`` it serves the final booster alone.
+4. **Calibration.** The calibrator is fitted on the out-of-fold margins (with the user's
+   sample weights, not class weights, so PD matches observed bad rates) and applied to
+   the served margin. Every row was seen by some member of the ensemble (the final
+   booster saw them all), so a booster of the same shape and rounds predicting rows it
+   never saw - the out-of-fold margin - stands in for the served margin; averaging such
+   boosters leaves the margin's scale close to a single booster's. The calibrator is
+   strictly increasing, so ranking (AUC, KS) is that of the served margin whatever the
+   calibration. ``ensemble=False`` is the ``ensemble=False`` scheme of scikit-learn's
+   ``CalibratedClassifierCV``; ``ensemble=True`` differs from that class's
+   ``ensemble=True`` by averaging margins (not probabilities) under one calibrator, so
+   the served model is one additive sum of trees and its TreeSHAP contributions stay
+   exact.
+
+Without calibration (``calibration=None``) nothing is cross-fitted, so there are no fold
+boosters and the final booster is served alone; the same holds, with a
+:class:`CalibrationFallbackWarning`, when too few rows of a class make ``cv`` folds
+impossible.
 """
 
 from __future__ import annotations
@@ -26,7 +45,7 @@ from numpy.typing import NDArray
 from thinfile_credit.gbm.calibration import LogOddsCalibrator, make_calibrator
 from thinfile_credit.gbm.engines import BoostingParams, FittedBooster, fit_booster
 
-__all__ = ["CalibrationFallbackWarning", "cross_fit_calibrator", "fit_final_booster"]
+__all__ = ["CalibrationFallbackWarning", "cross_fit", "fit_final_booster"]
 
 FloatArray = NDArray[np.float64]
 Valid = tuple[FloatArray, NDArray[Any], FloatArray]
@@ -68,7 +87,7 @@ def fit_final_booster(
     return fit(replace(params, n_estimators=rounds), X, y, w, None, None), best
 
 
-def cross_fit_calibrator(
+def cross_fit(
     method: str | None,
     engine: str,
     params: BoostingParams,
@@ -81,11 +100,41 @@ def cross_fit_calibrator(
     *,
     cv: Any,
     seed: int,
-) -> LogOddsCalibrator:
-    """Fit the calibrator on out-of-fold margins of ``cv`` fold boosters."""
+    keep_folds: bool,
+) -> tuple[LogOddsCalibrator, list[FittedBooster]]:
+    """Train the ``cv`` fold boosters and fit the calibrator on their out-of-fold margins.
+
+    Parameters
+    ----------
+    method : {"isotonic", "sigmoid"} or None
+        Calibration method; None means no cross-fitting at all: the identity map and no
+        fold boosters.
+    engine, params, X, y, w_train, monotone, categorical
+        As for the final booster; fold ``k`` is seeded ``params.seed + k + 1``.
+    w_user : ndarray
+        The user's sample weights (without class weights) for the calibrator.
+    cv : int, splitter or iterable
+        Folds; an int means that many stratified, shuffled folds (capped at the
+        minority-class count).
+    seed : int
+        Seed of the fold assignment.
+    keep_folds : bool
+        Return the fold boosters (for an ensemble).
+
+    Returns
+    -------
+    (calibrator, folds)
+        The fitted calibrator and the fold boosters (empty unless ``keep_folds``).
+
+    Warns
+    -----
+    CalibrationFallbackWarning
+        A calibration method was asked for but fewer than 2 rows of a class make folds
+        impossible; the identity calibrator is returned and no fold is trained.
+    """
     calibrator = make_calibrator(method)
     if method is None:
-        return calibrator
+        return calibrator, []
     splits = _calibration_folds(cv, y, seed)
     if splits is None:
         counts = np.bincount(y, minlength=2)
@@ -95,17 +144,21 @@ def cross_fit_calibrator(
             CalibrationFallbackWarning,
             stacklevel=3,
         )
-        return make_calibrator(None)
+        return make_calibrator(None), []
     fit = _fitter(engine, monotone, categorical)
     oof = np.full(y.shape[0], np.nan)
+    folds = []
     for k, (tr, te) in enumerate(splits):
         fold_params = replace(params, seed=params.seed + k + 1)
-        oof[te] = fit(fold_params, X[tr], y[tr], w_train[tr], None, None).raw_margin(X[te])
+        booster = fit(fold_params, X[tr], y[tr], w_train[tr], None, None)
+        oof[te] = booster.raw_margin(X[te])
+        if keep_folds:
+            folds.append(booster)
     seen = ~np.isnan(oof)
     if not seen.all():
         # A user-given splitter may leave rows out of every test fold; calibrate on the rest.
         oof, y, w_user = oof[seen], y[seen], w_user[seen]
-    return calibrator.fit(oof, y, w_user)
+    return calibrator.fit(oof, y, w_user), folds
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -10,6 +10,10 @@ rounds, and returns a :class:`FittedBooster` that reports
   last column being the expected value (the SHAP baseline), so each row sums to
   ``raw_margin``.
 
+:class:`AveragedBooster` serves the mean margin of several fitted boosters. TreeSHAP is
+additive over a sum of trees, so its contributions are the mean of its members'
+contributions and still sum exactly to its margin.
+
 TreeSHAP comes from each library's native code: LightGBM ``pred_contrib``, XGBoost
 ``pred_contribs`` and, for scikit-learn's ``HistGradientBoostingClassifier``,
 ``shap.TreeExplainer`` (which reads the fitted trees directly).
@@ -30,7 +34,7 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +44,7 @@ from numpy.typing import NDArray
 from thinfile_credit._optional import require
 from thinfile_credit.errors import ModelError
 
-__all__ = ["ENGINES", "BoostingParams", "FittedBooster", "fit_booster"]
+__all__ = ["ENGINES", "AveragedBooster", "BoostingParams", "FittedBooster", "fit_booster"]
 
 FloatArray = NDArray[np.float64]
 
@@ -112,6 +116,87 @@ class FittedBooster(ABC):
     @abstractmethod
     def feature_importances(self) -> FloatArray:
         """Total split gain per feature."""
+
+    @property
+    def members(self) -> tuple[FittedBooster, ...]:
+        """The single boosters whose margins are averaged; ``(self,)`` for one booster."""
+        return (self,)
+
+
+class AveragedBooster(FittedBooster):
+    """The mean margin of several boosters fitted by the same engine.
+
+    ``raw_margin`` is the mean of the members' margins and ``raw_contributions`` the mean
+    of their TreeSHAP values: TreeSHAP is linear in the model, so the mean contributions
+    (baseline included) are exactly the TreeSHAP values of the averaged model and each
+    row still sums to ``raw_margin``. Explaining costs the sum of the members' costs.
+
+    Parameters
+    ----------
+    members : sequence of FittedBooster
+        At least one booster, all from the same engine and on the same design matrix.
+
+    Attributes
+    ----------
+    model : list
+        The members' native models, in order.
+    n_iter : int
+        The first member's rounds.
+
+    Raises
+    ------
+    ModelError
+        No member, or members from different engines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)); y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    >>> members = [
+    ...     fit_booster("sklearn", BoostingParams(n_estimators=10, seed=s), X, y,
+    ...                 np.ones(300), [0, 0], [])
+    ...     for s in (1, 2)
+    ... ]
+    >>> avg = AveragedBooster(members)
+    >>> bool(np.allclose(avg.raw_contributions(X[:3]).sum(axis=1), avg.raw_margin(X[:3])))
+    True
+    """
+
+    def __init__(self, members: Sequence[FittedBooster]) -> None:
+        if not members:
+            raise ModelError("an averaged booster needs at least one member")
+        engines = {m.engine for m in members}
+        if len(engines) != 1:
+            raise ModelError(f"members come from different engines: {sorted(engines)}")
+        super().__init__([m.model for m in members], members[0].n_iter)
+        self.engine = members[0].engine
+        self._members = tuple(members)
+
+    @property
+    def members(self) -> tuple[FittedBooster, ...]:
+        """The averaged boosters."""
+        return self._members
+
+    def raw_margin(self, X: FloatArray) -> FloatArray:
+        """Mean of the members' margins."""
+        return self._mean(lambda m: m.raw_margin(X))
+
+    def raw_contributions(self, X: FloatArray) -> FloatArray:
+        """Mean of the members' TreeSHAP values (last column: mean expected value)."""
+        return self._mean(lambda m: m.raw_contributions(X))
+
+    def feature_importances(self) -> FloatArray:
+        """Mean of the members' importances."""
+        return self._mean(lambda m: m.feature_importances())
+
+    def _mean(self, member_output: Callable[[FittedBooster], FloatArray]) -> FloatArray:
+        # Accumulate in place: one member's output in memory at a time besides the sum.
+        total = np.array(member_output(self._members[0]), dtype=np.float64)
+        for member in self._members[1:]:
+            total += member_output(member)
+        total /= len(self._members)
+        return total
 
 
 def fit_booster(
