@@ -55,7 +55,7 @@ def build_data(n_users: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return df[names].astype(float), df["bad"].astype(int).to_numpy()
 
 
-def best_of(fn: Any, repeat: int = 3) -> float:
+def best_of(fn: Any, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         gc.collect()

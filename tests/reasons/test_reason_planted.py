@@ -34,7 +34,7 @@ def marketplace_model():
         warnings.simplefilter("ignore")
         card = scorecard.WoEScorecard().fit(X[train], y[train])
     test = ~train
-    return card, X[train], X[test].reset_index(drop=True), df[test].reset_index(drop=True)
+    return card, X[train], X[test].reset_index(drop=True), df[test].reset_index(drop=True), y[train]
 
 
 @pytest.mark.slow
@@ -42,7 +42,7 @@ def marketplace_model():
     ("method", "floor"), [("vs_population", 0.8), ("vs_cutoff", 0.8), ("points_below_max", 0.8)]
 )
 def test_planted_late_bills_reason_ranks_first(marketplace_model, method, floor):
-    card, X_ref, X, truth = marketplace_model
+    card, X_ref, X, truth, _ = marketplace_model
     scores = card.score(X)
     cutoff = float(np.quantile(scores, 0.2))
     declined = np.flatnonzero(scores < cutoff)
@@ -60,3 +60,41 @@ def test_planted_late_bills_reason_ranks_first(marketplace_model, method, floor)
     share = float(np.mean([first.get(i, "") in BILL_REASONS for i in driven]))
     print(f"planted late_bills, {method}: {share:.3f} of {len(driven)} declines ranked first")
     assert share >= floor
+
+
+#: What the generator's ``late_bills`` factor drives (synthetic/users.py): bill lateness,
+#: and also night-time orders and cancellations (the category / order-time mix, CON04).
+LATE_BILLS_MANIFESTATIONS = BILL_REASONS | {"CON04"}
+
+
+@pytest.mark.slow
+def test_planted_late_bills_reason_for_a_gbm(marketplace_model):
+    """A GBM with library defaults on the same split; figures reported in the docs.
+
+    The issue's 80% is met by the scorecard above; a GBM spreads credit over correlated
+    features of other groups (measured 65% bill reasons first, 84% counting the night-order
+    mix the same factor drives), so this guards the measured level, not the target.
+    """
+    gbm = pytest.importorskip("thinfile_credit.gbm")
+    pytest.importorskip("lightgbm")
+    _card, X_ref, X, truth, y_ref = marketplace_model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = gbm.GBMScorer(random_state=0).fit(X_ref, y_ref)
+    scores = model.score(X)
+    cutoff = float(np.quantile(scores, 0.2))
+    declined = np.flatnonzero(scores < cutoff)
+    coder = ReasonCoder(method="vs_population").fit(model, X_ref)
+    out = coder.explain(X.iloc[declined], ids=declined)
+    first = out[out["rank"] == 1].set_index("application_id")["code"].astype(str)
+    driven = [
+        i
+        for i in declined
+        if truth["risk_driver"].iat[i] == "late_bills" and X["bill_late3_count_365d"].iat[i] >= 2
+    ]
+    assert len(driven) >= 30
+    strict = float(np.mean([first.get(i, "") in BILL_REASONS for i in driven]))
+    factor = float(np.mean([first.get(i, "") in LATE_BILLS_MANIFESTATIONS for i in driven]))
+    print(f"GBM: bill reasons first {strict:.3f}, factor's reasons first {factor:.3f}")
+    assert strict >= 0.55
+    assert factor >= 0.75

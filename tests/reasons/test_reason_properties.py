@@ -61,6 +61,11 @@ def _coder(names, values, method, max_reasons, min_points, also):
     ).fit(model, values)
 
 
+def _tol(x):
+    """The ranking keys' precision: a few units in the last place (rank_keys)."""
+    return 64 * np.spacing(np.abs(x))
+
+
 @given(problems())
 def test_reason_invariants(problem):
     names, values, _method, max_reasons, min_points, also = problem
@@ -78,8 +83,10 @@ def test_reason_invariants(problem):
         pts = rows["points_lost"].to_numpy()
         # no reason with a non-negative effect on the score (points lost > 0)
         assert (pts > 0).all()
-        assert (pts >= min_points).all()
-        assert (np.diff(pts) <= 0).all()
+        # ranking compares points at ~1e-14 relative precision (rank_keys): closer
+        # losses are ties, broken by code
+        assert (pts >= min_points - _tol(min_points)).all()
+        assert (np.diff(pts) <= _tol(pts[:-1])).all()
         for code, p in zip(codes, pts):
             used = [f for f in names if catalog.groups_claiming(f) == (code,)]
             assert used, f"{code} names no feature the model uses"
@@ -92,9 +99,9 @@ def test_reason_invariants(problem):
         chosen = {coder.groups_.index(c) for c in codes}
         others = [lost[app, j] for j in range(len(coder.groups_)) if j not in chosen]
         if len(rows) < max_reasons + (1 if also else 0):
-            assert all(not (o > 0 and o >= min_points) for o in others)
+            assert all(not (o > 0 and o >= min_points + _tol(min_points)) for o in others)
         else:
-            assert all(o <= pts[-1] for o in others)
+            assert all(o <= pts[-1] + _tol(pts[-1]) for o in others)
     # explain_one agrees with the batch
     for i in range(values.shape[0]):
         e = coder.explain_one(values[i])

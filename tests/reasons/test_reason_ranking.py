@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from thinfile_credit.reasons._tidy import GroupLoss, _rank, rank_keys, top_reasons
+from thinfile_credit.reasons._tidy import GroupLoss, rank_keys, top_reasons
 
 
 def reference(loss, max_reasons, also_considered, min_points):
@@ -73,9 +73,23 @@ def test_group_loss_blocks_rank_like_the_full_matrix():
 
 def test_rank_keys_order_like_floats_with_ties_by_column():
     row = np.array([[0.5, -0.0, 2.0, 0.0, 0.5, -3.0, 1e300, -1e-300]])
-    order = _rank(row)[0].tolist()
-    assert order == [6, 2, 0, 4, 1, 3, 7, 5]
-    assert rank_keys(row).dtype == np.int64
+    keys = rank_keys(row)
+    assert keys.dtype == np.int64
+    assert np.argsort(keys[0])[::-1].tolist() == [6, 2, 0, 4, 1, 3, 7, 5]
+
+
+def test_losses_a_few_ulps_apart_are_ties_broken_by_code():
+    x = 3.7
+    near = np.nextafter(x, 10.0)  # one unit in the last place above x
+    loss = np.array([[x, near, 1.0]])
+    picked = top_reasons(loss, 2, False, 0.0)
+    assert picked.groups.tolist() == [0, 1]  # by code, not by the last bit
+    assert picked.points.tolist() == [x, near]  # exact points are reported
+    # the threshold is compared at the same precision: no applicant loses a reason to it
+    threshold = np.nextafter(2.0, 3.0)  # 2.0 shares its ranking key
+    assert top_reasons(np.array([[2.0, 0.5]]), 4, False, threshold).groups.tolist() == [0]
+    # but a reason is never given for a group that did not lower the score
+    assert top_reasons(np.array([[0.0, -0.0, -1.0]]), 4, False, 0.0).rows.size == 0
 
 
 def test_empty_batch_and_zero_reasons():

@@ -92,7 +92,8 @@ def top_reasons(
     # compact dtypes: on a large batch every output page is a fresh page fault
     rows, slots = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.int32)
     groups, points = np.empty(size, dtype=_code_dtype(n_groups)), np.empty(size)
-    floor = max(float(min_points), _TINY)  # adverse (> 0) and at least min_points
+    # at least min_points, compared at the precision of the ranking keys (see rank_keys)
+    floor = int(rank_keys(np.array([[float(min_points)]]))[0, 0]) & ~int(_low_mask(n_groups))
     every = np.arange(min(chunk, n))
     filled = 0
     with _one_blas_thread(n):
@@ -119,7 +120,7 @@ def _rank_block(
     by_group: FloatArray,
     start: int,
     limit: int,
-    floor: float,
+    floor: int,
     every: NDArray[np.intp],
     out: tuple[NDArray[Any], NDArray[Any], NDArray[Any], FloatArray],
     filled: int,
@@ -130,15 +131,18 @@ def _rank_block(
     here = every[:m]
     keys = rank_keys(by_group, axis=0)
     cols = np.empty((limit, m), dtype=np.intp)
+    tops = np.empty((limit, m), dtype=np.int64)
     for slot in range(limit):
-        best = np.maximum.reduce(keys, axis=0)
-        best &= low
-        np.subtract(n_groups - 1, best, out=cols[slot])
+        best = np.maximum.reduce(keys, axis=0, out=tops[slot])
+        np.subtract(n_groups - 1, best & low, out=cols[slot])
         if slot + 1 < limit:
             keys[cols[slot], here] = _RETIRED
     lost = by_group.ravel()[cols * m + here]  # (limit, m): each row's ranked losses
-    keep = lost >= floor
-    for slot in range(1, limit):  # once a slot fails, later (smaller) slots do too
+    # adverse (> 0, exactly) and at least min_points (within the key's precision);
+    # once a slot fails, later (smaller) slots do too
+    keep = tops >= floor
+    keep &= lost > 0.0
+    for slot in range(1, limit):
         keep[slot] &= keep[slot - 1]
     counts = np.add.reduce(keep, axis=0, dtype=np.intp)
     row = np.repeat(here, counts)
@@ -162,6 +166,8 @@ def rank_keys(loss: NDArray[np.float64], axis: int = 1) -> NDArray[np.int64]:
     ``axis``, so keys are distinct within a row and equal losses rank by column (code)
     order. Losses closer than those few units in the last place rank by code too: a
     difference below about 1e-14 of the value is a tie, never a reason to reorder.
+    :func:`top_reasons` compares ``min_points`` at the same precision, and a group must
+    also have lowered the score (a loss exactly above zero) to be a reason.
 
     Examples
     --------
@@ -186,7 +192,6 @@ def _low_mask(n_groups: int) -> np.int64:
 
 
 _RETIRED = np.iinfo(np.int64).min
-_TINY = float(np.nextafter(0.0, 1.0))
 
 
 def reasons_frame(
@@ -208,17 +213,25 @@ def reasons_frame(
     app: Any = picked.rows if ids is None else ids.gather(picked.rows)
     rank = np.add(picked.slots, 1, dtype=np.int32)
     also = picked.slots >= max_reasons
+    cache = {} if cache is None else cache
     if kind == "pandas":
         # Straight to pandas: categoricals from codes copy no strings, and skip the
-        # Polars -> Arrow -> pandas round trip (half the cost of a large batch).
+        # Polars -> Arrow -> pandas round trip (half the cost of a large batch). The codes
+        # come from top_reasons and the lookup table, in range by construction.
         import pandas as pd
 
+        if "dtypes" not in cache:
+            cache["dtypes"] = (
+                pd.CategoricalDtype(pd.Index(list(codes))),
+                pd.CategoricalDtype(pd.Index(texts_unique)),
+            )
+        code_dtype, text_dtype = cache["dtypes"]
         frame = pd.DataFrame(
             {
                 "application_id": app.to_numpy() if isinstance(app, pl.Series) else app,
                 "rank": rank,
-                "code": pd.Categorical.from_codes(picked.groups, categories=pd.Index(list(codes))),
-                "text": pd.Categorical.from_codes(text_pos, categories=pd.Index(texts_unique)),
+                "code": pd.Categorical.from_codes(picked.groups, dtype=code_dtype, validate=False),
+                "text": pd.Categorical.from_codes(text_pos, dtype=text_dtype, validate=False),
                 "points_lost": picked.points,
                 "also_considered": also,
             },
@@ -227,7 +240,6 @@ def reasons_frame(
         if hint_texts is not None:
             frame["hint"] = hint_texts
         return frame
-    cache = {} if cache is None else cache
     if "enums" not in cache:  # building a Polars Enum dtype costs milliseconds
         cache["enums"] = (
             pl.Series("code", list(codes), dtype=pl.Enum(list(codes))),
@@ -280,11 +292,6 @@ def _code_dtype(n_categories: int) -> type[np.signedinteger[Any]]:
         if n_categories < np.iinfo(kind).max:
             return kind
     return np.int64
-
-
-def _rank(loss: FloatArray) -> NDArray[np.intp]:
-    """Columns of each row in reason order: the order :func:`top_reasons` picks them."""
-    return np.argsort(rank_keys(loss), axis=1)[:, ::-1]
 
 
 def _near_cutoff(scores: FloatArray, cutoff: float, band: float, min_rows: int) -> NDArray[Any]:

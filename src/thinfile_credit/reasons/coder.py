@@ -71,7 +71,6 @@ from thinfile_credit.reasons._tidy import (
     GroupLoss,
     _group_sum,
     _near_cutoff,
-    _rank,
     reasons_frame,
     top_reasons,
 )
@@ -498,27 +497,22 @@ class ReasonCoder(BaseEstimator):
         if values.shape[0] != 1:
             raise DataError(f"explain_one needs exactly one applicant, got {values.shape[0]}")
         self._check_names(contrib)
-        loss = self._group_loss(contrib, X)[0]
-        order = _rank(loss[None, :])[0]
+        loss = self._group_loss(contrib, X)
+        # the batch's own ranking, so one applicant gets exactly the reasons of a batch
+        ranked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
         short, long = self._texts[lang]
-        picked: list[Reason] = []
-        limit = self.max_reasons + (1 if self.also_considered else 0)
-        for j in order[:limit]:
-            lost = float(loss[j])
-            if not (lost > 0.0 and lost >= self.min_points):
-                break
-            extra = len(picked) == self.max_reasons
-            picked.append(
-                Reason(
-                    rank=len(picked) + 1,
-                    code=self.groups_[j],
-                    text=short[j],
-                    long_text=long[j],
-                    points_lost=lost,
-                    features=self._group_features[self.groups_[j]],
-                    also_considered=extra,
-                )
+        picked = [
+            Reason(
+                rank=int(slot) + 1,
+                code=self.groups_[j],
+                text=short[j],
+                long_text=long[j],
+                points_lost=float(lost),
+                features=self._group_features[self.groups_[j]],
+                also_considered=bool(slot >= self.max_reasons),
             )
+            for slot, j, lost in zip(ranked.slots.tolist(), ranked.groups.tolist(), ranked.points)
+        ]
         if want_hints and picked:
             if X is None:
                 raise DataError("hints need the applicant's features, not only contributions")
