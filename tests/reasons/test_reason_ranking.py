@@ -72,10 +72,13 @@ def test_group_loss_blocks_rank_like_the_full_matrix():
 
 
 def test_rank_keys_order_like_floats_with_ties_by_column():
-    row = np.array([[0.5, -0.0, 2.0, 0.0, 0.5, -3.0, 1e300, -1e-300]])
+    row = np.array([[0.5, -0.0, 2.0, 1e-300, 0.5, -3.0, 1e300, 0.0]])
     keys = rank_keys(row)
     assert keys.dtype == np.int64
-    assert np.argsort(keys[0])[::-1].tolist() == [6, 2, 0, 4, 1, 3, 7, 5]
+    order = np.argsort(keys[0])[::-1].tolist()
+    # adverse losses by value, ties by column; never-adverse ones (<= 0) after them
+    assert order[:5] == [6, 2, 0, 4, 3]
+    assert set(order[5:]) == {1, 5, 7}
 
 
 def test_losses_a_few_ulps_apart_are_ties_broken_by_code():

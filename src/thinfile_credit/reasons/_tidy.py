@@ -161,26 +161,25 @@ def _rank_block(
 def rank_keys(loss: NDArray[np.float64], axis: int = 1) -> NDArray[np.int64]:
     """Integer keys that order groups as reasons rank them (largest key first).
 
-    The float's bits map to an int64 that sorts like the float; the lowest
-    ``ceil(log2(groups))`` bits are replaced by the reversed column position along
-    ``axis``, so keys are distinct within a row and equal losses rank by column (code)
-    order. Losses closer than those few units in the last place rank by code too: a
-    difference below about 1e-14 of the value is a tie, never a reason to reorder.
-    :func:`top_reasons` compares ``min_points`` at the same precision, and a group must
-    also have lowered the score (a loss exactly above zero) to be a reason.
+    Only adverse losses (above zero) are ever reasons, so every other loss is first
+    raised to zero: the bits of a non-negative float already sort like the float as an
+    int64. Their lowest ``ceil(log2(groups))`` bits are then replaced by the reversed
+    column position along ``axis``, so keys are distinct within a row and equal losses
+    rank by column (code) order. Losses closer than those few units in the last place
+    rank by code too: a difference below about 1e-14 of the value is a tie, never a
+    reason to reorder. :func:`top_reasons` compares ``min_points`` at the same
+    precision, and a group must also have lowered the score (a loss exactly above zero)
+    to be a reason.
 
     Examples
     --------
     >>> import numpy as np
-    >>> rank_keys(np.array([[1.0, 2.0, 1.0]])).argsort(axis=1)[0, ::-1].tolist()
-    [1, 0, 2]
+    >>> rank_keys(np.array([[1.0, 2.0, 1.0, -5.0]])).argsort(axis=1)[0, ::-1].tolist()
+    [1, 0, 2, 3]
     """
     n_groups = loss.shape[axis]
     low = _low_mask(n_groups)
-    bits = np.add(loss, 0.0, dtype=np.float64).view(np.int64)  # + 0.0: -0.0 ties 0.0
-    keys = bits >> 63  # -1 for negative floats: flip their magnitude bits
-    keys &= np.int64(0x7FFFFFFFFFFFFFFF)
-    keys ^= bits
+    keys = np.maximum(loss, 0.0, dtype=np.float64).view(np.int64)
     keys &= ~low
     position = np.int64(n_groups - 1) - np.arange(n_groups, dtype=np.int64)
     keys |= position[:, None] if axis == 0 else position[None, :]
