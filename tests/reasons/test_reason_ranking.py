@@ -107,3 +107,12 @@ def test_group_codes_fit_their_dtype(n_groups):
     loss = np.tile(np.arange(n_groups, dtype=float)[::-1] + 1.0, (3, 1))
     picked = top_reasons(loss, 4, True, 0.0)
     assert picked.groups.tolist()[: min(5, n_groups)] == list(range(min(5, n_groups)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(loss=losses, max_reasons=st.integers(1, 5), min_points=st.sampled_from([0.0, 1.0]))
+def test_one_row_path_equals_the_batch(loss, max_reasons, min_points):
+    batch = as_tuples(top_reasons(loss, max_reasons, True, min_points))
+    for i in range(loss.shape[0]):
+        alone = top_reasons(loss[i : i + 1], max_reasons, True, min_points)
+        assert [(i, *t[1:]) for t in as_tuples(alone)] == [t for t in batch if t[0] == i]

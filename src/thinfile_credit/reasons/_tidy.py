@@ -94,6 +94,8 @@ def top_reasons(
     groups, points = np.empty(size, dtype=_code_dtype(n_groups)), np.empty(size)
     # at least min_points, compared at the precision of the ranking keys (see rank_keys)
     floor = int(rank_keys(np.array([[float(min_points)]]))[0, 0]) & ~int(_low_mask(n_groups))
+    if n == 1 and not isinstance(loss, GroupLoss):
+        return _rank_row(np.asarray(loss, dtype=np.float64)[0], limit, floor)
     every = np.arange(min(chunk, n))
     filled = 0
     with _one_blas_thread(n):
@@ -108,6 +110,25 @@ def top_reasons(
                 filled,
             )
     return RankedReasons(rows[:filled], slots[:filled], groups[:filled], points[:filled])
+
+
+def _rank_row(loss: FloatArray, limit: int, floor: int) -> RankedReasons:
+    """One applicant (``explain_one``): the same keys and rules as the blocks, sorted."""
+    keys = rank_keys(loss[None, :])[0]
+    slots: list[int] = []
+    groups: list[int] = []
+    for j in np.argsort(keys)[::-1][:limit].tolist():
+        if not (keys[j] >= floor and loss[j] > 0.0):
+            break
+        slots.append(len(slots))
+        groups.append(j)
+    picked = np.array(groups, dtype=np.intp)
+    return RankedReasons(
+        np.zeros(len(slots), dtype=np.intp),
+        np.array(slots, dtype=np.int32),
+        picked.astype(_code_dtype(loss.size)),
+        loss[picked],
+    )
 
 
 def _block(loss: NDArray[np.float64] | GroupLoss, start: int, stop: int) -> FloatArray:
