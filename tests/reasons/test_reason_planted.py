@@ -43,23 +43,29 @@ def marketplace_model():
 )
 def test_planted_late_bills_reason_ranks_first(marketplace_model, method, floor):
     card, X_ref, X, truth, _ = marketplace_model
-    scores = card.score(X)
+    first, driven = first_reasons_of_late_bill_declines(card, X_ref, X, truth, method)
+    share = float(np.mean([first.get(i, "") in BILL_REASONS for i in driven]))
+    print(f"planted late_bills, {method}: {share:.3f} of {len(driven)} declines ranked first")
+    assert share >= floor
+
+
+def first_reasons_of_late_bill_declines(model, X_ref, X, truth, method):
+    """Principal reason per declined applicant (lowest 20% of scores), and the declined
+    applicants whose true risk is driven by the planted late-bills factor and who show it
+    (two or more bills paid over 3 days late in the year before applying)."""
+    scores = model.score(X)
     cutoff = float(np.quantile(scores, 0.2))
     declined = np.flatnonzero(scores < cutoff)
-    coder = ReasonCoder(method=method, cutoff=cutoff).fit(card, X_ref)
+    coder = ReasonCoder(method=method, cutoff=cutoff).fit(model, X_ref)
     out = coder.explain(X.iloc[declined], ids=declined)
     first = out[out["rank"] == 1].set_index("application_id")["code"].astype(str)
-    # declined applicants whose true risk is driven by the planted late-bills factor and
-    # who show it: two or more bills paid over 3 days late in the year before applying
     driven = [
         i
         for i in declined
         if truth["risk_driver"].iat[i] == "late_bills" and X["bill_late3_count_365d"].iat[i] >= 2
     ]
     assert len(driven) >= 30
-    share = float(np.mean([first.get(i, "") in BILL_REASONS for i in driven]))
-    print(f"planted late_bills, {method}: {share:.3f} of {len(driven)} declines ranked first")
-    assert share >= floor
+    return first, driven
 
 
 #: What the generator's ``late_bills`` factor drives (synthetic/users.py): bill lateness,
@@ -72,7 +78,7 @@ def test_planted_late_bills_reason_for_a_gbm(marketplace_model):
     """A GBM with library defaults on the same split; figures reported in the docs.
 
     The issue's 80% is met by the scorecard above; a GBM spreads credit over correlated
-    features of other groups (measured 65% bill reasons first, 84% counting the night-order
+    features of other groups (measured 60-69% bill reasons first, 84-85% counting the night-order
     mix the same factor drives), so this guards the measured level, not the target.
     """
     gbm = pytest.importorskip("thinfile_credit.gbm")
@@ -81,18 +87,7 @@ def test_planted_late_bills_reason_for_a_gbm(marketplace_model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = gbm.GBMScorer(random_state=0).fit(X_ref, y_ref)
-    scores = model.score(X)
-    cutoff = float(np.quantile(scores, 0.2))
-    declined = np.flatnonzero(scores < cutoff)
-    coder = ReasonCoder(method="vs_population").fit(model, X_ref)
-    out = coder.explain(X.iloc[declined], ids=declined)
-    first = out[out["rank"] == 1].set_index("application_id")["code"].astype(str)
-    driven = [
-        i
-        for i in declined
-        if truth["risk_driver"].iat[i] == "late_bills" and X["bill_late3_count_365d"].iat[i] >= 2
-    ]
-    assert len(driven) >= 30
+    first, driven = first_reasons_of_late_bill_declines(model, X_ref, X, truth, "vs_population")
     strict = float(np.mean([first.get(i, "") in BILL_REASONS for i in driven]))
     factor = float(np.mean([first.get(i, "") in LATE_BILLS_MANIFESTATIONS for i in driven]))
     print(f"GBM: bill reasons first {strict:.3f}, factor's reasons first {factor:.3f}")
