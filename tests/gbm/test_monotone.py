@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from thinfile_credit.errors import ModelError
 from thinfile_credit.gbm import GBMScorer, MonotoneConflictWarning, parse_direction
@@ -128,3 +130,26 @@ def test_auto_on_the_scorer_sets_constraints_used_by_the_engine():
         assert list(member.model.params["monotone_constraints"]) == [1, -1, 0, 0]
     report = model.monotone_report_.set_index("feature")
     assert report.loc["city", "source"] == "categorical"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=st.lists(
+        st.one_of(st.integers(-3, 3).map(float), st.floats(-1e3, 1e3)), min_size=3, max_size=80
+    ),
+    data=st.data(),
+)
+def test_rank_test_equals_scipy_spearman(x, data):
+    """The monotone report's own Spearman test gives scipy's rho and p-value."""
+    from scipy.stats import spearmanr
+
+    from thinfile_credit.gbm.monotone import _spearman_binary
+
+    x = np.asarray(x)
+    y = np.asarray(data.draw(st.lists(st.integers(0, 1), min_size=x.size, max_size=x.size)))
+    assume(0 < y.sum() < y.size and np.ptp(x) > 0)
+    order = np.argsort(x)
+    rho, p = _spearman_binary(x[order], order, y.astype(float))
+    ref = spearmanr(x, y)
+    assert rho == pytest.approx(ref.statistic, rel=1e-9, abs=1e-12)
+    assert p == pytest.approx(ref.pvalue, rel=1e-7, abs=1e-12)

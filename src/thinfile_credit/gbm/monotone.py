@@ -270,17 +270,62 @@ def _trend_stats(
     xs, ys, ws = x[ok], y[ok].astype(np.float64), w[ok]
     if xs.size < 3 or np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return float("nan"), float("nan"), float("nan")
+    # One sort serves the rank test and the quantile bins (this runs for every feature of
+    # every fit: the monotone report).
+    order = np.argsort(xs)
+    x_sorted = xs[order]
     # The significance test is the plain (unweighted) Spearman test; weights enter the
     # binned bad rates, which decide whether the trend is consistent.
-    res = spearmanr(xs, ys)
-    rho, p_value = float(res.statistic), float(res.pvalue)
-    edges = np.unique(np.quantile(xs, np.linspace(0, 1, n_bins + 1)[1:-1]))
-    bins = np.searchsorted(edges, xs, side="right")
-    weight = np.bincount(bins, weights=ws)
+    rho, p_value = _spearman_binary(x_sorted, order, ys)
+    edges = np.unique(np.quantile(x_sorted, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    # bin k holds edges[k-1] <= x < edges[k]: a run of the sorted values
+    starts = np.unique(np.r_[0, np.searchsorted(x_sorted, edges, side="left")])
+    starts = starts[starts < xs.size]
+    w_sorted = ws[order]
+    weight = np.add.reduceat(w_sorted, starts)
+    bad = np.add.reduceat(w_sorted * ys[order], starts)
     filled = weight > 0
-    rates = np.bincount(bins, weights=ws * ys)[filled] / weight[filled]
+    rates = bad[filled] / weight[filled]
     if rates.size < 2 or np.ptp(rates) == 0:
         return rho, p_value, float("nan")
     if rates.size == 2:  # a binary feature: the trend is the sign of the step
         return rho, p_value, float(np.sign(rates[1] - rates[0]))
     return rho, p_value, float(spearmanr(np.arange(rates.size), rates).statistic)
+
+
+def _spearman_binary(
+    x_sorted: FloatArray, order: NDArray[np.intp], y: FloatArray
+) -> tuple[float, float]:
+    """Spearman's rho of ``x`` against a 0/1 ``y`` and its two-sided p-value.
+
+    What ``scipy.stats.spearmanr`` gives (average ranks for ties, Pearson correlation of
+    the ranks, a t test on ``n - 2`` degrees of freedom), without its generic machinery:
+    ``y`` has two values, so its ranks need no sort, and ``x`` arrives sorted
+    (``x_sorted = x[order]``).
+    """
+    from scipy.stats import t as student_t
+
+    n = x_sorted.size
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(x_sorted[1:], x_sorted[:-1], out=new[1:])
+    bounds = np.append(np.flatnonzero(new), n)
+    avg = (bounds[:-1] + bounds[1:] + 1) / 2.0  # average 1-based rank of each tie group
+    rank_x = np.empty(n)
+    rank_x[order] = np.repeat(avg, np.diff(bounds))
+    n1 = float(np.count_nonzero(y))
+    n0 = n - n1
+    rank_y = np.where(y != 0, n0 + (n1 + 1) / 2.0, (n0 + 1) / 2.0)
+    rx = rank_x - rank_x.mean()
+    ry = rank_y - rank_y.mean()
+    denom = np.sqrt(np.dot(rx, rx) * np.dot(ry, ry))
+    if denom == 0:
+        return float("nan"), float("nan")
+    rho = float(np.clip(np.dot(rx, ry) / denom, -1.0, 1.0))
+    dof = n - 2
+    if dof <= 0:
+        return rho, float("nan")
+    if abs(rho) == 1.0:
+        return rho, 0.0
+    t_stat = rho * np.sqrt(dof / ((1.0 - rho) * (1.0 + rho)))
+    return rho, float(2.0 * student_t.sf(abs(t_stat), dof))
