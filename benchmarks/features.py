@@ -29,6 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from thinfile_credit.schema import TABLES as SCHEMA_TABLES  # noqa: E402
+
 FULL = {
     "users": 1_000_000,
     "orders": 10_000_000,
@@ -36,16 +38,7 @@ FULL = {
     "installments": 1_000_000,
     "apps": 1_000_000,
 }
-TABLES = (
-    "applications",
-    "orders",
-    "bills",
-    "loans",
-    "installments",
-    "edges",
-    "profiles",
-    "profile_changes",
-)
+TABLES = tuple(SCHEMA_TABLES)  # the eight tables of the data model, in model order
 
 
 def sizes(scale: float) -> dict[str, int]:
@@ -84,39 +77,19 @@ def child(contender: str, folder: str) -> None:
         input_mb = sum(df.memory_usage(deep=True).sum() for df in pdf.values()) / 2**20
         before = _rss_mb()
         start = time.perf_counter()
-        out = pandas_features(pdf)
-        seconds = time.perf_counter() - start
-        print(
-            json.dumps(
-                {
-                    "seconds": seconds,
-                    "peak_mb": _rss_mb(),
-                    "before_mb": before,
-                    "input_mb": input_mb,
-                    "rows": len(out),
-                }
-            )
-        )
+        rows = len(pandas_features(pdf))
+        _emit(time.perf_counter() - start, before, input_mb, rows)
         return
     frames = {n: pl.read_parquet(f"{folder}/{n}.parquet") for n in TABLES}
     input_mb = sum(df.estimated_size() for df in frames.values()) / 2**20
     before = _rss_mb()
-    if contender == "thinfile":
+    if contender in ("thinfile", "thinfile+validate"):
         from thinfile_credit.features import FeatureBuilder
         from thinfile_credit.schema import EventTables
 
         start = time.perf_counter()
-        out = FeatureBuilder(validate=False).build(EventTables(**frames))
-        seconds = time.perf_counter() - start
-        rows = out.height
-    elif contender == "thinfile+validate":
-        from thinfile_credit.features import FeatureBuilder
-        from thinfile_credit.schema import EventTables
-
-        start = time.perf_counter()
-        out = FeatureBuilder(validate=True).build(EventTables(**frames))
-        seconds = time.perf_counter() - start
-        rows = out.height
+        fb = FeatureBuilder(validate=contender == "thinfile+validate")
+        rows = fb.build(EventTables(**frames)).height
     elif contender == "duckdb":
         import duckdb
         import narwhals.stable.v2 as nw
@@ -136,22 +109,21 @@ def child(contender: str, folder: str) -> None:
         )
         rels = {n: nw.from_native(con.from_arrow(df.to_arrow())) for n, df in prepared.items()}
         app_rel = nw.from_native(con.from_arrow(apps.select("_app", "user_id", "_t").to_arrow()))
-        out = run_narwhals(fb._plan(), app_rel, rels).to_native().pl()
-        seconds = time.perf_counter() - start
-        rows = out.height
+        rows = run_narwhals(fb._plan(), app_rel, rels).to_native().pl().height
     else:
         raise SystemExit(f"unknown contender {contender}")
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "peak_mb": _rss_mb(),
-                "before_mb": before,
-                "input_mb": input_mb,
-                "rows": rows,
-            }
-        )
-    )
+    _emit(time.perf_counter() - start, before, input_mb, rows)
+
+
+def _emit(seconds: float, before_mb: float, input_mb: float, rows: int) -> None:
+    record = {
+        "seconds": seconds,
+        "peak_mb": _rss_mb(),
+        "before_mb": before_mb,
+        "input_mb": input_mb,
+        "rows": rows,
+    }
+    print(json.dumps(record))
 
 
 def run_child(contender: str, folder: Path, timeout: float = 3600) -> dict[str, float] | None:

@@ -18,16 +18,7 @@ from thinfile_credit.schema import TABLES, EventTables
 from thinfile_credit.synthetic import RISK_FACTORS, Marketplace, make_marketplace
 from thinfile_credit.synthetic.loans import LADDER_RUNGS
 
-ALL_TABLES = (
-    "applications",
-    "orders",
-    "bills",
-    "loans",
-    "installments",
-    "edges",
-    "profiles",
-    "profile_changes",
-)
+ALL_TABLES = tuple(TABLES)  # the data model's eight tables, in model order
 
 
 def _all_frames(mk: Marketplace) -> dict[str, pl.DataFrame]:

@@ -29,6 +29,24 @@ class SourcePlan:
     row_names: dict[str, str] = field(default_factory=dict)
     aggs: dict[str, Expr] = field(default_factory=dict)  # agg column name -> agg node
 
+    def windows(self) -> dict[str, Expr]:
+        """The ``over`` windows among the row-level columns (key -> node)."""
+        return {k: n for k, n in self.rows.items() if n.op == "over"}
+
+    def by_window_columns(self, e: Expr) -> Expr:
+        """``e`` reading every materialised ``over`` window from its column.
+
+        Columns created in one ``with_columns`` cannot see each other, so expressions of a
+        later stage refer to the windows by name.
+        """
+        if e.op == "over" and e.key in self.row_names:
+            return Expr("col", self.row_names[e.key])
+        if e.op in ("col", "lit"):
+            return e
+        return Expr(
+            e.op, *[self.by_window_columns(a) if isinstance(a, Expr) else a for a in e.args]
+        )
+
 
 @dataclass
 class Plan:
@@ -145,18 +163,10 @@ def _row_columns(sp: SourcePlan) -> tuple[list[Any], list[Any]]:
     Columns created in one ``with_columns`` cannot see each other, so the second stage
     refers to the windows of the first by name and to nothing else.
     """
-    windows = {k: n for k, n in sp.rows.items() if n.op == "over"}
-
-    def sub(e: Expr) -> Expr:
-        if e.op == "over" and e.key in windows:
-            return Expr("col", sp.row_names[e.key])
-        if e.op in ("col", "lit"):
-            return e
-        return Expr(e.op, *[sub(a) if isinstance(a, Expr) else a for a in e.args])
-
+    windows = sp.windows()
     first = [to_narwhals(n, APP).alias(sp.row_names[k]) for k, n in windows.items()]
     second = [
-        to_narwhals(sub(n), APP).alias(sp.row_names[k])
+        to_narwhals(sp.by_window_columns(n), APP).alias(sp.row_names[k])
         for k, n in sp.rows.items()
         if k not in windows
     ]

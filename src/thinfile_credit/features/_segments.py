@@ -54,7 +54,7 @@ def run_segments(
                 columns[name] = np.full(n_apps, _empty_value(node))
             continue
         cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
-        windows = {k: n for k, n in sp.rows.items() if n.op == "over"}
+        windows = sp.windows()
         if windows:
             cut = cut.with_columns(
                 *[to_narwhals(n, APP).alias(sp.row_names[k]) for k, n in windows.items()]
@@ -75,7 +75,7 @@ def run_segments(
             base = base.drop("_key")
             if base[tcol].null_count():
                 tcol = None
-        columns.update(_reduce_source(base, sp, windows, n_apps, batch, tcol))
+        columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
         del base
     t = apps.select("_t").collect()["_t"]
     # NaN marks "no value" in the NumPy reductions; the post stage works with nulls
@@ -98,7 +98,6 @@ def _empty_value(node: Expr) -> float:
 def _reduce_source(
     base: pl.DataFrame,
     sp: SourcePlan,
-    windows: dict[str, Expr],
     n_apps: int,
     batch: int,
     tcol: str | None = None,
@@ -126,14 +125,13 @@ def _reduce_source(
     bounds = [*cuts.tolist(), n]
     del app, starts
     for lo, hi in itertools.pairwise(bounds):
-        _reduce_rows(base.slice(lo, hi - lo), sp, windows, batch, tcol, out)
+        _reduce_rows(base.slice(lo, hi - lo), sp, batch, tcol, out)
     return out
 
 
 def _reduce_rows(
     base: pl.DataFrame,
     sp: SourcePlan,
-    windows: dict[str, Expr],
     batch: int,
     tcol: str | None,
     out: dict[str, np.ndarray],
@@ -153,17 +151,10 @@ def _reduce_rows(
     seg_apps = app[starts]
     seg_of_row = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
 
-    def sub(e: Expr) -> Expr:
-        if e.op == "over" and e.key in windows:
-            return Expr("col", sp.row_names[e.key])
-        if e.op in ("col", "lit"):
-            return e
-        return Expr(e.op, *[sub(a) if isinstance(a, Expr) else a for a in e.args])
-
     frame = nw.from_native(base.lazy())
 
     def evaluate(exprs: dict[str, Expr]) -> pl.DataFrame:
-        named = [to_narwhals(sub(e), APP).alias(k) for k, e in exprs.items()]
+        named = [to_narwhals(sp.by_window_columns(e), APP).alias(k) for k, e in exprs.items()]
         return frame.select(*named).to_native().collect()
 
     masks: dict[str, np.ndarray] = {}

@@ -93,7 +93,7 @@ def top_reasons(
     rows, slots = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.int32)
     groups, points = np.empty(size, dtype=_code_dtype(n_groups)), np.empty(size)
     # at least min_points, compared at the precision of the ranking keys (see rank_keys)
-    floor = int(rank_keys(np.array([[float(min_points)]]))[0, 0]) & ~int(_low_mask(n_groups))
+    floor = int(_adverse_bits(np.float64(min_points))) & ~int(_low_mask(n_groups))
     if n == 1 and not isinstance(loss, GroupLoss):
         return _rank_row(np.asarray(loss, dtype=np.float64)[0], limit, floor)
     every = np.arange(min(chunk, n))
@@ -200,11 +200,16 @@ def rank_keys(loss: NDArray[np.float64], axis: int = 1) -> NDArray[np.int64]:
     """
     n_groups = loss.shape[axis]
     low = _low_mask(n_groups)
-    keys = np.maximum(loss, 0.0, dtype=np.float64).view(np.int64)
+    keys = _adverse_bits(loss)
     keys &= ~low
     position = np.int64(n_groups - 1) - np.arange(n_groups, dtype=np.int64)
     keys |= position[:, None] if axis == 0 else position[None, :]
     return keys
+
+
+def _adverse_bits(loss: Any) -> Any:
+    """The bits of ``max(loss, 0)`` as int64: they sort like the (non-negative) float."""
+    return np.maximum(loss, 0.0, dtype=np.float64).view(np.int64)
 
 
 def _low_mask(n_groups: int) -> np.int64:
