@@ -98,7 +98,8 @@ def top_reasons(
         return _rank_row(np.asarray(loss, dtype=np.float64)[0], limit, floor)
     every = np.arange(min(chunk, n))
     filled = 0
-    with _one_blas_thread(n):
+    # only a GroupLoss multiplies matrices; an array needs no BLAS context
+    with _one_blas_thread(n if isinstance(loss, GroupLoss) else 0):
         for start in range(0, n if limit else 0, chunk):
             filled = _rank_block(
                 _block(loss, start, min(n, start + chunk)),
