@@ -78,101 +78,54 @@ def _future_version(tables: EventTables, t: datetime, uid: int, data: st.DataObj
     # add new events at or after t for the applicant and a peer
     peer = data.draw(st.sampled_from(out["profiles"]["user_id"].to_list()), label="peer")
     d = [data.draw(later, label=f"offset {i}") for i in range(5)]
-    out["orders"] = pl.concat(
-        [
-            out["orders"],
-            pl.DataFrame(
-                {
-                    "order_id": [10**6],
-                    "user_id": [uid],
-                    "ordered_at": [t + d[0]],
-                    "amount": [999.0],
-                    "category": ["toys"],
-                    "status": ["refunded"],
-                    "payment_method": ["pay_later"],
-                    "installments": [6],
-                },
-                schema=out["orders"].schema,
-            ),
-        ]
+    _append(
+        out,
+        "orders",
+        order_id=10**6,
+        user_id=uid,
+        ordered_at=t + d[0],
+        amount=999.0,
+        category="toys",
+        status="refunded",
+        payment_method="pay_later",
+        installments=6,
     )
-    out["bills"] = pl.concat(
-        [
-            out["bills"],
-            pl.DataFrame(
-                {
-                    "bill_id": [10**6],
-                    "user_id": [uid],
-                    "issued_at": [t + d[1]],
-                    "due_at": [t + d[1]],
-                    "amount_due": [50.0],
-                    "paid_at": [None],
-                    "amount_paid": [0.0],
-                },
-                schema=out["bills"].schema,
-            ),
-        ]
+    _append(
+        out,
+        "bills",
+        bill_id=10**6,
+        user_id=uid,
+        issued_at=t + d[1],
+        due_at=t + d[1],
+        amount_due=50.0,
+        paid_at=None,
+        amount_paid=0.0,
     )
-    out["loans"] = pl.concat(
-        [
-            out["loans"],
-            pl.DataFrame(
-                {
-                    "loan_id": [10**6],
-                    "user_id": [uid],
-                    "disbursed_at": [t + d[2]],
-                    "principal": [80.0],
-                    "product": ["installment"],
-                    "credit_limit": [100.0],
-                },
-                schema=out["loans"].schema,
-            ),
-        ]
+    _append(
+        out,
+        "loans",
+        loan_id=10**6,
+        user_id=uid,
+        disbursed_at=t + d[2],
+        principal=80.0,
+        product="installment",
+        credit_limit=100.0,
     )
-    out["installments"] = pl.concat(
-        [
-            out["installments"],
-            pl.DataFrame(
-                {
-                    "loan_id": [10**6],
-                    "installment_no": [1],
-                    "due_at": [t + d[2] + timedelta(days=30)],
-                    "amount_due": [80.0],
-                    "paid_at": [None],
-                    "amount_paid": [0.0],
-                },
-                schema=out["installments"].schema,
-            ),
-        ]
+    _append(
+        out,
+        "installments",
+        loan_id=10**6,
+        installment_no=1,
+        due_at=t + d[2] + timedelta(days=30),
+        amount_due=80.0,
+        paid_at=None,
+        amount_paid=0.0,
     )
     if peer != uid:
-        out["edges"] = pl.concat(
-            [
-                out["edges"],
-                pl.DataFrame(
-                    {
-                        "user_id": [uid],
-                        "peer_id": [peer],
-                        "kind": ["newkind"],
-                        "since": [t + d[3]],
-                    },
-                    schema=out["edges"].schema,
-                ),
-            ]
-        ).unique(["user_id", "peer_id", "kind"], keep="first")
-    out["profile_changes"] = pl.concat(
-        [
-            out["profile_changes"],
-            pl.DataFrame(
-                {
-                    "user_id": [uid],
-                    "changed_at": [t + d[4]],
-                    "kind": ["device"],
-                },
-                schema=out["profile_changes"].schema,
-            ),
-        ]
-    ).unique(["user_id", "changed_at", "kind"])
+        _append(out, "edges", user_id=uid, peer_id=peer, kind="newkind", since=t + d[3])
+        out["edges"] = out["edges"].unique(["user_id", "peer_id", "kind"], keep="first")
+    _append(out, "profile_changes", user_id=uid, changed_at=t + d[4], kind="device")
+    out["profile_changes"] = out["profile_changes"].unique(["user_id", "changed_at", "kind"])
     return EventTables(**out)
 
 
@@ -280,3 +233,10 @@ def test_neighbour_default_counts_only_if_observed_before_t(
         {k: v.to_dicts() for k, v in tables if k != "applications"}, T0, user_id=1
     )
     assert online["soc_default_neighbour_count"] == expected
+
+
+def _append(tables: dict, name: str, **row: object) -> None:
+    """Add one row to ``tables[name]``, keeping its schema."""
+    frame = tables[name]
+    extra = pl.DataFrame({k: [v] for k, v in row.items()}, schema=frame.schema)
+    tables[name] = pl.concat([frame, extra])
