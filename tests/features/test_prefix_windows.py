@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import polars as pl
 import pytest
@@ -21,6 +23,53 @@ from thinfile_credit.features._segments import (
 from thinfile_credit.features.pit import within
 
 
+def _plain(kind: str, x: np.ndarray) -> float:
+    """The aggregate of one segment's kept values, written with plain NumPy."""
+    if kind == "count":
+        return float(x.size)
+    if kind == "sum":
+        return float(x.sum())
+    if kind == "nunique":
+        return float(np.unique(x).size)
+    if kind == "std":
+        return float(np.std(x, ddof=1)) if x.size > 1 else np.nan
+    if x.size == 0:
+        return np.nan
+    return float({"mean": np.mean, "max": np.max, "min": np.min, "median": np.median}[kind](x))
+
+
+@settings(max_examples=80)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=1, max_size=8),
+    masked=st.booleans(),
+    data=st.data(),
+)
+def test_segment_reductions_equal_plain_numpy(
+    sizes: list[int], masked: bool, data: st.DataObject
+) -> None:
+    n = sum(sizes)
+    bounds = np.r_[0, np.cumsum(sizes)]
+    values = st.one_of(st.none(), st.floats(-1e6, 1e6), st.sampled_from([0.0, 1.0, 2.5]))
+    raw = data.draw(st.lists(values, min_size=n, max_size=n))
+    v = np.array([np.nan if x is None else x for x in raw])
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    keep = ~np.isnan(v) & (mask if masked else True)
+    for kind in ("count", "sum", "mean", "max", "min", "std", "median", "nunique"):
+        got = _reduce(kind, v, False, mask if masked else None, bounds)
+        want = [_plain(kind, v[lo:hi][keep[lo:hi]]) for lo, hi in itertools.pairwise(bounds)]
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6, equal_nan=True, err_msg=kind)
+
+
+def test_segment_reductions_reject_bad_kinds() -> None:
+    bounds = np.array([0, 2])
+    v = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match="unknown aggregation"):
+        _reduce("mode", v, False, None, bounds)
+    with pytest.raises(ValueError, match="text values"):
+        _reduce("mean", v, True, None, bounds)
+    assert _reduce("nunique", v, True, None, bounds).tolist() == [2.0]
+
+
 @settings(max_examples=80)
 @given(
     sizes=st.lists(st.integers(0, 6), min_size=1, max_size=8),
@@ -33,20 +82,17 @@ def test_prefix_reductions_equal_masked_reductions(
     sizes = [s for s in sizes if s] or [1]
     n = sum(sizes)
     starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.intp)
-    seg_of_row = np.repeat(np.arange(len(sizes)), sizes)
+    bounds = np.r_[starts, n]
     raw = data.draw(st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6)), min_size=n, max_size=n))
     v = np.array([np.nan if x is None else x for x in raw])
-    valid = ~np.isnan(v)
     # nested prefixes of each segment (narrowest first), possibly empty or whole
     lengths = [sorted(data.draw(st.integers(0, s)) for _ in range(n_windows)) for s in sizes]
     his = [starts + np.array([ls[j] for ls in lengths]) for j in range(n_windows)]
-    pre = _Prefix(v, valid, _Windows(starts, his))
+    pre = _Prefix(v, _Windows(starts, his))
     for j, hi in enumerate(his):
         mask = np.arange(n) < np.repeat(hi, sizes)
-        present = valid & mask
-        count = np.add.reduceat(present, starts, dtype=np.int64)
         for kind in ("count", "sum", "mean", "max", "min"):
-            want = _reduce(kind, v, False, present, count, starts, seg_of_row, None)
+            want = _reduce(kind, v, False, mask, bounds)
             got = pre.reduce(kind, j)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6, equal_nan=True)
 

@@ -20,7 +20,7 @@ import operator
 import numpy as np
 import polars as pl
 
-from thinfile_credit.features import pit
+from thinfile_credit.features import _gather, pit
 from thinfile_credit.features._expr import AGG_KINDS, Expr, to_narwhals
 from thinfile_credit.features._plan import APP, Plan, SourcePlan
 
@@ -45,6 +45,7 @@ def run_segments(
     """
     import narwhals.stable.v2 as nw
 
+    app_df = apps.select(APP, "user_id", "_t").collect()
     app_nw = nw.from_native(apps)
     frames_nw = {n: nw.from_native(lf) for n, lf in frames.items()}
     columns: dict[str, np.ndarray] = {}
@@ -53,28 +54,16 @@ def run_segments(
             for name, node in sp.aggs.items():
                 columns[name] = np.full(n_apps, _empty_value(node))
             continue
-        cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
-        windows = sp.windows()
-        if windows:
-            cut = cut.with_columns(
-                *[to_narwhals(n, APP).alias(sp.row_names[k]) for k, n in windows.items()]
-            )
         tcol = _window_column(sp)
-        if tcol is None:
-            base = cut.to_native().sort(APP).collect()
+        if source in pit.USER_CUTS:
+            table = pit.user_table(source, frames_nw).to_native().collect()
+            base = _gather_cut(source, sp, app_df, table, tcol)
+            del table
         else:
-            # inside each application, rows in the narrowest window first, then the next
-            # window's...: every window on tcol is then a prefix of the application's rows
-            # (see _Prefix). One integer key sorts faster than (application, time).
-            nested = [
-                to_narwhals(m, APP).fill_null(False).cast(nw.Int64) for m in _window_masks(sp, tcol)
-            ]
-            inside = functools.reduce(operator.add, nested)
-            key = nw.col(APP) * (len(nested) + 1) + (len(nested) - inside)
-            base = cut.with_columns(key.alias("_key")).to_native().sort("_key").collect()
-            base = base.drop("_key")
-            if base[tcol].null_count():
-                tcol = None
+            cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
+            base = _sorted_cut(cut.to_native(), sp, tcol)
+        if tcol is not None and base[tcol].null_count():
+            tcol = None
         columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
         del base
     t = apps.select("_t").collect()["_t"]
@@ -88,6 +77,59 @@ def run_segments(
     ]
     out = nw.from_native(wide.lazy()).select(APP, *post).to_native().collect()
     return out
+
+
+def _gather_cut(
+    source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataFrame, tcol: str | None
+) -> pl.DataFrame:
+    """The cut of a :data:`~pit.USER_CUTS` source, rows by application then window band.
+
+    One compiled pass finds each application's rows (see :mod:`._gather`) already in
+    the order :func:`_reduce_source` needs, so the cut is one gather of each column.
+    """
+    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
+    t = apps["_t"].to_numpy()
+    widths = band = None
+    if tcol is not None:
+        bounds = sorted(int(m.args[1].args[0]) for m in _window_masks(sp, tcol))
+        widths = np.array(bounds, dtype=np.int64)
+        band = _gather.as_times(table[tcol])
+    index = _gather.cut_index(
+        codes, t, event_codes, n_codes, _gather.as_times(table[pit.USER_CUTS[source]]), band, widths
+    )
+    base = _gather.gather(table, index, list(pit.SOURCES[source]))
+    base = base.with_columns(
+        pl.Series(APP, index.repeat(apps[APP].to_numpy())),
+        pl.Series("_t", index.repeat(t)),
+    )
+    return _with_windows(base.lazy(), sp).collect()
+
+
+def _sorted_cut(cut: pl.LazyFrame, sp: SourcePlan, tcol: str | None) -> pl.DataFrame:
+    """A cut with its windows, sorted by application (then window band)."""
+    import narwhals.stable.v2 as nw
+
+    frame = nw.from_native(_with_windows(cut, sp))
+    if tcol is None:
+        return frame.to_native().sort(APP).collect()
+    # inside each application, rows in the narrowest window first, then the next
+    # window's...: every window on tcol is then a prefix of the application's rows
+    # (see _Prefix). One integer key sorts faster than (application, time).
+    nested = [to_narwhals(m, APP).fill_null(False).cast(nw.Int64) for m in _window_masks(sp, tcol)]
+    inside = functools.reduce(operator.add, nested)
+    key = nw.col(APP) * (len(nested) + 1) + (len(nested) - inside)
+    return frame.with_columns(key.alias("_key")).to_native().sort("_key").collect().drop("_key")
+
+
+def _with_windows(frame: pl.LazyFrame, sp: SourcePlan) -> pl.LazyFrame:
+    """``frame`` with the source's ``over`` windows materialised as columns."""
+    import narwhals.stable.v2 as nw
+
+    windows = sp.windows()
+    if not windows:
+        return frame
+    exprs = [to_narwhals(n, APP).alias(sp.row_names[k]) for k, n in windows.items()]
+    return nw.from_native(frame).with_columns(*exprs).to_native()
 
 
 def _empty_value(node: Expr) -> float:
@@ -149,7 +191,7 @@ def _reduce_rows(
     n = app.size
     starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
     seg_apps = app[starts]
-    seg_of_row = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
+    bounds = np.r_[starts, n]  # segment s is rows bounds[s]:bounds[s + 1]
 
     frame = nw.from_native(base.lazy())
 
@@ -190,26 +232,15 @@ def _reduce_rows(
         chunk = vkeys[i : i + batch]
         part = evaluate({f"_v{j}": values[k] for j, k in enumerate(chunk)})
         for j, k in enumerate(chunk):
-            series = part[f"_v{j}"]
-            v, codes = _as_numbers(series)
-            order: np.ndarray | None = None
-            valid = ~np.isnan(v)
-            shared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            pre = None if windows_t is None else _Prefix(v, valid, windows_t)
+            v, codes = _as_numbers(part[f"_v{j}"])
+            pre = None if windows_t is None or codes else _Prefix(v, windows_t)
             for name, node in by_value[k]:
                 kind, mask = node.args[0], node.args[3]
                 mkey = "" if mask is None else mask.key
-                if pre is not None and mkey in prefix and kind in _PREFIX_KINDS and not codes:
+                if pre is not None and mkey in prefix and kind in _PREFIX_KINDS:
                     out[name][seg_apps] = pre.reduce(kind, prefix[mkey])
-                    continue
-                if mkey not in shared:  # mean, median, max... of one value share the work
-                    present = valid if mask is None else valid & masks[mkey]
-                    shared[mkey] = (present, np.add.reduceat(present, starts, dtype=np.int64))
-                present, count = shared[mkey]
-                if kind == "median" and order is None:
-                    order = np.lexsort((v, seg_of_row))
-                per_seg = _reduce(kind, v, codes, present, count, starts, seg_of_row, order)
-                out[name][seg_apps] = per_seg
+                else:
+                    out[name][seg_apps] = _reduce(kind, v, codes, masks.get(mkey), bounds)
         del part
 
 
@@ -253,70 +284,44 @@ def _window_column(sp: SourcePlan) -> str | None:
 class _Windows:
     """Nested windows on the sort column as bounds of every segment's leading rows.
 
-    ``his[j]`` is where window ``j`` (narrowest first) ends in each segment; the rows
-    between consecutive bounds form *bands*, and window ``j`` is bands ``0..j``.
+    ``his[j]`` is where window ``j`` (narrowest first) ends in each segment.
     """
 
     def __init__(self, starts: np.ndarray, his: list[np.ndarray]) -> None:
         self.starts = starts
         self.his = his
-        bounds = np.column_stack([starts, *his])  # (segments, windows + 1), non-decreasing
-        self.idx = bounds.ravel()
-        self.nonempty = bounds[:, 1:] > bounds[:, :-1]
+        self.ends = np.ascontiguousarray(np.column_stack(his), dtype=np.int64)
 
 
 class _Prefix:
     """Reductions of one value over the nested windows (segment prefixes) of ``_Windows``.
 
-    With rows newest first, a window mask keeps a prefix of every segment, so sums,
-    counts, means and extremes need no masked copy of the value: one reduceat over the
-    band bounds of a zero-filled (or +-inf-filled) value gives every band of every
-    segment in a single pass, and a running sum (max, min) across a segment's few bands
-    gives all its windows. Counts come from an exact integer running count.
+    With rows in window bands, a window mask keeps a prefix of every segment, so one
+    compiled pass (:func:`._segment_kernels.windowed`) gives the count, sum, max and min
+    of every window of every segment, with no masked copy of the value.
     """
 
-    def __init__(self, v: np.ndarray, valid: np.ndarray, windows: _Windows) -> None:
+    def __init__(self, v: np.ndarray, windows: _Windows) -> None:
         self.v = v
-        self.valid = valid
         self.windows = windows
-        self._bands: dict[str, np.ndarray] = {}
-        self._running: np.ndarray | None = None
-
-    def _fill(self, kind: str) -> np.ndarray:
-        fill = {"sum": 0.0, "max": -np.inf, "min": np.inf}[kind]
-        out = np.full(self.v.size + 1, fill)  # +1: a bound may equal the row count
-        np.copyto(out[:-1], self.v, where=self.valid)
-        return out
-
-    def _windowed(self, kind: str) -> np.ndarray:
-        """``(segments, windows)``: the reduction of every window of every segment."""
-        hit = self._bands.get(kind)
-        if hit is None:
-            red = {"sum": np.add, "max": np.maximum, "min": np.minimum}[kind]
-            w = self.windows
-            k = len(w.his)
-            bands = red.reduceat(self._fill(kind), w.idx).reshape(-1, k + 1)[:, :k]
-            # reduceat gives the first element of an empty band: the neutral value instead
-            neutral = {"sum": 0.0, "max": -np.inf, "min": np.inf}[kind]
-            bands = np.where(w.nonempty, bands, neutral)
-            hit = self._bands[kind] = red.accumulate(bands, axis=1)
-        return hit
-
-    def count(self, j: int) -> np.ndarray:
-        if self._running is None:
-            self._running = np.concatenate([[0], np.cumsum(self.valid, dtype=np.int64)])
-        return self._running[self.windows.his[j]] - self._running[self.windows.starts]
+        self._stats: tuple[np.ndarray, ...] | None = None
 
     def reduce(self, kind: str, j: int) -> np.ndarray:
         """``kind`` (count, sum, mean, max, min) of the value over window ``j``."""
-        count = self.count(j)
+        if self._stats is None:
+            from thinfile_credit.features import _segment_kernels as kernels
+
+            w = self.windows
+            self._stats = kernels.windowed(self.v, np.asarray(w.starts, np.int64), w.ends)
+        count, total, high, low = (a[:, j] for a in self._stats)
         if kind == "count":
             return count.astype(np.float64)
-        if kind in ("max", "min"):
-            return np.where(count > 0, self._windowed(kind)[:, j], np.nan)
-        total = self._windowed("sum")[:, j]
         if kind == "sum":
             return total
+        if kind == "max":
+            return high
+        if kind == "min":
+            return low
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
@@ -332,79 +337,19 @@ def _as_numbers(series: pl.Series) -> tuple[np.ndarray, bool]:
 
 
 def _reduce(
-    kind: str,
-    v: np.ndarray,
-    codes: bool,
-    present: np.ndarray,
-    count: np.ndarray,
-    starts: np.ndarray,
-    seg: np.ndarray,
-    order: np.ndarray | None,
+    kind: str, v: np.ndarray, codes: bool, mask: np.ndarray | None, bounds: np.ndarray
 ) -> np.ndarray:
-    """One aggregate per contiguous segment over the ``present`` rows (masked, not null)."""
-    if kind == "nunique":
-        return _nunique(v, present, seg, starts.size)
-    if kind == "count":
-        return count.astype(np.float64)
-    if codes:
+    """One aggregate per segment (``bounds[s]:bounds[s + 1]``) over the rows whose value
+    is present and ``mask`` (if any) holds."""
+    from thinfile_credit.features import _segment_kernels as kernels
+
+    if kind not in kernels.KINDS:
+        raise ValueError(f"unknown aggregation {kind!r}")
+    if codes and kind not in ("count", "nunique"):
         raise ValueError(f"{kind} of text values")
-    w = np.where(present, v, 0.0)
-    total = np.add.reduceat(w, starts)
-    if kind == "sum":
-        return total
-    if kind in ("max", "min"):
-        fill = -np.inf if kind == "max" else np.inf
-        red = np.maximum if kind == "max" else np.minimum
-        best = red.reduceat(np.where(present, v, fill), starts)
-        return np.where(count > 0, best, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        if kind == "mean":
-            return mean
-        if kind == "std":
-            dev = np.where(present, v - mean[seg], 0.0)
-            ss = np.add.reduceat(dev * dev, starts)
-            return np.where(count > 1, np.sqrt(ss / np.maximum(count - 1, 1)), np.nan)
-    if kind == "median":
-        assert order is not None
-        return _median(v, present, order, starts, count)
-    raise ValueError(f"unknown aggregation {kind!r}")
+    use = mask is not None
+    m = np.ascontiguousarray(mask, dtype=np.bool_) if use else _NO_MASK
+    return kernels.masked(kernels.KINDS[kind], v, m, use, np.asarray(bounds, np.int64))
 
 
-def _median(
-    v: np.ndarray, present: np.ndarray, order: np.ndarray, starts: np.ndarray, count: np.ndarray
-) -> np.ndarray:
-    """Median per segment from one (segment, value) sort shared by every mask.
-
-    ``order`` sorts rows by segment then value; the k-th kept value of a segment is found
-    on the running count of kept rows, which is non-decreasing over the whole array.
-    """
-    kept = present[order]
-    running = np.cumsum(kept)
-    before = running[starts] - kept[starts]
-    lo = before + (np.maximum(count, 1) - 1) // 2 + 1
-    hi = before + np.maximum(count, 1) // 2 + 1
-    pos_lo = np.searchsorted(running, lo, side="left")
-    pos_hi = np.searchsorted(running, hi, side="left")
-    sorted_v = v[order]
-    last = len(v) - 1
-    out = (sorted_v[np.minimum(pos_lo, last)] + sorted_v[np.minimum(pos_hi, last)]) / 2.0
-    return np.where(count > 0, out, np.nan)
-
-
-def _nunique(v: np.ndarray, present: np.ndarray, seg: np.ndarray, n_seg: int) -> np.ndarray:
-    """Distinct values per segment: hash (segment, value) pairs, count per segment."""
-    import pandas as pd
-
-    s = seg[present]
-    x = v[present]
-    if x.size == 0:
-        return np.zeros(n_seg)
-    ints = x.astype(np.int64)
-    if np.array_equal(ints, x):
-        low = ints.min()
-        span = int(ints.max() - low) + 1
-        uniq = pd.unique(s.astype(np.int64) * span + (ints - low))
-        return np.bincount(uniq // span, minlength=n_seg).astype(np.float64)
-    pairs = pd.DataFrame({"s": s, "x": x}).drop_duplicates()
-    return np.bincount(pairs["s"].to_numpy(), minlength=n_seg).astype(np.float64)
+_NO_MASK = np.zeros(0, dtype=np.bool_)

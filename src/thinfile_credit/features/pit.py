@@ -37,6 +37,7 @@ from thinfile_credit.features._expr import DAY_US, Expr, col, lit, when
 
 __all__ = [
     "SOURCES",
+    "USER_CUTS",
     "T",
     "age_days",
     "amount_paid_at_t",
@@ -49,6 +50,7 @@ __all__ = [
     "overdue_at_t",
     "paid_by_t",
     "paid_in_full_by",
+    "user_table",
     "within",
 ]
 
@@ -91,6 +93,18 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "peer_bills": ("edges", "bills"),
     "profiles": ("profiles",),
     "profile_changes": ("profile_changes",),
+}
+
+
+#: Sources whose cut is "the application's user's rows with this moment strictly before
+#: ``t``" (the table is :func:`user_table`); every engine's cut of them follows this map.
+USER_CUTS: dict[str, str] = {
+    "orders": "ordered_at",
+    "bills": "issued_at",
+    "loans": "disbursed_at",
+    "installments": "disbursed_at",
+    "profiles": "registered_at",
+    "profile_changes": "changed_at",
 }
 
 
@@ -192,16 +206,9 @@ def cut_narwhals(
 
     keys = apps.select("_app", "user_id", "_t")
     cols = list(SOURCES[source])
-    if source == "orders":
-        out = keys.join(frames["orders"], on="user_id").filter(nw.col("ordered_at") < nw.col("_t"))
-    elif source == "bills":
-        out = keys.join(frames["bills"], on="user_id").filter(nw.col("issued_at") < nw.col("_t"))
-    elif source == "loans":
-        out = keys.join(frames["loans"], on="user_id").filter(nw.col("disbursed_at") < nw.col("_t"))
-    elif source == "installments":
-        loans = frames["loans"].select("loan_id", "user_id", "disbursed_at")
-        inst = frames["installments"].join(loans, on="loan_id")
-        out = keys.join(inst, on="user_id").filter(nw.col("disbursed_at") < nw.col("_t"))
+    if source in USER_CUTS:
+        table = user_table(source, frames)
+        out = keys.join(table, on="user_id").filter(nw.col(USER_CUTS[source]) < nw.col("_t"))
     elif source == "edges":
         edges = _app_edges(keys, frames["edges"])
         moments = default_moments(frames["loans"], frames["installments"], default_dpd)
@@ -212,17 +219,21 @@ def cut_narwhals(
             nw.col("user_id").alias("peer_id"), "due_at", "amount_due", "paid_at", "amount_paid"
         )
         out = peers.join(bills, on="peer_id").filter(nw.col("due_at") < nw.col("_t"))
-    elif source == "profiles":
-        out = keys.join(frames["profiles"], on="user_id").filter(
-            nw.col("registered_at") < nw.col("_t")
-        )
-    elif source == "profile_changes":
-        out = keys.join(frames["profile_changes"], on="user_id").filter(
-            nw.col("changed_at") < nw.col("_t")
-        )
     else:
         raise ValueError(f"unknown source {source!r}")
     return out.select("_app", "_t", *cols)
+
+
+def user_table(source: str, frames: dict[str, Any]) -> Any:
+    """The table a :data:`USER_CUTS` source is cut from: one row per event with its user.
+
+    Instalments take their loan's user and disbursement moment (they are visible with
+    their loan); the other sources are their own table.
+    """
+    if source != "installments":
+        return frames[source]
+    loans = frames["loans"].select("loan_id", "user_id", "disbursed_at")
+    return frames["installments"].join(loans, on="loan_id")
 
 
 def _app_edges(keys: Any, edges: Any) -> Any:
@@ -309,14 +320,8 @@ def cut_numpy(
     neighbours (``edges`` defaults and ``peer_bills``).
     """
     cols = SOURCES[source]
-    if source in ("orders", "bills", "loans", "profiles", "profile_changes"):
-        time_col = {
-            "orders": "ordered_at",
-            "bills": "issued_at",
-            "loans": "disbursed_at",
-            "profiles": "registered_at",
-            "profile_changes": "changed_at",
-        }[source]
+    if source in USER_CUTS and source != "installments":
+        time_col = USER_CUTS[source]
         tab = tables.get(source)
         if tab is None:
             return _empty(cols)

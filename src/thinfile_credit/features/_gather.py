@@ -1,0 +1,147 @@
+"""Point-in-time cuts as gather indices, compiled with numba.
+
+A cut of an event table keyed by user (orders, bills, loans...) keeps, for each query
+(an application, or an application's neighbour), the user's events strictly before the
+query moment. A hash join materialises every (application, event) pair of the user and
+filters afterwards, and the batch engine then sorts the result by application and window
+band. Here the events are bucketed by user once (a counting sort, linear), and each
+query walks its user's bucket twice: once to count the rows it keeps, once to write
+their positions grouped by *band* (narrowest window first, see
+:class:`~thinfile_credit.features._segments._Windows`). The result is the gather index
+of the sorted cut, so the engine moves each column once and never sorts.
+
+The rules themselves (strictly before ``t``; a null moment is never before ``t``; a
+window holds ``t - time <= width``) are those of :mod:`~thinfile_credit.features.pit`;
+``tests/features/test_gather.py`` checks the index against the narwhals cut.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+__all__ = ["NULL_TIME", "CutIndex", "as_times", "cut_index", "gather", "user_codes"]
+
+#: Stands for a null moment: never strictly before any ``t``, inside no window.
+NULL_TIME = np.iinfo(np.int64).max
+
+
+class CutIndex:
+    """Where each query's rows of a cut lie in the event table.
+
+    Queries come in ``queries`` order (by user: queries of one user read the same
+    bucket of events while it is in cache); ``rows[start[i]:start[i + 1]]`` are the
+    event rows of query ``queries[i]``, band by band.
+    """
+
+    def __init__(self, rows: np.ndarray, start: np.ndarray, queries: np.ndarray) -> None:
+        self.rows = rows
+        self.start = start
+        self.queries = queries
+
+    def repeat(self, per_query: np.ndarray) -> np.ndarray:
+        """A per-query array (in query-number order) repeated onto the cut's rows."""
+        return np.repeat(np.asarray(per_query)[self.queries], np.diff(self.start))
+
+
+def user_codes(
+    query_users: pl.Series, event_users: pl.Series
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Dense integer codes of the users: ``(query codes, event codes, n_codes)``.
+
+    Event users absent from the queries get ``-1``. Integer ids in a compact range are
+    their own offset from the smallest id; other ids (text, sparse integers) are coded
+    through one join on the queries' distinct users.
+    """
+    if query_users.len() == 0:
+        return (
+            np.empty(0, np.int64),
+            np.full(event_users.len(), -1, np.int64),
+            0,
+        )
+    if query_users.dtype.is_integer() and event_users.dtype.is_integer():
+        lo, hi = query_users.min(), query_users.max()
+        assert isinstance(lo, int)
+        assert isinstance(hi, int)
+        span = hi - lo + 1
+        if span <= 4 * (query_users.len() + event_users.len()) + 1024:
+            q = query_users.to_numpy().astype(np.int64) - lo
+            e = event_users.to_numpy().astype(np.int64) - lo
+            e[(e < 0) | (e >= span)] = -1
+            return q, e, int(span)
+    distinct = query_users.unique().to_frame("_k").with_row_index("_u")
+    q = _lookup(query_users, distinct)
+    e = _lookup(event_users.cast(query_users.dtype, strict=False), distinct)
+    return q, e, distinct.height
+
+
+def _lookup(users: pl.Series, distinct: pl.DataFrame) -> np.ndarray:
+    coded = users.to_frame("_k").join(distinct, on="_k", how="left", maintain_order="left")
+    return coded["_u"].fill_null(-1).cast(pl.Int64).to_numpy()
+
+
+def as_times(series: pl.Series) -> np.ndarray:
+    """Integer microseconds with :data:`NULL_TIME` for null."""
+    return series.cast(pl.Int64).fill_null(NULL_TIME).to_numpy()
+
+
+def cut_index(
+    query_codes: np.ndarray,
+    query_t: np.ndarray,
+    event_codes: np.ndarray,
+    n_codes: int,
+    cut_time: np.ndarray,
+    band_time: np.ndarray | None = None,
+    widths: np.ndarray | None = None,
+) -> CutIndex:
+    """The rows of each query's cut: events of its user with ``cut_time < t``.
+
+    Parameters
+    ----------
+    query_codes, query_t : numpy.ndarray
+        Per query, its user's code (``-1``: no events) and moment (int64 microseconds).
+    event_codes : numpy.ndarray
+        Per event row, its user's code (``-1``: ignored).
+    n_codes : int
+        Codes run over ``0..n_codes-1``.
+    cut_time : numpy.ndarray
+        Per event row, the moment that must be strictly before ``t``
+        (:data:`NULL_TIME` for null).
+    band_time, widths : numpy.ndarray, optional
+        Nested windows ``t - band_time <= widths[j]`` (``widths`` ascending): rows of a
+        query are ordered narrowest window first, rows outside every window last.
+
+    Returns
+    -------
+    CutIndex
+    """
+    from thinfile_credit.features import _gather_kernels as k
+
+    if widths is None or band_time is None:
+        widths = np.empty(0, np.int64)
+    query_codes = np.ascontiguousarray(query_codes, np.int64)
+    banded = widths.size > 0
+    ptr, order, cut_sorted, band_sorted = k.bucket_times(
+        np.ascontiguousarray(event_codes, np.int64),
+        n_codes,
+        np.ascontiguousarray(cut_time, np.int64),
+        np.ascontiguousarray(cut_time if band_time is None else band_time, np.int64),
+        banded,
+    )
+    _, queries = k.bucket(query_codes, n_codes)  # queries without events drop out
+    rows, start = k.cut(
+        ptr,
+        order,
+        cut_sorted,
+        band_sorted,
+        queries,
+        query_codes,
+        np.ascontiguousarray(query_t, np.int64),
+        np.ascontiguousarray(widths, np.int64),
+    )
+    return CutIndex(rows, start, queries)
+
+
+def gather(table: pl.DataFrame, index: CutIndex, columns: list[str]) -> pl.DataFrame:
+    """``columns`` of ``table`` at the cut's rows (in cut order)."""
+    return table.select(columns).gather(pl.Series(index.rows, dtype=pl.Int64))
