@@ -29,62 +29,96 @@ def masked(
     kind: int, v: np.ndarray, mask: np.ndarray, use_mask: bool, starts: np.ndarray
 ) -> np.ndarray:  # pragma: no cover
     """One aggregate per segment over the rows whose value is present and mask holds."""
+    if kind >= 6:
+        return _ordered(kind, v, mask, use_mask, starts)
     n_seg = starts.size - 1
     out = np.empty(n_seg, np.float64)
-    longest = 0
-    if kind >= 6:
-        for s in range(n_seg):
-            longest = max(longest, starts[s + 1] - starts[s])
-    buf = np.empty(longest, np.float64)
     for s in range(n_seg):
         lo = starts[s]
         hi = starts[s + 1]
+        # branch-free counting: masks are unpredictable, mispredicted branches are not
         c = 0
-        if kind <= 5:
-            total = 0.0
-            best = np.nan
+        total = 0.0
+        high = -np.inf
+        low = np.inf
+        if kind == 3:
             for i in range(lo, hi):
                 x = v[i]
-                if x == x and (not use_mask or mask[i]):
-                    if c == 0:
-                        best = x
-                    elif kind == 3:
-                        best = max(best, x)
-                    elif kind == 4:
-                        best = min(best, x)
-                    c += 1
-                    total += x
-            if kind == 0:
-                out[s] = c
-            elif kind == 1:
-                out[s] = total
-            elif kind == 2:
-                out[s] = total / c if c > 0 else np.nan
-            elif kind <= 4:
-                out[s] = best
-            elif c < 2:
-                out[s] = np.nan
-            else:
-                mean = total / c
-                ss = 0.0
-                for i in range(lo, hi):
-                    x = v[i]
-                    if x == x and (not use_mask or mask[i]):
-                        ss += (x - mean) * (x - mean)
-                out[s] = np.sqrt(ss / (c - 1))
-            continue
-        for i in range(lo, hi):
+                keep = (x == x) & (mask[i] if use_mask else True)
+                c += keep
+                high = max(high, x if keep else -np.inf)
+        elif kind == 4:
+            for i in range(lo, hi):
+                x = v[i]
+                keep = (x == x) & (mask[i] if use_mask else True)
+                c += keep
+                low = min(low, x if keep else np.inf)
+        else:
+            for i in range(lo, hi):
+                x = v[i]
+                keep = (x == x) & (mask[i] if use_mask else True)
+                c += keep
+                total += x if keep else 0.0
+        if kind == 0:
+            out[s] = c
+        elif kind == 1:
+            out[s] = total
+        elif c == 0:
+            out[s] = np.nan
+        elif kind == 2:
+            out[s] = total / c
+        elif kind == 3:
+            out[s] = high
+        elif kind == 4:
+            out[s] = low
+        elif c < 2:
+            out[s] = np.nan
+        else:
+            mean = total / c
+            ss = 0.0
+            for i in range(lo, hi):
+                x = v[i]
+                keep = (x == x) & (mask[i] if use_mask else True)
+                d = x - mean if keep else 0.0
+                ss += d * d
+            out[s] = np.sqrt(ss / (c - 1))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _ordered(
+    kind: int, v: np.ndarray, mask: np.ndarray, use_mask: bool, starts: np.ndarray
+) -> np.ndarray:  # pragma: no cover
+    """Median (6) or distinct count (7) per segment: the kept values sorted in place."""
+    n_seg = starts.size - 1
+    out = np.empty(n_seg, np.float64)
+    longest = 0
+    for s in range(n_seg):
+        longest = max(longest, starts[s + 1] - starts[s])
+    buf = np.empty(longest, np.float64)
+    for s in range(n_seg):
+        c = 0
+        for i in range(starts[s], starts[s + 1]):
             x = v[i]
             if x == x and (not use_mask or mask[i]):
                 buf[c] = x
                 c += 1
-        kept = np.sort(buf[:c])
+        if c > 48:
+            buf[:c] = np.sort(buf[:c])
+        else:  # insertion sort: segments are short, and it allocates nothing
+            for i in range(1, c):
+                x = buf[i]
+                j = i - 1
+                while j >= 0 and buf[j] > x:
+                    buf[j + 1] = buf[j]
+                    j -= 1
+                buf[j + 1] = x
         if kind == 6:
-            out[s] = (kept[(c - 1) // 2] + kept[c // 2]) / 2.0 if c > 0 else np.nan
+            out[s] = (buf[(c - 1) // 2] + buf[c // 2]) / 2.0 if c > 0 else np.nan
         else:
             distinct = 0
             for i in range(c):
-                if i == 0 or kept[i] != kept[i - 1]:
+                if i == 0 or buf[i] != buf[i - 1]:
                     distinct += 1
             out[s] = distinct
     return out
@@ -127,3 +161,28 @@ def windowed(
                 high[s, j] = mx
                 low[s, j] = mn
     return count, total, high, low
+
+
+@numba.njit(cache=True, nogil=True)
+def over(kind: int, v: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:  # pragma: no cover
+    """Sum (1) or max (3) of the present values of each row's group, broadcast back.
+
+    ``key`` numbers the groups ``0..n_keys-1``. The sum of a group with no present value
+    is 0, its max NaN (null).
+    """
+    acc = np.zeros(n_keys, np.float64) if kind == 1 else np.full(n_keys, -np.inf)
+    seen = np.zeros(n_keys, np.bool_)
+    for i in range(v.size):
+        x = v[i]
+        if x == x:
+            g = key[i]
+            seen[g] = True
+            if kind == 1:
+                acc[g] += x
+            else:
+                acc[g] = max(acc[g], x)
+    out = np.empty(v.size, np.float64)
+    for i in range(v.size):
+        g = key[i]
+        out[i] = acc[g] if kind == 1 or seen[g] else np.nan
+    return out

@@ -102,7 +102,71 @@ def _gather_cut(
         pl.Series(APP, index.repeat(apps[APP].to_numpy())),
         pl.Series("_t", index.repeat(t)),
     )
-    return _with_windows(base.lazy(), sp).collect()
+    return _with_coded_windows(base, sp)
+
+
+def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
+    """:func:`_with_windows` for a cut grouped by application, compiled where it can be.
+
+    A window partitioned by categorical columns (the usual case: per product category)
+    numbers its groups as (application segment, category codes) and runs one compiled
+    pass (:func:`._segment_kernels.over`) instead of a hash partition of the whole cut;
+    any other window goes to Polars.
+    """
+    import narwhals.stable.v2 as nw
+
+    from thinfile_credit.features import _segment_kernels as kernels
+
+    windows = sp.windows()
+    if not windows:
+        return base
+    app = base[APP].to_numpy()
+    seg = np.zeros(app.size, dtype=np.int64)
+    if app.size:
+        np.cumsum(app[1:] != app[:-1], out=seg[1:])
+    n_seg = int(seg[-1]) + 1 if app.size else 0
+    coded: dict[str, np.ndarray] = {}
+    rest = SourcePlan()
+    for k, node in windows.items():
+        kind, value, by = node.args
+        key = _group_key(base, seg, n_seg, by)
+        if key is None or any(n.op == "over" for n in _walk(value)):
+            rest.rows[k] = node
+            rest.row_names[k] = sp.row_names[k]
+            continue
+        frame = nw.from_native(base.lazy()).select(to_narwhals(value, APP).alias("_v"))
+        v, _ = _as_numbers(frame.to_native().collect()["_v"])
+        coded[sp.row_names[k]] = kernels.over(kernels.KINDS[kind], v, key[0], key[1])
+    base = base.with_columns(pl.Series(n, a).fill_nan(None) for n, a in coded.items())
+    return _with_windows(base.lazy(), rest).collect() if rest.rows else base
+
+
+def _group_key(
+    base: pl.DataFrame, seg: np.ndarray, n_seg: int, by: tuple[str, ...]
+) -> tuple[np.ndarray, int] | None:
+    """Group numbers of (segment, ``by`` values), or None when ``by`` is not all coded."""
+    key = seg
+    n_keys = n_seg
+    for c in by:
+        s = base[c]
+        if s.dtype not in (pl.Categorical, pl.Enum):
+            return None
+        codes = s.to_physical()
+        size = int(codes.max() or 0) + 2  # the last code stands for null
+        if n_keys * size > 4 * (seg.size + 1_000_000):
+            return None
+        phys = codes.fill_null(size - 1).cast(pl.Int64).to_numpy()
+        key = key * size + phys
+        n_keys *= size
+    return key, n_keys
+
+
+def _walk(e: Expr) -> list[Expr]:
+    out = [e]
+    for a in e.args:
+        if isinstance(a, Expr):
+            out.extend(_walk(a))
+    return out
 
 
 def _sorted_cut(cut: pl.LazyFrame, sp: SourcePlan, tcol: str | None) -> pl.DataFrame:
