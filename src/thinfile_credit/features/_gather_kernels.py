@@ -61,7 +61,11 @@ def bucket_times(
     return ptr, order, cut_sorted, band_sorted
 
 
-@numba.njit(cache=True, nogil=True)
+#: Queries per parallel task of :func:`cut`.
+_TASK = 16384
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
 def cut(
     ptr: np.ndarray,
     order: np.ndarray,
@@ -74,65 +78,94 @@ def cut(
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     """Rows with ``cut_time < t`` per query, grouped by window band; see ``cut_index``.
 
-    ``cut_time`` and ``band_time`` are in bucket order (as ``order``).
-
-    Queries are taken in ``q_order`` (by user, so each bucket is read while it is in
-    cache); the returned ``start`` indexes that order.
+    ``cut_time`` and ``band_time`` are in bucket order (as ``order``). Queries are taken
+    in ``q_order`` (by user, so a bucket is read while it is in cache); the returned
+    ``start`` indexes that order. Tasks of consecutive queries run in parallel: each
+    query writes only its own rows, so the result does not depend on the threads.
     """
     nq = q_order.size
     k = widths.size
-    # the user's times in bucket order: the loops below read memory sequentially
-    start = np.zeros(nq + 1, np.int64)
-    for i in range(nq):
-        q = q_order[i]
-        c = q_code[q]
-        n = 0
-        if c >= 0:
+    n_tasks = (nq + _TASK - 1) // _TASK
+    kept = np.zeros(nq + 1, np.int64)
+    for task in numba.prange(n_tasks):
+        for i in range(task * _TASK, min(nq, (task + 1) * _TASK)):
+            q = q_order[i]
+            c = q_code[q]
             t = q_t[q]
+            n = 0
             for p in range(ptr[c], ptr[c + 1]):
-                if cut_time[p] < t:
-                    n += 1
-        start[i + 1] = start[i] + n
+                n += cut_time[p] < t
+            kept[i + 1] = n
+    start = np.cumsum(kept)
     rows = np.empty(start[nq], np.int64)
-    counts = np.zeros(k + 1, np.int64)
-    thresholds = np.empty(k, np.int64)
-    for i in range(nq):
-        q = q_order[i]
-        c = q_code[q]
-        if c < 0 or start[i + 1] == start[i]:
-            continue
-        t = q_t[q]
-        if k == 0:
-            pos = start[i]
-            for p in range(ptr[c], ptr[c + 1]):
-                if cut_time[p] < t:
-                    rows[pos] = order[p]
-                    pos += 1
-            continue
-        for j in range(k):
-            thresholds[j] = t - widths[j]  # inside window j: band_time >= t - width
-        counts[:] = 0
-        for p in range(ptr[c], ptr[c + 1]):
-            if cut_time[p] < t:
-                b = 0
-                bt = band_time[p]
-                while b < k and not (bt != _NULL and bt >= thresholds[b]):
-                    b += 1
-                counts[b] += 1
-        offset = start[i]
-        for b in range(k + 1):
-            n = counts[b]
-            counts[b] = offset
-            offset += n
-        for p in range(ptr[c], ptr[c + 1]):
-            if cut_time[p] < t:
-                b = 0
-                bt = band_time[p]
-                while b < k and not (bt != _NULL and bt >= thresholds[b]):
-                    b += 1
-                rows[counts[b]] = order[p]
-                counts[b] += 1
+    for task in numba.prange(n_tasks):
+        counts = np.zeros(k + 1, np.int64)
+        thresholds = np.empty(k, np.int64)
+        for i in range(task * _TASK, min(nq, (task + 1) * _TASK)):
+            if start[i + 1] > start[i]:
+                q = q_order[i]
+                _write(
+                    rows,
+                    start[i],
+                    ptr,
+                    order,
+                    cut_time,
+                    band_time,
+                    q_code[q],
+                    q_t[q],
+                    widths,
+                    counts,
+                    thresholds,
+                )
     return rows, start
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _write(
+    rows: np.ndarray,
+    offset: int,
+    ptr: np.ndarray,
+    order: np.ndarray,
+    cut_time: np.ndarray,
+    band_time: np.ndarray,
+    c: int,
+    t: int,
+    widths: np.ndarray,
+    counts: np.ndarray,
+    thresholds: np.ndarray,
+) -> None:  # pragma: no cover
+    """One query's rows from ``offset`` on: band by band, bucket order inside a band."""
+    k = widths.size
+    if k == 0:
+        for p in range(ptr[c], ptr[c + 1]):
+            if cut_time[p] < t:
+                rows[offset] = order[p]
+                offset += 1
+        return
+    for j in range(k):
+        thresholds[j] = t - widths[j]  # inside window j: band_time >= t - width
+    counts[:] = 0
+    for p in range(ptr[c], ptr[c + 1]):
+        if cut_time[p] < t:
+            counts[_band(band_time[p], thresholds)] += 1
+    for b in range(k + 1):
+        n = counts[b]
+        counts[b] = offset
+        offset += n
+    for p in range(ptr[c], ptr[c + 1]):
+        if cut_time[p] < t:
+            b = _band(band_time[p], thresholds)
+            rows[counts[b]] = order[p]
+            counts[b] += 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _band(bt: int, thresholds: np.ndarray) -> int:  # pragma: no cover
+    """The narrowest window holding a row (``len(thresholds)``: none); null is in none."""
+    b = 0
+    while b < thresholds.size and not (bt != _NULL and bt >= thresholds[b]):
+        b += 1
+    return b
 
 
 _NULL = np.iinfo(np.int64).max

@@ -125,19 +125,32 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
     if app.size:
         np.cumsum(app[1:] != app[:-1], out=seg[1:])
     n_seg = int(seg[-1]) + 1 if app.size else 0
-    coded: dict[str, np.ndarray] = {}
+    keys: dict[tuple[str, ...], tuple[np.ndarray, int] | None] = {}
+    fast: dict[str, Expr] = {}
     rest = SourcePlan()
     for k, node in windows.items():
-        kind, value, by = node.args
-        key = _group_key(base, seg, n_seg, by)
-        if key is None or any(n.op == "over" for n in _walk(value)):
+        _kind, value, by = node.args
+        if by not in keys:
+            keys[by] = _group_key(base, seg, n_seg, by)
+        if keys[by] is None or any(n.op == "over" for n in _walk(value)):
             rest.rows[k] = node
             rest.row_names[k] = sp.row_names[k]
-            continue
-        frame = nw.from_native(base.lazy()).select(to_narwhals(value, APP).alias("_v"))
-        v, _ = _as_numbers(frame.to_native().collect()["_v"])
-        coded[sp.row_names[k]] = kernels.over(kernels.KINDS[kind], v, key[0], key[1])
-    base = base.with_columns(pl.Series(n, a).fill_nan(None) for n, a in coded.items())
+        else:
+            fast[k] = node
+    if fast:
+        named = [
+            to_narwhals(node.args[1], APP).alias(f"_v{i}") for i, node in enumerate(fast.values())
+        ]
+        values = nw.from_native(base.lazy()).select(*named).to_native().collect()
+        coded = []
+        for i, (k, node) in enumerate(fast.items()):
+            kind, _value, by = node.args
+            v, _ = _as_numbers(values[f"_v{i}"])
+            key, n_keys = keys[by]  # type: ignore[misc]
+            out = kernels.over(kernels.KINDS[kind], v, key, n_keys)
+            coded.append(pl.Series(sp.row_names[k], out).fill_nan(None))
+        del values
+        base = base.with_columns(coded)
     return _with_windows(base.lazy(), rest).collect() if rest.rows else base
 
 
@@ -152,7 +165,8 @@ def _group_key(
         if s.dtype not in (pl.Categorical, pl.Enum):
             return None
         codes = s.to_physical()
-        size = int(codes.max() or 0) + 2  # the last code stands for null
+        top = codes.max()
+        size = (top if isinstance(top, int) else 0) + 2  # the last code stands for null
         if n_keys * size > 4 * (seg.size + 1_000_000):
             return None
         phys = codes.fill_null(size - 1).cast(pl.Int64).to_numpy()
