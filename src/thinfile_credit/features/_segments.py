@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -59,6 +60,12 @@ def run_segments(
             table = pit.user_table(source, frames_nw).to_native().collect()
             base = _gather_cut(source, sp, app_df, table, tcol)
             del table
+        elif source == "edges":
+            links = nw.from_native(_gather_links(app_df, frames_nw, "kind").lazy())
+            cut = pit.app_edges(links, frames_nw, default_dpd)
+            base = _sorted_cut(cut.to_native(), sp, tcol)
+        elif source == "peer_bills":
+            base = _gather_peer_bills(sp, app_df, frames_nw)
         else:
             cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
             base = _sorted_cut(cut.to_native(), sp, tcol)
@@ -103,6 +110,58 @@ def _gather_cut(
         pl.Series("_t", index.repeat(t)),
     )
     return _with_coded_windows(base, sp)
+
+
+def _gather_links(apps: pl.DataFrame, frames: dict[str, Any], *extra: str) -> pl.DataFrame:
+    """``_app, _t, peer_id`` (and ``extra``) of each application's links known at ``t``.
+
+    The compiled form of the links cut of :mod:`.pit` (:func:`pit.link_table`, counted
+    from :data:`pit.LINK_SINCE`); rows grouped by application, applications by user.
+    """
+    links = pit.link_table(frames["edges"]).to_native().collect()
+    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], links["user_id"])
+    t = apps["_t"].to_numpy()
+    index = _gather.cut_index(
+        codes, t, event_codes, n_codes, _gather.as_times(links[pit.LINK_SINCE])
+    )
+    out = _gather.gather(links, index, ["peer_id", *extra, pit.LINK_SINCE])
+    return out.with_columns(
+        pl.Series(APP, index.repeat(apps[APP].to_numpy())), pl.Series("_t", index.repeat(t))
+    )
+
+
+def _gather_peer_bills(sp: SourcePlan, apps: pl.DataFrame, frames: dict[str, Any]) -> pl.DataFrame:
+    """The ``peer_bills`` cut: each distinct neighbour's bills due strictly before ``t``.
+
+    Two compiled cuts: the links known at ``t``, deduplicated per (application, peer)
+    and put in application order, then the bills of each such pair, kept in pair order
+    so that an application's rows stay together.
+    """
+    pairs = (
+        _gather_links(apps, frames)
+        .select(APP, "_t", "peer_id")
+        .unique([APP, "peer_id"])
+        .sort(APP, "peer_id")
+    )
+    bills = frames["bills"].to_native().collect()
+    codes, event_codes, n_codes = _gather.user_codes(pairs["peer_id"], bills["user_id"])
+    t = pairs["_t"].to_numpy()
+    index = _gather.cut_index(
+        codes,
+        t,
+        event_codes,
+        n_codes,
+        _gather.as_times(bills[pit.PEER_BILLS_DUE]),
+        in_order=True,
+    )
+    cols = [c for c in pit.SOURCES["peer_bills"] if c != "peer_id"]
+    base = _gather.gather(bills, index, cols).with_columns(
+        pl.Series(APP, index.repeat(pairs[APP].to_numpy())),
+        pl.Series("_t", index.repeat(t)),
+        pl.Series("peer_id", index.repeat(pairs["peer_id"].to_numpy())),
+    )
+    del bills
+    return _with_coded_windows(base.select(APP, "_t", *pit.SOURCES["peer_bills"]), sp)
 
 
 def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:

@@ -36,17 +36,21 @@ import numpy as np
 from thinfile_credit.features._expr import DAY_US, Expr, col, lit, when
 
 __all__ = [
+    "LINK_SINCE",
+    "PEER_BILLS_DUE",
     "SOURCES",
     "USER_CUTS",
     "T",
     "age_days",
     "amount_paid_at_t",
+    "app_edges",
     "cut_narwhals",
     "cut_numpy",
     "days_late_at_t",
     "default_moments",
     "due_within",
     "is_due",
+    "link_table",
     "overdue_at_t",
     "paid_by_t",
     "paid_in_full_by",
@@ -106,6 +110,13 @@ USER_CUTS: dict[str, str] = {
     "profiles": "registered_at",
     "profile_changes": "changed_at",
 }
+
+
+#: A link counts from this moment, strictly before ``t`` (:func:`link_table` rows).
+LINK_SINCE = "since"
+
+#: A neighbour's bill counts once due strictly before ``t``.
+PEER_BILLS_DUE = "due_at"
 
 
 # ---------------------------------------------------------------------------------------
@@ -210,15 +221,13 @@ def cut_narwhals(
         table = user_table(source, frames)
         out = keys.join(table, on="user_id").filter(nw.col(USER_CUTS[source]) < nw.col("_t"))
     elif source == "edges":
-        edges = _app_edges(keys, frames["edges"])
-        moments = default_moments(frames["loans"], frames["installments"], default_dpd)
-        out = edges.join(moments, on="peer_id", how="left")
+        out = app_edges(_app_links(keys, frames["edges"], "kind", "since"), frames, default_dpd)
     elif source == "peer_bills":
         peers = _app_links(keys, frames["edges"]).unique(["_app", "peer_id"])
         bills = frames["bills"].select(
             nw.col("user_id").alias("peer_id"), "due_at", "amount_due", "paid_at", "amount_paid"
         )
-        out = peers.join(bills, on="peer_id").filter(nw.col("due_at") < nw.col("_t"))
+        out = peers.join(bills, on="peer_id").filter(nw.col(PEER_BILLS_DUE) < nw.col("_t"))
     else:
         raise ValueError(f"unknown source {source!r}")
     return out.select("_app", "_t", *cols)
@@ -236,20 +245,21 @@ def user_table(source: str, frames: dict[str, Any]) -> Any:
     return frames["installments"].join(loans, on="loan_id")
 
 
-def _app_edges(keys: Any, edges: Any) -> Any:
-    """Links known before ``t``, both directions, one row per (application, peer, kind)."""
+def app_edges(links: Any, frames: dict[str, Any], default_dpd: int = 90) -> Any:
+    """The ``edges`` cut from the links known at ``t`` (``_app, _t, peer_id, kind, since``).
+
+    One row per (application, peer, kind) with the earliest ``since``, and the peer's
+    default moment (:func:`default_moments`) beside it.
+    """
     import narwhals.stable.v2 as nw
 
-    joined = _app_links(keys, edges, "kind", "since")
-    return joined.group_by("_app", "peer_id", "kind").agg(nw.col("_t").min(), nw.col("since").min())
+    edges = links.group_by("_app", "peer_id", "kind").agg(nw.col("_t").min(), nw.col("since").min())
+    moments = default_moments(frames["loans"], frames["installments"], default_dpd)
+    return edges.join(moments, on="peer_id", how="left")
 
 
-def _app_links(keys: Any, edges: Any, *extra: str) -> Any:
-    """``_app, _t, peer_id`` (and ``extra`` edge columns) of every link known before ``t``.
-
-    Links count in both directions; self-links never do. One row per edge row: callers
-    deduplicate at the grain they need (one pass, not two).
-    """
+def link_table(edges: Any) -> Any:
+    """Every link in both directions (``user_id, peer_id, kind, since``), no self-links."""
     import narwhals.stable.v2 as nw
 
     both = nw.concat(
@@ -263,9 +273,18 @@ def _app_links(keys: Any, edges: Any, *extra: str) -> Any:
             ),
         ]
     )
-    joined = keys.join(both, on="user_id").filter(
-        (nw.col("since") < nw.col("_t")) & (nw.col("peer_id") != nw.col("user_id"))
-    )
+    return both.filter(nw.col("peer_id") != nw.col("user_id"))
+
+
+def _app_links(keys: Any, edges: Any, *extra: str) -> Any:
+    """``_app, _t, peer_id`` (and ``extra`` edge columns) of every link known before ``t``.
+
+    Links count in both directions (:func:`link_table`) from ``since``, strictly before
+    ``t``. One row per edge row: callers deduplicate at the grain they need.
+    """
+    import narwhals.stable.v2 as nw
+
+    joined = keys.join(link_table(edges), on="user_id").filter(nw.col(LINK_SINCE) < nw.col("_t"))
     return joined.select("_app", "_t", "peer_id", *extra)
 
 
