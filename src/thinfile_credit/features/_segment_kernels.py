@@ -186,3 +186,36 @@ def over(kind: int, v: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray: 
         g = key[i]
         out[i] = acc[g] if kind == 1 or seen[g] else np.nan
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def first_of_segment(starts: np.ndarray, codes: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Rows holding the first occurrence of their code within their segment (``-1``: never)."""
+    keep = np.zeros(codes.size, np.bool_)
+    longest = 0
+    for s in range(starts.size - 1):
+        longest = max(longest, starts[s + 1] - starts[s])
+    buf = np.empty(longest, np.int64)
+    for s in range(starts.size - 1):
+        lo = starts[s]
+        c = 0
+        for i in range(lo, starts[s + 1]):
+            if codes[i] >= 0:
+                buf[c] = i
+                c += 1
+        # order the rows by (code, position): insertion sort for short segments
+        if c > 48:
+            pos = buf[:c].copy()
+            buf[:c] = pos[np.argsort(codes[pos] * (longest + 1) + (pos - lo), kind="mergesort")]
+        else:
+            for i in range(1, c):
+                x = buf[i]
+                j = i - 1
+                while j >= 0 and codes[buf[j]] > codes[x]:
+                    buf[j + 1] = buf[j]
+                    j -= 1
+                buf[j + 1] = x
+        for i in range(c):
+            if i == 0 or codes[buf[i]] != codes[buf[i - 1]]:
+                keep[buf[i]] = True
+    return keep

@@ -133,18 +133,20 @@ def _gather_links(apps: pl.DataFrame, frames: dict[str, Any], *extra: str) -> pl
 def _gather_peer_bills(sp: SourcePlan, apps: pl.DataFrame, frames: dict[str, Any]) -> pl.DataFrame:
     """The ``peer_bills`` cut: each distinct neighbour's bills due strictly before ``t``.
 
-    Two compiled cuts: the links known at ``t``, deduplicated per (application, peer)
-    and put in application order, then the bills of each such pair, kept in pair order
-    so that an application's rows stay together.
+    Two compiled cuts: the links known at ``t`` (grouped by application), deduplicated
+    per (application, peer), then the bills of each such pair, kept in pair order so
+    that an application's rows stay together.
     """
-    pairs = (
-        _gather_links(apps, frames)
-        .select(APP, "_t", "peer_id")
-        .unique([APP, "peer_id"])
-        .sort(APP, "peer_id")
-    )
+    from thinfile_credit.features import _segment_kernels as kernels
+
+    links = _gather_links(apps, frames)  # grouped by application
     bills = frames["bills"].to_native().collect()
-    codes, event_codes, n_codes = _gather.user_codes(pairs["peer_id"], bills["user_id"])
+    codes, event_codes, n_codes = _gather.user_codes(links["peer_id"], bills["user_id"])
+    app = links[APP].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, app[1:] != app[:-1], True]) if app.size else np.r_[0]
+    first = kernels.first_of_segment(bounds, codes)
+    pairs = links.filter(pl.Series(first))
+    codes = codes[first]
     t = pairs["_t"].to_numpy()
     index = _gather.cut_index(
         codes,
