@@ -27,21 +27,73 @@ NULL_TIME = np.iinfo(np.int64).max
 
 
 class CutIndex:
-    """Where each query's rows of a cut lie in the event table.
+    """Where each query's rows of a cut lie in the event table, written block by block.
 
-    Queries come in ``queries`` order (by user: queries of one user read the same
-    bucket of events while it is in cache); ``rows[start[i]:start[i + 1]]`` are the
-    event rows of query ``queries[i]``, band by band.
+    Queries come in ``queries`` order (by user, unless kept in their given order); the
+    rows of query ``queries[i]`` are positions ``start[i]:start[i + 1]`` of the cut.
+    :meth:`rows` writes the event rows of a range of queries, so a caller can work on a
+    cut of any size a block at a time (see :meth:`blocks`).
     """
 
-    def __init__(self, rows: np.ndarray, start: np.ndarray, queries: np.ndarray) -> None:
-        self.rows = rows
-        self.start = start
+    def __init__(
+        self, queries: np.ndarray, start: np.ndarray, kernel_args: tuple[np.ndarray, ...]
+    ) -> None:
         self.queries = queries
+        self.start = start
+        self._args = kernel_args
 
-    def repeat(self, per_query: np.ndarray) -> np.ndarray:
-        """A per-query array (in query-number order) repeated onto the cut's rows."""
-        return np.repeat(np.asarray(per_query)[self.queries], np.diff(self.start))
+    @property
+    def size(self) -> int:
+        """Rows of the whole cut."""
+        return int(self.start[-1])
+
+    def rows(self, first: int = 0, last: int | None = None) -> np.ndarray:
+        """Event rows of queries ``queries[first:last]``, band by band."""
+        from thinfile_credit.features import _gather_kernels as k
+
+        last = self.queries.size if last is None else last
+        ptr, order, cut_time, band_time, q_code, q_t, widths = self._args
+        return k.rows(
+            ptr,
+            order,
+            cut_time,
+            band_time,
+            self.queries,
+            q_code,
+            q_t,
+            widths,
+            self.start,
+            first,
+            last,
+        )
+
+    def repeat(self, per_query: np.ndarray, first: int = 0, last: int | None = None) -> np.ndarray:
+        """A per-query array (in query-number order) repeated onto the rows of a block."""
+        last = self.queries.size if last is None else last
+        counts = np.diff(self.start[first : last + 1])
+        return np.repeat(np.asarray(per_query)[self.queries[first:last]], counts)
+
+    def blocks(self, max_rows: int, breaks: np.ndarray | None = None) -> list[tuple[int, int]]:
+        """Query ranges ``(first, last)`` of at most ``max_rows`` rows each.
+
+        A range holds at least one query (so one query with more rows is a block of its
+        own). ``breaks`` (bool per query position) restricts where a block may start.
+        """
+        n = self.queries.size
+        if n == 0:
+            return []
+        cand = np.arange(1, n + 1) if breaks is None else np.flatnonzero(breaks[1:]) + 1
+        allowed = np.union1d(cand, [n])  # where a block may end (the next one starts)
+        at = self.start[allowed]
+        out: list[tuple[int, int]] = []
+        first = 0
+        while first < n:
+            lo = int(np.searchsorted(allowed, first, side="right"))
+            hi = int(np.searchsorted(at, self.start[first] + max_rows, side="right"))
+            last = int(allowed[hi - 1] if hi > lo else allowed[lo])
+            out.append((first, last))
+            first = last
+        return out
 
 
 def user_codes(
@@ -124,6 +176,7 @@ def cut_index(
 
     if widths is None or band_time is None:
         widths = np.empty(0, np.int64)
+    widths = np.ascontiguousarray(widths, np.int64)
     query_codes = np.ascontiguousarray(query_codes, np.int64)
     banded = widths.size > 0
     ptr, order, cut_sorted, band_sorted = k.bucket_times(
@@ -137,19 +190,12 @@ def cut_index(
         queries = np.flatnonzero(query_codes >= 0)
     else:
         _, queries = k.bucket(query_codes, n_codes)  # queries without events drop out
-    rows, start = k.cut(
-        ptr,
-        order,
-        cut_sorted,
-        band_sorted,
-        queries,
-        query_codes,
-        np.ascontiguousarray(query_t, np.int64),
-        np.ascontiguousarray(widths, np.int64),
-    )
-    return CutIndex(rows, start, queries)
+    query_t = np.ascontiguousarray(query_t, np.int64)
+    start = k.count(ptr, cut_sorted, queries, query_codes, query_t)
+    args = (ptr, order, cut_sorted, band_sorted, query_codes, query_t, widths)
+    return CutIndex(queries, start, args)
 
 
-def gather(table: pl.DataFrame, index: CutIndex, columns: list[str]) -> pl.DataFrame:
-    """``columns`` of ``table`` at the cut's rows (in cut order)."""
-    return table.select(columns).gather(pl.Series(index.rows, dtype=pl.Int64))
+def gather(table: pl.DataFrame, rows: np.ndarray, columns: list[str]) -> pl.DataFrame:
+    """``columns`` of ``table`` at ``rows`` (in that order)."""
+    return table.select(columns).gather(pl.Series(rows, dtype=pl.Int64))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["bucket", "cut"]
+__all__ = ["bucket", "bucket_times", "count", "rows"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -66,25 +66,15 @@ _TASK = 16384
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def cut(
-    ptr: np.ndarray,
-    order: np.ndarray,
-    cut_time: np.ndarray,
-    band_time: np.ndarray,
-    q_order: np.ndarray,
-    q_code: np.ndarray,
-    q_t: np.ndarray,
-    widths: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """Rows with ``cut_time < t`` per query, grouped by window band; see ``cut_index``.
+def count(
+    ptr: np.ndarray, cut_time: np.ndarray, q_order: np.ndarray, q_code: np.ndarray, q_t: np.ndarray
+) -> np.ndarray:  # pragma: no cover
+    """Where each query's rows start, queries in ``q_order`` (``cut_time`` in bucket order).
 
-    ``cut_time`` and ``band_time`` are in bucket order (as ``order``). Queries are taken
-    in ``q_order`` (by user, so a bucket is read while it is in cache); the returned
-    ``start`` indexes that order. Tasks of consecutive queries run in parallel: each
-    query writes only its own rows, so the result does not depend on the threads.
+    Queries are taken in ``q_order`` (by user, a bucket is read while it is in cache);
+    tasks of consecutive queries run in parallel.
     """
     nq = q_order.size
-    k = widths.size
     n_tasks = (nq + _TASK - 1) // _TASK
     kept = np.zeros(nq + 1, np.int64)
     for task in numba.prange(n_tasks):
@@ -96,17 +86,40 @@ def cut(
             for p in range(ptr[c], ptr[c + 1]):
                 n += cut_time[p] < t
             kept[i + 1] = n
-    start = np.cumsum(kept)
-    rows = np.empty(start[nq], np.int64)
+    return np.cumsum(kept)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def rows(
+    ptr: np.ndarray,
+    order: np.ndarray,
+    cut_time: np.ndarray,
+    band_time: np.ndarray,
+    q_order: np.ndarray,
+    q_code: np.ndarray,
+    q_t: np.ndarray,
+    widths: np.ndarray,
+    start: np.ndarray,
+    first: int,
+    last: int,
+) -> np.ndarray:  # pragma: no cover
+    """The event rows of queries ``q_order[first:last]``, band by band (see ``cut_index``).
+
+    Each query writes only its own rows, so the result does not depend on the threads.
+    """
+    k = widths.size
+    base = start[first]
+    out = np.empty(start[last] - base, np.int64)
+    n_tasks = (last - first + _TASK - 1) // _TASK
     for task in numba.prange(n_tasks):
         counts = np.zeros(k + 1, np.int64)
         thresholds = np.empty(k, np.int64)
-        for i in range(task * _TASK, min(nq, (task + 1) * _TASK)):
+        for i in range(first + task * _TASK, min(last, first + (task + 1) * _TASK)):
             if start[i + 1] > start[i]:
                 q = q_order[i]
                 _write(
-                    rows,
-                    start[i],
+                    out,
+                    start[i] - base,
                     ptr,
                     order,
                     cut_time,
@@ -117,7 +130,7 @@ def cut(
                     counts,
                     thresholds,
                 )
-    return rows, start
+    return out
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,19 +57,22 @@ def run_segments(
                 columns[name] = np.full(n_apps, _empty_value(node))
             continue
         tcol = _window_column(sp)
-        if source in pit.USER_CUTS:
-            table = pit.user_table(source, frames_nw).to_native().collect()
-            base = _gather_cut(source, sp, app_df, table, tcol)
-            del table
-        elif source == "edges":
+        if source in pit.USER_CUTS or source == "peer_bills":
+            name = "bills" if source == "peer_bills" else source
+            table = pit.user_table(name, frames_nw).to_native().collect()
+            if source == "peer_bills":
+                gathered = _gather_peer_bills(app_df, table, frames_nw)
+            else:
+                gathered = _gather_cut(source, sp, app_df, table, tcol)
+            columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
+            del table, gathered
+            continue
+        if source == "edges":
             links = nw.from_native(_gather_links(app_df, frames_nw, "kind").lazy())
             cut = pit.app_edges(links, frames_nw, default_dpd)
-            base = _sorted_cut(cut.to_native(), sp, tcol)
-        elif source == "peer_bills":
-            base = _gather_peer_bills(sp, app_df, frames_nw)
         else:
             cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
-            base = _sorted_cut(cut.to_native(), sp, tcol)
+        base = _sorted_cut(cut.to_native(), sp, tcol)
         if tcol is not None and base[tcol].null_count():
             tcol = None
         columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
@@ -86,13 +90,54 @@ def run_segments(
     return out
 
 
+@dataclass
+class _Gathered:
+    """A compiled cut, not yet materialised: its ``columns`` of ``table`` at the rows of
+    ``index``, plus ``per_query`` arrays (query-number order) repeated onto them.
+
+    ``breaks`` (bool per query position) marks where a block may start: queries of one
+    application must stay in one block.
+    """
+
+    index: _gather.CutIndex
+    table: pl.DataFrame
+    columns: list[str]
+    per_query: dict[str, np.ndarray]
+    breaks: np.ndarray | None = None
+
+
+def _reduce_gathered(
+    g: _Gathered, sp: SourcePlan, n_apps: int, batch: int, tcol: str | None
+) -> dict[str, np.ndarray]:
+    """Every aggregate of one source from a compiled cut, one block of rows at a time.
+
+    Blocks of about :data:`CHUNK_ROWS` rows (whole applications) are gathered, given
+    their windows and reduced before the next is gathered, so no cut-sized frame or
+    temporary ever exists: row-sized arrays stay small enough to be recycled by the
+    allocator instead of being fresh pages each time (see :func:`_reduce_source`).
+    """
+    out = {name: np.full(n_apps, _empty_value(node)) for name, node in sp.aggs.items()}
+    for first, last in g.index.blocks(CHUNK_ROWS, g.breaks):
+        if g.index.start[last] == g.index.start[first]:
+            continue  # these applications keep the empty values
+        rows = g.index.rows(first, last)
+        base = _gather.gather(g.table, rows, g.columns).with_columns(
+            pl.Series(name, g.index.repeat(arr, first, last)) for name, arr in g.per_query.items()
+        )
+        del rows
+        base = _with_coded_windows(base, sp)
+        block_tcol = None if tcol is None or base[tcol].null_count() else tcol
+        _reduce_rows(base, sp, batch, block_tcol, out)
+    return out
+
+
 def _gather_cut(
     source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataFrame, tcol: str | None
-) -> pl.DataFrame:
+) -> _Gathered:
     """The cut of a :data:`~pit.USER_CUTS` source, rows by application then window band.
 
     One compiled pass finds each application's rows (see :mod:`._gather`) already in
-    the order :func:`_reduce_source` needs, so the cut is one gather of each column.
+    the order :func:`_reduce_rows` needs, so the cut is a gather of each column.
     """
     codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
     t = apps["_t"].to_numpy()
@@ -101,15 +146,10 @@ def _gather_cut(
         bounds = sorted(int(m.args[1].args[0]) for m in _window_masks(sp, tcol))
         widths = np.array(bounds, dtype=np.int64)
         band = _gather.as_times(table[tcol])
-    index = _gather.cut_index(
-        codes, t, event_codes, n_codes, _gather.as_times(table[pit.USER_CUTS[source]]), band, widths
-    )
-    base = _gather.gather(table, index, list(pit.SOURCES[source]))
-    base = base.with_columns(
-        pl.Series(APP, index.repeat(apps[APP].to_numpy())),
-        pl.Series("_t", index.repeat(t)),
-    )
-    return _with_coded_windows(base, sp)
+    cut_time = _gather.as_times(table[pit.USER_CUTS[source]])
+    index = _gather.cut_index(codes, t, event_codes, n_codes, cut_time, band, widths)
+    per_query = {APP: apps[APP].to_numpy(), "_t": t}
+    return _Gathered(index, table, list(pit.SOURCES[source]), per_query)
 
 
 def _gather_links(apps: pl.DataFrame, frames: dict[str, Any], *extra: str) -> pl.DataFrame:
@@ -124,13 +164,15 @@ def _gather_links(apps: pl.DataFrame, frames: dict[str, Any], *extra: str) -> pl
     index = _gather.cut_index(
         codes, t, event_codes, n_codes, _gather.as_times(links[pit.LINK_SINCE])
     )
-    out = _gather.gather(links, index, ["peer_id", *extra, pit.LINK_SINCE])
+    out = _gather.gather(links, index.rows(), ["peer_id", *extra, pit.LINK_SINCE])
     return out.with_columns(
         pl.Series(APP, index.repeat(apps[APP].to_numpy())), pl.Series("_t", index.repeat(t))
     )
 
 
-def _gather_peer_bills(sp: SourcePlan, apps: pl.DataFrame, frames: dict[str, Any]) -> pl.DataFrame:
+def _gather_peer_bills(
+    apps: pl.DataFrame, bills: pl.DataFrame, frames: dict[str, Any]
+) -> _Gathered:
     """The ``peer_bills`` cut: each distinct neighbour's bills due strictly before ``t``.
 
     Two compiled cuts: the links known at ``t`` (grouped by application), deduplicated
@@ -140,7 +182,6 @@ def _gather_peer_bills(sp: SourcePlan, apps: pl.DataFrame, frames: dict[str, Any
     from thinfile_credit.features import _segment_kernels as kernels
 
     links = _gather_links(apps, frames)  # grouped by application
-    bills = frames["bills"].to_native().collect()
     codes, event_codes, n_codes = _gather.user_codes(links["peer_id"], bills["user_id"])
     app = links[APP].to_numpy()
     bounds = np.flatnonzero(np.r_[True, app[1:] != app[:-1], True]) if app.size else np.r_[0]
@@ -148,22 +189,14 @@ def _gather_peer_bills(sp: SourcePlan, apps: pl.DataFrame, frames: dict[str, Any
     pairs = links.filter(pl.Series(first))
     codes = codes[first]
     t = pairs["_t"].to_numpy()
-    index = _gather.cut_index(
-        codes,
-        t,
-        event_codes,
-        n_codes,
-        _gather.as_times(bills[pit.PEER_BILLS_DUE]),
-        in_order=True,
-    )
+    due = _gather.as_times(bills[pit.PEER_BILLS_DUE])
+    index = _gather.cut_index(codes, t, event_codes, n_codes, due, in_order=True)
+    pair_app = pairs[APP].to_numpy()
+    q_app = pair_app[index.queries]
+    breaks = np.r_[True, q_app[1:] != q_app[:-1]]
+    per_query = {APP: pair_app, "_t": t, "peer_id": pairs["peer_id"].to_numpy()}
     cols = [c for c in pit.SOURCES["peer_bills"] if c != "peer_id"]
-    base = _gather.gather(bills, index, cols).with_columns(
-        pl.Series(APP, index.repeat(pairs[APP].to_numpy())),
-        pl.Series("_t", index.repeat(t)),
-        pl.Series("peer_id", index.repeat(pairs["peer_id"].to_numpy())),
-    )
-    del bills
-    return _with_coded_windows(base.select(APP, "_t", *pit.SOURCES["peer_bills"]), sp)
+    return _Gathered(index, bills, cols, per_query, breaks)
 
 
 def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
