@@ -82,8 +82,11 @@ class CutIndex:
         n = self.queries.size
         if n == 0:
             return []
-        cand = np.arange(1, n + 1) if breaks is None else np.flatnonzero(breaks[1:]) + 1
-        allowed = np.union1d(cand, [n])  # where a block may end (the next one starts)
+        # where a block may end (and the next one start); the last one ends at n
+        if breaks is None:
+            allowed = np.arange(1, n + 1)
+        else:
+            allowed = np.r_[np.flatnonzero(breaks[1:]) + 1, n]
         at = self.start[allowed]
         out: list[tuple[int, int]] = []
         first = 0
