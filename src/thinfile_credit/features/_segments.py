@@ -43,7 +43,8 @@ def run_segments(
 ) -> pl.DataFrame:
     """Compute ``plan`` for applications ``0..n_apps-1`` (``apps``: _app, user_id, _t).
 
-    Returns a frame with ``_app`` and one Float64 column per feature, in ``_app`` order.
+    Returns a frame with ``_app`` and one Float64 column per feature (NaN where a feature
+    is undefined), in ``_app`` order.
     """
     import narwhals.stable.v2 as nw
 
@@ -82,12 +83,38 @@ def run_segments(
     wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": t})
     for name in list(columns):  # pop as we go: one copy of the aggregates at a time
         wide = wide.with_columns(pl.Series(name, columns.pop(name)).fill_nan(None))
-    post = [
-        to_narwhals(f.expr, APP, agg_column=plan.agg_column).cast(nw.Float64).alias(f.name)
-        for f in plan.features
-    ]
-    out = nw.from_native(wide.lazy()).select(APP, *post).to_native().collect()
-    return out
+    return _post_stage(plan, wide)
+
+
+def _post_stage(plan: Plan, wide: pl.DataFrame, group: int = 16) -> pl.DataFrame:
+    """Features from the aggregates, ``group`` features at a time.
+
+    An aggregate column is dropped once the last feature reading it is computed, so the
+    aggregates shrink while the features grow instead of both being held whole. Null
+    (undefined) becomes NaN in the same pass.
+    """
+    import narwhals.stable.v2 as nw
+
+    from thinfile_credit.features._expr import iter_aggs
+
+    last_use: dict[str, int] = {}
+    for i, f in enumerate(plan.features):
+        for node in iter_aggs(f.expr):
+            last_use[plan.agg_column(node)] = i
+    parts = [wide.select(APP)]
+    for lo in range(0, len(plan.features), group):
+        chunk = plan.features[lo : lo + group]
+        post = [
+            to_narwhals(f.expr, APP, agg_column=plan.agg_column)
+            .cast(nw.Float64)
+            .fill_null(float("nan"))
+            .alias(f.name)
+            for f in chunk
+        ]
+        parts.append(nw.from_native(wide.lazy()).select(*post).to_native().collect())
+        done = [c for c, i in last_use.items() if lo <= i < lo + group]
+        wide = wide.drop(done)
+    return pl.concat(parts, how="horizontal")
 
 
 @dataclass

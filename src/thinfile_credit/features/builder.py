@@ -289,7 +289,7 @@ def build_polars(
     app_keys = keys.select(APP, "user_id", pl.col("applied_at").alias("_t"))
     result = run_segments(plan, app_keys, prepared, apps.height, default_dpd=default_dpd)
     names = [f.name for f in plan.features]
-    values = result.select(pl.col(n).fill_null(float("nan")) for n in names)
+    values = result.select(names)
     return pl.concat([apps.select(*KEY_COLUMNS), values], how="horizontal")
 
 
