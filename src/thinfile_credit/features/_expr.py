@@ -241,7 +241,13 @@ def _scalar_key(value: Any) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def to_narwhals(expr: Expr, app_key: str, agg_column: Callable[[Expr], str] | None = None) -> Any:
+def to_narwhals(
+    expr: Expr,
+    app_key: str,
+    agg_column: Callable[[Expr], str] | None = None,
+    *,
+    nan_is_null: bool = False,
+) -> Any:
     """Compile ``expr`` to a narwhals expression.
 
     Parameters
@@ -252,6 +258,9 @@ def to_narwhals(expr: Expr, app_key: str, agg_column: Callable[[Expr], str] | No
         Column identifying the application (partition of ``over`` and group key).
     agg_column : callable, optional
         In the post stage, maps an aggregate node to the column holding its value.
+    nan_is_null : bool, default False
+        In the post stage, the aggregate columns mark "no value" with NaN (as the NumPy
+        reductions do): read NaN as null.
     """
     import narwhals.stable.v2 as nw
 
@@ -265,6 +274,8 @@ def to_narwhals(expr: Expr, app_key: str, agg_column: Callable[[Expr], str] | No
             if agg_column is not None:
                 empty = AGG_KINDS[a[0]]
                 ref = nw.col(agg_column(e))
+                if nan_is_null:
+                    ref = ref.fill_nan(None)
                 return ref if empty is None else ref.fill_null(empty)
             return _nw_agg(e, go)
         if op in _BINARY:

@@ -78,11 +78,10 @@ def run_segments(
             tcol = None
         columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
         del base
-    t = apps.select("_t").collect()["_t"]
-    # NaN marks "no value" in the NumPy reductions; the post stage works with nulls
-    wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": t})
-    for name in list(columns):  # pop as we go: one copy of the aggregates at a time
-        wide = wide.with_columns(pl.Series(name, columns.pop(name)).fill_nan(None))
+    # NaN marks "no value" in the NumPy reductions; the post stage reads it as null. The
+    # frame wraps the NumPy arrays without copying them.
+    wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": app_df["_t"], **columns})
+    del columns
     return _post_stage(plan, wide)
 
 
@@ -90,8 +89,8 @@ def _post_stage(plan: Plan, wide: pl.DataFrame, group: int = 16) -> pl.DataFrame
     """Features from the aggregates, ``group`` features at a time.
 
     An aggregate column is dropped once the last feature reading it is computed, so the
-    aggregates shrink while the features grow instead of both being held whole. Null
-    (undefined) becomes NaN in the same pass.
+    aggregates shrink while the features grow instead of both being held whole. The
+    aggregates' NaN is read as null, and a null (undefined) feature is written as NaN.
     """
     import narwhals.stable.v2 as nw
 
@@ -105,7 +104,7 @@ def _post_stage(plan: Plan, wide: pl.DataFrame, group: int = 16) -> pl.DataFrame
     for lo in range(0, len(plan.features), group):
         chunk = plan.features[lo : lo + group]
         post = [
-            to_narwhals(f.expr, APP, agg_column=plan.agg_column)
+            to_narwhals(f.expr, APP, agg_column=plan.agg_column, nan_is_null=True)
             .cast(nw.Float64)
             .fill_null(float("nan"))
             .alias(f.name)
