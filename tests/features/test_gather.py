@@ -161,3 +161,36 @@ def test_over_kernel_equals_polars_over(n: int, kind: str, data: st.DataObject) 
     agg = pl.col("v").sum() if kind == "sum" else pl.col("v").max()
     want = frame.select(agg.over("k"))["v"].to_numpy().astype(np.float64)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9, equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(sizes=st.lists(st.integers(0, 60), min_size=1, max_size=6), data=st.data())
+def test_regroup_numbers_equal_pairs_inside_segments(sizes: list[int], data: st.DataObject) -> None:
+    n = sum(sizes)
+    bounds = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    seg = np.repeat(np.arange(len(sizes)), sizes).astype(np.int64)
+    codes = np.array(data.draw(st.lists(st.integers(-2, 3), min_size=n, max_size=n)), np.int64)
+    got, count = kernels.regroup(bounds, seg, codes)
+    pairs = list(zip(seg.tolist(), codes.tolist(), strict=True))
+    assert count == len(set(pairs))
+    assert sorted(set(got.tolist())) == list(range(count))
+    for i in range(n):
+        for j in range(n):
+            assert (got[i] == got[j]) == (pairs[i] == pairs[j])
+
+
+def test_builds_in_threads_equal_the_serial_build() -> None:
+    """The parallel kernels take turns (numba's fallback threading layer needs it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from _feat_gen import make_tables
+
+    from thinfile_credit.features import FeatureBuilder
+
+    tables = make_tables(n_users=50, seed=11)
+    fb = FeatureBuilder()
+    serial = fb.build(tables)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: fb.build(tables), range(4)))
+    for got in results:
+        assert got.equals(serial)

@@ -17,6 +17,8 @@ window holds ``t - time <= width``) are those of :mod:`~thinfile_credit.features
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import polars as pl
 
@@ -24,6 +26,11 @@ __all__ = ["NULL_TIME", "CutIndex", "as_times", "cut_index", "gather", "user_cod
 
 #: Stands for a null moment: never strictly before any ``t``, inside no window.
 NULL_TIME = np.iinfo(np.int64).max
+
+#: Held around the parallel kernels: numba's fallback threading layer (workqueue, used
+#: where neither OpenMP nor TBB is found) aborts the process if two threads launch
+#: parallel kernels at once, so builds running in threads take turns here.
+PARALLEL = threading.Lock()
 
 
 class CutIndex:
@@ -53,19 +60,20 @@ class CutIndex:
 
         last = self.queries.size if last is None else last
         ptr, order, cut_time, band_time, q_code, q_t, widths = self._args
-        return k.rows(
-            ptr,
-            order,
-            cut_time,
-            band_time,
-            self.queries,
-            q_code,
-            q_t,
-            widths,
-            self.start,
-            first,
-            last,
-        )
+        with PARALLEL:
+            return k.rows(
+                ptr,
+                order,
+                cut_time,
+                band_time,
+                self.queries,
+                q_code,
+                q_t,
+                widths,
+                self.start,
+                first,
+                last,
+            )
 
     def repeat(self, per_query: np.ndarray, first: int = 0, last: int | None = None) -> np.ndarray:
         """A per-query array (in query-number order) repeated onto the rows of a block."""
@@ -194,7 +202,8 @@ def cut_index(
     else:
         _, queries = k.bucket(query_codes, n_codes)  # queries without events drop out
     query_t = np.ascontiguousarray(query_t, np.int64)
-    start = k.count(ptr, cut_sorted, queries, query_codes, query_t)
+    with PARALLEL:
+        start = k.count(ptr, cut_sorted, queries, query_codes, query_t)
     args = (ptr, order, cut_sorted, band_sorted, query_codes, query_t, widths)
     return CutIndex(queries, start, args)
 

@@ -219,3 +219,49 @@ def first_of_segment(starts: np.ndarray, codes: np.ndarray) -> np.ndarray:  # pr
             if i == 0 or codes[buf[i]] != codes[buf[i - 1]]:
                 keep[buf[i]] = True
     return keep
+
+
+@numba.njit(cache=True, nogil=True)
+def regroup(
+    starts: np.ndarray, key: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, int]:  # pragma: no cover
+    """Dense group numbers of (``key``, ``codes``) pairs; groups never span segments.
+
+    ``key`` is a group number that already separates the segments ``starts[s]:starts[s +
+    1]``; rows with equal pairs inside a segment share a number. Returns the numbers and
+    how many there are.
+    """
+    out = np.empty(codes.size, np.int64)
+    longest = 0
+    for s in range(starts.size - 1):
+        longest = max(longest, starts[s + 1] - starts[s])
+    buf = np.empty(longest, np.int64)
+    n = 0
+    for s in range(starts.size - 1):
+        lo = starts[s]
+        c = starts[s + 1] - lo
+        for i in range(c):
+            buf[i] = lo + i
+        if c > 48:  # sort by (key, code): by code, then stably by key
+            pos = buf[:c].copy()
+            pos = pos[np.argsort(codes[pos], kind="mergesort")]
+            buf[:c] = pos[np.argsort(key[pos], kind="mergesort")]
+        else:
+            for i in range(1, c):
+                x = buf[i]
+                j = i - 1
+                while j >= 0 and (
+                    key[buf[j]] > key[x] or (key[buf[j]] == key[x] and codes[buf[j]] > codes[x])
+                ):
+                    buf[j + 1] = buf[j]
+                    j -= 1
+                buf[j + 1] = x
+        for i in range(c):
+            r = buf[i]
+            if i > 0:
+                p = buf[i - 1]
+                if key[p] != key[r] or codes[p] != codes[r]:
+                    n += 1
+            out[r] = n
+        n += c > 0
+    return out, n

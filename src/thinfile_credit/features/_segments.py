@@ -228,10 +228,9 @@ def _gather_peer_bills(
 def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
     """:func:`_with_windows` for a cut grouped by application, compiled where it can be.
 
-    A window partitioned by categorical columns (the usual case: per product category)
-    numbers its groups as (application segment, category codes) and runs one compiled
-    pass (:func:`._segment_kernels.over`) instead of a hash partition of the whole cut;
-    any other window goes to Polars.
+    Each window numbers its groups as (application segment, ``by`` values) and runs one
+    compiled pass (:func:`._segment_kernels.over`) instead of a hash partition of the
+    whole cut; a window nesting another window goes to Polars.
     """
     import narwhals.stable.v2 as nw
 
@@ -245,14 +244,14 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
     if app.size:
         np.cumsum(app[1:] != app[:-1], out=seg[1:])
     n_seg = int(seg[-1]) + 1 if app.size else 0
-    keys: dict[tuple[str, ...], tuple[np.ndarray, int] | None] = {}
+    keys: dict[tuple[str, ...], tuple[np.ndarray, int]] = {}
     fast: dict[str, Expr] = {}
     rest = SourcePlan()
     for k, node in windows.items():
         _kind, value, by = node.args
         if by not in keys:
             keys[by] = _group_key(base, seg, n_seg, by)
-        if keys[by] is None or any(n.op == "over" for n in _walk(value)):
+        if any(n.op == "over" for n in _walk(value)):
             rest.rows[k] = node
             rest.row_names[k] = sp.row_names[k]
         else:
@@ -266,9 +265,11 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
         for i, (k, node) in enumerate(fast.items()):
             kind, _value, by = node.args
             v, _ = _as_numbers(values[f"_v{i}"])
-            key, n_keys = keys[by]  # type: ignore[misc]
+            key, n_keys = keys[by]
             out = kernels.over(kernels.KINDS[kind], v, key, n_keys)
-            coded.append(pl.Series(sp.row_names[k], out).fill_nan(None))
+            series = pl.Series(sp.row_names[k], out)
+            # an empty group's max is null; a sum is never NaN unless its values are
+            coded.append(series.fill_nan(None) if kind == "max" else series)
         del values
         base = base.with_columns(coded)
     return _with_windows(base.lazy(), rest).collect() if rest.rows else base
@@ -276,23 +277,28 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
 
 def _group_key(
     base: pl.DataFrame, seg: np.ndarray, n_seg: int, by: tuple[str, ...]
-) -> tuple[np.ndarray, int] | None:
-    """Group numbers of (segment, ``by`` values), or None when ``by`` is not all coded."""
-    key = seg
-    n_keys = n_seg
+) -> tuple[np.ndarray, int]:
+    """Group numbers ``0..n-1`` of (segment, ``by`` values) and ``n``.
+
+    Groups never span segments, so each ``by`` column splits the groups inside each
+    segment (:func:`._segment_kernels.regroup`) by an integer identity of its values:
+    categorical codes, integers themselves, or a dense rank for anything else or for
+    integers with nulls (null is a value of its own, as in a partition).
+    """
+    from thinfile_credit.features import _segment_kernels as kernels
+
+    key, n_keys = seg, n_seg
+    bounds = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1], True]) if seg.size else np.r_[0]
     for c in by:
         s = base[c]
-        if s.dtype not in (pl.Categorical, pl.Enum):
-            return None
-        codes = s.to_physical()
-        top = codes.max()
-        size = (top if isinstance(top, int) else 0) + 2  # the last code stands for null
-        if n_keys * size > 4 * (seg.size + 1_000_000):
-            return None
-        phys = codes.fill_null(size - 1).cast(pl.Int64).to_numpy()
-        key = key * size + phys
-        n_keys *= size
-    return key, n_keys
+        if s.dtype in (pl.Categorical, pl.Enum):
+            codes = s.to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+        elif s.dtype.is_integer() and not s.null_count():
+            codes = s.cast(pl.Int64).to_numpy()
+        else:
+            codes = s.rank("dense").fill_null(0).cast(pl.Int64).to_numpy()
+        key, n_keys = kernels.regroup(bounds, key, np.ascontiguousarray(codes))
+    return key, int(n_keys)
 
 
 def _walk(e: Expr) -> list[Expr]:
