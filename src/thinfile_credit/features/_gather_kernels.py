@@ -13,8 +13,8 @@ __all__ = ["bucket", "bucket_times", "count", "rows"]
 
 
 @numba.njit(cache=True, nogil=True)
-def bucket(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """Stable counting sort of rows by code: ``order[ptr[c]:ptr[c + 1]]`` are code ``c``."""
+def _offsets(codes: np.ndarray, n_codes: int) -> np.ndarray:  # pragma: no cover
+    """Where each code's rows start in code order (``-1`` codes left out)."""
     ptr = np.zeros(n_codes + 1, np.int64)
     for i in range(codes.size):
         c = codes[i]
@@ -22,6 +22,13 @@ def bucket(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:  #
             ptr[c + 1] += 1
     for c in range(n_codes):
         ptr[c + 1] += ptr[c]
+    return ptr
+
+
+@numba.njit(cache=True, nogil=True)
+def bucket(codes: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Stable counting sort of rows by code: ``order[ptr[c]:ptr[c + 1]]`` are code ``c``."""
+    ptr = _offsets(codes, n_codes)
     fill = ptr[:-1].copy()
     order = np.empty(ptr[n_codes], np.int64)
     for i in range(codes.size):
@@ -37,13 +44,7 @@ def bucket_times(
     codes: np.ndarray, n_codes: int, cut_time: np.ndarray, band_time: np.ndarray, banded: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
     """:func:`bucket`, also moving the times into bucket order in the same pass."""
-    ptr = np.zeros(n_codes + 1, np.int64)
-    for i in range(codes.size):
-        c = codes[i]
-        if c >= 0:
-            ptr[c + 1] += 1
-    for c in range(n_codes):
-        ptr[c + 1] += ptr[c]
+    ptr = _offsets(codes, n_codes)
     fill = ptr[:-1].copy()
     n = ptr[n_codes]
     order = np.empty(n, np.int64)
