@@ -61,7 +61,8 @@ class CutIndex:
         last = self.queries.size if last is None else last
         ptr, order, cut_time, band_time, q_code, q_t, widths = self._args
         with PARALLEL:
-            return k.rows(
+            return k.call(
+                k.rows,
                 ptr,
                 order,
                 cut_time,
@@ -190,7 +191,8 @@ def cut_index(
     widths = np.ascontiguousarray(widths, np.int64)
     query_codes = np.ascontiguousarray(query_codes, np.int64)
     banded = widths.size > 0
-    ptr, order, cut_sorted, band_sorted = k.bucket_times(
+    ptr, order, cut_sorted, band_sorted = k.call(
+        k.bucket_times,
         np.ascontiguousarray(event_codes, np.int64),
         n_codes,
         np.ascontiguousarray(cut_time, np.int64),
@@ -200,10 +202,10 @@ def cut_index(
     if in_order:
         queries = np.flatnonzero(query_codes >= 0)
     else:
-        _, queries = k.bucket(query_codes, n_codes)  # queries without events drop out
+        _, queries = k.call(k.bucket, query_codes, n_codes)  # queries without events drop out
     query_t = np.ascontiguousarray(query_t, np.int64)
     with PARALLEL:
-        start = k.count(ptr, cut_sorted, queries, query_codes, query_t)
+        start = k.call(k.count, ptr, cut_sorted, queries, query_codes, query_t)
     args = (ptr, order, cut_sorted, band_sorted, query_codes, query_t, widths)
     return CutIndex(queries, start, args)
 

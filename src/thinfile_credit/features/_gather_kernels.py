@@ -6,10 +6,28 @@ script which never builds features in batch should not pay.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 
-__all__ = ["bucket", "bucket_times", "count", "rows"]
+__all__ = ["bucket", "bucket_times", "call", "count", "rows"]
+
+
+def call(kernel: Any, *args: Any) -> Any:
+    """``kernel(*args)`` with every array argument as a read-only C-contiguous view.
+
+    numba compiles a kernel once per argument types, and read-only arrays (NumPy views
+    of Polars columns) are a different type from writable ones: passing all arrays the
+    same way keeps one compiled version of each kernel (the first build compiles them).
+    """
+    frozen = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            a = np.ascontiguousarray(a).view()
+            a.flags.writeable = False
+        frozen.append(a)
+    return kernel(*frozen)
 
 
 @numba.njit(cache=True, nogil=True)

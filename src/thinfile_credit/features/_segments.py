@@ -206,12 +206,13 @@ def _gather_peer_bills(
     that an application's rows stay together.
     """
     from thinfile_credit.features import _segment_kernels as kernels
+    from thinfile_credit.features._gather_kernels import call
 
     links = _gather_links(apps, frames)  # grouped by application
     codes, event_codes, n_codes = _gather.user_codes(links["peer_id"], bills["user_id"])
     app = links[APP].to_numpy()
     bounds = np.flatnonzero(np.r_[True, app[1:] != app[:-1], True]) if app.size else np.r_[0]
-    first = kernels.first_of_segment(bounds, codes)
+    first = call(kernels.first_of_segment, bounds, codes)
     pairs = links.filter(pl.Series(first))
     codes = codes[first]
     t = pairs["_t"].to_numpy()
@@ -235,6 +236,7 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
     import narwhals.stable.v2 as nw
 
     from thinfile_credit.features import _segment_kernels as kernels
+    from thinfile_credit.features._gather_kernels import call
 
     windows = sp.windows()
     if not windows:
@@ -266,7 +268,7 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
             kind, _value, by = node.args
             v, _ = _as_numbers(values[f"_v{i}"])
             key, n_keys = keys[by]
-            out = kernels.over(kernels.KINDS[kind], v, key, n_keys)
+            out = call(kernels.over, kernels.KINDS[kind], v, key, n_keys)
             series = pl.Series(sp.row_names[k], out)
             # an empty group's max is null; a sum is never NaN unless its values are
             coded.append(series.fill_nan(None) if kind == "max" else series)
@@ -286,6 +288,7 @@ def _group_key(
     integers with nulls (null is a value of its own, as in a partition).
     """
     from thinfile_credit.features import _segment_kernels as kernels
+    from thinfile_credit.features._gather_kernels import call
 
     key, n_keys = seg, n_seg
     bounds = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1], True]) if seg.size else np.r_[0]
@@ -297,7 +300,7 @@ def _group_key(
             codes = s.cast(pl.Int64).to_numpy()
         else:
             codes = s.rank("dense").fill_null(0).cast(pl.Int64).to_numpy()
-        key, n_keys = kernels.regroup(bounds, key, np.ascontiguousarray(codes))
+        key, n_keys = call(kernels.regroup, bounds, key, codes)
     return key, int(n_keys)
 
 
@@ -514,9 +517,10 @@ class _Prefix:
         """``kind`` (count, sum, mean, max, min) of the value over window ``j``."""
         if self._stats is None:
             from thinfile_credit.features import _segment_kernels as kernels
+            from thinfile_credit.features._gather_kernels import call
 
             w = self.windows
-            self._stats = kernels.windowed(self.v, np.asarray(w.starts, np.int64), w.ends)
+            self._stats = call(kernels.windowed, self.v, np.asarray(w.starts, np.int64), w.ends)
         count, total, high, low = (a[:, j] for a in self._stats)
         if kind == "count":
             return count.astype(np.float64)
@@ -546,6 +550,7 @@ def _reduce(
     """One aggregate per segment (``bounds[s]:bounds[s + 1]``) over the rows whose value
     is present and ``mask`` (if any) holds."""
     from thinfile_credit.features import _segment_kernels as kernels
+    from thinfile_credit.features._gather_kernels import call
 
     if kind not in kernels.KINDS:
         raise ValueError(f"unknown aggregation {kind!r}")
@@ -553,7 +558,7 @@ def _reduce(
         raise ValueError(f"{kind} of text values")
     use = mask is not None
     m = np.ascontiguousarray(mask, dtype=np.bool_) if use else _NO_MASK
-    return kernels.masked(kernels.KINDS[kind], v, m, use, np.asarray(bounds, np.int64))
+    return call(kernels.masked, kernels.KINDS[kind], v, m, use, np.asarray(bounds, np.int64))
 
 
 _NO_MASK = np.zeros(0, dtype=np.bool_)
