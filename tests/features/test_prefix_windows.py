@@ -91,7 +91,7 @@ def test_prefix_reductions_equal_masked_reductions(
     pre = _Prefix(v, _Windows(starts, his))
     for j, hi in enumerate(his):
         mask = np.arange(n) < np.repeat(hi, sizes)
-        for kind in ("count", "sum", "mean", "max", "min"):
+        for kind in ("count", "sum", "mean", "max", "min", "std", "median", "nunique"):
             want = _reduce(kind, v, False, mask, bounds)
             got = pre.reduce(kind, j)
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-6, equal_nan=True)

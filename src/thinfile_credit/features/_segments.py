@@ -440,18 +440,19 @@ def _reduce_rows(
         part = evaluate({f"_v{j}": values[k] for j, k in enumerate(chunk)})
         for j, k in enumerate(chunk):
             v, codes = _as_numbers(part[f"_v{j}"])
-            pre = None if windows_t is None or codes else _Prefix(v, windows_t)
+            pre = None if windows_t is None else _Prefix(v, windows_t)
+            allowed = ("count", "nunique") if codes else _PREFIX_KINDS
             for name, node in by_value[k]:
                 kind, mask = node.args[0], node.args[3]
                 mkey = "" if mask is None else mask.key
-                if pre is not None and mkey in prefix and kind in _PREFIX_KINDS:
+                if pre is not None and mkey in prefix and kind in allowed:
                     out[name][seg_apps] = pre.reduce(kind, prefix[mkey])
                 else:
                     out[name][seg_apps] = _reduce(kind, v, codes, masks.get(mkey), bounds)
         del part
 
 
-_PREFIX_KINDS = ("count", "sum", "mean", "max", "min")
+_PREFIX_KINDS = ("count", "sum", "mean", "max", "min", "std", "median", "nunique")
 
 
 def _window_of(mask: Expr) -> str | None:
@@ -512,9 +513,20 @@ class _Prefix:
         self.v = v
         self.windows = windows
         self._stats: tuple[np.ndarray, ...] | None = None
+        self._ordered: dict[str, np.ndarray] = {}
 
     def reduce(self, kind: str, j: int) -> np.ndarray:
-        """``kind`` (count, sum, mean, max, min) of the value over window ``j``."""
+        """``kind`` (any of :data:`_PREFIX_KINDS`) of the value over window ``j``."""
+        if kind in ("std", "median", "nunique"):
+            from thinfile_credit.features import _segment_kernels as kernels
+            from thinfile_credit.features._gather_kernels import call
+
+            if kind not in self._ordered:
+                w = self.windows
+                starts = np.asarray(w.starts, np.int64)
+                code = kernels.KINDS[kind]
+                self._ordered[kind] = call(kernels.windowed_ordered, code, self.v, starts, w.ends)
+            return self._ordered[kind][:, j]
         if self._stats is None:
             from thinfile_credit.features import _segment_kernels as kernels
             from thinfile_credit.features._gather_kernels import call
