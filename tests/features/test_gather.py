@@ -43,17 +43,19 @@ def cuts(draw: st.DrawFn) -> dict[str, object]:
     }
 
 
-def _band(band_time: int, t: int, widths: list[int]) -> int:
+def _band(band_time: int, t: int, widths: list[int], due: bool) -> int:
+    if band_time == _gather.NULL_TIME or (due and band_time >= t):
+        return len(widths)
     for j, w in enumerate(widths):
-        if band_time != _gather.NULL_TIME and t - band_time <= w * DAY:
+        if t - band_time <= w * DAY:
             return j
     return len(widths)
 
 
 @settings(max_examples=150, deadline=None)
-@given(case=cuts(), in_order=st.booleans())
+@given(case=cuts(), in_order=st.booleans(), due=st.booleans())
 def test_cut_index_keeps_exactly_the_events_before_t_band_by_band(
-    case: dict[str, object], in_order: bool
+    case: dict[str, object], in_order: bool, due: bool
 ) -> None:
     eu = np.array(case["event_users"], dtype=np.int64)
     ct = np.array(case["cut_time"], dtype=np.int64)
@@ -62,7 +64,9 @@ def test_cut_index_keeps_exactly_the_events_before_t_band_by_band(
     qt = np.array(case["query_t"], dtype=np.int64)
     widths: list[int] = case["widths"]  # type: ignore[assignment]
     w = np.array(widths, dtype=np.int64) * DAY
-    index = _gather.cut_index(qu, qt, eu, int(case["n_users"]), ct, bt, w, in_order=in_order)
+    index = _gather.cut_index(
+        qu, qt, eu, int(case["n_users"]), ct, bt, w, due=due, in_order=in_order
+    )
     rows = index.rows()
     assert rows.size == index.size
     seen = set()
@@ -71,7 +75,7 @@ def test_cut_index_keeps_exactly_the_events_before_t_band_by_band(
         mine = rows[index.start[i] : index.start[i + 1]].tolist()
         want = [e for e in range(eu.size) if eu[e] == qu[q] and qu[q] >= 0 and ct[e] < qt[q]]
         assert sorted(mine) == want
-        bands = [_band(int(bt[e]), int(qt[q]), widths) for e in mine]
+        bands = [_band(int(bt[e]), int(qt[q]), widths, due) for e in mine]
         assert bands == sorted(bands)
     # a query left out has no user with events
     for q in set(range(qu.size)) - seen:

@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 from thinfile_credit.features import FeatureBuilder
 from thinfile_credit.features import _segments as seg
 from thinfile_credit.features._segments import (
+    _Axis,
     _Prefix,
     _reduce,
     _window_column,
     _window_of,
     _Windows,
 )
-from thinfile_credit.features.pit import within
+from thinfile_credit.features.pit import due_within, is_due, within
 
 
 def _plain(kind: str, x: np.ndarray) -> float:
@@ -98,10 +99,14 @@ def test_prefix_reductions_equal_masked_reductions(
 
 
 def test_window_masks_are_recognised() -> None:
-    assert _window_of(within("ordered_at", 30)) == "ordered_at"
+    assert _window_of(within("ordered_at", 30)) == _Axis("ordered_at")
     assert _window_of(within("ordered_at", 30) & within("ordered_at", 90)) is None
+    assert _window_of(due_within(30)) == _Axis("due_at", due=True)
+    assert _window_of(due_within(30, "paid_at")) == _Axis("paid_at", due=True)
+    assert _window_of(is_due() & within("paid_at", 30)) is None
     plan = FeatureBuilder()._plan()
-    assert _window_column(plan.sources["orders"]) == "ordered_at"
+    assert _window_column(plan.sources["orders"]) == _Axis("ordered_at")
+    assert _window_column(plan.sources["bills"]) == _Axis("due_at", due=True)
 
 
 @pytest.mark.parametrize("seed", [3, 4])

@@ -18,6 +18,7 @@ window holds ``t - time <= width``) are those of :mod:`~thinfile_credit.features
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -43,7 +44,7 @@ class CutIndex:
     """
 
     def __init__(
-        self, queries: np.ndarray, start: np.ndarray, kernel_args: tuple[np.ndarray, ...]
+        self, queries: np.ndarray, start: np.ndarray, kernel_args: tuple[Any, ...]
     ) -> None:
         self.queries = queries
         self.start = start
@@ -59,7 +60,7 @@ class CutIndex:
         from thinfile_credit.features import _gather_kernels as k
 
         last = self.queries.size if last is None else last
-        ptr, order, cut_time, band_time, q_code, q_t, widths = self._args
+        ptr, order, cut_time, band_time, q_code, q_t, widths, due = self._args
         with PARALLEL:
             return k.call(
                 k.rows,
@@ -71,6 +72,7 @@ class CutIndex:
                 q_code,
                 q_t,
                 widths,
+                due,
                 self.start,
                 first,
                 last,
@@ -158,6 +160,7 @@ def cut_index(
     band_time: np.ndarray | None = None,
     widths: np.ndarray | None = None,
     *,
+    due: bool = False,
     in_order: bool = False,
 ) -> CutIndex:
     """The rows of each query's cut: events of its user with ``cut_time < t``.
@@ -176,6 +179,8 @@ def cut_index(
     band_time, widths : numpy.ndarray, optional
         Nested windows ``t - band_time <= widths[j]`` (``widths`` ascending): rows of a
         query are ordered narrowest window first, rows outside every window last.
+    due : bool, default False
+        The windows also require ``band_time < t`` (:func:`pit.due_within`).
     in_order : bool, default False
         Keep the queries in their given order (their rows then follow it) instead of
         grouping them by user, which reads the events faster.
@@ -206,7 +211,7 @@ def cut_index(
     query_t = np.ascontiguousarray(query_t, np.int64)
     with PARALLEL:
         start = k.call(k.count, ptr, cut_sorted, queries, query_codes, query_t)
-    args = (ptr, order, cut_sorted, band_sorted, query_codes, query_t, widths)
+    args = (ptr, order, cut_sorted, band_sorted, query_codes, query_t, widths, due)
     return CutIndex(queries, start, args)
 
 

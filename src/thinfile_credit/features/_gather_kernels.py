@@ -118,6 +118,7 @@ def rows(
     q_code: np.ndarray,
     q_t: np.ndarray,
     widths: np.ndarray,
+    due: bool,
     start: np.ndarray,
     first: int,
     last: int,
@@ -146,6 +147,7 @@ def rows(
                     q_code[q],
                     q_t[q],
                     widths,
+                    due,
                     counts,
                     thresholds,
                 )
@@ -163,10 +165,14 @@ def _write(
     c: int,
     t: int,
     widths: np.ndarray,
+    due: bool,
     counts: np.ndarray,
     thresholds: np.ndarray,
 ) -> None:  # pragma: no cover
-    """One query's rows from ``offset`` on: band by band, bucket order inside a band."""
+    """One query's rows from ``offset`` on: band by band, bucket order inside a band.
+
+    With ``due``, a row with ``band_time`` at or after ``t`` is in no window.
+    """
     k = widths.size
     if k == 0:
         for p in range(ptr[c], ptr[c + 1]):
@@ -179,23 +185,26 @@ def _write(
     counts[:] = 0
     for p in range(ptr[c], ptr[c + 1]):
         if cut_time[p] < t:
-            counts[_band(band_time[p], thresholds)] += 1
+            counts[_band(band_time[p], thresholds, due, t)] += 1
     for b in range(k + 1):
         n = counts[b]
         counts[b] = offset
         offset += n
     for p in range(ptr[c], ptr[c + 1]):
         if cut_time[p] < t:
-            b = _band(band_time[p], thresholds)
+            b = _band(band_time[p], thresholds, due, t)
             rows[counts[b]] = order[p]
             counts[b] += 1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _band(bt: int, thresholds: np.ndarray) -> int:  # pragma: no cover
-    """The narrowest window holding a row (``len(thresholds)``: none); null is in none."""
+def _band(bt: int, thresholds: np.ndarray, due: bool, t: int) -> int:  # pragma: no cover
+    """The narrowest window holding a row (``len(thresholds)``: none); null is in none,
+    and so is a row not yet due (``bt >= t``) when the windows are ``due``."""
+    if bt == _NULL or (due and bt >= t):
+        return thresholds.size
     b = 0
-    while b < thresholds.size and not (bt != _NULL and bt >= thresholds[b]):
+    while b < thresholds.size and bt < thresholds[b]:
         b += 1
     return b
 

@@ -74,7 +74,7 @@ def run_segments(
         else:
             cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
         base = _sorted_cut(cut.to_native(), sp, tcol)
-        if tcol is not None and base[tcol].null_count():
+        if tcol is not None and base[tcol.column].null_count():
             tcol = None
         columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
         del base
@@ -133,7 +133,7 @@ class _Gathered:
 
 
 def _reduce_gathered(
-    g: _Gathered, sp: SourcePlan, n_apps: int, batch: int, tcol: str | None
+    g: _Gathered, sp: SourcePlan, n_apps: int, batch: int, tcol: _Axis | None
 ) -> dict[str, np.ndarray]:
     """Every aggregate of one source from a compiled cut, one block of rows at a time.
 
@@ -152,13 +152,13 @@ def _reduce_gathered(
         )
         del rows
         base = _with_coded_windows(base, sp)
-        block_tcol = None if tcol is None or base[tcol].null_count() else tcol
+        block_tcol = None if tcol is None or base[tcol.column].null_count() else tcol
         _reduce_rows(base, sp, batch, block_tcol, out)
     return out
 
 
 def _gather_cut(
-    source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataFrame, tcol: str | None
+    source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataFrame, tcol: _Axis | None
 ) -> _Gathered:
     """The cut of a :data:`~pit.USER_CUTS` source, rows by application then window band.
 
@@ -168,12 +168,14 @@ def _gather_cut(
     codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
     t = apps["_t"].to_numpy()
     widths = band = None
+    due = False
     if tcol is not None:
-        bounds = sorted(int(m.args[1].args[0]) for m in _window_masks(sp, tcol))
+        bounds = sorted(int(_window_width(m)) for m in _window_masks(sp, tcol))
         widths = np.array(bounds, dtype=np.int64)
-        band = _gather.as_times(table[tcol])
+        band = _gather.as_times(table[tcol.column])
+        due = tcol.due
     cut_time = _gather.as_times(table[pit.USER_CUTS[source]])
-    index = _gather.cut_index(codes, t, event_codes, n_codes, cut_time, band, widths)
+    index = _gather.cut_index(codes, t, event_codes, n_codes, cut_time, band, widths, due=due)
     per_query = {APP: apps[APP].to_numpy(), "_t": t}
     return _Gathered(index, table, list(pit.SOURCES[source]), per_query)
 
@@ -312,7 +314,7 @@ def _walk(e: Expr) -> list[Expr]:
     return out
 
 
-def _sorted_cut(cut: pl.LazyFrame, sp: SourcePlan, tcol: str | None) -> pl.DataFrame:
+def _sorted_cut(cut: pl.LazyFrame, sp: SourcePlan, tcol: _Axis | None) -> pl.DataFrame:
     """A cut with its windows, sorted by application (then window band)."""
     import narwhals.stable.v2 as nw
 
@@ -349,7 +351,7 @@ def _reduce_source(
     sp: SourcePlan,
     n_apps: int,
     batch: int,
-    tcol: str | None = None,
+    tcol: _Axis | None = None,
     *,
     chunk_rows: int | None = None,
 ) -> dict[str, np.ndarray]:
@@ -382,7 +384,7 @@ def _reduce_rows(
     base: pl.DataFrame,
     sp: SourcePlan,
     batch: int,
-    tcol: str | None,
+    tcol: _Axis | None,
     out: dict[str, np.ndarray],
 ) -> None:
     """Masks once (bits), each value column once, reduced per application segment.
@@ -428,7 +430,7 @@ def _reduce_rows(
     if tcol is not None:
         nested = sorted(
             (k for k, m in mask_exprs.items() if _window_of(m) == tcol),
-            key=lambda k: float(mask_exprs[k].args[1].args[0]),
+            key=lambda k: _window_width(mask_exprs[k]),
         )
         his = [starts + np.add.reduceat(masks[k], starts, dtype=np.int64) for k in nested]
         if nested:
@@ -455,8 +457,17 @@ def _reduce_rows(
 _PREFIX_KINDS = ("count", "sum", "mean", "max", "min", "std", "median", "nunique")
 
 
-def _window_of(mask: Expr) -> str | None:
-    """``X`` when ``mask`` is exactly the window ``t - X <= w`` (:func:`pit.within`)."""
+@dataclass(frozen=True)
+class _Axis:
+    """The time column nested windows run on; ``due``: the windows also require
+    ``column < t`` (:func:`pit.due_within`), so rows not yet due are in none."""
+
+    column: str
+    due: bool = False
+
+
+def _plain_window(mask: Expr) -> tuple[str, float] | None:
+    """``(X, w)`` when ``mask`` is exactly ``t - X <= w`` (:func:`pit.within`)."""
     if mask.op != "le" or mask.args[1].op != "lit":
         return None
     diff = mask.args[0]
@@ -465,27 +476,53 @@ def _window_of(mask: Expr) -> str | None:
     bound = mask.args[1].args[0]
     if not isinstance(bound, (int, float)) or isinstance(bound, bool):
         return None
-    return str(diff.args[1].args[0])
+    return str(diff.args[1].args[0]), float(bound)
 
 
-def _window_masks(sp: SourcePlan, tcol: str) -> list[Expr]:
-    """The distinct window masks on ``tcol`` among the aggregates of ``sp``."""
+def _window_spec(mask: Expr) -> tuple[_Axis, float] | None:
+    """The axis and width of a window mask: :func:`pit.within` or :func:`pit.due_within`."""
+    plain = _plain_window(mask)
+    if plain is not None:
+        return _Axis(plain[0]), plain[1]
+    if mask.op != "and":
+        return None
+    due, inner = mask.args
+    plain = _plain_window(inner) if isinstance(inner, Expr) else None
+    if plain is None or due.key != pit.is_due(plain[0]).key:
+        return None
+    return _Axis(plain[0], due=True), plain[1]
+
+
+def _window_of(mask: Expr) -> _Axis | None:
+    """The axis of a window mask (None if ``mask`` is not a window)."""
+    spec = _window_spec(mask)
+    return None if spec is None else spec[0]
+
+
+def _window_width(mask: Expr) -> float:
+    spec = _window_spec(mask)
+    assert spec is not None
+    return spec[1]
+
+
+def _window_masks(sp: SourcePlan, axis: _Axis) -> list[Expr]:
+    """The distinct window masks on ``axis`` among the aggregates of ``sp``."""
     found: dict[str, Expr] = {}
     for node in sp.aggs.values():
         mask = node.args[3]
-        if mask is not None and _window_of(mask) == tcol:
+        if mask is not None and _window_of(mask) == axis:
             found.setdefault(mask.key, mask)
     return list(found.values())
 
 
-def _window_column(sp: SourcePlan) -> str | None:
-    """The time column most aggregates of ``sp`` are windowed on (None if none)."""
-    counts: dict[str, int] = {}
+def _window_column(sp: SourcePlan) -> _Axis | None:
+    """The window axis most aggregates of ``sp`` are windowed on (None if none)."""
+    counts: dict[_Axis, int] = {}
     for node in sp.aggs.values():
         mask = node.args[3]
-        col = _window_of(mask) if mask is not None else None
-        if col is not None and node.args[0] in _PREFIX_KINDS:
-            counts[col] = counts.get(col, 0) + 1
+        axis = _window_of(mask) if mask is not None else None
+        if axis is not None and node.args[0] in _PREFIX_KINDS:
+            counts[axis] = counts.get(axis, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
 
 
