@@ -117,19 +117,19 @@ def _ordered(
 
 @numba.njit(cache=True, nogil=True)
 def windowed(
-    v: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """Count, sum, max and min of the present values of every nested window.
+    kind: int, v: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:  # pragma: no cover
+    """One aggregate (a :data:`KINDS` code) of every nested window, ``(segments, windows)``.
 
     ``ends[s, j]`` is where window ``j`` (narrowest first) of segment ``s`` ends: the
-    windows are prefixes of the segment. Returns four ``(segments, windows)`` arrays;
-    max and min are NaN for an empty window.
+    windows are prefixes of the segment, so each window continues the previous one's
+    running count, sum and extremes; std, median and distinct counts keep the present
+    values in one buffer, sorted again as each band is added.
     """
+    if kind >= 5:
+        return _windowed_ordered(kind, v, starts, ends)
     n_seg, k = ends.shape
-    count = np.zeros((n_seg, k), np.int64)
-    total = np.zeros((n_seg, k), np.float64)
-    high = np.full((n_seg, k), np.nan)
-    low = np.full((n_seg, k), np.nan)
+    out = np.empty((n_seg, k), np.float64)
     for s in range(n_seg):
         c = 0
         sm = 0.0
@@ -146,12 +146,19 @@ def windowed(
                     mx = max(mx, x)
                     mn = min(mn, x)
             pos = max(pos, end)
-            count[s, j] = c
-            total[s, j] = sm
-            if c > 0:
-                high[s, j] = mx
-                low[s, j] = mn
-    return count, total, high, low
+            if kind == 0:
+                out[s, j] = c
+            elif kind == 1:
+                out[s, j] = sm
+            elif c == 0:
+                out[s, j] = np.nan
+            elif kind == 2:
+                out[s, j] = sm / c
+            elif kind == 3:
+                out[s, j] = mx
+            else:
+                out[s, j] = mn
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -278,14 +285,13 @@ def _after(a: int, b: int, first: np.ndarray, second: np.ndarray) -> bool:  # pr
 
 
 @numba.njit(cache=True, nogil=True)
-def windowed_ordered(
+def _windowed_ordered(
     kind: int, v: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> np.ndarray:  # pragma: no cover
-    """Std (5), median (6) or distinct count (7) of every nested window, in one pass.
+    """Std (5), median (6) or distinct count (7) of every nested window (:func:`windowed`).
 
-    As :func:`windowed`: ``ends[s, j]`` is where window ``j`` of segment ``s`` ends. The
-    present values of each window are the previous window's plus its band's, kept sorted
-    in one buffer, so the windows of a segment share their work.
+    The present values of each window are the previous window's plus its band's, kept in
+    one buffer, so the windows of a segment share their work.
     """
     n_seg, k = ends.shape
     out = np.empty((n_seg, k), np.float64)

@@ -542,45 +542,26 @@ class _Prefix:
     """Reductions of one value over the nested windows (segment prefixes) of ``_Windows``.
 
     With rows in window bands, a window mask keeps a prefix of every segment, so one
-    compiled pass (:func:`._segment_kernels.windowed`) gives the count, sum, max and min
-    of every window of every segment, with no masked copy of the value.
+    compiled pass per kind (:func:`._segment_kernels.windowed`) gives that aggregate for
+    every window of every segment, with no masked copy of the value.
     """
 
     def __init__(self, v: np.ndarray, windows: _Windows) -> None:
         self.v = v
         self.windows = windows
-        self._stats: tuple[np.ndarray, ...] | None = None
-        self._ordered: dict[str, np.ndarray] = {}
+        self._by_kind: dict[str, np.ndarray] = {}
 
     def reduce(self, kind: str, j: int) -> np.ndarray:
         """``kind`` (any of :data:`_PREFIX_KINDS`) of the value over window ``j``."""
-        if kind in ("std", "median", "nunique"):
-            from thinfile_credit.features import _segment_kernels as kernels
-            from thinfile_credit.features._gather_kernels import call
-
-            if kind not in self._ordered:
-                w = self.windows
-                starts = np.asarray(w.starts, np.int64)
-                code = kernels.KINDS[kind]
-                self._ordered[kind] = call(kernels.windowed_ordered, code, self.v, starts, w.ends)
-            return self._ordered[kind][:, j]
-        if self._stats is None:
+        if kind not in self._by_kind:
             from thinfile_credit.features import _segment_kernels as kernels
             from thinfile_credit.features._gather_kernels import call
 
             w = self.windows
-            self._stats = call(kernels.windowed, self.v, np.asarray(w.starts, np.int64), w.ends)
-        count, total, high, low = (a[:, j] for a in self._stats)
-        if kind == "count":
-            return count.astype(np.float64)
-        if kind == "sum":
-            return total
-        if kind == "max":
-            return high
-        if kind == "min":
-            return low
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+            starts = np.asarray(w.starts, np.int64)
+            code = kernels.KINDS[kind]
+            self._by_kind[kind] = call(kernels.windowed, code, self.v, starts, w.ends)
+        return self._by_kind[kind][:, j]
 
 
 def _as_numbers(series: pl.Series) -> tuple[np.ndarray, bool]:
