@@ -11,8 +11,10 @@ their positions grouped by *band* (narrowest window first, see
 of the sorted cut, so the engine moves each column once and never sorts.
 
 The rules themselves (strictly before ``t``; a null moment is never before ``t``; a
-window holds ``t - time <= width``) are those of :mod:`~thinfile_credit.features.pit`;
-``tests/features/test_gather.py`` checks the index against the narwhals cut.
+window holds ``t - time <= width``, a due window also ``time < t``) are those of
+:mod:`~thinfile_credit.features.pit`;
+``tests/features/test_gather.py`` checks the index against those rules written plainly,
+and the cross-engine tests check every feature against the narwhals engine.
 """
 
 from __future__ import annotations

@@ -1,14 +1,19 @@
-"""The embedded batch engine: Polars for the cut and row expressions, NumPy segment
-reductions for the per-application aggregates.
+"""The embedded batch engine: compiled cuts, Polars row expressions, compiled per-
+application reductions.
+
+For each source, the point-in-time cut of every application is found by a compiled pass
+(:mod:`._gather`; the links and neighbours' bills the same way, other sources through
+the narwhals cut and one sort), rows grouped by application and, inside an application,
+by window band. A block of about :data:`CHUNK_ROWS` rows at a time is gathered, its
+``over`` windows computed, its masks and values evaluated by Polars (multi-threaded, with
+common sub-expressions shared) from the same :class:`~thinfile_credit.features._expr.Expr`
+definitions as every other engine, and each aggregate reduced over the contiguous
+application segments by one compiled pass (:mod:`._segment_kernels`).
 
 Why not a Polars ``group_by`` with a hundred aggregations? Measured on this machine,
 Polars' group-by pays a full scatter per aggregate (about 10x a pandas ``groupby().sum()``
-over 70 columns of 750k rows), while sorting the cut once by application and reducing
-contiguous segments with ``np.add.reduceat``/``np.fmax.reduceat`` costs one pass per
-aggregate. Row-level expressions still run on Polars (multi-threaded, lazily, with common
-sub-expressions shared) from the same :class:`~thinfile_credit.features._expr.Expr`
-definitions; aggregates are produced in batches so at most ``batch`` value columns of the
-largest cut are in memory at once.
+over 70 columns of 750k rows), while contiguous segments cost one sequential pass per
+aggregate, and nested windows on the band column are prefixes of each segment.
 """
 
 from __future__ import annotations
