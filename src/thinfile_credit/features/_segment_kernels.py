@@ -126,10 +126,13 @@ def windowed(
     running count, sum and extremes; std, median and distinct counts keep the present
     values in one buffer, sorted again as each band is added.
     """
-    if kind >= 5:
-        return _windowed_ordered(kind, v, starts, ends)
     n_seg, k = ends.shape
     out = np.empty((n_seg, k), np.float64)
+    longest = 0
+    if kind >= 5:
+        for s in range(n_seg):
+            longest = max(longest, ends[s, k - 1] - starts[s])
+    buf = np.empty(longest, np.float64)
     for s in range(n_seg):
         c = 0
         sm = 0.0
@@ -141,24 +144,53 @@ def windowed(
             for i in range(pos, end):
                 x = v[i]
                 if x == x:
+                    if kind >= 5:
+                        buf[c] = x
                     c += 1
                     sm += x
                     mx = max(mx, x)
                     mn = min(mn, x)
             pos = max(pos, end)
-            if kind == 0:
-                out[s, j] = c
-            elif kind == 1:
-                out[s, j] = sm
-            elif c == 0:
-                out[s, j] = np.nan
-            elif kind == 2:
-                out[s, j] = sm / c
-            elif kind == 3:
-                out[s, j] = mx
-            else:
-                out[s, j] = mn
+            out[s, j] = _window_value(kind, buf, c, sm, mx, mn)
     return out
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _window_value(
+    kind: int, buf: np.ndarray, c: int, sm: float, mx: float, mn: float
+) -> float:  # pragma: no cover
+    """The aggregate of one window from its running values (``buf[:c]``: its values)."""
+    if kind == 0:
+        return float(c)
+    if kind == 1:
+        return sm
+    if c == 0:
+        return 0.0 if kind == 7 else np.nan  # no value: no distinct value either
+    if kind == 2:
+        return sm / c
+    if kind == 3:
+        return mx
+    if kind == 4:
+        return mn
+    if kind == 5:
+        if c < 2:
+            return np.nan
+        total = 0.0
+        for i in range(c):
+            total += buf[i]
+        mean = total / c
+        ss = 0.0
+        for i in range(c):
+            ss += (buf[i] - mean) * (buf[i] - mean)
+        return np.sqrt(ss / (c - 1))
+    _shell_sort(buf, c)  # the previous window's values are sorted already
+    if kind == 6:
+        return (buf[(c - 1) // 2] + buf[c // 2]) / 2.0
+    distinct = 0
+    for i in range(c):
+        if i == 0 or buf[i] != buf[i - 1]:
+            distinct += 1
+    return float(distinct)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -282,54 +314,3 @@ def _after(a: int, b: int, first: np.ndarray, second: np.ndarray) -> bool:  # pr
     if second[a] != second[b]:
         return second[a] > second[b]
     return a > b
-
-
-@numba.njit(cache=True, nogil=True)
-def _windowed_ordered(
-    kind: int, v: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:  # pragma: no cover
-    """Std (5), median (6) or distinct count (7) of every nested window (:func:`windowed`).
-
-    The present values of each window are the previous window's plus its band's, kept in
-    one buffer, so the windows of a segment share their work.
-    """
-    n_seg, k = ends.shape
-    out = np.empty((n_seg, k), np.float64)
-    longest = 0
-    for s in range(n_seg):
-        longest = max(longest, ends[s, k - 1] - starts[s])
-    buf = np.empty(longest, np.float64)
-    for s in range(n_seg):
-        c = 0
-        pos = starts[s]
-        for j in range(k):
-            end = ends[s, j]
-            for i in range(pos, end):
-                x = v[i]
-                if x == x:
-                    buf[c] = x
-                    c += 1
-            pos = max(pos, end)
-            if kind == 5:
-                if c < 2:
-                    out[s, j] = np.nan
-                    continue
-                total = 0.0
-                for i in range(c):
-                    total += buf[i]
-                mean = total / c
-                ss = 0.0
-                for i in range(c):
-                    ss += (buf[i] - mean) * (buf[i] - mean)
-                out[s, j] = np.sqrt(ss / (c - 1))
-                continue
-            _shell_sort(buf, c)  # the previous window's values are sorted already
-            if kind == 6:
-                out[s, j] = (buf[(c - 1) // 2] + buf[c // 2]) / 2.0 if c > 0 else np.nan
-            else:
-                distinct = 0
-                for i in range(c):
-                    if i == 0 or buf[i] != buf[i - 1]:
-                        distinct += 1
-                out[s, j] = distinct
-    return out
