@@ -1,4 +1,4 @@
-"""Window aggregates as segment prefixes (_segments._Prefix) equal the masked path."""
+"""Window aggregates as segment prefixes (_windows._Prefix) equal the masked path."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from thinfile_credit.features import FeatureBuilder
 from thinfile_credit.features import _segments as seg
-from thinfile_credit.features._segments import (
+from thinfile_credit.features._segments import _reduce
+from thinfile_credit.features._windows import (
     _Axis,
     _Prefix,
-    _reduce,
     _window_column,
     _window_of,
     _Windows,

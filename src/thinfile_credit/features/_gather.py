@@ -7,7 +7,7 @@ filters afterwards, and the batch engine then sorts the result by application an
 band. Here the events are bucketed by user once (a counting sort, linear), and each
 query walks its user's bucket twice: once to count the rows it keeps, once to write
 their positions grouped by *band* (narrowest window first, see
-:class:`~thinfile_credit.features._segments._Windows`). The result is the gather index
+:class:`~thinfile_credit.features._windows._Windows`). The result is the gather index
 of the sorted cut, so the engine moves each column once and never sorts.
 
 The rules themselves (strictly before ``t``; a null moment is never before ``t``; a
