@@ -183,18 +183,46 @@ def test_regroup_numbers_equal_pairs_inside_segments(sizes: list[int], data: st.
             assert (got[i] == got[j]) == (pairs[i] == pairs[j])
 
 
-def test_builds_in_threads_equal_the_serial_build() -> None:
-    """The parallel kernels take turns (numba's fallback threading layer needs it)."""
-    from concurrent.futures import ThreadPoolExecutor
+_THREADED_BUILDS = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
-    from _feat_gen import make_tables
+import numba
+from _feat_gen import make_tables
 
-    from thinfile_credit.features import FeatureBuilder
+from thinfile_credit.features import FeatureBuilder
 
-    tables = make_tables(n_users=50, seed=11)
-    fb = FeatureBuilder()
-    serial = fb.build(tables)
-    with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: fb.build(tables), range(4)))
-    for got in results:
-        assert got.equals(serial)
+tables = make_tables(n_users=300, seed=11, apps_per_user=3)
+fb = FeatureBuilder()
+serial = fb.build(tables)
+with ThreadPoolExecutor(4) as pool:
+    results = list(pool.map(lambda _: fb.build(tables), range(8)))
+assert numba.threading_layer() == "workqueue", numba.threading_layer()
+assert all(r.equals(serial) for r in results)
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_builds_in_threads_under_the_workqueue_layer() -> None:
+    """Builds from several threads equal the serial build, even under numba's fallback
+    threading layer, which aborts the process if two threads launch parallel kernels at
+    once (without the lock in ``_gather`` this process dies with SIGABRT)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue"}
+    here = Path(__file__).parent
+    run = subprocess.run(
+        [sys.executable, "-c", _THREADED_BUILDS],
+        cwd=here,
+        env={**env, "PYTHONPATH": str(here)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().endswith("ok")

@@ -92,10 +92,7 @@ def _ordered(
     """Median (6) or distinct count (7) per segment: the kept values sorted in place."""
     n_seg = starts.size - 1
     out = np.empty(n_seg, np.float64)
-    longest = 0
-    for s in range(n_seg):
-        longest = max(longest, starts[s + 1] - starts[s])
-    buf = np.empty(longest, np.float64)
+    buf = np.empty(_longest(starts), np.float64)
     for s in range(n_seg):
         c = 0
         for i in range(starts[s], starts[s + 1]):
@@ -221,22 +218,16 @@ def over(kind: int, v: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray: 
 @numba.njit(cache=True, nogil=True)
 def first_of_segment(starts: np.ndarray, codes: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Rows holding the first occurrence of their code within their segment (``-1``: never)."""
+    seg = np.empty(codes.size, np.int64)
+    for s in range(starts.size - 1):
+        seg[starts[s] : starts[s + 1]] = s
+    group, n = regroup(starts, seg, codes)
+    seen = np.zeros(n, np.bool_)
     keep = np.zeros(codes.size, np.bool_)
-    longest = 0
-    for s in range(starts.size - 1):
-        longest = max(longest, starts[s + 1] - starts[s])
-    buf = np.empty(longest, np.int64)
-    for s in range(starts.size - 1):
-        lo = starts[s]
-        c = 0
-        for i in range(lo, starts[s + 1]):
-            if codes[i] >= 0:
-                buf[c] = i
-                c += 1
-        _shell_sort_rows(buf, c, codes, codes)
-        for i in range(c):
-            if i == 0 or codes[buf[i]] != codes[buf[i - 1]]:
-                keep[buf[i]] = True
+    for i in range(codes.size):
+        if codes[i] >= 0 and not seen[group[i]]:
+            seen[group[i]] = True
+            keep[i] = True
     return keep
 
 
@@ -251,10 +242,7 @@ def regroup(
     how many there are.
     """
     out = np.empty(codes.size, np.int64)
-    longest = 0
-    for s in range(starts.size - 1):
-        longest = max(longest, starts[s + 1] - starts[s])
-    buf = np.empty(longest, np.int64)
+    buf = np.empty(_longest(starts), np.int64)
     n = 0
     for s in range(starts.size - 1):
         lo = starts[s]
@@ -271,6 +259,15 @@ def regroup(
             out[r] = n
         n += c > 0
     return out, n
+
+
+@numba.njit(cache=True, nogil=True)
+def _longest(starts: np.ndarray) -> int:  # pragma: no cover
+    """Rows of the longest segment ``starts[s]:starts[s + 1]``."""
+    longest = 0
+    for s in range(starts.size - 1):
+        longest = max(longest, starts[s + 1] - starts[s])
+    return longest
 
 
 # Shell sorts (Ciura's gaps, then insertion): segments are short, so this beats a library

@@ -67,7 +67,12 @@ def run_segments(
     app_nw = nw.from_native(apps)
     frames_nw = {n: nw.from_native(lf) for n, lf in frames.items()}
     columns: dict[str, np.ndarray] = {}
+    # the links cut serves the edges and the neighbours' bills: made once, kept for both
+    link_users = [s for s in plan.sources if s in ("edges", "peer_bills")]
+    links: pl.DataFrame | None = None
     for source, sp in plan.sources.items():
+        if source in link_users:
+            link_users.remove(source)
         if not all(t in frames for t in pit.SOURCE_TABLES[source]):
             for name, node in sp.aggs.items():
                 columns[name] = np.full(n_apps, _empty_value(node))
@@ -77,15 +82,22 @@ def run_segments(
             name = "bills" if source == "peer_bills" else source
             table = pit.user_table(name, frames_nw).to_native().collect()
             if source == "peer_bills":
-                gathered = _gather_peer_bills(app_df, table, frames_nw)
+                if links is None:
+                    links = _gather_links(app_df, frames_nw)
+                gathered = _gather_peer_bills(app_df, table, links)
+                if not link_users:
+                    links = None
             else:
                 gathered = _gather_cut(source, sp, app_df, table, tcol)
             columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
             del table, gathered
             continue
         if source == "edges":
-            links = nw.from_native(_gather_links(app_df, frames_nw, "kind").lazy())
-            cut = pit.app_edges(links, frames_nw, default_dpd)
+            if links is None:
+                links = _gather_links(app_df, frames_nw)
+            cut = pit.app_edges(nw.from_native(links.lazy()), frames_nw, default_dpd)
+            if not link_users:
+                links = None
         else:
             cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
         base = _sorted_cut(cut.to_native(), sp, tcol)
@@ -146,6 +158,15 @@ class _Gathered:
     per_query: dict[str, np.ndarray]
     breaks: np.ndarray | None = None
 
+    def block(self, first: int = 0, last: int | None = None) -> pl.DataFrame:
+        """The rows of queries ``first:last`` (query positions), materialised."""
+        last = self.index.queries.size if last is None else last
+        rows = self.index.rows(first, last)
+        return _gather.gather(self.table, rows, self.columns).with_columns(
+            pl.Series(name, self.index.repeat(arr, first, last))
+            for name, arr in self.per_query.items()
+        )
+
 
 def _reduce_gathered(
     g: _Gathered, sp: SourcePlan, n_apps: int, batch: int, tcol: _Axis | None
@@ -161,12 +182,7 @@ def _reduce_gathered(
     for first, last in g.index.blocks(CHUNK_ROWS, g.breaks):
         if g.index.start[last] == g.index.start[first]:
             continue  # these applications keep the empty values
-        rows = g.index.rows(first, last)
-        base = _gather.gather(g.table, rows, g.columns).with_columns(
-            pl.Series(name, g.index.repeat(arr, first, last)) for name, arr in g.per_query.items()
-        )
-        del rows
-        base = _with_coded_windows(base, sp)
+        base = _with_coded_windows(g.block(first, last), sp)
         block_tcol = None if tcol is None or base[tcol.column].null_count() else tcol
         _reduce_rows(base, sp, batch, block_tcol, out)
     return out
@@ -180,55 +196,67 @@ def _gather_cut(
     One compiled pass finds each application's rows (see :mod:`._gather`) already in
     the order :func:`_reduce_rows` needs, so the cut is a gather of each column.
     """
+    if tcol is None:
+        return _user_cut(apps, table, pit.USER_CUTS[source], list(pit.SOURCES[source]))
+    widths = sorted(int(_window_width(m)) for m in _window_masks(sp, tcol))
+    return _user_cut(
+        apps,
+        table,
+        pit.USER_CUTS[source],
+        list(pit.SOURCES[source]),
+        band=tcol,
+        widths=np.array(widths, dtype=np.int64),
+    )
+
+
+def _user_cut(
+    apps: pl.DataFrame,
+    table: pl.DataFrame,
+    cut_column: str,
+    columns: list[str],
+    *,
+    band: _Axis | None = None,
+    widths: np.ndarray | None = None,
+) -> _Gathered:
+    """Each application's rows of ``table`` (keyed by ``user_id``) with ``cut_column``
+    strictly before ``t``, banded by the ``widths`` windows on ``band`` if given."""
     codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
     t = apps["_t"].to_numpy()
-    widths = band = None
-    due = False
-    if tcol is not None:
-        bounds = sorted(int(_window_width(m)) for m in _window_masks(sp, tcol))
-        widths = np.array(bounds, dtype=np.int64)
-        band = _gather.as_times(table[tcol.column])
-        due = tcol.due
-    cut_time = _gather.as_times(table[pit.USER_CUTS[source]])
-    index = _gather.cut_index(codes, t, event_codes, n_codes, cut_time, band, widths, due=due)
-    per_query = {APP: apps[APP].to_numpy(), "_t": t}
-    return _Gathered(index, table, list(pit.SOURCES[source]), per_query)
+    index = _gather.cut_index(
+        codes,
+        t,
+        event_codes,
+        n_codes,
+        _gather.as_times(table[cut_column]),
+        None if band is None else _gather.as_times(table[band.column]),
+        widths,
+        due=band is not None and band.due,
+    )
+    return _Gathered(index, table, columns, {APP: apps[APP].to_numpy(), "_t": t})
 
 
-def _gather_links(apps: pl.DataFrame, frames: dict[str, Any], *extra: str) -> pl.DataFrame:
-    """``_app, _t, peer_id`` (and ``extra``) of each application's links known at ``t``.
+def _gather_links(apps: pl.DataFrame, frames: dict[str, Any]) -> pl.DataFrame:
+    """``peer_id, kind, since, _app, _t`` of each application's links known at ``t``.
 
     The compiled form of the links cut of :mod:`.pit` (:func:`pit.link_table`, counted
     from :data:`pit.LINK_SINCE`); rows grouped by application, applications by user.
     """
     links = pit.link_table(frames["edges"]).to_native().collect()
-    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], links["user_id"])
-    t = apps["_t"].to_numpy()
-    index = _gather.cut_index(
-        codes, t, event_codes, n_codes, _gather.as_times(links[pit.LINK_SINCE])
-    )
-    out = _gather.gather(links, index.rows(), ["peer_id", *extra, pit.LINK_SINCE])
-    return out.with_columns(
-        pl.Series(APP, index.repeat(apps[APP].to_numpy())), pl.Series("_t", index.repeat(t))
-    )
+    return _user_cut(apps, links, pit.LINK_SINCE, ["peer_id", "kind", pit.LINK_SINCE]).block()
 
 
-def _gather_peer_bills(
-    apps: pl.DataFrame, bills: pl.DataFrame, frames: dict[str, Any]
-) -> _Gathered:
+def _gather_peer_bills(apps: pl.DataFrame, bills: pl.DataFrame, links: pl.DataFrame) -> _Gathered:
     """The ``peer_bills`` cut: each distinct neighbour's bills due strictly before ``t``.
 
-    Two compiled cuts: the links known at ``t`` (grouped by application), deduplicated
-    per (application, peer), then the bills of each such pair, kept in pair order so
-    that an application's rows stay together.
+    ``links`` is :func:`_gather_links` (grouped by application); deduplicated per
+    (application, peer), each pair's bills are cut by a second compiled pass, kept in
+    pair order so that an application's rows stay together.
     """
     from thinfile_credit.features import _segment_kernels as kernels
     from thinfile_credit.features._gather_kernels import call
 
-    links = _gather_links(apps, frames)  # grouped by application
     codes, event_codes, n_codes = _gather.user_codes(links["peer_id"], bills["user_id"])
-    app = links[APP].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, app[1:] != app[:-1], True]) if app.size else np.r_[0]
+    bounds = _segment_bounds(links[APP].to_numpy())
     first = call(kernels.first_of_segment, bounds, codes)
     pairs = links.filter(pl.Series(first))
     codes = codes[first]
@@ -258,18 +286,15 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
     windows = sp.windows()
     if not windows:
         return base
-    app = base[APP].to_numpy()
-    seg = np.zeros(app.size, dtype=np.int64)
-    if app.size:
-        np.cumsum(app[1:] != app[:-1], out=seg[1:])
-    n_seg = int(seg[-1]) + 1 if app.size else 0
+    bounds = _segment_bounds(base[APP].to_numpy())
+    seg = np.repeat(np.arange(bounds.size - 1, dtype=np.int64), np.diff(bounds))
     keys: dict[tuple[str, ...], tuple[np.ndarray, int]] = {}
     fast: dict[str, Expr] = {}
     rest = SourcePlan()
     for k, node in windows.items():
         _kind, value, by = node.args
         if by not in keys:
-            keys[by] = _group_key(base, seg, n_seg, by)
+            keys[by] = _group_key(base, seg, bounds, by)
         if any(n.op == "over" for n in _walk(value)):
             rest.rows[k] = node
             rest.row_names[k] = sp.row_names[k]
@@ -295,9 +320,11 @@ def _with_coded_windows(base: pl.DataFrame, sp: SourcePlan) -> pl.DataFrame:
 
 
 def _group_key(
-    base: pl.DataFrame, seg: np.ndarray, n_seg: int, by: tuple[str, ...]
+    base: pl.DataFrame, seg: np.ndarray, bounds: np.ndarray, by: tuple[str, ...]
 ) -> tuple[np.ndarray, int]:
     """Group numbers ``0..n-1`` of (segment, ``by`` values) and ``n``.
+
+    ``seg`` numbers each row's segment; segment ``s`` is rows ``bounds[s]:bounds[s + 1]``.
 
     Groups never span segments, so each ``by`` column splits the groups inside each
     segment (:func:`._segment_kernels.regroup`) by an integer identity of its values:
@@ -307,8 +334,7 @@ def _group_key(
     from thinfile_credit.features import _segment_kernels as kernels
     from thinfile_credit.features._gather_kernels import call
 
-    key, n_keys = seg, n_seg
-    bounds = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1], True]) if seg.size else np.r_[0]
+    key, n_keys = seg, bounds.size - 1
     for c in by:
         s = base[c]
         if s.dtype in (pl.Categorical, pl.Enum):
@@ -356,6 +382,11 @@ def _with_windows(frame: pl.LazyFrame, sp: SourcePlan) -> pl.LazyFrame:
     return nw.from_native(frame).with_columns(*exprs).to_native()
 
 
+def _segment_bounds(app: np.ndarray) -> np.ndarray:
+    """Where each run of equal ``app`` values starts, and the length at the end."""
+    return np.flatnonzero(np.r_[True, app[1:] != app[:-1], True]) if app.size else np.r_[0]
+
+
 def _empty_value(node: Expr) -> float:
     empty = AGG_KINDS[node.args[0]]
     return np.nan if empty is None else float(empty)
@@ -383,7 +414,7 @@ def _reduce_source(
     n = app.size
     if n == 0:
         return out
-    starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
+    starts = _segment_bounds(app)[:-1]
     # cut at the first segment start at or after each multiple of chunk_rows
     cuts = np.unique(
         starts[np.minimum(np.searchsorted(starts, np.arange(0, n, chunk_rows)), starts.size - 1)]
@@ -412,10 +443,9 @@ def _reduce_rows(
     import narwhals.stable.v2 as nw
 
     app = base[APP].to_numpy()
-    n = app.size
-    starts = np.flatnonzero(np.r_[True, app[1:] != app[:-1]])
+    bounds = _segment_bounds(app)  # segment s is rows bounds[s]:bounds[s + 1]
+    starts = bounds[:-1]
     seg_apps = app[starts]
-    bounds = np.r_[starts, n]  # segment s is rows bounds[s]:bounds[s + 1]
 
     frame = nw.from_native(base.lazy())
 
