@@ -1,7 +1,9 @@
 """Reason codes: explain declines in Chinese and English, with improvement hints."""
 
 import json
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -87,8 +89,8 @@ catalog = default_catalog().with_groups(
         ),
     ]
 )
-catalog.save("my_catalog.yaml")
-catalog = ReasonCatalog.load("my_catalog.yaml")
+path = catalog.save(Path(tempfile.mkdtemp()) / "my_catalog.yaml")  # your own file in practice
+catalog = ReasonCatalog.load(path)
 print("\nbill_late3_count_365d now speaks through", catalog.group_of("bill_late3_count_365d"))
 X_gender = X.assign(gender=np.arange(len(X)) % 2)
 with warnings.catch_warnings():
