@@ -11,7 +11,7 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["bucket", "bucket_times", "call", "count", "rows"]
+__all__ = ["bucket", "bucket_times", "call", "count", "frozen", "rows"]
 
 
 def call(kernel: Any, *args: Any) -> Any:
@@ -21,13 +21,18 @@ def call(kernel: Any, *args: Any) -> Any:
     of Polars columns) are a different type from writable ones: passing all arrays the
     same way keeps one compiled version of each kernel (the first build compiles them).
     """
-    frozen = []
+    return kernel(*frozen(*args))
+
+
+def frozen(*args: Any) -> list[Any]:
+    """The arguments with each array as a read-only C-contiguous view (see :func:`call`)."""
+    out = []
     for a in args:
         if isinstance(a, np.ndarray):
             a = np.ascontiguousarray(a).view()
             a.flags.writeable = False
-        frozen.append(a)
-    return kernel(*frozen)
+        out.append(a)
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

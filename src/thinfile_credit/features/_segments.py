@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from thinfile_credit.features import _gather, pit
+from thinfile_credit.features import _fused, _gather, pit
 from thinfile_credit.features._expr import AGG_KINDS, Expr, to_narwhals
 from thinfile_credit.features._plan import APP, Plan, SourcePlan
 from thinfile_credit.features._windows import (
@@ -81,6 +81,13 @@ def run_segments(
         if source in pit.USER_CUTS or source == "peer_bills":
             name = "bills" if source == "peer_bills" else source
             table = pit.user_table(name, frames_nw).to_native().collect()
+            kernel = None
+            if source != "peer_bills" and table.height >= _fused.MIN_ROWS:
+                kernel = _fused.kernel_for(sp, table)
+            if kernel is not None:
+                columns.update(_reduce_fused(kernel, source, sp, app_df, table, n_apps))
+                del table
+                continue
             if source == "peer_bills":
                 if links is None:
                     links = _gather_links(app_df, frames_nw)
@@ -186,6 +193,38 @@ def _reduce_gathered(
         block_tcol = None if tcol is None or base[tcol.column].null_count() else tcol
         _reduce_rows(base, sp, batch, block_tcol, out)
     return out
+
+
+def _reduce_fused(
+    kernel: _fused.FusedKernel,
+    source: str,
+    sp: SourcePlan,
+    apps: pl.DataFrame,
+    table: pl.DataFrame,
+    n_apps: int,
+) -> dict[str, np.ndarray]:
+    """Every aggregate of a :data:`~pit.USER_CUTS` source by its generated kernel.
+
+    The cut keeps the applications in their order, so the kernel writes each
+    application's aggregates next to the previous one's; blocks of about
+    ``4 * CHUNK_ROWS`` rows bound the gather index. Applications without events keep
+    the empty values.
+    """
+    empty = np.array([_empty_value(sp.aggs[name]) for name in kernel.names])
+    result = np.repeat(empty[:, None], n_apps, axis=1)
+    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
+    t = apps["_t"].to_numpy()
+    cut = _gather.as_times(table[pit.USER_CUTS[source]])
+    index = _gather.cut_index(codes, t, event_codes, n_codes, cut, in_order=True)
+    arrays = kernel.arrays(table)
+    literals = kernel.literal_codes(table)
+    app = apps[APP].to_numpy()
+    for first, last in index.blocks(4 * CHUNK_ROWS):
+        q = index.queries[first:last]
+        starts = index.start[first : last + 1] - index.start[first]
+        rows = index.rows(first, last)
+        kernel.run(result, app[q], starts, rows, t[q], literals, arrays)
+    return dict(zip(kernel.names, result, strict=True))
 
 
 def _gather_cut(

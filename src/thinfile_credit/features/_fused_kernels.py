@@ -1,0 +1,82 @@
+"""Helpers called from the generated per-source kernels of :mod:`._fused` (numba, cached).
+
+Comparisons of floats follow Polars' total order (NaN equals NaN and is above every
+number), so a generated kernel compares exactly as the Polars engine does; ``groups``
+numbers the ``over`` partitions of one application's rows.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from thinfile_credit.features._segment_kernels import _GAPS, _shell_sort
+
+__all__ = ["f_eq", "f_le", "f_lt", "groups", "median_of", "nunique_of"]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def f_lt(a: float, b: float) -> bool:  # pragma: no cover
+    """``a < b`` with NaN above every number (Polars' order)."""
+    if b != b:
+        return a == a
+    return a < b
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def f_le(a: float, b: float) -> bool:  # pragma: no cover
+    """``a <= b`` with NaN above every number and equal to itself."""
+    if b != b:
+        return True
+    return a <= b
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def f_eq(a: float, b: float) -> bool:  # pragma: no cover
+    """``a == b`` with NaN equal to NaN."""
+    return a == b or (a != a and b != b)
+
+
+@numba.njit(cache=True, nogil=True)
+def groups(keys: np.ndarray, n: int, order: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover
+    """Number the distinct values of ``keys[:n]`` into ``out[:n]``; return how many.
+
+    ``order`` is scratch of at least ``n``. Numbers follow the sorted key order.
+    """
+    for i in range(n):
+        order[i] = i
+    for gap in _GAPS:  # shell sort of the positions by key
+        for i in range(gap, n):
+            x = order[i]
+            j = i
+            while j >= gap and keys[order[j - gap]] > keys[x]:
+                order[j] = order[j - gap]
+                j -= gap
+            order[j] = x
+    g = -1
+    for i in range(n):
+        p = order[i]
+        if i == 0 or keys[p] != keys[order[i - 1]]:
+            g += 1
+        out[p] = g
+    return g + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def median_of(buf: np.ndarray, n: int) -> float:  # pragma: no cover
+    """Median of ``buf[:n]`` (sorted in place); NaN when ``n`` is 0."""
+    if n == 0:
+        return np.nan
+    _shell_sort(buf, n)
+    return (buf[(n - 1) // 2] + buf[n // 2]) / 2.0
+
+
+@numba.njit(cache=True, nogil=True)
+def nunique_of(buf: np.ndarray, n: int) -> float:  # pragma: no cover
+    """Distinct values of ``buf[:n]`` (sorted in place)."""
+    _shell_sort(buf, n)
+    distinct = 0
+    for i in range(n):
+        if i == 0 or buf[i] != buf[i - 1]:
+            distinct += 1
+    return float(distinct)
