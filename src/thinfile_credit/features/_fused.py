@@ -144,10 +144,15 @@ _LOCK = threading.Lock()
 
 
 def kernel_for(
-    sp: SourcePlan, table: pl.DataFrame, *, nullable: bool = False
+    sp: SourcePlan,
+    table: pl.DataFrame,
+    *,
+    aliases: dict[str, str] | None = None,
+    nullable: bool = False,
 ) -> FusedKernel | None:
     """The kernel of ``sp`` over ``table``'s columns, or None if a node is unsupported.
 
+    ``aliases`` maps a column name of the expressions to the table column holding it.
     Columns without nulls skip the validity checks; ``nullable=True`` checks them for
     every column (one kernel for tables that differ in where their nulls are).
     """
@@ -157,6 +162,9 @@ def kernel_for(
         if kind is not None:
             has_nulls = nullable or bool(table[name].null_count())
             kinds[name] = _Column(name, kind, has_nulls)
+    for name, column in (aliases or {}).items():
+        if column in kinds:
+            kinds[name] = kinds[column]
     key = repr(sorted(sp.aggs.items(), key=lambda kv: kv[0])) + repr(sorted(kinds.items()))
     with _LOCK:
         if key not in _KERNELS:

@@ -22,7 +22,6 @@ import functools
 import itertools
 import operator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -67,51 +66,57 @@ def run_segments(
     app_nw = nw.from_native(apps)
     frames_nw = {n: nw.from_native(lf) for n, lf in frames.items()}
     columns: dict[str, np.ndarray] = {}
-    # the links cut serves the edges and the neighbours' bills: made once, kept for both
-    link_users = [s for s in plan.sources if s in ("edges", "peer_bills")]
-    links: pl.DataFrame | None = None
+    # the edge table serves the edges and the neighbours' bills: made once, kept for both
+    edge_users = [s for s in plan.sources if s in ("edges", "peer_bills")]
+    edge_table: pl.DataFrame | None = None
     for source, sp in plan.sources.items():
-        if source in link_users:
-            link_users.remove(source)
-        if not all(t in frames for t in pit.SOURCE_TABLES[source]):
+        if not all(table in frames for table in pit.SOURCE_TABLES[source]):
             for name, node in sp.aggs.items():
                 columns[name] = np.full(n_apps, _empty_value(node))
             continue
+        if source in edge_users and edge_table is None:
+            # sorted: a group-by's row order varies from run to run, and the order of an
+            # application's neighbours is the order their bills are summed in
+            edge = pit.user_table("edges", frames_nw, default_dpd).to_native()
+            edge_table = edge.sort("user_id", "peer_id").collect()
         tcol = _window_column(sp)
-        if source in pit.USER_CUTS or source == "peer_bills":
-            name = "bills" if source == "peer_bills" else source
-            table = pit.user_table(name, frames_nw).to_native().collect()
-            kernel = None
-            if source != "peer_bills" and table.height >= _fused.MIN_ROWS:
-                kernel = _fused.kernel_for(sp, table)
+        if source in pit.USER_CUTS:
+            table = (
+                edge_table
+                if source == "edges" and edge_table is not None
+                else pit.user_table(source, frames_nw).to_native().collect()
+            )
+            kernel = _fused.kernel_for(sp, table) if table.height >= _fused.MIN_ROWS else None
             if kernel is not None:
-                columns.update(_reduce_fused(kernel, source, sp, app_df, table, n_apps))
-                del table
-                continue
-            if source == "peer_bills":
-                if links is None:
-                    links = _gather_links(app_df, frames_nw)
-                gathered = _gather_peer_bills(app_df, table, links)
-                if not link_users:
-                    links = None
+                cut_column = pit.USER_CUTS[source]
+                columns.update(_fused_user_cut(kernel, sp, table, cut_column, app_df, n_apps))
             else:
                 gathered = _gather_cut(source, sp, app_df, table, tcol)
-            columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
-            del table, gathered
-            continue
-        if source == "edges":
-            if links is None:
-                links = _gather_links(app_df, frames_nw)
-            cut = pit.app_edges(nw.from_native(links.lazy()), frames_nw, default_dpd)
-            if not link_users:
-                links = None
+                columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
+        elif source == "peer_bills" and edge_table is not None:
+            table = pit.user_table("bills", frames_nw).to_native().collect()
+            links = _user_cut(app_df, edge_table, pit.LINK_SINCE, ["peer_id"]).block()
+            g = _gather_peer_bills(app_df, table, links)
+            kernel = None
+            if table.height >= _fused.MIN_ROWS:
+                kernel = _fused.kernel_for(sp, table, aliases={"peer_id": "user_id"})
+            if kernel is not None:
+                q_app, q_t = g.per_query[APP], g.per_query["_t"]
+                columns.update(
+                    _reduce_fused(kernel, sp, table, g.index, q_app, q_t, n_apps, g.breaks)
+                )
+            else:
+                columns.update(_reduce_gathered(g, sp, n_apps, batch, tcol))
         else:
             cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
-        base = _sorted_cut(cut.to_native(), sp, tcol)
-        if tcol is not None and base[tcol.column].null_count():
-            tcol = None
-        columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
-        del base
+            base = _sorted_cut(cut.to_native(), sp, tcol)
+            if tcol is not None and base[tcol.column].null_count():
+                tcol = None
+            columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
+        if source in edge_users:
+            edge_users.remove(source)
+            if not edge_users:
+                edge_table = None
     # NaN marks "no value" in the NumPy reductions; the post stage reads it as null. The
     # frame wraps the NumPy arrays without copying them.
     wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": app_df["_t"], **columns})
@@ -195,35 +200,54 @@ def _reduce_gathered(
     return out
 
 
-def _reduce_fused(
+def _fused_user_cut(
     kernel: _fused.FusedKernel,
-    source: str,
     sp: SourcePlan,
-    apps: pl.DataFrame,
     table: pl.DataFrame,
+    cut_column: str,
+    apps: pl.DataFrame,
     n_apps: int,
 ) -> dict[str, np.ndarray]:
-    """Every aggregate of a :data:`~pit.USER_CUTS` source by its generated kernel.
+    """:func:`_reduce_fused` of the cut of ``table`` (keyed by ``user_id``) at
+    ``cut_column`` strictly before each application's moment, in application order."""
+    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
+    t = apps["_t"].to_numpy()
+    cut = _gather.as_times(table[cut_column])
+    index = _gather.cut_index(codes, t, event_codes, n_codes, cut, in_order=True)
+    return _reduce_fused(kernel, sp, table, index, apps[APP].to_numpy(), t, n_apps)
 
-    The cut keeps the applications in their order, so the kernel writes each
-    application's aggregates next to the previous one's; blocks of about
-    ``4 * CHUNK_ROWS`` rows bound the gather index. Applications without events keep
-    the empty values.
+
+def _reduce_fused(
+    kernel: _fused.FusedKernel,
+    sp: SourcePlan,
+    table: pl.DataFrame,
+    index: _gather.CutIndex,
+    query_app: np.ndarray,
+    query_t: np.ndarray,
+    n_apps: int,
+    breaks: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Every aggregate of one source by its generated kernel.
+
+    ``index`` cuts ``table`` with the rows of each application together; query ``q``
+    belongs to application ``query_app[q]`` at moment ``query_t[q]``. ``breaks`` (per
+    query position) marks where an application's queries start, if it has several (the
+    neighbours' bills: one query per neighbour). Blocks of about ``4 * CHUNK_ROWS`` rows
+    bound the gather index; applications without rows keep the empty values.
     """
     empty = np.array([_empty_value(sp.aggs[name]) for name in kernel.names])
     result = np.repeat(empty[:, None], n_apps, axis=1)
-    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
-    t = apps["_t"].to_numpy()
-    cut = _gather.as_times(table[pit.USER_CUTS[source]])
-    index = _gather.cut_index(codes, t, event_codes, n_codes, cut, in_order=True)
     arrays = kernel.arrays(table)
     literals = kernel.literal_codes(table)
-    app = apps[APP].to_numpy()
-    for first, last in index.blocks(4 * CHUNK_ROWS):
-        q = index.queries[first:last]
-        starts = index.start[first : last + 1] - index.start[first]
+    for first, last in index.blocks(4 * CHUNK_ROWS, breaks):
+        if breaks is None:
+            heads = np.arange(first, last)
+        else:
+            heads = first + np.flatnonzero(breaks[first:last])
+        starts = np.r_[index.start[heads], index.start[last]] - index.start[first]
+        q = index.queries[heads]
         rows = index.rows(first, last)
-        kernel.run(result, app[q], starts, rows, t[q], literals, arrays)
+        kernel.run(result, query_app[q], starts, rows, query_t[q], literals, arrays)
     return dict(zip(kernel.names, result, strict=True))
 
 
@@ -274,20 +298,11 @@ def _user_cut(
     return _Gathered(index, table, columns, {APP: apps[APP].to_numpy(), "_t": t})
 
 
-def _gather_links(apps: pl.DataFrame, frames: dict[str, Any]) -> pl.DataFrame:
-    """``peer_id, kind, since, _app, _t`` of each application's links known at ``t``.
-
-    The compiled form of the links cut of :mod:`.pit` (:func:`pit.link_table`, counted
-    from :data:`pit.LINK_SINCE`); rows grouped by application, applications by user.
-    """
-    links = pit.link_table(frames["edges"]).to_native().collect()
-    return _user_cut(apps, links, pit.LINK_SINCE, ["peer_id", "kind", pit.LINK_SINCE]).block()
-
-
 def _gather_peer_bills(apps: pl.DataFrame, bills: pl.DataFrame, links: pl.DataFrame) -> _Gathered:
     """The ``peer_bills`` cut: each distinct neighbour's bills due strictly before ``t``.
 
-    ``links`` is :func:`_gather_links` (grouped by application); deduplicated per
+    ``links`` holds ``_app, _t, peer_id`` of the edge table's cut (rows of an
+    application together, see :func:`pit.edge_table`); deduplicated per
     (application, peer), each pair's bills are cut by a second compiled pass, kept in
     pair order so that an application's rows stay together.
     """

@@ -43,12 +43,12 @@ __all__ = [
     "T",
     "age_days",
     "amount_paid_at_t",
-    "app_edges",
     "cut_narwhals",
     "cut_numpy",
     "days_late_at_t",
     "default_moments",
     "due_within",
+    "edge_table",
     "is_due",
     "link_table",
     "overdue_at_t",
@@ -100,6 +100,9 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: A link counts from this moment, strictly before ``t`` (:func:`link_table` rows).
+LINK_SINCE = "since"
+
 #: Sources whose cut is "the application's user's rows with this moment strictly before
 #: ``t``" (the table is :func:`user_table`); every engine's cut of them follows this map.
 USER_CUTS: dict[str, str] = {
@@ -109,11 +112,9 @@ USER_CUTS: dict[str, str] = {
     "installments": "disbursed_at",
     "profiles": "registered_at",
     "profile_changes": "changed_at",
+    "edges": LINK_SINCE,
 }
 
-
-#: A link counts from this moment, strictly before ``t`` (:func:`link_table` rows).
-LINK_SINCE = "since"
 
 #: A neighbour's bill counts once due strictly before ``t``.
 PEER_BILLS_DUE = "due_at"
@@ -218,10 +219,8 @@ def cut_narwhals(
     keys = apps.select("_app", "user_id", "_t")
     cols = list(SOURCES[source])
     if source in USER_CUTS:
-        table = user_table(source, frames)
+        table = user_table(source, frames, default_dpd)
         out = keys.join(table, on="user_id").filter(nw.col(USER_CUTS[source]) < nw.col("_t"))
-    elif source == "edges":
-        out = app_edges(_app_links(keys, frames["edges"], "kind", "since"), frames, default_dpd)
     elif source == "peer_bills":
         peers = _app_links(keys, frames["edges"]).unique(["_app", "peer_id"])
         bills = frames["bills"].select(
@@ -233,29 +232,39 @@ def cut_narwhals(
     return out.select("_app", "_t", *cols)
 
 
-def user_table(source: str, frames: dict[str, Any]) -> Any:
+def user_table(source: str, frames: dict[str, Any], default_dpd: int = 90) -> Any:
     """The table a :data:`USER_CUTS` source is cut from: one row per event with its user.
 
     Instalments take their loan's user and disbursement moment (they are visible with
-    their loan); the other sources are their own table.
+    their loan); edges are :func:`edge_table`; the other sources are their own table.
     """
+    if source == "edges":
+        return edge_table(frames, default_dpd)
     if source != "installments":
         return frames[source]
     loans = frames["loans"].select("loan_id", "user_id", "disbursed_at")
     return frames["installments"].join(loans, on="loan_id")
 
 
-def app_edges(links: Any, frames: dict[str, Any], default_dpd: int = 90) -> Any:
-    """The ``edges`` cut from the links known at ``t`` (``_app, _t, peer_id, kind, since``).
+def edge_table(frames: dict[str, Any], default_dpd: int = 90) -> Any:
+    """The ``edges`` source as a table keyed by user, cut like :data:`USER_CUTS` by
+    :data:`LINK_SINCE` (``user_id, peer_id, kind, since, peer_default_at``).
 
-    One row per (application, peer, kind) with the earliest ``since``, and the peer's
-    default moment (:func:`default_moments`) beside it.
+    One row per (user, peer, kind) with the earliest ``since`` of its links, and the
+    peer's default moment (:func:`default_moments`) beside it. Cut at ``t``, this gives
+    one row per (peer, kind) among the links known at ``t`` with the earliest of them: a
+    triple has a link strictly before ``t`` exactly when its earliest link is, and that
+    earliest link is then the earliest of those known at ``t``.
     """
     import narwhals.stable.v2 as nw
 
-    edges = links.group_by("_app", "peer_id", "kind").agg(nw.col("_t").min(), nw.col("since").min())
+    triples = (
+        link_table(frames["edges"])
+        .group_by("user_id", "peer_id", "kind")
+        .agg(nw.col(LINK_SINCE).min())
+    )
     moments = default_moments(frames["loans"], frames["installments"], default_dpd)
-    return edges.join(moments, on="peer_id", how="left")
+    return triples.join(moments, on="peer_id", how="left")
 
 
 def link_table(edges: Any) -> Any:
@@ -339,7 +348,7 @@ def cut_numpy(
     neighbours (``edges`` defaults and ``peer_bills``).
     """
     cols = SOURCES[source]
-    if source in USER_CUTS and source != "installments":
+    if source in USER_CUTS and source not in ("installments", "edges"):
         time_col = USER_CUTS[source]
         tab = tables.get(source)
         if tab is None:
