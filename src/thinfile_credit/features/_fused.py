@@ -285,6 +285,8 @@ class _Body:
             return self.emit(f"{_as(x, typ)} {_ARITH[op]} {_as(y, typ)}", _both(x.ok, y.ok), typ)
         if op == "div":
             x, y = self._numbers(a[0], a[1])
+            if a[1].op == "lit" and a[1].args[0] != 0:
+                return self.emit(f"{_as(x, 'f')} / {_as(y, 'f')}", x.ok, "f")
             ok = _both(_both(x.ok, y.ok), f"({y.v} != 0)")
             return self.emit(f"{_as(x, 'f')} / {_as(y, 'f')} if {y.v} != 0 else 0.0", ok, "f")
         if op in ("floordiv", "mod"):
@@ -315,7 +317,9 @@ class _Body:
             x = self.node(a[0])
             if x.typ not in ("i", "f"):
                 raise Unsupported("log of a non-number")
-            return self.emit(f"np.log(np.float64({x.v}))", x.ok, "f")
+            # written inline, not as a statement: inside a ``when`` it is computed only
+            # for the rows the condition keeps (a logarithm costs more than a row read)
+            return _Val(f"np.log(np.float64({x.v}))", x.ok, "f")
         if op == "over":
             if self.in_over:
                 raise Unsupported("over inside over")
@@ -347,6 +351,8 @@ class _Body:
 
     def _logic(self, op: str, x: _Val, y: _Val) -> _Val:
         x, y = self._bool(x), self._bool(y)
+        if x.ok == y.ok == "True":
+            return self.emit(f"{x.v} {op} {y.v}", "True", "b")
         if op == "and":
             decided = f"(({x.ok}) and not {x.v}) or (({y.ok}) and not {y.v})"
             value = f"not ({decided})"
@@ -574,7 +580,7 @@ class _Generator:
             if acc.kinds & {"sum", "mean"}:
                 lines.append(f"        s{p} = 0.0")
             if "std" in acc.kinds:
-                lines += [f"        w{p} = 0.0", f"        m2{p} = 0.0"]
+                lines += [f"        w{p} = 0.0", f"        q{p} = 0.0", f"        z{p} = 0.0"]
             if "max" in acc.kinds:
                 lines.append(f"        hi{p} = -np.inf")
             if "min" in acc.kinds:
@@ -595,10 +601,14 @@ class _Generator:
             if acc.kinds & {"sum", "mean"}:
                 lines.append(f"{ind}    s{p} += x")
             if "std" in acc.kinds:
+                # sums of values shifted by the first one: no division per row, and no
+                # cancellation from a large mean
                 lines += [
-                    f"{ind}    d = x - w{p}",
-                    f"{ind}    w{p} += d / n{p}",
-                    f"{ind}    m2{p} += d * (x - w{p})",
+                    f"{ind}    if n{p} == 1:",
+                    f"{ind}        z{p} = x",
+                    f"{ind}    d = x - z{p}",
+                    f"{ind}    w{p} += d",
+                    f"{ind}    q{p} += d * d",
                 ]
             if "max" in acc.kinds:
                 lines.append(f"{ind}    hi{p} = max(hi{p}, x)")
@@ -615,7 +625,7 @@ class _Generator:
                 "mean": f"s{p} / n{p} if n{p} > 0 else np.nan",
                 "max": f"hi{p} if n{p} > 0 else np.nan",
                 "min": f"lw{p} if n{p} > 0 else np.nan",
-                "std": f"np.sqrt(m2{p} / (n{p} - 1)) if n{p} > 1 else np.nan",
+                "std": f"_fk.std_of(w{p}, q{p}, n{p})",
                 "median": f"_fk.median_of(buf[{acc.slot}], n{p})",
                 "nunique": f"_fk.nunique_of(buf[{acc.slot}], n{p})",
             }[kind]

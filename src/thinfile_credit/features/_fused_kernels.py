@@ -12,7 +12,7 @@ import numpy as np
 
 from thinfile_credit.features._segment_kernels import _GAPS, _shell_sort
 
-__all__ = ["f_eq", "f_le", "f_lt", "groups", "median_of", "nunique_of"]
+__all__ = ["f_eq", "f_le", "f_lt", "groups", "median_of", "nunique_of", "std_of"]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -80,3 +80,13 @@ def nunique_of(buf: np.ndarray, n: int) -> float:  # pragma: no cover
         if i == 0 or buf[i] != buf[i - 1]:
             distinct += 1
     return float(distinct)
+
+
+@numba.njit(cache=True, nogil=True)
+def std_of(shifted_sum: float, shifted_squares: float, n: int) -> float:  # pragma: no cover
+    """Sample standard deviation (ddof=1) from the sum and the sum of squares of ``n``
+    values shifted by one of them; NaN for fewer than two values."""
+    if n < 2:
+        return np.nan
+    ss = shifted_squares - shifted_sum * shifted_sum / n
+    return np.sqrt(max(ss, 0.0) / (n - 1))
