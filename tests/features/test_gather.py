@@ -139,15 +139,18 @@ def test_user_codes_match_equal_ids_and_mark_absent_users(
     sizes=st.lists(st.integers(0, 9), min_size=1, max_size=8),
     data=st.data(),
 )
-def test_first_of_segment_keeps_one_row_per_code(sizes: list[int], data: st.DataObject) -> None:
+def test_distinct_of_segment_keeps_the_first_row_of_each_code_in_code_order(
+    sizes: list[int], data: st.DataObject
+) -> None:
     n = sum(sizes)
     bounds = np.r_[0, np.cumsum(sizes)]
     codes = np.array(data.draw(st.lists(st.integers(-1, 4), min_size=n, max_size=n)), np.int64)
-    keep = kernels.first_of_segment(bounds, codes)
+    rows = kernels.distinct_of_segment(bounds, codes)
+    expected = []
     for lo, hi in itertools.pairwise(bounds):
-        seg = codes[lo:hi]
-        kept = seg[keep[lo:hi]]
-        assert sorted(kept.tolist()) == sorted(set(seg[seg >= 0].tolist()))
+        seg = codes[lo:hi].tolist()
+        expected += [lo + seg.index(c) for c in sorted(set(seg)) if c >= 0]
+    assert rows.tolist() == expected
 
 
 @settings(max_examples=100, deadline=None)

@@ -137,7 +137,9 @@ def user_codes(
             e = event_users.to_numpy().astype(np.int64) - lo
             e[(e < 0) | (e >= span)] = -1
             return q, e, int(span)
-    distinct = query_users.unique().to_frame("_k").with_row_index("_u")
+    # in order of first appearance: codes (and what is ordered by them) must not change
+    # from run to run
+    distinct = query_users.unique(maintain_order=True).to_frame("_k").with_row_index("_u")
     q = _lookup(query_users, distinct)
     e = _lookup(event_users.cast(query_users.dtype, strict=False), distinct)
     return q, e, distinct.height

@@ -216,19 +216,25 @@ def over(kind: int, v: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray: 
 
 
 @numba.njit(cache=True, nogil=True)
-def first_of_segment(starts: np.ndarray, codes: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Rows holding the first occurrence of their code within their segment (``-1``: never)."""
-    seg = np.empty(codes.size, np.int64)
+def distinct_of_segment(starts: np.ndarray, codes: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """One row per distinct code (``-1``: never) of each segment, segments in order and
+    inside a segment by code (the first row of each code): an order that does not
+    depend on the order of the rows."""
+    out = np.empty(codes.size, np.int64)
+    buf = np.empty(_longest(starts), np.int64)
+    n = 0
     for s in range(starts.size - 1):
-        seg[starts[s] : starts[s + 1]] = s
-    group, n = regroup(starts, seg, codes)
-    seen = np.zeros(n, np.bool_)
-    keep = np.zeros(codes.size, np.bool_)
-    for i in range(codes.size):
-        if codes[i] >= 0 and not seen[group[i]]:
-            seen[group[i]] = True
-            keep[i] = True
-    return keep
+        lo = starts[s]
+        c = starts[s + 1] - lo
+        for i in range(c):
+            buf[i] = lo + i
+        _shell_sort_rows(buf, c, codes, codes)
+        for i in range(c):
+            r = buf[i]
+            if codes[r] >= 0 and (i == 0 or codes[buf[i - 1]] != codes[r]):
+                out[n] = r
+                n += 1
+    return out[:n]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -75,10 +75,7 @@ def run_segments(
                 columns[name] = np.full(n_apps, _empty_value(node))
             continue
         if source in edge_users and edge_table is None:
-            # sorted: a group-by's row order varies from run to run, and the order of an
-            # application's neighbours is the order their bills are summed in
-            edge = pit.user_table("edges", frames_nw, default_dpd).to_native()
-            edge_table = edge.sort("user_id", "peer_id").collect()
+            edge_table = pit.user_table("edges", frames_nw, default_dpd).to_native().collect()
         tcol = _window_column(sp)
         if source in pit.USER_CUTS:
             table = (
@@ -304,15 +301,18 @@ def _gather_peer_bills(apps: pl.DataFrame, bills: pl.DataFrame, links: pl.DataFr
     ``links`` holds ``_app, _t, peer_id`` of the edge table's cut (rows of an
     application together, see :func:`pit.edge_table`); deduplicated per
     (application, peer), each pair's bills are cut by a second compiled pass, kept in
-    pair order so that an application's rows stay together.
+    pair order so that an application's rows stay together. An application's
+    neighbours come in the order of their codes, not of the edge table's rows (a
+    group-by's order changes from run to run, and it is the order their bills are
+    summed in).
     """
     from thinfile_credit.features import _segment_kernels as kernels
     from thinfile_credit.features._gather_kernels import call
 
     codes, event_codes, n_codes = _gather.user_codes(links["peer_id"], bills["user_id"])
     bounds = _segment_bounds(links[APP].to_numpy())
-    first = call(kernels.first_of_segment, bounds, codes)
-    pairs = links.filter(pl.Series(first))
+    first = call(kernels.distinct_of_segment, bounds, codes)
+    pairs = links[first]
     codes = codes[first]
     t = pairs["_t"].to_numpy()
     due = _gather.as_times(bills[pit.PEER_BILLS_DUE])
