@@ -96,7 +96,7 @@ class FusedKernel:
 
     def run(
         self,
-        out: np.ndarray,
+        out: list[np.ndarray],
         at: np.ndarray,
         starts: np.ndarray,
         rows: np.ndarray,
@@ -104,13 +104,13 @@ class FusedKernel:
         literals: np.ndarray,
         arrays: list[np.ndarray],
     ) -> None:
-        """Write the aggregates of each query to ``out[:, at[q]]``.
+        """Write aggregate ``j`` of each query ``q`` to ``out[j][at[q]]``.
 
         Query ``q`` has the rows ``rows[starts[q]:starts[q + 1]]`` of the event table and
-        the moment ``t[q]``; ``out`` has one row per name. The kernel is serial and
+        the moment ``t[q]``; ``out`` has one array per name. The kernel is serial and
         releases the GIL: ranges of :data:`CHUNK` queries run on a pool of numba's
         thread count (a ``parallel=True`` kernel of this size takes four times as long
-        to compile). Ranges write disjoint columns of ``out``.
+        to compile). Ranges write disjoint elements of ``out``.
         """
         from concurrent.futures import ThreadPoolExecutor
 
@@ -128,7 +128,7 @@ class FusedKernel:
         def task(lo: int) -> None:
             hi = min(nq, lo + CHUNK)
             at_q, starts_q, t_q = frozen(at[lo:hi], starts[lo : hi + 1], t[lo:hi])
-            fn(out, at_q, starts_q, rows, t_q, literals, longest, *arrays)
+            fn(at_q, starts_q, rows, t_q, literals, longest, *out, *arrays)
 
         threads = max(1, min(numba.get_num_threads(), -(-nq // CHUNK)))
         if threads == 1:
@@ -542,7 +542,8 @@ class _Generator:
         n_cols = len(self.columns)
         valid_args = [f"k{j}" for j, c in enumerate(self.columns) if c.nullable]
         args = ", ".join(
-            ["out", "at", "starts", "rows", "tq", "L", "longest"]
+            ["at", "starts", "rows", "tq", "L", "longest"]
+            + [f"o{j}" for j in range(len(outputs))]
             + [f"c{j}" for j in range(n_cols)]
             + valid_args
         )
@@ -629,7 +630,7 @@ class _Generator:
                 "median": f"_fk.median_of(buf[{acc.slot}], n{p})",
                 "nunique": f"_fk.nunique_of(buf[{acc.slot}], n{p})",
             }[kind]
-            lines.append(f"        out[{j}, a] = {value}")
+            lines.append(f"        o{j}[a] = {value}")
         lines.append("")
         return "\n".join(lines)
 

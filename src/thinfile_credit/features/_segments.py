@@ -232,8 +232,8 @@ def _reduce_fused(
     neighbours' bills: one query per neighbour). Blocks of about ``4 * CHUNK_ROWS`` rows
     bound the gather index; applications without rows keep the empty values.
     """
-    empty = np.array([_empty_value(sp.aggs[name]) for name in kernel.names])
-    result = np.repeat(empty[:, None], n_apps, axis=1)
+    # one array per aggregate: the post stage frees each once its last feature is made
+    result = [np.full(n_apps, _empty_value(sp.aggs[name])) for name in kernel.names]
     arrays = kernel.arrays(table)
     literals = kernel.literal_codes(table)
     for first, last in index.blocks(4 * CHUNK_ROWS, breaks):
