@@ -25,6 +25,7 @@ The source of a kernel depends only on the plan and on the kinds of the table's 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -231,6 +232,18 @@ def _load(source: str) -> Any:
 # ---------------------------------------------------------------------------------------
 # code generation
 # ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _helpers_digest() -> str:
+    """Digest of the modules compiled into every kernel (their helpers are inlined)."""
+    from thinfile_credit.features import _fused_kernels, _segment_kernels
+
+    digest = hashlib.sha256()
+    for module in (_fused_kernels, _segment_kernels):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
+
 
 _CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 _ARITH = {"add": "+", "sub": "-", "mul": "*"}
@@ -549,6 +562,9 @@ class _Generator:
         )
         # the kernel arguments list validity arrays after the values, in column order
         lines = [
+            # numba's cache does not see changes to the helpers a kernel calls: their
+            # digest in the source gives a new file (and a fresh compile) when they change
+            f"# helpers {_helpers_digest()}",
             "import numba",
             "import numpy as np",
             "from thinfile_credit.features import _fused_kernels as _fk",
