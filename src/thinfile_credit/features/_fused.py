@@ -73,10 +73,20 @@ class FusedKernel:
     columns: list[_Column]
     literals: list[tuple[str, str]]  # (categorical column, text) per literal slot
     source: str
-    _fn: Any = field(default=None, repr=False)
+    _loaded: Any = field(default=None, repr=False)
+
+    def _module(self) -> Any:
+        if self._loaded is None:
+            self._loaded = _load(self.source)
+        return self._loaded
 
     def arrays(self, table: pl.DataFrame) -> list[np.ndarray]:
-        """The kernel's column arguments: values (nulls filled) then validity."""
+        """The kernel's column arguments: one record array holding, per event row, the
+        values of the columns it reads (nulls filled) and their validity.
+
+        The kernel reads an application's rows in no particular order of the table: one
+        record per row costs one cache miss where separate columns cost one each.
+        """
         values, valid = [], []
         for c in self.columns:
             s = table[c.name]
@@ -85,7 +95,13 @@ class FusedKernel:
             values.append(s.fill_null(0).to_numpy() if c.nullable else s.to_numpy())
             if c.nullable:
                 valid.append(s.is_not_null().to_numpy())
-        return values + valid
+        fields = [(f"f{j}", v.dtype) for j, v in enumerate(values)]
+        fields += [(f"k{j}", np.bool_) for j, c in enumerate(self.columns) if c.nullable]
+        packed = np.empty(table.height, np.dtype(fields, align=True))
+        from thinfile_credit.features._gather_kernels import frozen
+
+        self._module().pack(packed, *frozen(*values, *valid))
+        return [packed]
 
     def literal_codes(self, table: pl.DataFrame) -> np.ndarray:
         """Codes of the text literals in their columns' categories."""
@@ -119,9 +135,7 @@ class FusedKernel:
 
         from thinfile_credit.features._gather_kernels import frozen
 
-        if self._fn is None:
-            self._fn = _load(self.source)
-        fn = self._fn
+        fn = self._module().kernel
         nq = starts.size - 1
         longest = int(np.diff(starts).max()) if nq > 0 else 0
         rows, literals, *arrays = frozen(rows, literals, *arrays)
@@ -214,7 +228,7 @@ def _load(source: str) -> Any:
     digest = hashlib.sha256(source.encode()).hexdigest()[:20]
     name = f"thinfile_credit_kernel_{digest}"
     if name in sys.modules:
-        return sys.modules[name].kernel
+        return sys.modules[name]
     path = cache_dir() / f"{name}.py"
     if not path.exists() or path.read_text() != source:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -226,7 +240,7 @@ def _load(source: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return module.kernel
+    return module
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,9 +358,9 @@ class _Body:
             return _Val("t", "True", "i")
         col = self.gen.column(name)
         j = self.gen.columns.index(col)
-        ok = f"k{j}[r]" if col.nullable else "True"
+        ok = f"P[r].k{j}" if col.nullable else "True"
         typ = f"c:{name}" if col.kind == "c" else col.kind
-        return self.emit(f"c{j}[r]", ok, typ)
+        return self.emit(f"P[r].f{j}", ok, typ)
 
     def _numbers(self, x_e: Any, y_e: Any) -> tuple[_Val, _Val]:
         x, y = self.node(x_e), self.node(y_e)
@@ -553,14 +567,13 @@ class _Generator:
         # the over passes are generated after the main body registered them
         over_lines = self._over_lines()
         n_cols = len(self.columns)
-        valid_args = [f"k{j}" for j, c in enumerate(self.columns) if c.nullable]
+        columns = [f"c{j}" for j in range(n_cols)]
+        columns += [f"k{j}" for j, c in enumerate(self.columns) if c.nullable]
         args = ", ".join(
             ["at", "starts", "rows", "tq", "L", "longest"]
             + [f"o{j}" for j in range(len(outputs))]
-            + [f"c{j}" for j in range(n_cols)]
-            + valid_args
+            + ["P"]
         )
-        # the kernel arguments list validity arrays after the values, in column order
         lines = [
             # numba's cache does not see changes to the helpers a kernel calls: their
             # digest in the source gives a new file (and a fresh compile) when they change
@@ -568,6 +581,13 @@ class _Generator:
             "import numba",
             "import numpy as np",
             "from thinfile_credit.features import _fused_kernels as _fk",
+            "",
+            "",
+            "@numba.njit(cache=True, nogil=True)",
+            f"def pack(P, {', '.join(columns)}):",
+            "    for i in range(P.size):",
+            *[f"        P[i].f{j} = c{j}[i]" for j in range(n_cols)],
+            *[f"        P[i].k{j} = k{j}[i]" for j, c in enumerate(self.columns) if c.nullable],
             "",
             "",
             '@numba.njit(cache=True, nogil=True, error_model="numpy")',
@@ -658,9 +678,9 @@ class _Generator:
                 continue
             col = self.column(by[0])
             j = self.columns.index(col)
-            key = f"np.int64(c{j}[r])"
+            key = f"np.int64(P[r].f{j})"
             if col.nullable:
-                key = f"{key} if k{j}[r] else {_INT_MIN if col.kind == 'i' else -1}"
+                key = f"{key} if P[r].k{j} else {_INT_MIN if col.kind == 'i' else -1}"
             lines += [
                 f"{ind}for i in range(lo, hi):",
                 f"{ind}    r = rows[i]",
