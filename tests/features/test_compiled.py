@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from thinfile_credit.features import FeatureBuilder, pit
-from thinfile_credit.features import _compiled as C
-from thinfile_credit.features._compiled import compile_plan, encode_objects
+from thinfile_credit.features import _vm_kernels as C
+from thinfile_credit.features._compiled import compile_plan
 from thinfile_credit.features._expr import (
     AGG_KINDS,
     Expr,
@@ -25,6 +25,7 @@ from thinfile_credit.features._expr import (
     when,
 )
 from thinfile_credit.features._plan import make_plan
+from thinfile_credit.features._vm import encode_objects
 from thinfile_credit.features.online import _scalar_micros, events_to_arrays
 from thinfile_credit.features.spec import FeatureDef
 
