@@ -130,7 +130,7 @@ def test_kernel_equals_the_block_engine_for_every_construct(table: pl.DataFrame)
     apps = _apps()
     kernel = _fused.kernel_for(sp, table, nullable=True)
     assert kernel is not None
-    fused = sg._fused_user_cut(kernel, sp, table, "ordered_at", apps, apps.height)
+    fused = sg._fused_user_cut(kernel, table, "ordered_at", apps)
     tcol = _window_column(sp)
     blocks = sg._reduce_gathered(
         sg._gather_cut("orders", sp, apps, table, tcol), sp, apps.height, 12, tcol

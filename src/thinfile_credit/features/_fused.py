@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from thinfile_credit.features._expr import Expr
+from thinfile_credit.features._expr import AGG_KINDS, Expr
 from thinfile_credit.features._plan import SourcePlan
 
 __all__ = ["MIN_ROWS", "FusedKernel", "Unsupported", "cache_dir", "kernel_for"]
@@ -69,7 +69,7 @@ class _Column:
 class FusedKernel:
     """A generated kernel and how to feed it: ``run`` gives ``(aggregates, queries)``."""
 
-    names: list[str]
+    names: list[str]  # outputs: the kept aggregates, then the features
     columns: list[_Column]
     literals: list[tuple[str, str]]  # (categorical column, text) per literal slot
     source: str
@@ -162,15 +162,23 @@ def kernel_for(
     sp: SourcePlan,
     table: pl.DataFrame,
     *,
+    features: dict[str, Expr] | None = None,
+    keep: set[str] | None = None,
     aliases: dict[str, str] | None = None,
     nullable: bool = False,
 ) -> FusedKernel | None:
     """The kernel of ``sp`` over ``table``'s columns, or None if a node is unsupported.
 
-    ``aliases`` maps a column name of the expressions to the table column holding it.
-    Columns without nulls skip the validity checks; ``nullable=True`` checks them for
-    every column (one kernel for tables that differ in where their nulls are).
+    The kernel writes the aggregates named in ``keep`` (all by default), then
+    ``features``: post-stage expressions (arithmetic on aggregates, see
+    :mod:`._expr`) of this source's aggregates only, computed per application in the
+    kernel, so their aggregates need never be stored. ``aliases`` maps a column name
+    of the expressions to the table column holding it. Columns without nulls skip the
+    validity checks; ``nullable=True`` checks them for every column (one kernel for
+    tables that differ in where their nulls are).
     """
+    features = features or {}
+    kept = [name for name in sp.aggs if keep is None or name in keep]
     kinds = {}
     for name, dtype in table.schema.items():
         kind = _kind(dtype)
@@ -180,11 +188,11 @@ def kernel_for(
     for name, column in (aliases or {}).items():
         if column in kinds:
             kinds[name] = kinds[column]
-    key = repr(sorted(sp.aggs.items(), key=lambda kv: kv[0])) + repr(sorted(kinds.items()))
+    key = repr((sorted(sp.aggs.items()), sorted(kinds.items()), kept, sorted(features.items())))
     with _LOCK:
         if key not in _KERNELS:
             try:
-                _KERNELS[key] = _Generator(kinds).kernel(sp)
+                _KERNELS[key] = _Generator(kinds).kernel(sp, kept, features)
             except Unsupported:
                 _KERNELS[key] = None
         return _KERNELS[key]
@@ -276,10 +284,13 @@ class _Val:
 class _Body:
     """Lines computing expression nodes for the current row ``r``, each node once."""
 
-    def __init__(self, gen: _Generator, indent: str, in_over: bool = False) -> None:
+    def __init__(
+        self, gen: _Generator, indent: str, in_over: bool = False, post: bool = False
+    ) -> None:
         self.gen = gen
         self.indent = indent
         self.in_over = in_over
+        self.post = post  # the post stage: aggregates are leaves, columns are not
         self.lines: list[str] = []
         self.memo: dict[str, _Val] = {}
 
@@ -299,7 +310,19 @@ class _Body:
     def _node(self, e: Expr) -> _Val:
         op, a = e.op, e.args
         if op == "col":
+            if self.post and a[0] != "_t":
+                raise Unsupported(f"column {a[0]} after aggregation")
             return self._column(a[0])
+        if op == "agg":
+            if not self.post or e.key not in self.gen.agg_vars:
+                raise Unsupported(f"aggregate {e.key}")
+            j, kind = self.gen.agg_vars[e.key]
+            # the post stage reads an aggregate's NaN as null, then an empty sum, count
+            # or distinct count as its empty value
+            empty = AGG_KINDS[kind]
+            if empty is None:
+                return _Val(f"a{j}", f"(a{j} == a{j})", "f")
+            return self.emit(f"a{j} if a{j} == a{j} else {float(empty)!r}", "True", "f")
         if op == "lit":
             return _literal(a[0])
         if op in ("and", "or"):
@@ -494,6 +517,7 @@ class _Generator:
         self.counter = 0
         self.bys: list[tuple[str, ...]] = []
         self.overs: list[tuple[str, int, Expr]] = []  # kind, by slot, inner value
+        self.agg_vars: dict[str, tuple[int, str]] = {}  # agg key -> (variable, kind)
 
     def fresh(self) -> int:
         self.counter += 1
@@ -529,7 +553,7 @@ class _Generator:
         ok = "True" if kind == "sum" else f"seen{o}[{g}]"
         return _Val(f"acc{o}[{g}]", ok, "f")
 
-    def kernel(self, sp: SourcePlan) -> FusedKernel:
+    def kernel(self, sp: SourcePlan, kept: list[str], features: dict[str, Expr]) -> FusedKernel:
         main = _Body(self, " " * 12)
         pairs: dict[tuple[str, str], _Acc] = {}
         outputs: list[tuple[str, str, tuple[str, str]]] = []
@@ -553,8 +577,18 @@ class _Generator:
             if acc.kinds & {"median", "nunique"}:
                 acc.slot = n_buf
                 n_buf += 1
-        source = self._source(main, pairs, updates, outputs, n_buf)
-        return FusedKernel([o[0] for o in outputs], self.columns, self.literals, source)
+        self.agg_vars = {sp.aggs[name].key: (j, kind) for j, (name, kind, _) in enumerate(outputs)}
+        post = _Body(self, " " * 8, post=True)
+        results = [(f"a{self.agg_vars[sp.aggs[name].key][0]}", "True", "f") for name in kept]
+        for expr in features.values():
+            x = post.node(expr)
+            if x.typ not in ("i", "f", "b", "n"):
+                raise Unsupported(f"a feature of type {x.typ}")
+            code = f"(1.0 if {x.v} else 0.0)" if x.typ == "b" else _as(x, "f")
+            results.append((code, x.ok, x.typ))
+        source = self._source(main, pairs, updates, outputs, n_buf, post, results)
+        names = kept + list(features)
+        return FusedKernel(names, self.columns, self.literals, source)
 
     def _source(
         self,
@@ -563,6 +597,8 @@ class _Generator:
         updates: dict[tuple[str, str], tuple[_Val, _Val | None]],
         outputs: list[tuple[str, str, tuple[str, str]]],
         n_buf: int,
+        post: _Body,
+        results: list[tuple[str, str, str]],
     ) -> str:
         # the over passes are generated after the main body registered them
         over_lines = self._over_lines()
@@ -571,7 +607,7 @@ class _Generator:
         columns += [f"k{j}" for j, c in enumerate(self.columns) if c.nullable]
         args = ", ".join(
             ["at", "starts", "rows", "tq", "L", "longest"]
-            + [f"o{j}" for j in range(len(outputs))]
+            + [f"o{j}" for j in range(len(results))]
             + ["P"]
         )
         lines = [
@@ -666,7 +702,13 @@ class _Generator:
                 "median": f"_fk.median_of(buf[{acc.slot}], n{p})",
                 "nunique": f"_fk.nunique_of(buf[{acc.slot}], n{p})",
             }[kind]
-            lines.append(f"        o{j}[a] = {value}")
+            lines.append(f"        a{j} = {value}")
+        lines += post.lines
+        for j, (value, ok, _typ) in enumerate(results):
+            if ok == "True":
+                lines.append(f"        o{j}[a] = {value}")
+            else:
+                lines.append(f"        o{j}[a] = {value} if {ok} else np.nan")
         lines.append("")
         return "\n".join(lines)
 

@@ -66,6 +66,8 @@ def run_segments(
     app_nw = nw.from_native(apps)
     frames_nw = {n: nw.from_native(lf) for n, lf in frames.items()}
     columns: dict[str, np.ndarray] = {}
+    done: dict[str, np.ndarray] = {}  # features computed by the sources' kernels
+    local, outside = _local_features(plan)
     # the edge table serves the edges and the neighbours' bills: made once, kept for both
     edge_users = [s for s in plan.sources if s in ("edges", "peer_bills")]
     edge_table: pl.DataFrame | None = None
@@ -77,16 +79,18 @@ def run_segments(
         if source in edge_users and edge_table is None:
             edge_table = pit.user_table("edges", frames_nw, default_dpd).to_native().collect()
         tcol = _window_column(sp)
+        features = local.get(source, {})
         if source in pit.USER_CUTS:
             table = (
                 edge_table
                 if source == "edges" and edge_table is not None
                 else pit.user_table(source, frames_nw).to_native().collect()
             )
-            kernel = _fused.kernel_for(sp, table) if table.height >= _fused.MIN_ROWS else None
+            kernel = _kernel(sp, table, features, outside)
             if kernel is not None:
                 cut_column = pit.USER_CUTS[source]
-                columns.update(_fused_user_cut(kernel, sp, table, cut_column, app_df, n_apps))
+                out = _fused_user_cut(kernel, table, cut_column, app_df)
+                _split_outputs(out, features, columns, done)
             else:
                 gathered = _gather_cut(source, sp, app_df, table, tcol)
                 columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
@@ -94,14 +98,11 @@ def run_segments(
             table = pit.user_table("bills", frames_nw).to_native().collect()
             links = _user_cut(app_df, edge_table, pit.LINK_SINCE, ["peer_id"]).block()
             g = _gather_peer_bills(app_df, table, links)
-            kernel = None
-            if table.height >= _fused.MIN_ROWS:
-                kernel = _fused.kernel_for(sp, table, aliases={"peer_id": "user_id"})
+            kernel = _kernel(sp, table, features, outside, aliases={"peer_id": "user_id"})
             if kernel is not None:
                 q_app, q_t = g.per_query[APP], g.per_query["_t"]
-                columns.update(
-                    _reduce_fused(kernel, sp, table, g.index, q_app, q_t, n_apps, g.breaks)
-                )
+                out = _reduce_fused(kernel, table, g.index, q_app, q_t, app_df, g.breaks)
+                _split_outputs(out, features, columns, done)
             else:
                 columns.update(_reduce_gathered(g, sp, n_apps, batch, tcol))
         else:
@@ -118,11 +119,57 @@ def run_segments(
     # frame wraps the NumPy arrays without copying them.
     wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": app_df["_t"], **columns})
     del columns
-    return _post_stage(plan, wide)
+    return _post_stage(plan, wide, done)
 
 
-def _post_stage(plan: Plan, wide: pl.DataFrame, group: int = 16) -> pl.DataFrame:
-    """Features from the aggregates, ``group`` features at a time.
+def _local_features(plan: Plan) -> tuple[dict[str, dict[str, Expr]], set[str]]:
+    """Features reading the aggregates of one source only (source -> name -> expression),
+    which that source's kernel computes, and the aggregates the others read."""
+    from thinfile_credit.features._expr import iter_aggs
+
+    local: dict[str, dict[str, Expr]] = {}
+    outside: set[str] = set()
+    for f in plan.features:
+        nodes = list(iter_aggs(f.expr))
+        sources = {node.args[1] for node in nodes}
+        if len(sources) == 1:
+            local.setdefault(sources.pop(), {})[f.name] = f.expr
+        else:
+            outside.update(plan.agg_column(node) for node in nodes)
+    return local, outside
+
+
+def _kernel(
+    sp: SourcePlan,
+    table: pl.DataFrame,
+    features: dict[str, Expr],
+    outside: set[str],
+    aliases: dict[str, str] | None = None,
+) -> _fused.FusedKernel | None:
+    """The generated kernel of a source large enough for one, computing its local
+    ``features`` if it can (else only its aggregates), or None."""
+    if table.height < _fused.MIN_ROWS:
+        return None
+    keep = {name for name in sp.aggs if name in outside}
+    kernel = _fused.kernel_for(sp, table, features=features, keep=keep, aliases=aliases)
+    return kernel or _fused.kernel_for(sp, table, aliases=aliases)
+
+
+def _split_outputs(
+    out: dict[str, np.ndarray],
+    features: dict[str, Expr],
+    columns: dict[str, np.ndarray],
+    done: dict[str, np.ndarray],
+) -> None:
+    for name, values in out.items():
+        (done if name in features else columns)[name] = values
+
+
+def _post_stage(
+    plan: Plan, wide: pl.DataFrame, done: dict[str, np.ndarray], group: int = 16
+) -> pl.DataFrame:
+    """Features from the aggregates, ``group`` features at a time; ``done`` holds the
+    features the kernels computed already.
 
     An aggregate column is dropped once the last feature reading it is computed, so the
     aggregates shrink while the features grow instead of both being held whole. The
@@ -132,13 +179,14 @@ def _post_stage(plan: Plan, wide: pl.DataFrame, group: int = 16) -> pl.DataFrame
 
     from thinfile_credit.features._expr import iter_aggs
 
+    todo = [f for f in plan.features if f.name not in done]
     last_use: dict[str, int] = {}
-    for i, f in enumerate(plan.features):
+    for i, f in enumerate(todo):
         for node in iter_aggs(f.expr):
             last_use[plan.agg_column(node)] = i
     parts = [wide.select(APP)]
-    for lo in range(0, len(plan.features), group):
-        chunk = plan.features[lo : lo + group]
+    for lo in range(0, len(todo), group):
+        chunk = todo[lo : lo + group]
         post = [
             to_narwhals(f.expr, APP, agg_column=plan.agg_column, nan_is_null=True)
             .cast(nw.Float64)
@@ -147,9 +195,10 @@ def _post_stage(plan: Plan, wide: pl.DataFrame, group: int = 16) -> pl.DataFrame
             for f in chunk
         ]
         parts.append(nw.from_native(wide.lazy()).select(*post).to_native().collect())
-        done = [c for c, i in last_use.items() if lo <= i < lo + group]
-        wide = wide.drop(done)
-    return pl.concat(parts, how="horizontal")
+        used = [c for c, i in last_use.items() if lo <= i < lo + group]
+        wide = wide.drop(used)
+    parts.append(pl.DataFrame(done))
+    return pl.concat(parts, how="horizontal").select(APP, *(f.name for f in plan.features))
 
 
 @dataclass
@@ -199,11 +248,9 @@ def _reduce_gathered(
 
 def _fused_user_cut(
     kernel: _fused.FusedKernel,
-    sp: SourcePlan,
     table: pl.DataFrame,
     cut_column: str,
     apps: pl.DataFrame,
-    n_apps: int,
 ) -> dict[str, np.ndarray]:
     """:func:`_reduce_fused` of the cut of ``table`` (keyed by ``user_id``) at
     ``cut_column`` strictly before each application's moment, in application order."""
@@ -211,31 +258,33 @@ def _fused_user_cut(
     t = apps["_t"].to_numpy()
     cut = _gather.as_times(table[cut_column])
     index = _gather.cut_index(codes, t, event_codes, n_codes, cut, in_order=True)
-    return _reduce_fused(kernel, sp, table, index, apps[APP].to_numpy(), t, n_apps)
+    return _reduce_fused(kernel, table, index, apps[APP].to_numpy(), t, apps)
 
 
 def _reduce_fused(
     kernel: _fused.FusedKernel,
-    sp: SourcePlan,
     table: pl.DataFrame,
     index: _gather.CutIndex,
     query_app: np.ndarray,
     query_t: np.ndarray,
-    n_apps: int,
+    apps: pl.DataFrame,
     breaks: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Every aggregate of one source by its generated kernel.
+    """The outputs of a generated kernel (aggregates and features) for every application.
 
     ``index`` cuts ``table`` with the rows of each application together; query ``q``
     belongs to application ``query_app[q]`` at moment ``query_t[q]``. ``breaks`` (per
     query position) marks where an application's queries start, if it has several (the
     neighbours' bills: one query per neighbour). Blocks of about ``4 * CHUNK_ROWS`` rows
-    bound the gather index; applications without rows keep the empty values.
+    bound the gather index. Applications the cut never reaches run as empty segments,
+    so a feature of no rows is whatever its expression gives (it may depend on ``t``).
     """
-    # one array per aggregate: the post stage frees each once its last feature is made
-    result = [np.full(n_apps, _empty_value(sp.aggs[name])) for name in kernel.names]
+    n_apps = apps.height
+    # one array per output: the post stage frees each aggregate after its last use
+    result = [np.empty(n_apps) for _ in kernel.names]
     arrays = kernel.arrays(table)
     literals = kernel.literal_codes(table)
+    seen = np.zeros(n_apps, np.bool_)
     for first, last in index.blocks(4 * CHUNK_ROWS, breaks):
         if breaks is None:
             heads = np.arange(first, last)
@@ -245,6 +294,12 @@ def _reduce_fused(
         q = index.queries[heads]
         rows = index.rows(first, last)
         kernel.run(result, query_app[q], starts, rows, query_t[q], literals, arrays)
+        seen[query_app[q]] = True
+    rest = np.flatnonzero(~seen)
+    if rest.size:
+        t = apps["_t"].to_numpy()
+        empty = np.zeros(rest.size + 1, np.int64)
+        kernel.run(result, rest, empty, empty[:0], t[rest], literals, arrays)
     return dict(zip(kernel.names, result, strict=True))
 
 
