@@ -11,9 +11,9 @@ from _feat_gen import make_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thinfile_credit.features import FeatureBuilder
+from thinfile_credit.features import FeatureBuilder, _blocks
 from thinfile_credit.features import _segments as seg
-from thinfile_credit.features._segments import _reduce
+from thinfile_credit.features._blocks import _reduce
 from thinfile_credit.features._windows import (
     _Axis,
     _Prefix,
@@ -137,7 +137,7 @@ def test_chunked_reduction_equals_one_pass(
     """
     tables = make_tables(n_users=40, seed=5)
     whole = FeatureBuilder().build(tables)
-    monkeypatch.setattr(seg, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(_blocks, "CHUNK_ROWS", chunk_rows)
     chunked = FeatureBuilder().build(tables)
     assert chunked.columns == whole.columns
     assert chunked["application_id"].to_list() == whole["application_id"].to_list()
