@@ -145,13 +145,17 @@ def test_every_default_feature_equals_the_block_engine(
 ) -> None:
     tables = make_tables(n_users=40, seed=seed)
     fb = FeatureBuilder()
-    monkeypatch.setattr(_fused, "MIN_ROWS", 10**12)
+    monkeypatch.setattr(_fused, "ENABLED", False)
     blocks = fb.build(tables)
-    monkeypatch.setattr(_fused, "MIN_ROWS", 0)
+    monkeypatch.setattr(_fused, "ENABLED", True)
+    monkeypatch.setattr(_fused, "MIN_ROWS", 0)  # kernels specialised to the tables' nulls
     fused = fb.build(tables)
-    assert fused.columns == blocks.columns
+    monkeypatch.setattr(_fused, "MIN_ROWS", 10**12)  # one kernel for any nulls
+    generic = fb.build(tables)
+    assert fused.columns == blocks.columns == generic.columns
     for name in fb.feature_names_:
         assert _same(fused[name].to_numpy(), blocks[name].to_numpy()), name
+        assert _same(generic[name].to_numpy(), blocks[name].to_numpy()), name
 
 
 def test_unsupported_expressions_fall_back_to_the_block_engine() -> None:

@@ -44,10 +44,15 @@ from thinfile_credit.features._expr import Expr
 from thinfile_credit.features._fused_nodes import Unsupported, _Column
 from thinfile_credit.features._plan import SourcePlan
 
-__all__ = ["MIN_ROWS", "FusedKernel", "Unsupported", "cache_dir", "kernel_for"]
+__all__ = ["ENABLED", "MIN_ROWS", "FusedKernel", "Unsupported", "cache_dir", "kernel_for"]
 
-#: Event rows from which a source is reduced by a generated kernel. Below it the block
-#: engine is fast enough and a plan not compiled before would pay its compilation.
+#: Whether the batch engine reduces sources with generated kernels (False: the block
+#: engine everywhere, which the tests compare against).
+ENABLED = True
+
+#: Event rows from which a kernel is specialised to the table: columns without nulls
+#: skip their validity checks. Below it one kernel per plan checks every column, so
+#: small tables whose nulls fall differently never compile another kernel.
 MIN_ROWS = 200_000
 
 #: Queries per task when a kernel runs on several threads.

@@ -3,10 +3,10 @@
 For each source, the point-in-time cut of every application is found by a compiled pass
 (:mod:`._gather`): the events of the application's user strictly before ``t``
 (:data:`~pit.USER_CUTS`, links included through :func:`pit.edge_table`), or each
-neighbour's bills due before ``t``. A source of :data:`._fused.MIN_ROWS` rows or more is
-then reduced by a kernel generated from its expressions (:mod:`._fused`), which also
-computes the features reading only that source; a smaller one goes through the block
-engine (:mod:`._blocks`). The post stage computes the remaining features (those reading
+neighbour's bills due before ``t``. Each source is then reduced by a kernel generated
+from its expressions (:mod:`._fused`), which also computes the features reading only
+that source; a source whose expressions the generator does not write goes through the
+block engine (:mod:`._blocks`). The post stage computes the remaining features (those reading
 several sources, or a block-engine source) from the stored aggregates.
 """
 
@@ -59,6 +59,8 @@ def run_segments(
     columns: dict[str, np.ndarray] = {}
     done: dict[str, np.ndarray] = {}  # features computed by the sources' kernels
     local, outside = _local_features(plan)
+    # the only users whose own events are read
+    users = nw.from_native(app_df.lazy().select("user_id").unique())
     # the edge table serves the edges and the neighbours' bills: made once, kept for both
     edge_users = [s for s in plan.sources if s in ("edges", "peer_bills")]
     edge_table: pl.DataFrame | None = None
@@ -68,14 +70,15 @@ def run_segments(
                 columns[name] = np.full(n_apps, _empty_value(node))
             continue
         if source in edge_users and edge_table is None:
-            edge_table = pit.user_table("edges", frames_nw, default_dpd).to_native().collect()
+            edge = pit.user_table("edges", frames_nw, default_dpd, users)
+            edge_table = edge.to_native().collect()
         tcol = _window_column(sp)
         features = local.get(source, {})
         if source in pit.USER_CUTS:
             table = (
                 edge_table
                 if source == "edges" and edge_table is not None
-                else pit.user_table(source, frames_nw).to_native().collect()
+                else pit.user_table(source, frames_nw, users=users).to_native().collect()
             )
             kernel = _kernel(sp, table, features, outside)
             if kernel is not None:
@@ -137,13 +140,16 @@ def _kernel(
     outside: set[str],
     aliases: dict[str, str] | None = None,
 ) -> _fused.FusedKernel | None:
-    """The generated kernel of a source large enough for one, computing its local
-    ``features`` if it can (else only its aggregates), or None."""
-    if table.height < _fused.MIN_ROWS:
+    """The generated kernel of a source, computing its local ``features`` if it can (else
+    only its aggregates), or None (the block engine then reduces the source)."""
+    if not _fused.ENABLED:
         return None
     keep = {name for name in sp.aggs if name in outside}
-    kernel = _fused.kernel_for(sp, table, features=features, keep=keep, aliases=aliases)
-    return kernel or _fused.kernel_for(sp, table, aliases=aliases)
+    nullable = table.height < _fused.MIN_ROWS
+    kernel = _fused.kernel_for(
+        sp, table, features=features, keep=keep, aliases=aliases, nullable=nullable
+    )
+    return kernel or _fused.kernel_for(sp, table, aliases=aliases, nullable=nullable)
 
 
 def _split_outputs(

@@ -232,21 +232,26 @@ def cut_narwhals(
     return out.select("_app", "_t", *cols)
 
 
-def user_table(source: str, frames: dict[str, Any], default_dpd: int = 90) -> Any:
+def user_table(
+    source: str, frames: dict[str, Any], default_dpd: int = 90, users: Any = None
+) -> Any:
     """The table a :data:`USER_CUTS` source is cut from: one row per event with its user.
 
     Instalments take their loan's user and disbursement moment (they are visible with
     their loan); edges are :func:`edge_table`; the other sources are their own table.
+    ``users`` (a frame of distinct ``user_id``, of the same kind as ``frames``), if
+    given, keeps only their rows: an application's cut reads its own user's rows only,
+    so a batch of few applications need not touch the other users' events.
     """
     if source == "edges":
-        return edge_table(frames, default_dpd)
+        return edge_table(frames, default_dpd, users)
     if source != "installments":
-        return frames[source]
-    loans = frames["loans"].select("loan_id", "user_id", "disbursed_at")
+        return _of_users(frames[source], users)
+    loans = _of_users(frames["loans"], users).select("loan_id", "user_id", "disbursed_at")
     return frames["installments"].join(loans, on="loan_id")
 
 
-def edge_table(frames: dict[str, Any], default_dpd: int = 90) -> Any:
+def edge_table(frames: dict[str, Any], default_dpd: int = 90, users: Any = None) -> Any:
     """The ``edges`` source as a table keyed by user, cut like :data:`USER_CUTS` by
     :data:`LINK_SINCE` (``user_id, peer_id, kind, since, peer_default_at``).
 
@@ -254,17 +259,22 @@ def edge_table(frames: dict[str, Any], default_dpd: int = 90) -> Any:
     peer's default moment (:func:`default_moments`) beside it. Cut at ``t``, this gives
     one row per (peer, kind) among the links known at ``t`` with the earliest of them: a
     triple has a link strictly before ``t`` exactly when its earliest link is, and that
-    earliest link is then the earliest of those known at ``t``.
+    earliest link is then the earliest of those known at ``t``. ``users``: as in
+    :func:`user_table` (the users whose links are kept; peers are any user).
     """
     import narwhals.stable.v2 as nw
 
     triples = (
-        link_table(frames["edges"])
+        _of_users(link_table(frames["edges"]), users)
         .group_by("user_id", "peer_id", "kind")
         .agg(nw.col(LINK_SINCE).min())
     )
     moments = default_moments(frames["loans"], frames["installments"], default_dpd)
     return triples.join(moments, on="peer_id", how="left")
+
+
+def _of_users(frame: Any, users: Any) -> Any:
+    return frame if users is None else frame.join(users, on="user_id", how="semi")
 
 
 def link_table(edges: Any) -> Any:
