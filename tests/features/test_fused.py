@@ -197,3 +197,23 @@ def test_text_literals_are_coded_in_the_table_categories() -> None:
 def test_cache_dir_honours_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("THINFILE_CREDIT_CACHE_DIR", str(tmp_path))
     assert _fused.cache_dir() == tmp_path
+
+
+def test_text_missing_from_an_enum_matches_no_row() -> None:
+    table = pl.DataFrame({"status": pl.Series(["paid"], dtype=pl.Enum(["paid", "late"]))})
+    plan = make_plan(
+        [
+            FeatureDef(
+                "f",
+                "consumption",
+                None,
+                "t",
+                "count",
+                "neutral",
+                agg("count", "orders", STATUS, STATUS.eq("refunded")),
+            )
+        ]
+    )
+    kernel = _fused.kernel_for(plan.sources["orders"], table)
+    assert kernel is not None
+    assert kernel.literal_codes(table).tolist() == [-1]

@@ -98,11 +98,12 @@ class FusedKernel:
         return [packed]
 
     def literal_codes(self, table: pl.DataFrame) -> np.ndarray:
-        """Codes of the text literals in their columns' categories."""
-        codes = [
-            pl.Series([text], dtype=pl.String).cast(table.schema[col]).to_physical()[0]
-            for col, text in self.literals
-        ]
+        """Codes of the text literals in their columns' categories (``-1``, which no row
+        holds, for a text an ``Enum`` column cannot hold)."""
+        codes = []
+        for col, text in self.literals:
+            code = pl.Series([text]).cast(table.schema[col], strict=False).to_physical()[0]
+            codes.append(-1 if code is None else code)
         return np.array(codes, dtype=np.int64) if codes else np.zeros(1, np.int64)
 
     def run(
