@@ -10,7 +10,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from thinfile_credit.features._segment_kernels import _GAPS, _shell_sort
+from thinfile_credit.features._segment_kernels import (
+    _GAPS,
+    _shell_sort,
+    distinct_sorted,
+    median_sorted,
+)
 
 __all__ = ["f_eq", "f_le", "f_lt", "groups", "median_of", "nunique_of", "std_of"]
 
@@ -65,21 +70,15 @@ def groups(keys: np.ndarray, n: int, order: np.ndarray, out: np.ndarray) -> int:
 @numba.njit(cache=True, nogil=True)
 def median_of(buf: np.ndarray, n: int) -> float:  # pragma: no cover
     """Median of ``buf[:n]`` (sorted in place); NaN when ``n`` is 0."""
-    if n == 0:
-        return np.nan
     _shell_sort(buf, n)
-    return (buf[(n - 1) // 2] + buf[n // 2]) / 2.0
+    return median_sorted(buf, n)
 
 
 @numba.njit(cache=True, nogil=True)
 def nunique_of(buf: np.ndarray, n: int) -> float:  # pragma: no cover
     """Distinct values of ``buf[:n]`` (sorted in place)."""
     _shell_sort(buf, n)
-    distinct = 0
-    for i in range(n):
-        if i == 0 or buf[i] != buf[i - 1]:
-            distinct += 1
-    return float(distinct)
+    return distinct_sorted(buf, n)
 
 
 @numba.njit(cache=True, nogil=True)

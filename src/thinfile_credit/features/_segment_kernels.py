@@ -101,14 +101,7 @@ def _ordered(
                 buf[c] = x
                 c += 1
         _shell_sort(buf, c)
-        if kind == 6:
-            out[s] = (buf[(c - 1) // 2] + buf[c // 2]) / 2.0 if c > 0 else np.nan
-        else:
-            distinct = 0
-            for i in range(c):
-                if i == 0 or buf[i] != buf[i - 1]:
-                    distinct += 1
-            out[s] = distinct
+        out[s] = median_sorted(buf, c) if kind == 6 else distinct_sorted(buf, c)
     return out
 
 
@@ -181,10 +174,21 @@ def _window_value(
             ss += (buf[i] - mean) * (buf[i] - mean)
         return np.sqrt(ss / (c - 1))
     _shell_sort(buf, c)  # the previous window's values are sorted already
-    if kind == 6:
-        return (buf[(c - 1) // 2] + buf[c // 2]) / 2.0
+    return median_sorted(buf, c) if kind == 6 else distinct_sorted(buf, c)
+
+
+@numba.njit(cache=True, nogil=True)
+def median_sorted(buf: np.ndarray, n: int) -> float:  # pragma: no cover
+    """Median of the sorted ``buf[:n]`` (the mean of the middle two for an even ``n``);
+    NaN when ``n`` is 0."""
+    return (buf[(n - 1) // 2] + buf[n // 2]) / 2.0 if n > 0 else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def distinct_sorted(buf: np.ndarray, n: int) -> float:  # pragma: no cover
+    """Distinct values of the sorted ``buf[:n]``."""
     distinct = 0
-    for i in range(c):
+    for i in range(n):
         if i == 0 or buf[i] != buf[i - 1]:
             distinct += 1
     return float(distinct)
@@ -224,11 +228,7 @@ def distinct_of_segment(starts: np.ndarray, codes: np.ndarray) -> np.ndarray:  #
     buf = np.empty(_longest(starts), np.int64)
     n = 0
     for s in range(starts.size - 1):
-        lo = starts[s]
-        c = starts[s + 1] - lo
-        for i in range(c):
-            buf[i] = lo + i
-        _shell_sort_rows(buf, c, codes, codes)
+        c = _sorted_rows(buf, starts[s], starts[s + 1], codes, codes)
         for i in range(c):
             r = buf[i]
             if codes[r] >= 0 and (i == 0 or codes[buf[i - 1]] != codes[r]):
@@ -251,11 +251,7 @@ def regroup(
     buf = np.empty(_longest(starts), np.int64)
     n = 0
     for s in range(starts.size - 1):
-        lo = starts[s]
-        c = starts[s + 1] - lo
-        for i in range(c):
-            buf[i] = lo + i
-        _shell_sort_rows(buf, c, key, codes)
+        c = _sorted_rows(buf, starts[s], starts[s + 1], key, codes)
         for i in range(c):
             r = buf[i]
             if i > 0:
@@ -265,6 +261,19 @@ def regroup(
             out[r] = n
         n += c > 0
     return out, n
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_rows(
+    buf: np.ndarray, lo: int, hi: int, first: np.ndarray, second: np.ndarray
+) -> int:  # pragma: no cover
+    """Write rows ``lo:hi`` to ``buf`` sorted by (``first``, ``second``, row); return how
+    many."""
+    c = hi - lo
+    for i in range(c):
+        buf[i] = lo + i
+    _shell_sort_rows(buf, c, first, second)
+    return c
 
 
 @numba.njit(cache=True, nogil=True)

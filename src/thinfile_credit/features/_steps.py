@@ -328,13 +328,19 @@ def _kept_key(node: Expr) -> tuple[str, str]:
     return (source, f"kept:{value.key}:{mask.key if mask is not None else ''}")
 
 
+def _kept_rows(v: list[Any], valid: int, m_slot: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A value's array and which rows count (present and masked; None: all of them)."""
+    x, keep = v[valid]
+    if m_slot >= 0:
+        m = np.asarray(v[m_slot], dtype=bool)
+        m = m if m.ndim else np.full(v[1], bool(m))
+        keep = m if keep is None else keep & m
+    return x, keep
+
+
 def _count_step(valid: int, m_slot: int) -> Step:
     def count(v: list[Any]) -> np.float64:
-        x, keep = v[valid]
-        if m_slot >= 0:
-            m = np.asarray(v[m_slot], dtype=bool)
-            m = m if m.ndim else np.full(v[1], bool(m))
-            keep = m if keep is None else keep & m
+        x, keep = _kept_rows(v, valid, m_slot)
         return np.float64(x.size if keep is None else np.count_nonzero(keep))
 
     return count
@@ -342,11 +348,7 @@ def _count_step(valid: int, m_slot: int) -> Step:
 
 def _kept_step(valid: int, m_slot: int) -> Step:
     def kept(v: list[Any]) -> np.ndarray:
-        x, keep = v[valid]
-        if m_slot >= 0:
-            m = np.asarray(v[m_slot], dtype=bool)
-            m = m if m.ndim else np.full(v[1], bool(m))
-            keep = m if keep is None else keep & m
+        x, keep = _kept_rows(v, valid, m_slot)
         return x if keep is None else x[keep]
 
     return kept

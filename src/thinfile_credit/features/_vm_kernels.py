@@ -16,6 +16,8 @@ import math
 import numba
 import numpy as np
 
+from thinfile_credit.features._segment_kernels import _shell_sort
+
 __all__ = [
     "AGG_CODES",
     "floor_divide",
@@ -393,23 +395,6 @@ def _distinct(buf: np.ndarray, k: int, seen: np.ndarray) -> int:  # pragma: no c
         if buf[i] != buf[i - 1]:
             distinct += 1
     return distinct
-
-
-@numba.njit(cache=True, nogil=True, error_model="numpy")
-def _shell_sort(buf: np.ndarray, k: int) -> None:  # pragma: no cover
-    """Sort ``buf[:k]`` in place (no NaN): short arrays, no allocation, quick to compile."""
-    gap = 1
-    while gap * 3 + 1 < k:
-        gap = gap * 3 + 1
-    while gap > 0:
-        for i in range(gap, k):
-            v = buf[i]
-            j = i
-            while j >= gap and buf[j - gap] > v:
-                buf[j] = buf[j - gap]
-                j -= gap
-            buf[j] = v
-        gap //= 3
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
