@@ -169,25 +169,28 @@ def test_unsupported_expressions_fall_back_to_the_block_engine() -> None:
     assert _fused.kernel_for(plan.sources["orders"], table) is None
 
 
+def _count_kernel(table: pl.DataFrame, mask: Expr) -> _fused.FusedKernel:
+    plan = make_plan(
+        [
+            FeatureDef(
+                "f",
+                "consumption",
+                None,
+                "t",
+                "count",
+                "neutral",
+                agg("count", "orders", STATUS, mask),
+            )
+        ]
+    )
+    kernel = _fused.kernel_for(plan.sources["orders"], table)
+    assert kernel is not None
+    return kernel
+
+
 def test_text_literals_are_coded_in_the_table_categories() -> None:
     table = pl.DataFrame({"status": pl.Series(["paid", "refunded"], dtype=pl.Categorical)})
-    kernel = _fused.kernel_for(
-        make_plan(
-            [
-                FeatureDef(
-                    "f",
-                    "consumption",
-                    None,
-                    "t",
-                    "count",
-                    "neutral",
-                    agg("count", "orders", STATUS, STATUS.eq("refunded") | STATUS.eq("never")),
-                )
-            ]
-        ).sources["orders"],
-        table,
-    )
-    assert kernel is not None
+    kernel = _count_kernel(table, STATUS.eq("refunded") | STATUS.eq("never"))
     codes = kernel.literal_codes(table)
     physical = table["status"].to_physical().to_list()
     assert codes[0] == physical[1]
@@ -201,19 +204,5 @@ def test_cache_dir_honours_the_environment(tmp_path: Path, monkeypatch: pytest.M
 
 def test_text_missing_from_an_enum_matches_no_row() -> None:
     table = pl.DataFrame({"status": pl.Series(["paid"], dtype=pl.Enum(["paid", "late"]))})
-    plan = make_plan(
-        [
-            FeatureDef(
-                "f",
-                "consumption",
-                None,
-                "t",
-                "count",
-                "neutral",
-                agg("count", "orders", STATUS, STATUS.eq("refunded")),
-            )
-        ]
-    )
-    kernel = _fused.kernel_for(plan.sources["orders"], table)
-    assert kernel is not None
+    kernel = _count_kernel(table, STATUS.eq("refunded"))
     assert kernel.literal_codes(table).tolist() == [-1]

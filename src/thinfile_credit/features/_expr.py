@@ -440,22 +440,9 @@ class NumpyEvaluator:
         n = _nrows(cols)
         v = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
         if not by:
-            present = ~np.isnan(v)
-            if kind == "sum":
-                total = v[present].sum() if n else 0.0
-            else:
-                total = v[present].max() if present.any() else np.nan
-            return np.full(n, total)
+            return over_groups(kind, v, None, 0)
         inverse = _group_ids(cols, by)
-        groups = int(inverse.max()) + 1 if n else 0
-        present = ~np.isnan(v)
-        if kind == "sum":
-            sums = np.bincount(inverse, weights=np.where(present, v, 0.0), minlength=groups)
-            return sums[inverse]
-        best = np.full(groups, -np.inf)
-        np.maximum.at(best, inverse[present], v[present])
-        best[np.isneginf(best)] = np.nan
-        return best[inverse]
+        return over_groups(kind, v, inverse, int(inverse.max()) + 1 if n else 0)
 
     def _agg(self, e: Expr) -> Any:
         kind, source, value, mask = e.args
@@ -495,6 +482,28 @@ class NumpyEvaluator:
             return np.median(x)
         # std, ddof=1: undefined for a single value
         return x.std(ddof=1) if x.size > 1 else np.float64(np.nan)
+
+
+def over_groups(kind: str, v: np.ndarray, inverse: np.ndarray | None, n_groups: int) -> np.ndarray:
+    """An ``over`` window on NumPy: the sum (0 for no value) or max (NaN for no value)
+    of the present values of each row's group, broadcast back to the rows.
+
+    ``inverse`` numbers each row's group ``0..n_groups-1``; None puts every row in one.
+    """
+    present = ~np.isnan(v)
+    if inverse is None:
+        if kind == "sum":
+            total = v[present].sum() if v.size else 0.0
+        else:
+            total = v[present].max() if present.any() else np.nan
+        return np.full(v.size, total)
+    if kind == "sum":
+        sums = np.bincount(inverse, weights=np.where(present, v, 0.0), minlength=n_groups)
+        return sums[inverse]
+    best = np.full(n_groups, -np.inf)
+    np.maximum.at(best, inverse[present], v[present])
+    best[np.isneginf(best)] = np.nan
+    return best[inverse]
 
 
 def _nrows(cols: dict[str, np.ndarray]) -> int:

@@ -24,6 +24,7 @@ from thinfile_credit.features._expr import (
     _np_binary,
     _np_is_null,
     _scalar_binary,
+    over_groups,
 )
 from thinfile_credit.features._plan import Plan
 
@@ -287,21 +288,10 @@ def _over_step(kind: str, inner: int, groups: int) -> Step:
         # the tree walker's window rules (NumpyEvaluator._over), with shared group ids
         n = v[1]
         x = np.broadcast_to(np.asarray(v[inner], dtype=np.float64), (n,))
-        present = ~np.isnan(x)
         if groups < 0:
-            if kind == "sum":
-                total = x[present].sum() if n else 0.0
-            else:
-                total = x[present].max() if present.any() else np.nan
-            return np.full(n, total)
+            return over_groups(kind, x, None, 0)
         inverse, n_groups = v[groups]
-        if kind == "sum":
-            sums = np.bincount(inverse, weights=np.where(present, x, 0.0), minlength=n_groups)
-            return sums[inverse]
-        best = np.full(n_groups, -np.inf)
-        np.maximum.at(best, inverse[present], x[present])
-        best[np.isneginf(best)] = np.nan
-        return best[inverse]
+        return over_groups(kind, x, inverse, n_groups)
 
     return over
 
