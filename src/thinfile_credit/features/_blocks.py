@@ -19,9 +19,6 @@ aggregate, and nested windows on the band column are prefixes of each segment.
 
 from __future__ import annotations
 
-import functools
-import itertools
-import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,13 +31,12 @@ from thinfile_credit.features._windows import (
     _PREFIX_KINDS,
     _Axis,
     _Prefix,
-    _window_masks,
     _window_of,
     _window_width,
     _Windows,
 )
 
-#: Rows of a point-in-time cut reduced at once (whole applications; see _reduce_source).
+#: Rows of a point-in-time cut reduced at once (whole applications; see _reduce_gathered).
 CHUNK_ROWS = 1_000_000
 
 
@@ -76,8 +72,10 @@ def _reduce_gathered(
 
     Blocks of about :data:`CHUNK_ROWS` rows (whole applications) are gathered, given
     their windows and reduced before the next is gathered, so no cut-sized frame or
-    temporary ever exists: row-sized arrays stay small enough to be recycled by the
-    allocator instead of being fresh pages each time (see :func:`_reduce_source`).
+    temporary ever exists. Block-sized arrays stay under glibc's mmap threshold (32 MB
+    at most) and are recycled by the allocator; cut-sized ones would be fresh pages on
+    every allocation, and on this kind of machine the page faults of a 10M-row cut cost
+    more than the arithmetic.
     """
     out = {name: np.full(n_apps, _empty_value(node)) for name, node in sp.aggs.items()}
     for first, last in g.index.blocks(CHUNK_ROWS, g.breaks):
@@ -173,22 +171,6 @@ def _walk(e: Expr) -> list[Expr]:
     return out
 
 
-def _sorted_cut(cut: pl.LazyFrame, sp: SourcePlan, tcol: _Axis | None) -> pl.DataFrame:
-    """A cut with its windows, sorted by application (then window band)."""
-    import narwhals.stable.v2 as nw
-
-    frame = nw.from_native(_with_windows(cut, sp))
-    if tcol is None:
-        return frame.to_native().sort(APP).collect()
-    # inside each application, rows in the narrowest window first, then the next
-    # window's...: every window on tcol is then a prefix of the application's rows
-    # (see _Prefix). One integer key sorts faster than (application, time).
-    nested = [to_narwhals(m, APP).fill_null(False).cast(nw.Int64) for m in _window_masks(sp, tcol)]
-    inside = functools.reduce(operator.add, nested)
-    key = nw.col(APP) * (len(nested) + 1) + (len(nested) - inside)
-    return frame.with_columns(key.alias("_key")).to_native().sort("_key").collect().drop("_key")
-
-
 def _with_windows(frame: pl.LazyFrame, sp: SourcePlan) -> pl.LazyFrame:
     """``frame`` with the source's ``over`` windows materialised as columns."""
     import narwhals.stable.v2 as nw
@@ -208,40 +190,6 @@ def _segment_bounds(app: np.ndarray) -> np.ndarray:
 def _empty_value(node: Expr) -> float:
     empty = AGG_KINDS[node.args[0]]
     return np.nan if empty is None else float(empty)
-
-
-def _reduce_source(
-    base: pl.DataFrame,
-    sp: SourcePlan,
-    n_apps: int,
-    batch: int,
-    tcol: _Axis | None = None,
-    *,
-    chunk_rows: int | None = None,
-) -> dict[str, np.ndarray]:
-    """Every aggregate of one source, ``chunk_rows`` rows (whole applications) at a time.
-
-    Chunks keep every row-sized temporary small: NumPy arrays above glibc's mmap threshold
-    (32 MB at most) are fresh pages on every allocation, and on this kind of machine the
-    page faults of a 10M-row cut cost more than the arithmetic. Chunk-sized arrays are
-    recycled by the allocator instead, and peak memory drops with them.
-    """
-    chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
-    out = {name: np.full(n_apps, _empty_value(node)) for name, node in sp.aggs.items()}
-    app = base[APP].to_numpy()
-    n = app.size
-    if n == 0:
-        return out
-    starts = _segment_bounds(app)[:-1]
-    # cut at the first segment start at or after each multiple of chunk_rows
-    cuts = np.unique(
-        starts[np.minimum(np.searchsorted(starts, np.arange(0, n, chunk_rows)), starts.size - 1)]
-    )
-    bounds = [*cuts.tolist(), n]
-    del app, starts
-    for lo, hi in itertools.pairwise(bounds):
-        _reduce_rows(base.slice(lo, hi - lo), sp, batch, tcol, out)
-    return out
 
 
 def _reduce_rows(

@@ -21,9 +21,7 @@ from thinfile_credit.features._blocks import (
     _empty_value,
     _Gathered,
     _reduce_gathered,
-    _reduce_source,
     _segment_bounds,
-    _sorted_cut,
 )
 from thinfile_credit.features._expr import Expr, to_narwhals
 from thinfile_credit.features._plan import APP, Plan, SourcePlan
@@ -54,7 +52,6 @@ def run_segments(
     import narwhals.stable.v2 as nw
 
     app_df = apps.select(APP, "user_id", "_t").collect()
-    app_nw = nw.from_native(apps)
     frames_nw = {n: nw.from_native(lf) for n, lf in frames.items()}
     columns: dict[str, np.ndarray] = {}
     done: dict[str, np.ndarray] = {}  # features computed by the sources' kernels
@@ -88,7 +85,8 @@ def run_segments(
             else:
                 gathered = _gather_cut(source, sp, app_df, table, tcol)
                 columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
-        elif source == "peer_bills" and edge_table is not None:
+        else:  # peer_bills: the neighbours' bills, cut through the edge table
+            assert edge_table is not None
             table = pit.user_table("bills", frames_nw).to_native().collect()
             links = _user_cut(app_df, edge_table, pit.LINK_SINCE, ["peer_id"]).block()
             g = _gather_peer_bills(app_df, table, links)
@@ -99,12 +97,6 @@ def run_segments(
                 _split_outputs(out, features, columns, done)
             else:
                 columns.update(_reduce_gathered(g, sp, n_apps, batch, tcol))
-        else:
-            cut = pit.cut_narwhals(source, app_nw, frames_nw, default_dpd=default_dpd)
-            base = _sorted_cut(cut.to_native(), sp, tcol)
-            if tcol is not None and base[tcol.column].null_count():
-                tcol = None
-            columns.update(_reduce_source(base, sp, n_apps, batch, tcol))
         if source in edge_users:
             edge_users.remove(source)
             if not edge_users:
