@@ -11,7 +11,7 @@ from _feat_gen import make_tables
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thinfile_credit.features import FeatureBuilder, _blocks
+from thinfile_credit.features import FeatureBuilder, _blocks, _fused
 from thinfile_credit.features import _segments as seg
 from thinfile_credit.features._blocks import _reduce
 from thinfile_credit.features._windows import (
@@ -113,6 +113,7 @@ def test_window_masks_are_recognised() -> None:
 def test_build_with_prefix_windows_equals_masked_build(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(_fused, "ENABLED", False)  # these windows are the block engine's
     tables = make_tables(n_users=60, seed=seed, apps_per_user=3)
     fb = FeatureBuilder()
     fast = fb.build(tables)
@@ -135,6 +136,7 @@ def test_chunked_reduction_equals_one_pass(
     Equal up to summation order: NumPy's SIMD sums may group a segment's terms
     differently at another memory offset (a last-bit difference).
     """
+    monkeypatch.setattr(_fused, "ENABLED", False)  # blocks are the block engine's
     tables = make_tables(n_users=40, seed=5)
     whole = FeatureBuilder().build(tables)
     monkeypatch.setattr(_blocks, "CHUNK_ROWS", chunk_rows)
