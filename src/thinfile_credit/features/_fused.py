@@ -61,7 +61,9 @@ CHUNK = 65_536
 
 @dataclass
 class FusedKernel:
-    """A generated kernel and how to feed it: ``run`` gives ``(aggregates, queries)``."""
+    """A generated kernel and how to feed it: :meth:`pack` the table once, then
+    :meth:`run` blocks of queries, writing each output (aggregate or feature) per
+    application."""
 
     names: list[str]  # outputs: the kept aggregates, then the features
     columns: list[_Column]
@@ -74,9 +76,9 @@ class FusedKernel:
             self._loaded = _load(self.source)
         return self._loaded
 
-    def arrays(self, table: pl.DataFrame) -> list[np.ndarray]:
-        """The kernel's column arguments: one record array holding, per event row, the
-        values of the columns it reads (nulls filled) and their validity.
+    def pack(self, table: pl.DataFrame) -> np.ndarray:
+        """The kernel's view of ``table``: one record per event row holding the values
+        of the columns it reads (nulls filled) and their validity.
 
         The kernel reads an application's rows in no particular order of the table: one
         record per row costs one cache miss where separate columns cost one each.
@@ -95,7 +97,7 @@ class FusedKernel:
         from thinfile_credit.features._gather_kernels import frozen
 
         self._module().pack(packed, *frozen(*values, *valid))
-        return [packed]
+        return packed
 
     def literal_codes(self, table: pl.DataFrame) -> np.ndarray:
         """Codes of the text literals in their columns' categories (``-1``, which no row
@@ -114,12 +116,13 @@ class FusedKernel:
         rows: np.ndarray,
         t: np.ndarray,
         literals: np.ndarray,
-        arrays: list[np.ndarray],
+        packed: np.ndarray,
     ) -> None:
         """Write aggregate ``j`` of each query ``q`` to ``out[j][at[q]]``.
 
         Query ``q`` has the rows ``rows[starts[q]:starts[q + 1]]`` of the event table and
-        the moment ``t[q]``; ``out`` has one array per name. The kernel is serial and
+        the moment ``t[q]``; ``packed`` is :meth:`pack` of that table; ``out`` has one
+        array per name. The kernel is serial and
         releases the GIL: ranges of :data:`CHUNK` queries run on a pool of numba's
         thread count (a ``parallel=True`` kernel of this size takes four times as long
         to compile). Ranges write disjoint elements of ``out``.
@@ -133,12 +136,12 @@ class FusedKernel:
         fn = self._module().kernel
         nq = starts.size - 1
         longest = int(np.diff(starts).max()) if nq > 0 else 0
-        rows, literals, *arrays = frozen(rows, literals, *arrays)
+        rows, literals, packed = frozen(rows, literals, packed)
 
         def task(lo: int) -> None:
             hi = min(nq, lo + CHUNK)
             at_q, starts_q, t_q = frozen(at[lo:hi], starts[lo : hi + 1], t[lo:hi])
-            fn(at_q, starts_q, rows, t_q, literals, longest, *out, *arrays)
+            fn(at_q, starts_q, rows, t_q, literals, longest, *out, packed)
 
         threads = max(1, min(numba.get_num_threads(), -(-nq // CHUNK)))
         if threads == 1:

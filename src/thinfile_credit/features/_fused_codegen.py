@@ -16,10 +16,10 @@ from pathlib import Path
 from thinfile_credit.features._expr import Expr
 from thinfile_credit.features._fused_nodes import (
     Unsupported,
-    _as,
     _Body,
     _both,
     _Column,
+    _number,
     _Val,
 )
 from thinfile_credit.features._plan import SourcePlan
@@ -123,9 +123,9 @@ class _Generator:
         results = [(f"a{self.agg_vars[sp.aggs[name].key][0]}", "True", "f") for name in kept]
         for expr in features.values():
             x = post.node(expr)
-            if x.typ not in ("i", "f", "b", "n"):
-                raise Unsupported(f"a feature of type {x.typ}")
-            code = f"(1.0 if {x.v} else 0.0)" if x.typ == "b" else _as(x, "f")
+            if x.typ.startswith("c:"):
+                raise Unsupported("a feature of text")
+            code, _present = _number(x)  # a NaN feature stays NaN: only validity matters
             results.append((code, x.ok, x.typ))
         source = self._source(main, pairs, updates, outputs, n_buf, post, results)
         return kept + list(features), self.columns, self.literals, source
@@ -200,35 +200,7 @@ class _Generator:
                 lines.append(f"        lw{p} = np.inf")
         lines += ["        for i in range(lo, hi):", "            r = rows[i]"]
         lines += main.lines
-        ind = " " * 12
-        for pair, acc in pairs.items():
-            v, m = updates[pair]
-            p = acc.n
-            keep = v.ok
-            if v.typ == "f":
-                keep = _both(keep, f"({v.v} == {v.v})")
-            if m is not None:
-                keep = _both(keep, _both(m.ok, m.v))
-            x = f"(1.0 if {v.v} else 0.0)" if v.typ == "b" else f"np.float64({v.v})"
-            lines += [f"{ind}if {keep}:", f"{ind}    x = {x}", f"{ind}    n{p} += 1"]
-            if acc.kinds & {"sum", "mean"}:
-                lines.append(f"{ind}    s{p} += x")
-            if "std" in acc.kinds:
-                # sums of values shifted by the first one: no division per row, and no
-                # cancellation from a large mean
-                lines += [
-                    f"{ind}    if n{p} == 1:",
-                    f"{ind}        z{p} = x",
-                    f"{ind}    d = x - z{p}",
-                    f"{ind}    w{p} += d",
-                    f"{ind}    q{p} += d * d",
-                ]
-            if "max" in acc.kinds:
-                lines.append(f"{ind}    hi{p} = max(hi{p}, x)")
-            if "min" in acc.kinds:
-                lines.append(f"{ind}    lw{p} = min(lw{p}, x)")
-            if acc.slot >= 0:
-                lines.append(f"{ind}    buf[{acc.slot}, n{p} - 1] = x")
+        lines += _update_lines(pairs, updates)
         for j, (_name, kind, pair) in enumerate(outputs):
             acc = pairs[pair]
             p = acc.n
@@ -284,10 +256,9 @@ class _Generator:
                     f"{ind}    seen{o}[g] = False",
                 ]
                 x = body.node(value)
-                if x.typ not in ("i", "f", "b"):
-                    raise Unsupported(f"over of {x.typ}")
-                xv = f"(1.0 if {x.v} else 0.0)" if x.typ == "b" else f"np.float64({x.v})"
-                keep = x.ok if x.typ != "f" else _both(x.ok, f"({x.v} == {x.v})")
+                if x.typ.startswith("c:"):
+                    raise Unsupported("over of text")
+                xv, keep = _number(x)
                 update = f"acc{o}[g] += x" if kind == "sum" else f"acc{o}[g] = max(acc{o}[g], x)"
                 updates += [
                     f"{ind}    if {keep}:",
@@ -303,3 +274,37 @@ class _Generator:
                 *updates,
             ]
         return lines
+
+
+def _update_lines(
+    pairs: dict[tuple[str, str], _Acc], updates: dict[tuple[str, str], tuple[_Val, _Val | None]]
+) -> list[str]:
+    """Per row: each (value, mask) pair's accumulators take the value if it counts."""
+    ind = " " * 12
+    lines: list[str] = []
+    for pair, acc in pairs.items():
+        v, m = updates[pair]
+        p = acc.n
+        x, keep = _number(v)
+        if m is not None:
+            keep = _both(keep, _both(m.ok, m.v))
+        lines += [f"{ind}if {keep}:", f"{ind}    x = {x}", f"{ind}    n{p} += 1"]
+        if acc.kinds & {"sum", "mean"}:
+            lines.append(f"{ind}    s{p} += x")
+        if "std" in acc.kinds:
+            # sums of values shifted by the first one: no division per row, and no
+            # cancellation from a large mean
+            lines += [
+                f"{ind}    if n{p} == 1:",
+                f"{ind}        z{p} = x",
+                f"{ind}    d = x - z{p}",
+                f"{ind}    w{p} += d",
+                f"{ind}    q{p} += d * d",
+            ]
+        if "max" in acc.kinds:
+            lines.append(f"{ind}    hi{p} = max(hi{p}, x)")
+        if "min" in acc.kinds:
+            lines.append(f"{ind}    lw{p} = min(lw{p}, x)")
+        if acc.slot >= 0:
+            lines.append(f"{ind}    buf[{acc.slot}, n{p} - 1] = x")
+    return lines

@@ -253,6 +253,17 @@ def _as(x: _Val, typ: str) -> str:
     return x.v
 
 
+def _number(x: _Val) -> tuple[str, str]:
+    """``x`` as a float (a boolean as 1.0/0.0) and when it counts as a present value:
+    valid, and for a float not NaN (how the reductions read a value)."""
+    if x.typ not in ("i", "f", "b", "n") and not x.typ.startswith("c:"):
+        raise Unsupported(f"a number from {x.typ}")
+    if x.typ == "b":
+        return f"(1.0 if {x.v} else 0.0)", x.ok
+    present = _both(x.ok, f"({x.v} == {x.v})") if x.typ == "f" else x.ok
+    return _as(x, "f") if x.typ == "n" else f"np.float64({x.v})", present
+
+
 def _both(a: str, b: str) -> str:
     if a == "True":
         return b

@@ -226,7 +226,7 @@ def _reduce_fused(
     n_apps = apps.height
     # one array per output: the post stage frees each aggregate after its last use
     result = [np.empty(n_apps) for _ in kernel.names]
-    arrays = kernel.arrays(table)
+    packed = kernel.pack(table)
     literals = kernel.literal_codes(table)
     seen = np.zeros(n_apps, np.bool_)
     for first, last in index.blocks(4 * CHUNK_ROWS, breaks):
@@ -237,13 +237,13 @@ def _reduce_fused(
         starts = np.r_[index.start[heads], index.start[last]] - index.start[first]
         q = index.queries[heads]
         rows = index.rows(first, last)
-        kernel.run(result, query_app[q], starts, rows, query_t[q], literals, arrays)
+        kernel.run(result, query_app[q], starts, rows, query_t[q], literals, packed)
         seen[query_app[q]] = True
     rest = np.flatnonzero(~seen)
     if rest.size:
         t = apps["_t"].to_numpy()
         empty = np.zeros(rest.size + 1, np.int64)
-        kernel.run(result, rest, empty, empty[:0], t[rest], literals, arrays)
+        kernel.run(result, rest, empty, empty[:0], t[rest], literals, packed)
     return dict(zip(kernel.names, result, strict=True))
 
 
