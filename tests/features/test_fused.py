@@ -148,10 +148,26 @@ def test_every_default_feature_equals_the_block_engine(
     monkeypatch.setattr(_fused, "ENABLED", False)
     blocks = fb.build(tables)
     monkeypatch.setattr(_fused, "ENABLED", True)
+    # every source must go through a kernel computing its local features, or this test
+    # would compare the block engine with itself
+    source_of = {id(sp): name for name, sp in fb._plan().sources.items()}
+    kernels: list[tuple[str, _fused.FusedKernel | None, dict[str, Expr]]] = []
+    real = sg._kernel
+
+    def spy(sp, table, features, outside, *args, **kwargs):
+        kernel = real(sp, table, features, outside, *args, **kwargs)
+        kernels.append((source_of[id(sp)], kernel, features))
+        return kernel
+
+    monkeypatch.setattr(sg, "_kernel", spy)
     monkeypatch.setattr(_fused, "MIN_ROWS", 0)  # kernels specialised to the tables' nulls
     fused = fb.build(tables)
     monkeypatch.setattr(_fused, "MIN_ROWS", 10**12)  # one kernel for any nulls
     generic = fb.build(tables)
+    assert sorted(name for name, _, _ in kernels) == sorted(2 * list(source_of.values()))
+    for name, kernel, features in kernels:
+        assert kernel is not None, name
+        assert set(features) <= set(kernel.names), name
     assert fused.columns == blocks.columns == generic.columns
     for name in fb.feature_names_:
         assert _same(fused[name].to_numpy(), blocks[name].to_numpy()), name

@@ -43,6 +43,8 @@ class _Acc:
     """Accumulators of one (value, mask) pair."""
 
     n: int
+    value: _Val
+    mask: _Val | None
     kinds: set[str] = field(default_factory=set)
     slot: int = -1  # row of the ordered-values buffer
 
@@ -55,7 +57,7 @@ class _Generator:
         self.counter = 0
         self.bys: list[tuple[str, ...]] = []
         self.overs: list[tuple[str, int, Expr]] = []  # kind, by slot, inner value
-        self.agg_vars: dict[str, tuple[int, str]] = {}  # agg key -> (variable, kind)
+        self.agg_vars: dict[str, int] = {}  # agg key -> its variable a{j}
 
     def fresh(self) -> int:
         self.counter += 1
@@ -98,7 +100,6 @@ class _Generator:
         main = _Body(self, " " * 12)
         pairs: dict[tuple[str, str], _Acc] = {}
         outputs: list[tuple[str, str, tuple[str, str]]] = []
-        updates: dict[tuple[str, str], tuple[_Val, _Val | None]] = {}
         for name, node in sp.aggs.items():
             kind, _source, value, mask = node.args
             v = main.node(value)
@@ -109,8 +110,7 @@ class _Generator:
                 raise Unsupported("aggregate of a literal text")
             pair = (value.key, "" if mask is None else mask.key)
             if pair not in pairs:
-                pairs[pair] = _Acc(len(pairs))
-                updates[pair] = (v, m)
+                pairs[pair] = _Acc(len(pairs), v, m)
             pairs[pair].kinds.add(kind)
             outputs.append((name, kind, pair))
         n_buf = 0
@@ -118,27 +118,26 @@ class _Generator:
             if acc.kinds & {"median", "nunique"}:
                 acc.slot = n_buf
                 n_buf += 1
-        self.agg_vars = {sp.aggs[name].key: (j, kind) for j, (name, kind, _) in enumerate(outputs)}
+        self.agg_vars = {sp.aggs[name].key: j for j, (name, _, _) in enumerate(outputs)}
         post = _Body(self, " " * 8, post=True)
-        results = [(f"a{self.agg_vars[sp.aggs[name].key][0]}", "True", "f") for name in kept]
+        results = [(f"a{self.agg_vars[sp.aggs[name].key]}", "True") for name in kept]
         for expr in features.values():
             x = post.node(expr)
             if x.typ.startswith("c:"):
                 raise Unsupported("a feature of text")
             code, _present = _number(x)  # a NaN feature stays NaN: only validity matters
-            results.append((code, x.ok, x.typ))
-        source = self._source(main, pairs, updates, outputs, n_buf, post, results)
+            results.append((code, x.ok))
+        source = self._source(main, pairs, outputs, n_buf, post, results)
         return kept + list(features), self.columns, self.literals, source
 
     def _source(
         self,
         main: _Body,
         pairs: dict[tuple[str, str], _Acc],
-        updates: dict[tuple[str, str], tuple[_Val, _Val | None]],
         outputs: list[tuple[str, str, tuple[str, str]]],
         n_buf: int,
         post: _Body,
-        results: list[tuple[str, str, str]],
+        results: list[tuple[str, str]],
     ) -> str:
         # the over passes are generated after the main body registered them
         over_lines = self._over_lines()
@@ -174,11 +173,13 @@ class _Generator:
             "    keyb = np.empty(width, np.int64)",
             "    ordb = np.empty(width, np.int64)",
         ]
-        for b in range(len(self.bys)):
-            lines.append(f"    grp{b} = np.empty(width, np.int64)")
-        for o in range(len(self.overs)):
+        for b, by in enumerate(self.bys):
+            if by:
+                lines.append(f"    grp{b} = np.empty(width, np.int64)")
+        for o, (kind, _, _) in enumerate(self.overs):
             lines.append(f"    acc{o} = np.empty(width, np.float64)")
-            lines.append(f"    seen{o} = np.empty(width, np.bool_)")
+            if kind == "max":  # a sum over no value is 0: only a max needs to know
+                lines.append(f"    seen{o} = np.empty(width, np.bool_)")
         lines += [
             "    for q in range(nq):",
             "        lo = starts[q]",
@@ -200,7 +201,7 @@ class _Generator:
                 lines.append(f"        lw{p} = np.inf")
         lines += ["        for i in range(lo, hi):", "            r = rows[i]"]
         lines += main.lines
-        lines += _update_lines(pairs, updates)
+        lines += _update_lines(pairs)
         for j, (_name, kind, pair) in enumerate(outputs):
             acc = pairs[pair]
             p = acc.n
@@ -216,7 +217,7 @@ class _Generator:
             }[kind]
             lines.append(f"        a{j} = {value}")
         lines += post.lines
-        for j, (value, ok, _typ) in enumerate(results):
+        for j, (value, ok) in enumerate(results):
             if ok == "True":
                 lines.append(f"        o{j}[a] = {value}")
             else:
@@ -249,23 +250,23 @@ class _Generator:
             body = _Body(self, ind + "    ", in_over=True)
             updates = []
             for o, kind, value in overs:
-                start = "0.0" if kind == "sum" else "-np.inf"
-                lines += [
-                    f"{ind}for g in range({groups}):",
-                    f"{ind}    acc{o}[g] = {start}",
-                    f"{ind}    seen{o}[g] = False",
-                ]
+                lines += [f"{ind}for g in range({groups}):"]
+                if kind == "sum":
+                    lines += [f"{ind}    acc{o}[g] = 0.0"]
+                else:
+                    lines += [f"{ind}    acc{o}[g] = -np.inf", f"{ind}    seen{o}[g] = False"]
                 x = body.node(value)
                 if x.typ.startswith("c:"):
                     raise Unsupported("over of text")
                 xv, keep = _number(x)
-                update = f"acc{o}[g] += x" if kind == "sum" else f"acc{o}[g] = max(acc{o}[g], x)"
-                updates += [
-                    f"{ind}    if {keep}:",
-                    f"{ind}        x = {xv}",
-                    f"{ind}        {update}",
-                    f"{ind}        seen{o}[g] = True",
-                ]
+                updates += [f"{ind}    if {keep}:", f"{ind}        x = {xv}"]
+                if kind == "sum":
+                    updates += [f"{ind}        acc{o}[g] += x"]
+                else:
+                    updates += [
+                        f"{ind}        acc{o}[g] = max(acc{o}[g], x)",
+                        f"{ind}        seen{o}[g] = True",
+                    ]
             lines += [
                 f"{ind}for i in range(lo, hi):",
                 f"{ind}    r = rows[i]",
@@ -276,18 +277,15 @@ class _Generator:
         return lines
 
 
-def _update_lines(
-    pairs: dict[tuple[str, str], _Acc], updates: dict[tuple[str, str], tuple[_Val, _Val | None]]
-) -> list[str]:
+def _update_lines(pairs: dict[tuple[str, str], _Acc]) -> list[str]:
     """Per row: each (value, mask) pair's accumulators take the value if it counts."""
     ind = " " * 12
     lines: list[str] = []
-    for pair, acc in pairs.items():
-        v, m = updates[pair]
+    for acc in pairs.values():
         p = acc.n
-        x, keep = _number(v)
-        if m is not None:
-            keep = _both(keep, _both(m.ok, m.v))
+        x, keep = _number(acc.value)
+        if acc.mask is not None:
+            keep = _both(keep, _both(acc.mask.ok, acc.mask.v))
         lines += [f"{ind}if {keep}:", f"{ind}    x = {x}", f"{ind}    n{p} += 1"]
         if acc.kinds & {"sum", "mean"}:
             lines.append(f"{ind}    s{p} += x")

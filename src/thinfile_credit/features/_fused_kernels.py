@@ -11,8 +11,8 @@ import numba
 import numpy as np
 
 from thinfile_credit.features._segment_kernels import (
-    _GAPS,
     _shell_sort,
+    _sorted_rows,
     distinct_sorted,
     median_sorted,
 )
@@ -48,16 +48,7 @@ def groups(keys: np.ndarray, n: int, order: np.ndarray, out: np.ndarray) -> int:
 
     ``order`` is scratch of at least ``n``. Numbers follow the sorted key order.
     """
-    for i in range(n):
-        order[i] = i
-    for gap in _GAPS:  # shell sort of the positions by key
-        for i in range(gap, n):
-            x = order[i]
-            j = i
-            while j >= gap and keys[order[j - gap]] > keys[x]:
-                order[j] = order[j - gap]
-                j -= gap
-            order[j] = x
+    _sorted_rows(order, 0, n, keys, keys)
     g = -1
     for i in range(n):
         p = order[i]

@@ -79,10 +79,10 @@ class _Body:
         if op == "agg":
             if not self.post or e.key not in self.gen.agg_vars:
                 raise Unsupported(f"aggregate {e.key}")
-            j, kind = self.gen.agg_vars[e.key]
+            j = self.gen.agg_vars[e.key]
             # the post stage reads an aggregate's NaN as null, then an empty sum, count
             # or distinct count as its empty value
-            empty = AGG_KINDS[kind]
+            empty = AGG_KINDS[a[0]]
             if empty is None:
                 return _Val(f"a{j}", f"(a{j} == a{j})", "f")
             return self.emit(f"a{j} if a{j} == a{j} else {float(empty)!r}", "True", "f")
