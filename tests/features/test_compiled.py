@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -10,7 +13,7 @@ from _feat_gen import make_tables
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thinfile_credit.features import FeatureBuilder, pit
+from thinfile_credit.features import FeatureBuilder, _compiled, pit
 from thinfile_credit.features import _vm_kernels as C
 from thinfile_credit.features._compiled import compile_plan
 from thinfile_credit.features._expr import (
@@ -30,6 +33,27 @@ from thinfile_credit.features.online import _scalar_micros, events_to_arrays
 from thinfile_credit.features.spec import FeatureDef
 
 
+@contextmanager
+def _walker_calls() -> Iterator[list[str]]:
+    """Record every fallback of the compiled plan to the tree walker."""
+    calls: list[str] = []
+    source, post = _compiled._walk_source, _compiled._walk_post
+
+    def walk_source(*args):
+        calls.append("source")
+        return source(*args)
+
+    def walk_post(*args):
+        calls.append("post")
+        return post(*args)
+
+    with (
+        mock.patch.object(_compiled, "_walk_source", walk_source),
+        mock.patch.object(_compiled, "_walk_post", walk_post),
+    ):
+        yield calls
+
+
 def _both(fb: FeatureBuilder, events: dict, applied_at: datetime, uid: object):
     plan = fb._plan()
     t = _scalar_micros(applied_at, "applications", "applied_at", {})
@@ -38,7 +62,10 @@ def _both(fb: FeatureBuilder, events: dict, applied_at: datetime, uid: object):
         s: pit.cut_numpy(s, uid, t, arrays, default_dpd=fb._default_dpd()) for s in plan.sources
     }
     walked = NumpyEvaluator(sources, t).values([f.expr for f in plan.features])
-    return np.array(compile_plan(plan).run(sources, t)), np.array(walked)
+    with _walker_calls() as calls:
+        got = compile_plan(plan).run(sources, t)
+    assert calls == []  # the machine ran every source and the post stage
+    return np.array(got), np.array(walked)
 
 
 @pytest.mark.parametrize(("seed", "windows"), [(1, (30, 90, 180, 365)), (2, (7, 45))])
@@ -173,9 +200,15 @@ def _features(exprs: list[Expr]) -> list[FeatureDef]:
     ]
 
 
-def _compiled_and_walked(exprs: list[Expr], sources: dict, t: float) -> tuple:
+def _compiled_and_walked(
+    exprs: list[Expr], sources: dict, t: float, walker: list[str] | None = None
+) -> tuple:
+    """Compiled and walked values; the compiled plan must fall back to the walker
+    exactly as ``walker`` lists (default: never)."""
     compiled = compile_plan(make_plan(_features(exprs)))
-    got = np.array(compiled.run(sources, t))
+    with _walker_calls() as calls:
+        got = np.array(compiled.run(sources, t))
+    assert calls == (walker or [])
     want = np.array(NumpyEvaluator(sources, t).values(exprs))
     return compiled, got, want
 
@@ -223,7 +256,7 @@ def test_object_codes_follow_python_equality(values: list) -> None:
                 assert (got[i] == got[j]) == (u == v)
 
 
-def test_unsupported_expressions_run_as_steps() -> None:
+def test_unsupported_expressions_run_on_the_tree_walker() -> None:
     rng = np.random.default_rng(0)
     g = np.empty(20, dtype=object)
     g[:] = rng.choice(["a", "b"], 20).tolist()
@@ -237,18 +270,20 @@ def test_unsupported_expressions_run_as_steps() -> None:
         ({"s": {"g": g, "x": np.arange(20)}}, agg("sum", "s", col("x"), col("g").eq(lit("a")))),
     ]
     for sources, expr in cases:
-        compiled, got, want = _compiled_and_walked([expr, expr * lit(2)], sources, 0.0)
+        compiled, got, want = _compiled_and_walked(
+            [expr, expr * lit(2)], sources, 0.0, walker=["source"]
+        )
         np.testing.assert_array_equal(got, want)
         runner = compiled.sources["s"]
         program = next(iter(runner.programs.values()))
         assert program is None or not program.run(sources["s"], 20, 0.0, np.empty(1))
 
 
-def test_unsupported_post_stage_runs_as_steps() -> None:
+def test_unsupported_post_stage_runs_on_the_tree_walker() -> None:
     x = np.array([1.0, 0.5, np.nan, 0.5])
     total = agg("sum", "s", col("x"))
     exprs = [total.is_in((1.0, 2.0)).to_float(), total / lit(2), agg("max", "s", col("x"))]
-    compiled, got, want = _compiled_and_walked(exprs, {"s": {"x": x}}, 0.0)
+    compiled, got, want = _compiled_and_walked(exprs, {"s": {"x": x}}, 0.0, walker=["post"])
     assert compiled.post is None
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got, [1.0, 1.0, 1.0])

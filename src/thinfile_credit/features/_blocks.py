@@ -25,10 +25,9 @@ import numpy as np
 import polars as pl
 
 from thinfile_credit.features import _gather
-from thinfile_credit.features._expr import AGG_KINDS, Expr, to_narwhals
+from thinfile_credit.features._expr import Expr, empty_value, to_narwhals
 from thinfile_credit.features._plan import APP, SourcePlan
 from thinfile_credit.features._windows import (
-    _PREFIX_KINDS,
     _Axis,
     _Prefix,
     _window_of,
@@ -77,7 +76,7 @@ def _reduce_gathered(
     every allocation, and on this kind of machine the page faults of a 10M-row cut cost
     more than the arithmetic.
     """
-    out = {name: np.full(n_apps, _empty_value(node)) for name, node in sp.aggs.items()}
+    out = {name: np.full(n_apps, empty_value(node)) for name, node in sp.aggs.items()}
     for first, last in g.index.blocks(CHUNK_ROWS, g.breaks):
         if g.index.start[last] == g.index.start[first]:
             continue  # these applications keep the empty values
@@ -187,11 +186,6 @@ def _segment_bounds(app: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, app[1:] != app[:-1], True]) if app.size else np.r_[0]
 
 
-def _empty_value(node: Expr) -> float:
-    empty = AGG_KINDS[node.args[0]]
-    return np.nan if empty is None else float(empty)
-
-
 def _reduce_rows(
     base: pl.DataFrame,
     sp: SourcePlan,
@@ -254,15 +248,18 @@ def _reduce_rows(
         for j, k in enumerate(chunk):
             v, codes = _as_numbers(part[f"_v{j}"])
             pre = None if windows_t is None else _Prefix(v, windows_t)
-            allowed = ("count", "nunique") if codes else _PREFIX_KINDS
             for name, node in by_value[k]:
                 kind, mask = node.args[0], node.args[3]
                 mkey = "" if mask is None else mask.key
-                if pre is not None and mkey in prefix and kind in allowed:
+                # text codes have a count and a distinct count, nothing else
+                if pre is not None and mkey in prefix and (not codes or kind in _TEXT_KINDS):
                     out[name][seg_apps] = pre.reduce(kind, prefix[mkey])
                 else:
                     out[name][seg_apps] = _reduce(kind, v, codes, masks.get(mkey), bounds)
         del part
+
+
+_TEXT_KINDS = ("count", "nunique")
 
 
 def _as_numbers(series: pl.Series) -> tuple[np.ndarray, bool]:
@@ -285,7 +282,7 @@ def _reduce(
 
     if kind not in kernels.KINDS:
         raise ValueError(f"unknown aggregation {kind!r}")
-    if codes and kind not in ("count", "nunique"):
+    if codes and kind not in _TEXT_KINDS:
         raise ValueError(f"{kind} of text values")
     use = mask is not None
     m = np.ascontiguousarray(mask, dtype=np.bool_) if use else _NO_MASK

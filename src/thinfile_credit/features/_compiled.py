@@ -14,19 +14,18 @@ far more than the arithmetic. :func:`compile_plan` resolves the walk once per pl
 * the post stage, the arithmetic on aggregates that gives the features, is one more
   program, one row long;
 * what the machine does not run (``when`` over strings, say, or columns of another dtype
-  than float64 and object) runs as a flat list of NumPy closures instead, one per
-  distinct node (:class:`~thinfile_credit.features._steps.StepCompiler`).
+  than float64 and object) is evaluated by the tree walker itself, for that source or
+  for the post stage (seeded with the aggregates already computed).
 
 This module holds the entry point: :class:`CompiledPlan`, which runs one source after
 another and then the post stage, and :func:`compile_plan`. The machine's programs are
 built in :mod:`~thinfile_credit.features._vm` and run by the kernels of
-:mod:`~thinfile_credit.features._vm_kernels`; the step programs are in
-:mod:`~thinfile_credit.features._steps`.
+:mod:`~thinfile_credit.features._vm_kernels`.
 
-Both follow the tree walker's rules to the bit: NumPy's pairwise summation, its floor
-division and remainder, ``std`` with ``ddof=1``, ``np.median``, natural logarithms by
-NumPy itself (between machine calls). One liberty: the ``min`` or ``max`` of values equal
-but for the sign of zero may be either (so may NumPy's, by SIMD lane).
+The machine follows the tree walker's rules to the bit: NumPy's pairwise summation, its
+floor division and remainder, ``std`` with ``ddof=1``, ``np.median``, natural logarithms
+by NumPy itself (between machine calls). One liberty: the ``min`` or ``max`` of values
+equal but for the sign of zero may be either (so may NumPy's, by SIMD lane).
 ``tests/features/test_compiled.py`` checks the compiled plan against the walker, and the
 machine's arithmetic against NumPy's.
 """
@@ -38,17 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from thinfile_credit.features._expr import AGG_KINDS, Expr
+from thinfile_credit.features._expr import Expr, NumpyEvaluator, _nrows, empty_value
 from thinfile_credit.features._plan import Plan
-from thinfile_credit.features._steps import Step, StepCompiler, StepProgram
-from thinfile_credit.features._vm import (
-    Program,
-    build_post_program,
-    build_program,
-    encode_objects,
-)
+from thinfile_credit.features._vm import Program, build_post_program, build_program
 
-__all__ = ["CompiledPlan", "Program", "build_program", "compile_plan", "encode_objects"]
+__all__ = ["CompiledPlan", "compile_plan"]
 
 _MISSING: Any = object()
 
@@ -58,17 +51,15 @@ class CompiledPlan:
 
     Each source writes its aggregates to a contiguous range of one array
     (:class:`SourceRunner`); the post program (or, when the machine cannot run the post
-    stage, the post steps) computes the features from them.
+    stage, the tree walker) computes the features from them.
     """
 
     def __init__(self) -> None:
         self.n_aggs = 0
         self.sources: dict[str, SourceRunner] = {}
         self.post: Program | None = None
-        # the step form of the post stage: slot 0 holds _t, slot 2 + i aggregate i
-        self.template: list[Any] = []
-        self.post_steps: list[tuple[int, Step]] = []
-        self.outputs: list[int] = []
+        self.exprs: list[Expr] = []  # the features' expressions
+        self.agg_keys: list[str] = []  # the aggregates' keys, in their order in the array
         self.names: list[str] = []
         self.default_dpd = 90  # set by the online path from the builder's social family
 
@@ -81,29 +72,23 @@ class CompiledPlan:
                 runner.run(sources.get(name), t, aggs)
             if self.post is not None:
                 return self.post.run_post(aggs, t)
-            vals = self.template.copy()
-            vals[0] = np.float64(t)
-            vals[2 : 2 + self.n_aggs] = aggs.tolist()
-            for slot, step in self.post_steps:
-                vals[slot] = step(vals)
-        return [float(vals[i]) for i in self.outputs]
+        return _walk_post(self.exprs, self.agg_keys, aggs, t)
 
 
 class SourceRunner:
     """The aggregates of one source, written to ``aggs[lo:hi]`` in plan order.
 
     Runs a :class:`Program`, built on first use for the dtypes of the source's columns
-    (one set in practice), or the source's step program when the machine cannot run the
+    (one set in practice), or the tree walker when the machine cannot run the
     expressions on those dtypes.
     """
 
-    def __init__(self, aggs: list[Expr], lo: int, steps: StepProgram, template: list[Any]):
+    def __init__(self, source: str, aggs: list[Expr], lo: int):
+        self.source = source
         self.aggs = aggs
         self.lo = lo
         self.hi = lo + len(aggs)
-        self.steps = steps
-        self.template = template
-        self.empty = np.array([_empty_value(node.args[0]) for node in aggs])
+        self.empty = np.array([empty_value(node) for node in aggs])
         self.columns = columns_read(aggs)
         self.programs: dict[tuple[Any, ...], Program | None] = {}
 
@@ -115,16 +100,13 @@ class SourceRunner:
             return
         program = self._program(cols)
         if program is None or not program.run(cols, n, t, aggs[self.lo : self.hi]):
-            vals = self.template.copy()
-            vals[0] = np.float64(t)
-            self.steps.run(cols, n, vals)
-            aggs[self.lo : self.hi] = vals[self.lo + 2 : self.hi + 2]
+            aggs[self.lo : self.hi] = _walk_source(self.source, self.aggs, cols, t)
 
     def _program(self, cols: Mapping[str, np.ndarray]) -> Program | None:
         try:
             dtypes = tuple([cols[c].dtype for c in self.columns])
         except (KeyError, AttributeError):
-            return None  # the step program reports what is wrong
+            return None  # the tree walker reports what is wrong
         program = self.programs.get(dtypes, _MISSING)
         if program is _MISSING:
             program = build_program(self.aggs, dict(zip(self.columns, dtypes)))
@@ -133,21 +115,23 @@ class SourceRunner:
 
 
 def compile_plan(plan: Plan) -> CompiledPlan:
-    """Compile every feature of ``plan`` into one :class:`CompiledPlan`."""
+    """Compile every feature of ``plan`` into one :class:`CompiledPlan`.
+
+    Raises
+    ------
+    ValueError
+        A feature reads a column outside an aggregate.
+    """
     out = CompiledPlan()
     out.names = [feat.name for feat in plan.features]
-    exprs = [feat.expr for feat in plan.features]
-    steps = StepCompiler(plan)
-    out.outputs = [steps.post(e, out.post_steps) for e in exprs]
-    out.template = steps.template()
-    agg_keys: list[str] = []
+    out.exprs = [feat.expr for feat in plan.features]
+    _check_post(out.exprs)
     for source, sp in plan.sources.items():
         aggs = list(sp.aggs.values())
-        runner = SourceRunner(aggs, len(agg_keys), steps.source_program(source), out.template)
-        out.sources[source] = runner
-        agg_keys.extend(node.key for node in aggs)
-    out.n_aggs = len(agg_keys)
-    out.post = build_post_program(exprs, agg_keys)
+        out.sources[source] = SourceRunner(source, aggs, len(out.agg_keys))
+        out.agg_keys.extend(node.key for node in aggs)
+    out.n_aggs = len(out.agg_keys)
+    out.post = build_post_program(out.exprs, out.agg_keys)
     return out
 
 
@@ -167,12 +151,25 @@ def columns_read(nodes: list[Expr]) -> list[str]:
     return sorted(found)
 
 
-def _empty_value(kind: str) -> float:
-    empty = AGG_KINDS[kind]
-    return np.nan if empty is None else float(empty)
+def _check_post(exprs: list[Expr]) -> None:
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e.op == "agg":
+            continue
+        if e.op == "col" and e.args[0] != "_t":
+            raise ValueError(f"column {e.args[0]!r} outside an aggregate")
+        stack.extend(a for a in e.args if isinstance(a, Expr))
 
 
-def _nrows(cols: Mapping[str, np.ndarray]) -> int:
-    for v in cols.values():
-        return len(v)
-    return 0
+def _walk_source(
+    source: str, aggs: list[Expr], cols: Mapping[str, np.ndarray], t: float
+) -> list[float]:
+    """The aggregates ``aggs`` of one source's rows ``cols``, by the tree walker."""
+    return NumpyEvaluator({source: dict(cols)}, t).values(aggs)
+
+
+def _walk_post(exprs: list[Expr], agg_keys: list[str], aggs: np.ndarray, t: float) -> list[float]:
+    """The features ``exprs`` by the tree walker, from the aggregates already computed."""
+    known = dict(zip(agg_keys, aggs.astype(np.float64).tolist()))
+    return NumpyEvaluator({}, t, known=known).values(exprs)

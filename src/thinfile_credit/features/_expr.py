@@ -30,7 +30,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -81,6 +81,11 @@ _BINARY = {
     "and",
     "or",
 }
+
+
+class Unsupported(Exception):
+    """An expression a compiled engine (the batch kernels, the online machine) does not
+    handle; the caller falls back to the interpreting engine."""
 
 
 class Expr:
@@ -357,14 +362,23 @@ class NumpyEvaluator:
         point-in-time cut. Times are float microseconds (NaN = null); ``_t`` is a scalar.
     t : float
         The application moment in microseconds.
+    known : dict, optional
+        Aggregate key -> its value, already computed elsewhere (not recomputed).
     """
 
-    def __init__(self, sources: dict[str, dict[str, np.ndarray]], t: float) -> None:
+    def __init__(
+        self,
+        sources: dict[str, dict[str, np.ndarray]],
+        t: float,
+        known: dict[str, float] | None = None,
+    ) -> None:
         self.sources = sources
         self.t = t
         self._cache: dict[tuple[str, ...], Any] = {}
         # one memo per source: a plain str key is cheaper than a tuple per lookup
         self._memo: dict[str, dict[str, Any]] = {}
+        if known:
+            self._memo[""] = {key: np.float64(v) for key, v in known.items()}
 
     def value(self, expr: Expr) -> float:
         """The post-stage value of ``expr`` as a float (NaN for null)."""
@@ -484,6 +498,13 @@ class NumpyEvaluator:
         return x.std(ddof=1) if x.size > 1 else np.float64(np.nan)
 
 
+def empty_value(node: Expr) -> float:
+    """The value of the aggregate ``node`` over no rows: 0 for a count or sum (and a
+    distinct count), NaN for the others."""
+    empty = AGG_KINDS[node.args[0]]
+    return np.nan if empty is None else float(empty)
+
+
 def over_groups(kind: str, v: np.ndarray, inverse: np.ndarray | None, n_groups: int) -> np.ndarray:
     """An ``over`` window on NumPy: the sum (0 for no value) or max (NaN for no value)
     of the present values of each row's group, broadcast back to the rows.
@@ -506,7 +527,7 @@ def over_groups(kind: str, v: np.ndarray, inverse: np.ndarray | None, n_groups: 
     return best[inverse]
 
 
-def _nrows(cols: dict[str, np.ndarray]) -> int:
+def _nrows(cols: Mapping[str, np.ndarray]) -> int:
     for v in cols.values():
         return len(v)
     return 0

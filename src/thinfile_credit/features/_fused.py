@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from thinfile_credit.features._expr import Expr
-from thinfile_credit.features._fused_nodes import Unsupported, _Column
+from thinfile_credit.features._expr import Expr, Unsupported
+from thinfile_credit.features._fused_nodes import _Column
 from thinfile_credit.features._plan import SourcePlan
 
 __all__ = ["ENABLED", "MIN_ROWS", "FusedKernel", "Unsupported", "cache_dir", "kernel_for"]

@@ -11,16 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from thinfile_credit.features._expr import AGG_KINDS, Expr
+from thinfile_credit.features._expr import AGG_KINDS, Expr, Unsupported
 
 if TYPE_CHECKING:
     from thinfile_credit.features._fused_codegen import _Generator
 
-__all__ = ["Unsupported"]
-
-
-class Unsupported(Exception):
-    """The expressions of a source use something the generator does not write."""
+__all__ = ["Unsupported"]  # raised here, defined with the expressions
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,11 @@ import polars as pl
 from thinfile_credit.features import _fused, _gather, pit
 from thinfile_credit.features._blocks import (
     CHUNK_ROWS,
-    _empty_value,
     _Gathered,
     _reduce_gathered,
     _segment_bounds,
 )
-from thinfile_credit.features._expr import Expr, to_narwhals
+from thinfile_credit.features._expr import Expr, empty_value, to_narwhals
 from thinfile_credit.features._plan import APP, Plan, SourcePlan
 from thinfile_credit.features._windows import (
     _Axis,
@@ -64,7 +63,7 @@ def run_segments(
     for source, sp in plan.sources.items():
         if not all(table in frames for table in pit.SOURCE_TABLES[source]):
             for name, node in sp.aggs.items():
-                columns[name] = np.full(n_apps, _empty_value(node))
+                columns[name] = np.full(n_apps, empty_value(node))
             continue
         if source in edge_users and edge_table is None:
             edge = pit.user_table("edges", frames_nw, default_dpd, users)

@@ -7,8 +7,8 @@ program in one call (two or more when a logarithm sits in between: NumPy compute
 those). The post stage, the arithmetic on aggregates that gives the features, is one
 more program, one row long. Strings and other objects enter the machine as codes, one
 number per distinct value of the call (:func:`encode_objects`). What the machine does
-not run raises :class:`Unsupported` while building, and the builders return ``None``:
-the caller then runs the step program of :mod:`~thinfile_credit.features._steps`.
+not run raises :class:`~thinfile_credit.features._expr.Unsupported` while building, and
+the builders return ``None``: the caller then runs the tree walker.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from thinfile_credit.features._expr import Expr
+from thinfile_credit.features._expr import Expr, Unsupported
 from thinfile_credit.features._vm_kernels import (
     _ADD,
     _AGG,
@@ -68,10 +68,6 @@ _OPCODES = {
     "and": _AND,
     "or": _OR,
 }
-
-
-class Unsupported(Exception):
-    """An expression the machine does not run (the step program does)."""
 
 
 @dataclass

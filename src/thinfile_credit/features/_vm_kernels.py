@@ -16,7 +16,7 @@ import math
 import numba
 import numpy as np
 
-from thinfile_credit.features._segment_kernels import _shell_sort
+from thinfile_credit.features._segment_kernels import KINDS, _shell_sort, distinct_sorted
 
 __all__ = [
     "AGG_CODES",
@@ -42,18 +42,11 @@ _ISIN = 18  # dst <- a in consts[b : b + c]
 _OVER_SUM, _OVER_MAX = 19, 20  # dst <- window of a per group b (-1: all rows), groups consts[c]
 _AGG = 21  # out[dst] <- kind c of a where mask b (-1: none)
 
-#: Aggregate kinds of :data:`_AGG` instructions.
-AGG_CODES = {
-    "count": 0,
-    "sum": 1,
-    "mean": 2,
-    "min": 3,
-    "max": 4,
-    "std": 5,
-    "median": 6,
-    "nunique": 7,
-}
-_COUNT, _SUM, _MEAN, _MIN, _MAX, _STD, _MEDIAN, _NUNIQUE = range(8)
+#: Aggregate kinds of :data:`_AGG` instructions: the batch kernels' numbering.
+AGG_CODES = KINDS
+_COUNT, _SUM, _MEAN, _MAX, _MIN, _STD, _MEDIAN, _NUNIQUE = (
+    KINDS[k] for k in ("count", "sum", "mean", "max", "min", "std", "median", "nunique")
+)
 _SORTING = (_MEDIAN, _NUNIQUE)  # reorder the kept values
 
 
@@ -390,11 +383,7 @@ def _distinct(buf: np.ndarray, k: int, seen: np.ndarray) -> int:  # pragma: no c
                 distinct += 1
         return distinct
     _shell_sort(buf, k)
-    distinct = 1
-    for i in range(1, k):
-        if buf[i] != buf[i - 1]:
-            distinct += 1
-    return distinct
+    return int(distinct_sorted(buf, k))
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -19,9 +19,6 @@ from thinfile_credit.features import pit
 from thinfile_credit.features._expr import Expr
 from thinfile_credit.features._plan import SourcePlan
 
-#: Aggregates a window prefix can give without a masked pass.
-_PREFIX_KINDS = ("count", "sum", "mean", "max", "min", "std", "median", "nunique")
-
 
 @dataclass(frozen=True)
 class _Axis:
@@ -87,7 +84,7 @@ def _window_column(sp: SourcePlan) -> _Axis | None:
     for node in sp.aggs.values():
         mask = node.args[3]
         axis = _window_of(mask) if mask is not None else None
-        if axis is not None and node.args[0] in _PREFIX_KINDS:
+        if axis is not None:
             counts[axis] = counts.get(axis, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
 
@@ -99,8 +96,7 @@ class _Windows:
     """
 
     def __init__(self, starts: np.ndarray, his: list[np.ndarray]) -> None:
-        self.starts = starts
-        self.his = his
+        self.starts = np.asarray(starts, np.int64)
         self.ends = np.ascontiguousarray(np.column_stack(his), dtype=np.int64)
 
 
@@ -118,13 +114,12 @@ class _Prefix:
         self._by_kind: dict[str, np.ndarray] = {}
 
     def reduce(self, kind: str, j: int) -> np.ndarray:
-        """``kind`` (any of :data:`_PREFIX_KINDS`) of the value over window ``j``."""
+        """``kind`` (any aggregate kind) of the value over window ``j``."""
         if kind not in self._by_kind:
             from thinfile_credit.features import _segment_kernels as kernels
             from thinfile_credit.features._gather_kernels import call
 
             w = self.windows
-            starts = np.asarray(w.starts, np.int64)
             code = kernels.KINDS[kind]
-            self._by_kind[kind] = call(kernels.windowed, code, self.v, starts, w.ends)
+            self._by_kind[kind] = call(kernels.windowed, code, self.v, w.starts, w.ends)
         return self._by_kind[kind][:, j]
