@@ -21,7 +21,6 @@ from thinfile_credit.features import FeatureBuilder, _fused
 from thinfile_credit.features import _segments as sg
 from thinfile_credit.features._expr import DAY_US, Expr, agg, col, lit, log, over, when
 from thinfile_credit.features._plan import APP, make_plan
-from thinfile_credit.features._windows import _window_column
 from thinfile_credit.features.spec import FeatureDef
 
 T = col("_t")
@@ -130,11 +129,9 @@ def test_kernel_equals_the_block_engine_for_every_construct(table: pl.DataFrame)
     apps = _apps()
     kernel = _fused.kernel_for(sp, table, nullable=True)
     assert kernel is not None
-    fused = sg._fused_user_cut(kernel, table, "ordered_at", apps)
-    tcol = _window_column(sp)
-    blocks = sg._reduce_gathered(
-        sg._gather_cut("orders", sp, apps, table, tcol), sp, apps.height, 12, tcol
-    )
+    g = sg._user_cut(apps, table, "ordered_at", [], in_order=True)
+    fused = sg._reduce_fused(kernel, table, g.index, g.per_query[APP], g.per_query["_t"], apps)
+    blocks = sg._reduce_gathered(sg._gather_cut("orders", sp, apps, table), sp, apps.height, 12)
     for name, node in sp.aggs.items():
         assert _same(fused[name], blocks[name]), (node.key, fused[name], blocks[name])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from thinfile_credit.features import FeatureBuilder, _blocks, _fused
 from thinfile_credit.features import _segments as seg
 from thinfile_credit.features._blocks import _reduce
+from thinfile_credit.features._expr import agg, col
 from thinfile_credit.features._windows import (
     _Axis,
     _Prefix,
@@ -22,6 +24,44 @@ from thinfile_credit.features._windows import (
     _Windows,
 )
 from thinfile_credit.features.pit import due_within, is_due, within
+from thinfile_credit.features.spec import FeatureDef, FeatureFamily
+
+
+@dataclass(frozen=True)
+class _PeerWindows(FeatureFamily):
+    """Windows over the neighbours' bills: their cut is not in window bands."""
+
+    prefix = "pw"
+    family = "pw"
+
+    def features(self) -> list[FeatureDef]:
+        due = col("amount_due")
+        return [
+            self._def(
+                "pw_n30",
+                30,
+                "x",
+                "count",
+                "neutral",
+                agg("count", "peer_bills", due, due_within(30)),
+            ),
+            self._def(
+                "pw_sum90",
+                90,
+                "x",
+                "yuan",
+                "neutral",
+                agg("sum", "peer_bills", due, due_within(90)),
+            ),
+            self._def(
+                "pw_max90",
+                90,
+                "x",
+                "yuan",
+                "neutral",
+                agg("max", "peer_bills", due, due_within(90)),
+            ),
+        ]
 
 
 def _plain(kind: str, x: np.ndarray) -> float:
@@ -115,7 +155,7 @@ def test_build_with_prefix_windows_equals_masked_build(
 ) -> None:
     monkeypatch.setattr(_fused, "ENABLED", False)  # these windows are the block engine's
     tables = make_tables(n_users=60, seed=seed, apps_per_user=3)
-    fb = FeatureBuilder()
+    fb = FeatureBuilder([*FeatureBuilder().families_, _PeerWindows()])
     fast = fb.build(tables)
     monkeypatch.setattr(seg, "_window_column", lambda sp: None)
     slow = fb.build(tables)
@@ -127,16 +167,18 @@ def test_build_with_prefix_windows_equals_masked_build(
     assert fast.select(pl.col("application_id")).equals(slow.select(pl.col("application_id")))
 
 
+@pytest.mark.parametrize("kernels", [False, True])
 @pytest.mark.parametrize("chunk_rows", [1, 7, 64])
 def test_chunked_reduction_equals_one_pass(
-    monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+    monkeypatch: pytest.MonkeyPatch, chunk_rows: int, kernels: bool
 ) -> None:
-    """Cuts reduced a few applications at a time give the one-pass numbers.
+    """Cuts reduced a few applications at a time give the one-pass numbers, in the
+    block engine and in the generated kernels (blocks of ``4 * CHUNK_ROWS`` rows).
 
     Equal up to summation order: NumPy's SIMD sums may group a segment's terms
     differently at another memory offset (a last-bit difference).
     """
-    monkeypatch.setattr(_fused, "ENABLED", False)  # blocks are the block engine's
+    monkeypatch.setattr(_fused, "ENABLED", kernels)
     tables = make_tables(n_users=40, seed=5)
     whole = FeatureBuilder().build(tables)
     monkeypatch.setattr(_blocks, "CHUNK_ROWS", chunk_rows)

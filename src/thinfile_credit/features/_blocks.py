@@ -45,7 +45,8 @@ class _Gathered:
     ``index``, plus ``per_query`` arrays (query-number order) repeated onto them.
 
     ``breaks`` (bool per query position) marks where a block may start: queries of one
-    application must stay in one block.
+    application must stay in one block. ``band``: the window axis the rows of each
+    query are ordered by, narrowest window first (None: no such order).
     """
 
     index: _gather.CutIndex
@@ -53,6 +54,7 @@ class _Gathered:
     columns: list[str]
     per_query: dict[str, np.ndarray]
     breaks: np.ndarray | None = None
+    band: _Axis | None = None
 
     def block(self, first: int = 0, last: int | None = None) -> pl.DataFrame:
         """The rows of queries ``first:last`` (query positions), materialised."""
@@ -65,7 +67,7 @@ class _Gathered:
 
 
 def _reduce_gathered(
-    g: _Gathered, sp: SourcePlan, n_apps: int, batch: int, tcol: _Axis | None
+    g: _Gathered, sp: SourcePlan, n_apps: int, batch: int
 ) -> dict[str, np.ndarray]:
     """Every aggregate of one source from a compiled cut, one block of rows at a time.
 
@@ -81,7 +83,8 @@ def _reduce_gathered(
         if g.index.start[last] == g.index.start[first]:
             continue  # these applications keep the empty values
         base = _with_coded_windows(g.block(first, last), sp)
-        block_tcol = None if tcol is None or base[tcol.column].null_count() else tcol
+        band = g.band
+        block_tcol = None if band is None or base[band.column].null_count() else band
         _reduce_rows(base, sp, batch, block_tcol, out)
     return out
 

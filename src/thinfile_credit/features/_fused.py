@@ -162,7 +162,6 @@ def kernel_for(
     *,
     features: dict[str, Expr] | None = None,
     keep: set[str] | None = None,
-    aliases: dict[str, str] | None = None,
     nullable: bool = False,
 ) -> FusedKernel | None:
     """The kernel of ``sp`` over ``table``'s columns, or None if a node is unsupported.
@@ -170,8 +169,7 @@ def kernel_for(
     The kernel writes the aggregates named in ``keep`` (all by default), then
     ``features``: post-stage expressions (arithmetic on aggregates, see
     :mod:`._expr`) of this source's aggregates only, computed per application in the
-    kernel, so their aggregates need never be stored. ``aliases`` maps a column name
-    of the expressions to the table column holding it. Columns without nulls skip the
+    kernel, so their aggregates need never be stored. Columns without nulls skip the
     validity checks; ``nullable=True`` checks them for every column (one kernel for
     tables that differ in where their nulls are).
     """
@@ -183,9 +181,6 @@ def kernel_for(
         if kind is not None:
             has_nulls = nullable or bool(table[name].null_count())
             kinds[name] = _Column(name, kind, has_nulls)
-    for name, column in (aliases or {}).items():
-        if column in kinds:
-            kinds[name] = kinds[column]
     key = repr((sorted(sp.aggs.items()), sorted(kinds.items()), kept, sorted(features.items())))
     from thinfile_credit.features._fused_codegen import _Generator
 

@@ -15,14 +15,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from thinfile_credit.features import _fused, _gather, pit
-from thinfile_credit.features._blocks import (
-    CHUNK_ROWS,
-    _Gathered,
-    _reduce_gathered,
-    _segment_bounds,
-)
-from thinfile_credit.features._expr import Expr, empty_value, to_narwhals
+from thinfile_credit.features import _blocks, _fused, _gather, pit
+from thinfile_credit.features._blocks import _Gathered, _reduce_gathered, _segment_bounds
+from thinfile_credit.features._expr import Expr, empty_value, iter_aggs, to_narwhals
 from thinfile_credit.features._plan import APP, Plan, SourcePlan
 from thinfile_credit.features._windows import (
     _Axis,
@@ -56,50 +51,46 @@ def run_segments(
     done: dict[str, np.ndarray] = {}  # features computed by the sources' kernels
     local, outside = _local_features(plan)
     # the only users whose own events are read
-    users = nw.from_native(app_df.lazy().select("user_id").unique())
-    # the edge table serves the edges and the neighbours' bills: made once, kept for both
-    edge_users = [s for s in plan.sources if s in ("edges", "peer_bills")]
-    edge_table: pl.DataFrame | None = None
+    users = nw.from_native(app_df.select("user_id").unique().lazy())
+    # the edge table and its cut serve the edges and the neighbours' bills: made once,
+    # kept until the last of the two is done
+    edge_sources = [s for s in ("edges", "peer_bills") if s in plan.sources]
+    edge_cut: _Gathered | None = None
     for source, sp in plan.sources.items():
         if not all(table in frames for table in pit.SOURCE_TABLES[source]):
             for name, node in sp.aggs.items():
                 columns[name] = np.full(n_apps, empty_value(node))
             continue
-        if source in edge_users and edge_table is None:
-            edge = pit.user_table("edges", frames_nw, default_dpd, users)
-            edge_table = edge.to_native().collect()
-        tcol = _window_column(sp)
+        if source in edge_sources and edge_cut is None:
+            edges = pit.user_table("edges", frames_nw, default_dpd, users).to_native().collect()
+            edge_cut = _user_cut(app_df, edges, pit.LINK_SINCE, ["peer_id"], in_order=True)
         features = local.get(source, {})
-        if source in pit.USER_CUTS:
-            table = (
-                edge_table
-                if source == "edges" and edge_table is not None
-                else pit.user_table(source, frames_nw, users=users).to_native().collect()
-            )
-            kernel = _kernel(sp, table, features, outside)
-            if kernel is not None:
-                cut_column = pit.USER_CUTS[source]
-                out = _fused_user_cut(kernel, table, cut_column, app_df)
-                _split_outputs(out, features, columns, done)
-            else:
-                gathered = _gather_cut(source, sp, app_df, table, tcol)
-                columns.update(_reduce_gathered(gathered, sp, n_apps, batch, tcol))
-        else:  # peer_bills: the neighbours' bills, cut through the edge table
-            assert edge_table is not None
-            table = pit.user_table("bills", frames_nw).to_native().collect()
-            links = _user_cut(app_df, edge_table, pit.LINK_SINCE, ["peer_id"]).block()
-            g = _gather_peer_bills(app_df, table, links)
-            kernel = _kernel(sp, table, features, outside, aliases={"peer_id": "user_id"})
-            if kernel is not None:
-                q_app, q_t = g.per_query[APP], g.per_query["_t"]
-                out = _reduce_fused(kernel, table, g.index, q_app, q_t, app_df, g.breaks)
-                _split_outputs(out, features, columns, done)
-            else:
-                columns.update(_reduce_gathered(g, sp, n_apps, batch, tcol))
-        if source in edge_users:
-            edge_users.remove(source)
-            if not edge_users:
-                edge_table = None
+        if source == "edges":
+            assert edge_cut is not None
+            g, table = edge_cut, edge_cut.table
+        elif source == "peer_bills":  # the neighbours' bills, cut through the edge table
+            assert edge_cut is not None
+            bills = pit.user_table("bills", frames_nw).to_native().collect()
+            g = _gather_peer_bills(bills, edge_cut.block())
+            # the expressions read the neighbour's id as peer_id
+            table = bills.with_columns(pl.col("user_id").alias("peer_id"))
+        else:
+            table = pit.user_table(source, frames_nw, users=users).to_native().collect()
+            g = None
+        kernel = _kernel(sp, table, features, outside)
+        if kernel is not None:
+            if g is None:
+                g = _user_cut(app_df, table, pit.USER_CUTS[source], [], in_order=True)
+            q_app, q_t = g.per_query[APP], g.per_query["_t"]
+            out = _reduce_fused(kernel, table, g.index, q_app, q_t, app_df, g.breaks)
+            _split_outputs(out, features, columns, done)
+        else:
+            if source != "peer_bills":  # the block engine wants rows in window bands
+                g = _gather_cut(source, sp, app_df, table)
+            assert g is not None
+            columns.update(_reduce_gathered(g, sp, n_apps, batch))
+        if edge_sources and source == edge_sources[-1]:
+            edge_cut = None
     # NaN marks "no value" in the NumPy reductions; the post stage reads it as null. The
     # frame wraps the NumPy arrays without copying them.
     wide = pl.DataFrame({APP: np.arange(n_apps, dtype=np.int64), "_t": app_df["_t"], **columns})
@@ -110,8 +101,6 @@ def run_segments(
 def _local_features(plan: Plan) -> tuple[dict[str, dict[str, Expr]], set[str]]:
     """Features reading the aggregates of one source only (source -> name -> expression),
     which that source's kernel computes, and the aggregates the others read."""
-    from thinfile_credit.features._expr import iter_aggs
-
     local: dict[str, dict[str, Expr]] = {}
     outside: set[str] = set()
     for f in plan.features:
@@ -125,11 +114,7 @@ def _local_features(plan: Plan) -> tuple[dict[str, dict[str, Expr]], set[str]]:
 
 
 def _kernel(
-    sp: SourcePlan,
-    table: pl.DataFrame,
-    features: dict[str, Expr],
-    outside: set[str],
-    aliases: dict[str, str] | None = None,
+    sp: SourcePlan, table: pl.DataFrame, features: dict[str, Expr], outside: set[str]
 ) -> _fused.FusedKernel | None:
     """The generated kernel of a source, computing its local ``features`` if it can (else
     only its aggregates), or None (the block engine then reduces the source)."""
@@ -137,10 +122,8 @@ def _kernel(
         return None
     keep = {name for name in sp.aggs if name in outside}
     nullable = table.height < _fused.MIN_ROWS
-    kernel = _fused.kernel_for(
-        sp, table, features=features, keep=keep, aliases=aliases, nullable=nullable
-    )
-    return kernel or _fused.kernel_for(sp, table, aliases=aliases, nullable=nullable)
+    kernel = _fused.kernel_for(sp, table, features=features, keep=keep, nullable=nullable)
+    return kernel or _fused.kernel_for(sp, table, nullable=nullable)
 
 
 def _split_outputs(
@@ -165,8 +148,6 @@ def _post_stage(
     """
     import narwhals.stable.v2 as nw
 
-    from thinfile_credit.features._expr import iter_aggs
-
     todo = [f for f in plan.features if f.name not in done]
     last_use: dict[str, int] = {}
     for i, f in enumerate(todo):
@@ -187,21 +168,6 @@ def _post_stage(
         wide = wide.drop(used)
     parts.append(pl.DataFrame(done))
     return pl.concat(parts, how="horizontal").select(APP, *(f.name for f in plan.features))
-
-
-def _fused_user_cut(
-    kernel: _fused.FusedKernel,
-    table: pl.DataFrame,
-    cut_column: str,
-    apps: pl.DataFrame,
-) -> dict[str, np.ndarray]:
-    """:func:`_reduce_fused` of the cut of ``table`` (keyed by ``user_id``) at
-    ``cut_column`` strictly before each application's moment, in application order."""
-    codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
-    t = apps["_t"].to_numpy()
-    cut = _gather.as_times(table[cut_column])
-    index = _gather.cut_index(codes, t, event_codes, n_codes, cut, in_order=True)
-    return _reduce_fused(kernel, table, index, apps[APP].to_numpy(), t, apps)
 
 
 def _reduce_fused(
@@ -228,7 +194,7 @@ def _reduce_fused(
     packed = kernel.pack(table)
     literals = kernel.literal_codes(table)
     seen = np.zeros(n_apps, np.bool_)
-    for first, last in index.blocks(4 * CHUNK_ROWS, breaks):
+    for first, last in index.blocks(4 * _blocks.CHUNK_ROWS, breaks):
         if breaks is None:
             heads = np.arange(first, last)
         else:
@@ -246,25 +212,19 @@ def _reduce_fused(
     return dict(zip(kernel.names, result, strict=True))
 
 
-def _gather_cut(
-    source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataFrame, tcol: _Axis | None
-) -> _Gathered:
+def _gather_cut(source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataFrame) -> _Gathered:
     """The cut of a :data:`~pit.USER_CUTS` source, rows by application then window band.
 
     One compiled pass finds each application's rows (see :mod:`._gather`) already in
     the order :func:`_reduce_rows` needs, so the cut is a gather of each column.
     """
-    if tcol is None:
-        return _user_cut(apps, table, pit.USER_CUTS[source], list(pit.SOURCES[source]))
-    widths = sorted(int(_window_width(m)) for m in _window_masks(sp, tcol))
-    return _user_cut(
-        apps,
-        table,
-        pit.USER_CUTS[source],
-        list(pit.SOURCES[source]),
-        band=tcol,
-        widths=np.array(widths, dtype=np.int64),
-    )
+    band = _window_column(sp)
+    widths = None
+    if band is not None:
+        found = sorted(int(_window_width(m)) for m in _window_masks(sp, band))
+        widths = np.array(found, dtype=np.int64)
+    columns = list(pit.SOURCES[source])
+    return _user_cut(apps, table, pit.USER_CUTS[source], columns, band=band, widths=widths)
 
 
 def _user_cut(
@@ -275,9 +235,11 @@ def _user_cut(
     *,
     band: _Axis | None = None,
     widths: np.ndarray | None = None,
+    in_order: bool = False,
 ) -> _Gathered:
     """Each application's rows of ``table`` (keyed by ``user_id``) with ``cut_column``
-    strictly before ``t``, banded by the ``widths`` windows on ``band`` if given."""
+    strictly before ``t``, banded by the ``widths`` windows on ``band`` if given; with
+    ``in_order``, applications in their order (see :func:`._gather.cut_index`)."""
     codes, event_codes, n_codes = _gather.user_codes(apps["user_id"], table["user_id"])
     t = apps["_t"].to_numpy()
     index = _gather.cut_index(
@@ -287,13 +249,15 @@ def _user_cut(
         n_codes,
         _gather.as_times(table[cut_column]),
         None if band is None else _gather.as_times(table[band.column]),
-        widths,
+        None if band is None else widths,
         due=band is not None and band.due,
+        in_order=in_order,
     )
-    return _Gathered(index, table, columns, {APP: apps[APP].to_numpy(), "_t": t})
+    per_query = {APP: apps[APP].to_numpy(), "_t": t}
+    return _Gathered(index, table, columns, per_query, band=band)
 
 
-def _gather_peer_bills(apps: pl.DataFrame, bills: pl.DataFrame, links: pl.DataFrame) -> _Gathered:
+def _gather_peer_bills(bills: pl.DataFrame, links: pl.DataFrame) -> _Gathered:
     """The ``peer_bills`` cut: each distinct neighbour's bills due strictly before ``t``.
 
     ``links`` holds ``_app, _t, peer_id`` of the edge table's cut (rows of an

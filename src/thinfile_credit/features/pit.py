@@ -295,8 +295,8 @@ def link_table(edges: Any) -> Any:
     return both.filter(nw.col("peer_id") != nw.col("user_id"))
 
 
-def _app_links(keys: Any, edges: Any, *extra: str) -> Any:
-    """``_app, _t, peer_id`` (and ``extra`` edge columns) of every link known before ``t``.
+def _app_links(keys: Any, edges: Any) -> Any:
+    """``_app, _t, peer_id`` of every link known before ``t``.
 
     Links count in both directions (:func:`link_table`) from ``since``, strictly before
     ``t``. One row per edge row: callers deduplicate at the grain they need.
@@ -304,7 +304,7 @@ def _app_links(keys: Any, edges: Any, *extra: str) -> Any:
     import narwhals.stable.v2 as nw
 
     joined = keys.join(link_table(edges), on="user_id").filter(nw.col(LINK_SINCE) < nw.col("_t"))
-    return joined.select("_app", "_t", "peer_id", *extra)
+    return joined.select("_app", "_t", "peer_id")
 
 
 def default_moments(loans: Any, installments: Any, default_dpd: int = 90) -> Any:
