@@ -24,8 +24,11 @@ built in :mod:`~thinfile_credit.features._vm` and run by the kernels of
 
 The machine follows the tree walker's rules to the bit: NumPy's pairwise summation, its
 floor division and remainder, ``std`` with ``ddof=1``, ``np.median``, natural logarithms
-by NumPy itself (between machine calls). One liberty: the ``min`` or ``max`` of values
-equal but for the sign of zero may be either (so may NumPy's, by SIMD lane).
+by NumPy itself (between machine calls). Two liberties: the ``min`` or ``max`` of values
+equal but for the sign of zero may be either (so may NumPy's, by SIMD lane); and an
+``over`` partition by an object column groups values by Python's equality, where the
+walker groups them by their text, so the two differ on columns mixing ``7`` and ``"7"``
+(or ``1`` and ``1.0``), which a typed event table never holds.
 ``tests/features/test_compiled.py`` checks the compiled plan against the walker, and the
 machine's arithmetic against NumPy's.
 """

@@ -125,16 +125,9 @@ def tables_to_arrays(
     86400000000.0
     """
     state = tz_state if tz_state is not None else {}
-    extracted = {
-        name: _columns(name, rows, _names(name))
-        for name, rows in user_events.items()
-        if isinstance(rows, (list, Mapping))  # frames: read in turn below
-    }
-    times = _batch_times(extracted)
-    return {
-        name: _to_arrays(name, extracted.get(name, rows), state, times, name in extracted)
-        for name, rows in user_events.items()
-    }
+    columns = {name: _columns(name, rows, _names(name)) for name, rows in user_events.items()}
+    times = _batch_times(columns)
+    return {name: _to_arrays(name, cols, state, times) for name, cols in columns.items()}
 
 
 def events_to_arrays(
@@ -159,20 +152,19 @@ def events_to_arrays(
     >>> float(a["changed_at"][0])
     86400000000.0
     """
-    return _to_arrays(table, rows, tz_state if tz_state is not None else {}, {}, False)
+    columns = _columns(table, rows, _names(table))
+    return _to_arrays(table, columns, tz_state if tz_state is not None else {}, {})
 
 
 def _to_arrays(
     table: str,
-    rows: Any,
+    columns: Mapping[str, Sequence[Any]],
     state: dict[str, Any],
     times: Mapping[tuple[str, str], np.ndarray],
-    extracted: bool,
 ) -> dict[str, np.ndarray]:
-    """:func:`events_to_arrays`; ``rows`` are already columns if ``extracted``, and
-    ``times`` holds time columns converted beforehand."""
+    """:func:`events_to_arrays` of a table's ``columns``; ``times`` holds time columns
+    converted beforehand."""
     plan = _column_plan(table)
-    columns = rows if extracted else _columns(table, rows, _names(table))
     out: dict[str, np.ndarray] = {}
     n = len(next(iter(columns.values()))) if columns else 0
     for c in plan:
@@ -215,8 +207,8 @@ def _batch_times(
     tables: Mapping[str, Mapping[str, Sequence[Any]]],
 ) -> dict[tuple[str, str], np.ndarray]:
     """The naive-datetime columns of every table in one conversion: (table, column) ->
-    float microseconds. Empty when there are few values, or some are time-zone aware
-    (then each column converts, and is checked, in its turn)."""
+    float microseconds. Empty when some are time-zone aware (then each column converts,
+    and is checked, in its turn)."""
     pending = []
     for table, columns in tables.items():
         for c in _column_plan(table):
@@ -225,7 +217,7 @@ def _batch_times(
                 kinds = set(map(type, values))
                 if _dt.datetime in kinds and kinds <= {_dt.datetime, type(None)}:
                     pending.append(((table, c.name), values))
-    if sum(len(v) for _, v in pending) < 64:
+    if not pending:
         return {}
     micros = _naive_micros(list(chain.from_iterable(v for _, v in pending)))
     if micros is None:
