@@ -92,6 +92,13 @@ def test_lower_is_better_scale_needs_falling_band_limits() -> None:
     assert ok.band_rungs.tolist() == [3, 0]
     with pytest.raises(PolicyError, match="rise with"):
         LimitLadder(initial_bands=bands((300, 400, 50), (400, None, 500)), scale=scale)
+    # Neither rising nor falling: the riskiest band may not get the largest first limit.
+    with pytest.raises(PolicyError, match="rise with"):
+        LimitLadder(
+            initial_bands=bands((300, 400, 200), (400, 500, 50), (500, None, 1000)), scale=scale
+        )
+    with pytest.raises(PolicyError, match="rise with"):
+        LimitLadder(initial_bands=bands((500, 600, 200), (600, 700, 50), (700, None, 1000)))
 
 
 def test_rung_index() -> None:

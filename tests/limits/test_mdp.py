@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -103,7 +104,37 @@ def test_mdp_errors(panel) -> None:
         estimate_transitions(panel.drop("limit"))
     assert err.value.column == "limit"
     with pytest.raises(DataError, match="no usable rows"):
-        estimate_transitions(panel.with_columns(limit=panel["limit"] * 0 + 75.0))
+        estimate_transitions(panel.with_columns(limit=panel["limit"] * 0.0))
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "match"),
+    [
+        ("limit", [100.0, 100.0, 100.0, 75.0, 75.0, 75.0], "rung"),
+        ("dpd", [0, 10, 0, 0, None, 0], "null"),
+        ("dpd", [0.0, 10.5, 0.0, 0.0, 0.0, 0.0], "whole"),
+        ("score", [560.0, 560.0, 560.0, 560.0, float("nan"), 560.0], "NaN"),
+        ("utilisation", [0.5, 0.5, float("inf"), 0.5, 0.5, 0.5], "infinite"),
+    ],
+)
+def test_estimate_transitions_rejects_rows_it_would_drop(column, values, match) -> None:
+    frame = {
+        "account_id": [1, 1, 1, 2, 2, 2],
+        "cycle": [1, 2, 3, 1, 2, 3],
+        "score": [560.0] * 6,
+        "limit": [100.0] * 6,
+        "dpd": [0, 10, 0, 0, 0, 0],
+        "utilisation": [0.5] * 6,
+    }
+    frame[column] = values
+    bad = [i for i, v in enumerate(values) if v is None or v != v or v in (75.0, 10.5, np.inf)]
+    # Shuffled input: the error quotes positions in the table as given.
+    order = [5, 3, 4, 0, 2, 1]
+    shuffled = pl.DataFrame(frame, strict=False)[order]
+    with pytest.raises(DataError, match=match) as err:
+        estimate_transitions(shuffled, smoothing=0.0)
+    assert (err.value.table, err.value.column) == ("histories", column)
+    assert err.value.rows == sorted(order.index(i) for i in bad)
 
 
 @given(

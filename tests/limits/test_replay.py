@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thinfile_credit.errors import SchemaError
+from thinfile_credit.errors import DataError, SchemaError
 from thinfile_credit.limits import (
     Action,
     CycleOutcome,
@@ -266,3 +266,112 @@ def test_replay_aligns_key_types() -> None:
     with pytest.raises(SchemaError) as err:
         replay(hist, bad)
     assert err.value.column == "account_id"
+
+
+def _books(n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_id": [1] * n + [2] * n,
+            "cycle": list(range(n)) * 2,
+            "dpd": [0] * 2 * n,
+            "utilisation": [0.9] * 2 * n,
+        }
+    )
+
+
+_FAST = LimitLadder(
+    caps=LimitCaps(regulatory_ceiling=1000.0, expected_loss_budget=None),
+    min_promotion_score=None,
+    cooldown_cycles=0,
+    promotion_cycles=1,
+)
+
+
+def test_replay_existing_caps_never_exceed_the_regulatory_ceiling() -> None:
+    hist = _books()
+    init = pd.DataFrame({"account_id": [1, 2], "limit": [500.0, 500.0], "cap": [np.nan, 800.0]})
+    out = replay(hist, init, ladder=_FAST)
+    by_account = out.groupby("account_id")
+    # No cap of its own: the regulatory ceiling binds (never "no cap").
+    assert by_account["limit"].max().to_dict() == {1: 1000.0, 2: 500.0}
+    refused = out[out["action"] == "refuse_increase"].groupby("account_id")["reason_code"].last()
+    assert refused.to_dict() == {1: "LIM_CAP_REGULATORY", 2: "LIM_CAP_ACCOUNT"}
+    above = init.assign(cap=[1e9, 1e9])
+    assert replay(hist, above, ladder=_FAST)["limit"].max() == 1000.0
+    no_column = replay(hist, init.drop(columns="cap"), ladder=_FAST)
+    assert no_column["limit"].max() == 1000.0
+
+
+def test_replay_rejects_negative_caps_by_input_row() -> None:
+    init = pd.DataFrame({"account_id": [2, 1], "limit": [500.0, 500.0], "cap": [-5.0, 800.0]})
+    with pytest.raises(SchemaError) as err:
+        replay(_books(), init, ladder=_FAST)
+    assert (err.value.table, err.value.column, err.value.rows) == ("initial", "cap", [0])
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("utilisation", float("nan")),
+        ("utilisation", float("inf")),
+        ("dpd", 0.9),
+        ("dpd", float("nan")),
+        ("balance", -1.0),
+        ("balance", float("inf")),
+        ("score", float("inf")),
+    ],
+)
+@pytest.mark.parametrize("frame", [pd.DataFrame, pl.DataFrame])
+def test_replay_rejects_values_it_cannot_use(column, value, frame) -> None:
+    hist = _books(3).assign(dpd=0.0, balance=10.0, score=600.0)
+    hist = hist.iloc[[3, 4, 5, 0, 1, 2]].reset_index(drop=True)  # not in order
+    hist[column] = hist[column].astype(float)
+    hist.loc[4, column] = value
+    init = pd.DataFrame({"account_id": [1, 2], "limit": [500.0, 500.0]})
+    with pytest.raises(SchemaError) as err:
+        replay(frame(hist), frame(init), ladder=_FAST)
+    assert (err.value.table, err.value.column, err.value.rows) == ("histories", column, [4])
+
+
+def test_replay_accepts_whole_float_days_and_null_balances() -> None:
+    hist = _books(3).assign(dpd=[0.0, 40.0, 0.0] * 2, balance=[np.nan, 100.0, np.nan] * 2)
+    init = pd.DataFrame({"account_id": [1, 2], "limit": [500.0, 500.0]})
+    ints = replay(hist.assign(dpd=hist["dpd"].astype(int)), init, ladder=_FAST)
+    pd.testing.assert_frame_equal(replay(hist, init, ladder=_FAST), ints)
+    assert ints["action"].tolist()[:2] == ["increase", "cut"]
+
+
+def test_replay_errors_on_opening_rows_quote_history_rows() -> None:
+    hist = pd.DataFrame(
+        {
+            "account_id": [6, 5, 5],
+            "cycle": [1, 2, 1],
+            "dpd": [0, 0, 0],
+            "utilisation": [0.5, 0.5, 0.5],
+            "score": [610.0, 611.0, 530.0],
+            "capacity": [900.0, 900.0, -10.0],
+        }
+    )
+    with pytest.raises(DataError) as err:
+        replay(hist)
+    # Account 5 opens from its cycle-1 row, input row 2.
+    assert (err.value.table, err.value.column, err.value.rows) == ("histories", "capacity", [2])
+
+
+@pytest.mark.parametrize(
+    ("kw", "column"),
+    [
+        ({"dpd": 0.5}, "dpd"),
+        ({"dpd": -1}, "dpd"),
+        ({"dpd": True}, "dpd"),
+        ({"dpd": 0, "utilisation": math.nan}, "utilisation"),
+        ({"dpd": 0, "utilisation": -0.1}, "utilisation"),
+        ({"dpd": 0, "balance": math.inf}, "balance"),
+        ({"dpd": 0, "score": math.inf}, "score"),
+    ],
+)
+def test_cycle_outcome_rejects_values_step_cannot_use(kw, column) -> None:
+    with pytest.raises(DataError) as err:
+        CycleOutcome(**kw)
+    assert (err.value.table, err.value.column) == ("CycleOutcome", column)
+    assert CycleOutcome(dpd=30.0).dpd == 30

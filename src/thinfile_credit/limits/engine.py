@@ -157,6 +157,29 @@ class CycleOutcome:
     score: float = math.nan
     balance: float | None = None
 
+    def __post_init__(self) -> None:
+        def bad(column: str, why: str) -> DataError:
+            return DataError(why, table="CycleOutcome", column=column)
+
+        dpd = self.dpd
+        if isinstance(dpd, bool) or not isinstance(dpd, (int, float, np.integer, np.floating)):
+            raise bad("dpd", f"must be a whole number of days, got {dpd!r}")
+        if not (math.isfinite(dpd) and dpd >= 0 and dpd == int(dpd)):
+            raise bad("dpd", f"must be a whole, non-negative number of days, got {dpd!r}")
+        object.__setattr__(self, "dpd", int(dpd))
+        for column in ("utilisation", "balance"):
+            value = getattr(self, column)
+            if value is None:
+                continue
+            if not isinstance(value, (int, float, np.integer, np.floating)) or not (
+                math.isfinite(value) and value >= 0
+            ):
+                raise bad(column, f"must be finite and not negative, got {value!r}")
+        if not isinstance(self.score, (int, float, np.integer, np.floating)) or math.isinf(
+            self.score
+        ):
+            raise bad("score", f"must be a finite number (NaN when none), got {self.score!r}")
+
 
 def initial_limit(
     scores: ArrayLike,

@@ -263,8 +263,9 @@ class LimitLadder:
         if bands[-1].upper is not None:
             raise PolicyError("the top initial band must be open-ended (upper=None)")
         limits = [b.limit for b in bands]
-        ordered = limits == sorted(limits)
-        if self.scale.higher_is_better != ordered and len(set(limits)) > 1:
+        # Bands run from low to high scores: limits ascend when higher scores are better,
+        # descend when lower scores are (equal neighbours are allowed either way).
+        if limits != sorted(limits, reverse=not self.scale.higher_is_better):
             raise PolicyError(
                 "initial band limits must rise with creditworthiness (with the scale's "
                 "direction), got " + ", ".join(f"{x:g}" for x in limits)

@@ -118,7 +118,9 @@ def estimate_transitions(
     Raises
     ------
     DataError
-        On missing columns, or no usable rows.
+        On missing columns; null, NaN or infinite values; DPD that is not whole days;
+        a limit that is neither a rung nor 0; or no usable rows. Rows with limit 0 (no
+        line) or starting charged off are skipped: they have no transition to learn.
 
     Examples
     --------
@@ -138,20 +140,37 @@ def estimate_transitions(
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise DataError("missing required column", table="histories", column=missing[0])
-    if "start_dpd" not in df.columns:
-        df = df.sort(["account_id", "cycle"]).with_columns(
-            pl.col("dpd").shift(1).over("account_id").fill_null(0).alias("start_dpd")
-        )
-    d0 = dpd_bucket(df["start_dpd"].to_numpy())
-    d1 = dpd_bucket(df["dpd"].to_numpy())
-    limit = df["limit"].cast(pl.Float64).to_numpy()
+    df = df.with_row_index("_row")
+    values = {c: _finite(df, c) for c in ("score", "limit", "dpd", "utilisation")}
+    days = values["dpd"]
+    _reject(df, "dpd", (days < 0) | (days != np.floor(days)), "must be whole, non-negative days")
+    limit = values["limit"]
     rungs = np.asarray(L.rungs)
     r = np.searchsorted(rungs, limit)
-    valid = (d0 < N_BUCKETS) & (limit > 0) & (r < len(rungs))
-    valid &= rungs[np.minimum(r, len(rungs) - 1)] == limit
+    is_rung = (r < len(rungs)) & (rungs[np.minimum(r, len(rungs) - 1)] == limit)
+    _reject(df, "limit", ~(is_rung | (limit == 0)), "must be a rung of the ladder, or 0")
+    if "start_dpd" not in df.columns:
+        df = df.with_columns(pl.Series("dpd", days)).sort(["account_id", "cycle"])
+        df = df.with_columns(
+            pl.col("dpd").shift(1).over("account_id").fill_null(0).alias("start_dpd")
+        )
+        # Row-aligned arrays follow the sort.
+        values = {c: _finite(df, c) for c in values}
+        limit, days = values["limit"], values["dpd"]
+        r = np.searchsorted(rungs, limit)
+    start = _finite(df, "start_dpd")
+    _reject(df, "start_dpd", (start < 0) | (start != np.floor(start)), "must be whole days")
+    d0 = dpd_bucket(start)
+    d1 = dpd_bucket(days)
+    # Rows without a line (limit 0) or already charged off carry no transition to learn.
+    valid = (d0 < N_BUCKETS) & (limit > 0)
     if not valid.any():
-        raise DataError("no usable rows (limits must be rungs)", table="histories", column="limit")
-    b = _band(L, df["score"].cast(pl.Float64).to_numpy())
+        raise DataError(
+            "no usable rows (every row has limit 0 or starts charged off)",
+            table="histories",
+            column="limit",
+        )
+    b = _band(L, values["score"])
     B, R = len(L.initial_bands), len(rungs)
     counts = np.zeros((B, R, N_BUCKETS, N_BUCKETS + 1))
     np.add.at(counts, (b[valid], r[valid], d0[valid], d1[valid]), 1.0)
@@ -160,7 +179,7 @@ def estimate_transitions(
     band_p = _normalise(counts.sum(axis=1), glob_p[None], smoothing)
     probs = _normalise(counts, band_p[:, None], smoothing)
 
-    util = df["utilisation"].cast(pl.Float64).to_numpy()
+    util = values["utilisation"]
     cur = valid & (d0 == 0)
     s = np.zeros((B, R))
     c = np.zeros((B, R))
@@ -363,6 +382,24 @@ def _value_iteration(
     q_current = R[:, :, 0] + gamma * np.einsum("brde,bre->brd", P_live, V)[:, :, 0]
     policy = targets[np.arange(n_rungs)[None, :], np.argmax(q_current[:, targets], axis=2)]
     return V, policy.astype(np.int64), n_iter
+
+
+def _finite(df: pl.DataFrame, column: str) -> NDArray[np.float64]:
+    """A numeric ``histories`` column as float64; null, NaN or infinite values are errors."""
+    try:
+        values = df[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    except pl.exceptions.PolarsError:
+        raise DataError(
+            f"must be numeric, got {df.schema[column]}", table="histories", column=column
+        ) from None
+    _reject(df, column, ~np.isfinite(values), "null, NaN or infinite values")
+    return values
+
+
+def _reject(df: pl.DataFrame, column: str, bad: NDArray[np.bool_], why: str) -> None:
+    if bad.any():
+        rows = sorted(df["_row"].filter(pl.Series(bad)).to_list())
+        raise DataError(why, table="histories", column=column, rows=rows)
 
 
 def _band(ladder: LimitLadder, scores: NDArray[np.float64]) -> NDArray[np.int64]:

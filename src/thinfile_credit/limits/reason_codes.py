@@ -80,6 +80,10 @@ LIMIT_REASONS: dict[str, dict[str, str]] = {
         "zh": "信用评分未达到授信要求",
         "en": "No credit line: the credit score is below the level required",
     },
+    "LIM_CAP_ACCOUNT": {
+        "zh": "额度已达本账户核定的上限",
+        "en": "Limit at the ceiling set for this account",
+    },
 }
 
 #: Codes in a fixed order; index 0 of vectorised reason arrays means "no reason".

@@ -33,7 +33,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
-from thinfile_credit.errors import SchemaError
+from thinfile_credit.errors import DataError, SchemaError
 from thinfile_credit.limits.engine import ACTION_LIST, DEFAULT_LADDER, Action, open_rungs
 from thinfile_credit.limits.engine import loss_cap as _loss_cap
 from thinfile_credit.limits.engine import rung_at_most as _rung_at_most
@@ -292,7 +292,9 @@ def replay(
     initial : DataFrame, optional
         One row per account: ``account_id`` and either ``score`` + ``capacity``
         (+ optional ``income``) to open each account with the ladder, or ``limit``
-        (a rung, or 0) + optional ``cap`` for accounts already on the book. Without it,
+        (a rung, or 0) + optional ``cap`` (the account's own ceiling, yuan; null where
+        it has none) for accounts already on the book; the ladder's regulatory ceiling
+        applies on top of any cap. Without it,
         each account opens from its first history row, which must then carry
         ``capacity`` (and ``income`` if known) and whose ``score`` is taken as the
         application score.
@@ -309,9 +311,10 @@ def replay(
     Raises
     ------
     SchemaError
-        On missing columns, nulls, negative DPD or utilisation, duplicate
-        (account, cycle) rows, accounts without an initial row, or an initial limit that
-        is not a rung.
+        On missing columns, nulls, DPD that is not a whole non-negative number of days,
+        negative or non-finite utilisation or balance, infinite scores, duplicate
+        (account, cycle) rows, accounts without an initial row, an initial limit that is
+        not a rung, or a negative cap. Rows are quoted as positions in the input table.
 
     Notes
     -----
@@ -331,32 +334,41 @@ def replay(
     L = ladder or DEFAULT_LADDER
     hist, kind = to_polars(histories, table="histories")
     _require(hist, ("account_id", "cycle", "dpd", "utilisation"), "histories")
-    hist = _sorted(hist)
-    if initial is None:
-        _require(hist, ("score", "capacity"), "histories")
-        keep = [c for c in ("account_id", "score", "capacity", "income") if c in hist.columns]
-        init = hist.select(keep).unique(subset="account_id", keep="first", maintain_order=True)
-    else:
-        init, _ = to_polars(initial, table="initial")
-    _require(init, ("account_id",), "initial")
+    hist, order = _sorted(hist)
     ids = hist["account_id"]
     n_rows = hist.height
     starts_mask = np.ones(n_rows, dtype=bool)
     if n_rows:
         starts_mask[1:] = (ids[1:] != ids[:-1]).to_numpy()
     starts = np.flatnonzero(starts_mask)
+    if initial is None:
+        # Each account opens from its first history row; errors quote those rows.
+        _require(hist, ("score", "capacity"), "histories")
+        keep = [c for c in ("account_id", "score", "capacity", "income") if c in hist.columns]
+        init = hist.select(keep).gather(starts)
+        init_table, init_rows = "histories", starts if order is None else order[starts]
+    else:
+        init, _ = to_polars(initial, table="initial")
+        init_table, init_rows = "initial", None
+    _require(init, ("account_id",), init_table)
     accounts = hist.select(pl.col("account_id").gather(starts))
-    state = _initial_state(L, accounts, init)
+    state = _initial_state(L, accounts, init, init_table, init_rows)
     lengths = np.diff(np.append(starts, n_rows))
-    dpd = _column(hist, "dpd", np.int64)
-    util = _column(hist, "utilisation", np.float64)
+    dpd = _days(hist, order)
+    util = _floats(hist, "utilisation")
     score = _optional(hist, "score", n_rows)
     balance = _optional(hist, "balance", n_rows) if "balance" in hist.columns else None
-    for name, arr in (("dpd", dpd), ("utilisation", util)):
-        bad = np.flatnonzero(arr < 0)
-        if len(bad):
+    checks = [("utilisation", ~(np.isfinite(util) & (util >= 0)))]
+    checks.append(("score", np.isinf(score)))
+    if balance is not None:
+        checks.append(("balance", ~(np.isnan(balance) | (np.isfinite(balance) & (balance >= 0)))))
+    for name, bad in checks:
+        if bad.any():
             raise SchemaError(
-                "must not be negative", table="histories", column=name, rows=bad.tolist()
+                "must be finite and not negative" if name != "score" else "must be finite",
+                table="histories",
+                column=name,
+                rows=_original(np.flatnonzero(bad), order),
             )
 
     max_len = int(lengths.max()) if n_rows else 0
@@ -442,7 +454,12 @@ def _require(df: pl.DataFrame, columns: tuple[str, ...], table: str) -> None:
         raise SchemaError(f"missing required column(s) {missing}", table=table, column=missing[0])
 
 
-def _sorted(hist: pl.DataFrame) -> pl.DataFrame:
+def _sorted(hist: pl.DataFrame) -> tuple[pl.DataFrame, NDArray[np.int64] | None]:
+    """The histories sorted by account and cycle, and the input row of each sorted row.
+
+    The row map is None when the input is already in order (the common case for exports);
+    error messages quote input rows through it.
+    """
     for col in ("account_id", "cycle", "dpd", "utilisation"):
         nulls = hist[col].is_null()
         if nulls.any():
@@ -462,30 +479,71 @@ def _sorted(hist: pl.DataFrame) -> pl.DataFrame:
         )
     else:
         ordered = True
-    if not ordered:
-        hist = hist.with_row_index("_row").sort(["account_id", "cycle"], maintain_order=True)
-        same = (hist["account_id"][1:] == hist["account_id"][:-1]).to_numpy()
-        dup = same & (hist["cycle"][1:] == hist["cycle"][:-1]).to_numpy()
-        if dup.any():
-            rows = hist["_row"].to_numpy()[1:][dup]
+    if ordered:
+        return hist, None
+    hist = hist.with_row_index("_row").sort(["account_id", "cycle"], maintain_order=True)
+    order = hist["_row"].to_numpy().astype(np.int64)
+    same = (hist["account_id"][1:] == hist["account_id"][:-1]).to_numpy()
+    dup = same & (hist["cycle"][1:] == hist["cycle"][:-1]).to_numpy()
+    if dup.any():
+        raise SchemaError(
+            "duplicate (account_id, cycle) rows",
+            table="histories",
+            column="cycle",
+            rows=order[1:][dup].tolist(),
+        )
+    return hist.drop("_row"), order
+
+
+def _original(rows: NDArray[np.int64], order: NDArray[np.int64] | None) -> list[int]:
+    """Input row numbers of sorted rows (for error messages)."""
+    return sorted((rows if order is None else order[rows]).tolist())
+
+
+def _days(hist: pl.DataFrame, order: NDArray[np.int64] | None) -> NDArray[np.int64]:
+    """``dpd`` as whole days: fractional, non-finite or negative values are errors."""
+    col = hist["dpd"]
+    if col.dtype.is_integer():
+        days = col.to_numpy().astype(np.int64, copy=False)
+        bad = days < 0
+    else:
+        try:
+            values = col.cast(pl.Float64).to_numpy()
+        except pl.exceptions.PolarsError:
             raise SchemaError(
-                "duplicate (account_id, cycle) rows",
-                table="histories",
-                column="cycle",
-                rows=rows.tolist(),
-            )
-        hist = hist.drop("_row")
-    return hist
+                f"must be numeric, got {col.dtype}", table="histories", column="dpd"
+            ) from None
+        bad = ~(np.isfinite(values) & (values >= 0) & (values == np.floor(values)))
+        days = np.where(bad, 0, values).astype(np.int64)
+    if bad.any():
+        raise SchemaError(
+            "must be whole, non-negative days",
+            table="histories",
+            column="dpd",
+            rows=_original(np.flatnonzero(bad), order),
+        )
+    return days
 
 
-def _initial_state(L: LimitLadder, accounts: pl.DataFrame, init: pl.DataFrame) -> LadderArrays:
+def _initial_state(
+    L: LimitLadder,
+    accounts: pl.DataFrame,
+    init: pl.DataFrame,
+    table: str = "initial",
+    rows: NDArray[np.int64] | None = None,
+) -> LadderArrays:
+    """Opening states of ``accounts`` from ``init`` (whose row ``i`` is ``table`` row
+    ``rows[i]``, or ``i`` when ``rows`` is None, in error messages)."""
+    init = init.with_columns(
+        pl.Series("_row", np.arange(init.height) if rows is None else rows, dtype=pl.Int64)
+    )
     dups = init["account_id"].is_duplicated()
     if dups.any():
         raise SchemaError(
             "duplicate account_id",
-            table="initial",
+            table=table,
             column="account_id",
-            rows=np.flatnonzero(dups.to_numpy()).tolist(),
+            rows=init["_row"].filter(dups).to_list(),
         )
     key_type = accounts.schema["account_id"]
     if init.schema["account_id"] != key_type:
@@ -495,7 +553,7 @@ def _initial_state(L: LimitLadder, accounts: pl.DataFrame, init: pl.DataFrame) -
             raise SchemaError(
                 f"account_id type {init.schema['account_id']} does not match the "
                 f"histories' {key_type}",
-                table="initial",
+                table=table,
                 column="account_id",
             ) from None
     if init.height == accounts.height and init["account_id"].equals(accounts["account_id"]):
@@ -505,49 +563,72 @@ def _initial_state(L: LimitLadder, accounts: pl.DataFrame, init: pl.DataFrame) -
     probe = "limit" if "limit" in init.columns else "score"
     if probe not in init.columns:
         raise SchemaError(
-            "needs either 'limit' or 'score' and 'capacity'", table="initial", column="score"
+            "needs either 'limit' or 'score' and 'capacity'", table=table, column="score"
         )
     missing = joined[probe].is_null().to_numpy()
     if missing.any():
         raise SchemaError(
             "accounts in histories without an initial row (or null values)",
-            table="initial",
+            table=table,
             column=probe,
             rows=joined["account_id"].filter(pl.Series(missing)).to_list(),
         )
     n = joined.height
-    if "limit" in init.columns:
-        limit = joined["limit"].to_numpy().astype(np.float64)
-        rungs = np.asarray(L.rungs)
-        rung = np.searchsorted(rungs, limit)
-        ok = (limit == 0) | (
-            (rung < len(rungs)) & (rungs[np.minimum(rung, len(rungs) - 1)] == limit)
-        )
-        if not ok.all():
-            raise SchemaError(
-                "initial limit is not a rung of the ladder (or 0)",
-                table="initial",
-                column="limit",
-                rows=np.flatnonzero(~ok).tolist(),
+    src = joined["_row"].to_numpy()
+    if "limit" not in init.columns:
+        _require(init, ("score", "capacity"), table)
+        income = joined["income"].to_numpy() if "income" in joined.columns else None
+        try:
+            return LadderArrays.open(
+                L, joined["score"].to_numpy(), joined["capacity"].to_numpy(), income
             )
-        rung = np.where(limit == 0, -1, rung)
-        cap = (
-            joined["cap"].fill_null(np.inf).to_numpy().astype(np.float64)
-            if "cap" in init.columns
-            else np.full(n, L.caps.regulatory_ceiling)
+        except DataError as err:  # quote this table's rows, not account positions
+            quoted = None if err.rows is None else sorted(src[np.asarray(err.rows)].tolist())
+            raise type(err)(err.message, table=table, column=err.column, rows=quoted) from None
+    limit = joined["limit"].cast(pl.Float64).to_numpy()
+    rungs = np.asarray(L.rungs)
+    rung = np.searchsorted(rungs, limit)
+    ok = (limit == 0) | ((rung < len(rungs)) & (rungs[np.minimum(rung, len(rungs) - 1)] == limit))
+    if not ok.all():
+        raise SchemaError(
+            "initial limit is not a rung of the ladder (or 0)",
+            table=table,
+            column="limit",
+            rows=sorted(src[~ok].tolist()),
         )
-        reason = np.full(n, REASON_INDEX["LIM_CAP_REGULATORY"], dtype=np.int8)
-        return LadderArrays.from_rungs(L, rung, cap, reason)
-    _require(init, ("score", "capacity"), "initial")
-    income = joined["income"].to_numpy() if "income" in joined.columns else None
-    return LadderArrays.open(L, joined["score"].to_numpy(), joined["capacity"].to_numpy(), income)
+    rung = np.where(limit == 0, -1, rung)
+    # An account's own cap (e.g. the lender's affordability assessment) binds only below
+    # the regulatory ceiling; a null cap means none was set, never "no cap".
+    ceiling = L.caps.regulatory_ceiling
+    given = (
+        joined["cap"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if "cap" in init.columns
+        else np.full(n, np.nan)
+    )
+    bad = given < 0
+    if bad.any():
+        raise SchemaError(
+            "must not be negative (null where the account has no cap of its own)",
+            table=table,
+            column="cap",
+            rows=sorted(src[bad].tolist()),
+        )
+    own = given < ceiling
+    cap = np.where(own, given, ceiling)
+    reason = np.where(own, _R["LIM_CAP_ACCOUNT"], _R["LIM_CAP_REGULATORY"]).astype(np.int8)
+    return LadderArrays.from_rungs(L, rung, cap, reason)
 
 
-def _column(df: pl.DataFrame, name: str, dtype: type) -> NDArray[Any]:
-    return df[name].to_numpy().astype(dtype, copy=False)
+def _floats(df: pl.DataFrame, name: str) -> NDArray[np.float64]:
+    """A numeric ``histories`` column as float64 (NaN where null)."""
+    try:
+        col = df[name].cast(pl.Float64)
+    except pl.exceptions.PolarsError:
+        raise SchemaError(
+            f"must be numeric, got {df.schema[name]}", table="histories", column=name
+        ) from None
+    return col.fill_null(np.nan).to_numpy()
 
 
 def _optional(df: pl.DataFrame, name: str, n: int) -> NDArray[np.float64]:
-    if name not in df.columns:
-        return np.full(n, np.nan)
-    return df[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return _floats(df, name) if name in df.columns else np.full(n, np.nan)

@@ -506,7 +506,16 @@ def _population(
         if "income" in pop.columns
         else np.full(n, np.nan)
     )
-    thin = _numeric(pop, "thin_file").astype(bool)
+    thin_flag = _numeric(pop, "thin_file")
+    not_flag = np.flatnonzero((thin_flag != 0) & (thin_flag != 1))
+    if len(not_flag):
+        raise DataError(
+            "must be 0 or 1 (or boolean)",
+            table="population",
+            column="thin_file",
+            rows=not_flag.tolist(),
+        )
+    thin = thin_flag.astype(bool)
     if cohort is None:
         codes, labels = np.zeros(n, dtype=np.int64), ["all"]
     else:
