@@ -104,6 +104,7 @@ def test_more_generous_ladder_lends_more(pop) -> None:
         (lambda p: p.assign(true_pd=1.5), "true_pd"),
         (lambda p: p.assign(score=np.nan), "score"),
         (lambda p: p.drop(columns="thin_file"), "thin_file"),
+        (lambda p: p.assign(thin_file=2), "thin_file"),
     ],
 )
 def test_bad_population(pop, frame, column) -> None:
