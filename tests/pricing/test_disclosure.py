@@ -22,8 +22,10 @@ def test_disclosure_zh_and_en(product: Product) -> None:
     en = disclosure(product, 1000, lang="en")
     items = dict(zip(en.summary["item"], en.summary["value"]))
     assert items["APR (IRR method, nominal annual)"] == "24.00%"
-    assert items["Total interest (CNY)"] == "134.72"
-    assert items["Total repayable (CNY)"] == "1134.72"
+    # Interest actually accrued month by month (the last instalment is 94.54).
+    assert items["Total interest (CNY)"] == "134.70"
+    assert items["Total repayable (CNY)"] == "1134.70"
+    assert items["Simple-interest rate (NOT an APR, for reference only)"] == "13.47%"
     assert "NOT an APR" in " ".join(en.summary["item"])
     assert zh.summary.iloc[0, 0].startswith("年化利率")
     assert len(zh.schedule) == 12
@@ -40,6 +42,19 @@ def test_early_repayment_costs(product: Product) -> None:
     assert first["outstanding"] == pytest.approx(925.44)
     assert first["cost"] == pytest.approx(9.25)  # 1 % of 925.44
     assert (er["saving"] > 0).all()
+
+
+def test_simple_rate_in_the_disclosure_divides_by_the_amount_borrowed() -> None:
+    p = Product(
+        name="f",
+        repayment="flat_fee",
+        term_months=12,
+        monthly_fee_rate=0.006,
+        upfront_fee_rate=0.02,
+    )
+    items = dict(zip(*disclosure(p, 1000, lang="en").summary.to_dict("list").values()))
+    assert items["Total cost of credit (interest + fees, CNY)"] == "92.00"
+    assert items["Simple-interest rate (NOT an APR, for reference only)"] == "9.20%"
 
 
 def test_unrefunded_fees_add_to_early_cost() -> None:

@@ -5,7 +5,7 @@ Examples
 >>> from thinfile_credit.pricing import equal_instalment, apr
 >>> s = equal_instalment(1000, 0.02, 12)
 >>> float(s.payment[0]), s.total_interest, round(apr(s).nominal, 4)
-(94.56, 134.72, 0.24)
+(94.56, 134.7, 0.24)
 """
 
 from thinfile_credit.pricing.apr import APR, apr, effective_annual_rate, irr

@@ -10,7 +10,11 @@ period, annualised two ways:
 
 The **simple-interest rate** (total cost / principal / term in years) is what "0.6 % a
 month" advertising implies. It is reported *only* with that label: on an amortising loan
-it understates the true cost by roughly half.
+it understates the true cost by roughly half. The principal is the amount contracted
+(:attr:`Schedule.principal`, for a revolving ledger the total drawn), *not* net of an
+upfront fee: the fee is already part of the total cost, and the conventional 单利 figure
+divides by the contract amount. The term runs from disbursement to the last payment
+(30-day months and 360-day years for instalment loans, 365-day years for revolving).
 
 Examples
 --------
@@ -51,7 +55,9 @@ class APR:
     effective : float
         ``(1 + periodic_rate) ** periods_per_year - 1``.
     simple_interest_rate : float
-        Total cost / principal / years. **Not an APR**; shown only with this label.
+        Total cost / principal / years, with the principal as contracted (for revolving,
+        the total drawn), not net of an upfront fee. **Not an APR**; shown only with this
+        label.
 
     Examples
     --------
@@ -92,6 +98,13 @@ def apr(schedule: Schedule) -> APR:
     >>> a = apr(revolving([(0, 1000.0)], 0.0005, repay_all_on=30))
     >>> round(a.nominal, 4)   # 1.5 % simple over 30 days is 0.0497 %/day compounded
     0.1812
+
+    The simple rate divides by the amount contracted; an upfront fee is a cost, not a
+    smaller principal:
+
+    >>> from thinfile_credit.pricing.schedules import flat_fee
+    >>> round(apr(flat_fee(1000, 0.006, 12, upfront_fee_rate=0.02)).simple_interest_rate, 4)
+    0.092
     """
     amounts, days = schedule.cashflows()
     if schedule.kind == "revolving":
@@ -100,8 +113,8 @@ def apr(schedule: Schedule) -> APR:
         period_days, per_year, year_days = DAYS_PER_MONTH, 12, 360
     rate = irr(amounts, days / period_days)
     years = float(days.max()) / year_days
-    principal = float(-amounts[amounts < 0].sum())
-    simple = schedule.total_cost / principal / years if years > 0 else math.inf
+    # The amount contracted (total drawn for revolving), not net of an upfront fee.
+    simple = schedule.total_cost / schedule.principal / years if years > 0 else math.inf
     return APR(
         periodic_rate=rate,
         periods_per_year=per_year,

@@ -169,7 +169,7 @@ def disclosure(product: Product, principal: float, *, lang: str = "zh") -> Discl
     >>> p = Product(name="x", repayment="equal_instalment", term_months=12, monthly_rate=0.02)
     >>> d = disclosure(p, 1000, lang="en")
     >>> d.summary.set_index("item").loc["Total interest (CNY)", "value"]
-    '134.72'
+    '134.70'
     """
     import pandas as pd
 

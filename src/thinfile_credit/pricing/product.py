@@ -13,6 +13,21 @@ Since August 2020 the court's protected line for *private* lending is four times
 one-year LPR (about 15 % in 2020–2024); lenders under a financial licence are governed
 by their own regulators. Set ``apr_cap`` to the line that binds you.
 
+Where the cap is checked
+------------------------
+Fen rounding moves the APR with the amount, most at small amounts: a product priced at
+exactly 2 %/month is at 24.00 % on ¥10,000 but over 24.00 % on some ¥50–¥100 first loans
+of a thin-file ladder. So the cap is enforced **for every loan**:
+:meth:`Product.schedule` (and with it :func:`~thinfile_credit.pricing.disclosure` and
+:func:`~thinfile_credit.pricing.early_repayment_cost`) refuses, with a
+:class:`~thinfile_credit.errors.PolicyError` naming the amount and its APR, any amount
+whose APR exceeds ``apr_cap``. Construction and :func:`lint` check the product up front
+at ``reference_principal`` and, when the product sets one, at ``min_principal``, the
+smallest amount it lends (and where rounding weighs most). A product without a
+``min_principal`` lends any whole-fen amount; the up-front check then covers only
+``reference_principal`` and small loans are checked one by one when they are priced. Set
+``min_principal`` to the smallest rung you lend to find out at construction.
+
 Examples
 --------
 >>> p = Product(name="12m", repayment="equal_instalment", term_months=12, monthly_rate=0.015)
@@ -35,6 +50,7 @@ from thinfile_credit.pricing.apr import APR, apr
 from thinfile_credit.pricing.schedules import (
     DAYS_PER_MONTH,
     Schedule,
+    _check_principal,
     bullet,
     equal_instalment,
     equal_principal,
@@ -92,14 +108,22 @@ class Product:
     apr_warn : float, default 0.20
         :func:`lint` warns at or above this APR.
     reference_principal : float, default 10000
-        Amount at which the APR is checked (fen rounding moves APR slightly with size).
+        Amount at which the APR is checked and quoted (fen rounding moves APR slightly
+        with size), in whole fen.
+    min_principal : float, optional
+        Smallest amount the product lends, in whole fen (at most
+        ``reference_principal``). Construction and :func:`lint` also check the cap
+        there, and :meth:`schedule` refuses smaller amounts. Without it any amount is
+        allowed, each checked against the cap when it is priced.
 
     Raises
     ------
     SpecError
-        On an unknown repayment kind or an impossible rate, term or fee.
+        On an unknown repayment kind, a parameter of the wrong type, or an impossible
+        rate, term, fee or amount.
     PolicyError
-        If the product's APR exceeds ``apr_cap``.
+        If the product's APR exceeds ``apr_cap`` at ``reference_principal`` or at
+        ``min_principal``.
 
     Examples
     --------
@@ -119,11 +143,12 @@ class Product:
     apr_cap: float = 0.24
     apr_warn: float = 0.20
     reference_principal: float = 10000.0
+    min_principal: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise SpecError("Product.name must be a non-empty string")
-        if self.repayment not in REPAYMENT_KINDS:
+        if not isinstance(self.repayment, str) or self.repayment not in REPAYMENT_KINDS:
             raise SpecError(
                 f"Product {self.name!r}: repayment must be one of {REPAYMENT_KINDS}, "
                 f"got {self.repayment!r}"
@@ -143,11 +168,30 @@ class Product:
             "apr_cap",
             "apr_warn",
         ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise SpecError(f"Product {self.name!r}: {name} must be a number")
-            if not (math.isfinite(value) and 0 <= value < (10 if "apr" in name else 1)):
+            value = self._number(name)
+            if not 0 <= value < (10 if "apr" in name else 1):
                 raise SpecError(f"Product {self.name!r}: {name} out of range: {value!r}")
+        if not isinstance(self.refund_unearned_fees, bool):
+            raise SpecError(
+                f"Product {self.name!r}: refund_unearned_fees must be True or False, "
+                f"got {self.refund_unearned_fees!r}"
+            )
+        for name in ("reference_principal", "min_principal"):
+            if name == "min_principal" and self.min_principal is None:
+                continue
+            value = self._number(name)
+            if value <= 0 or abs(value * 100 - round(value * 100)) > 1e-6:
+                raise SpecError(
+                    f"Product {self.name!r}: {name} must be a positive amount in whole fen, "
+                    f"got {value!r}"
+                )
+        if self.min_principal is not None and self.min_principal > self.reference_principal:
+            raise SpecError(
+                f"Product {self.name!r}: min_principal {self.min_principal!r} exceeds "
+                f"reference_principal {self.reference_principal!r}"
+            )
+        if self.repayment == "flat_fee" and self.monthly_rate:
+            raise SpecError(f"Product {self.name!r}: flat_fee charges monthly_fee_rate only")
         if self.repayment == "revolving":
             if self.monthly_rate or self.monthly_fee_rate or self.upfront_fee_rate:
                 raise SpecError(
@@ -157,24 +201,74 @@ class Product:
             raise SpecError(f"Product {self.name!r}: daily_rate applies to revolving only")
         if self.apr_warn > self.apr_cap:
             raise SpecError(f"Product {self.name!r}: apr_warn must not exceed apr_cap")
-        if not (math.isfinite(self.reference_principal) and self.reference_principal > 0):
-            raise SpecError(f"Product {self.name!r}: reference_principal must be positive")
-        figure = round(self.apr().nominal, _APR_PRECISION)
-        if figure > self.apr_cap:
-            raise PolicyError(
-                f"Product {self.name!r}: IRR APR {figure:.2%} exceeds the cap {self.apr_cap:.2%}"
-            )
+        for principal in self.checked_principals():
+            _check_cap(self, principal, apr(self._schedule(principal)), self.apr_cap)
+
+    def _number(self, name: str) -> float:
+        value = getattr(self, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(f"Product {self.name!r}: {name} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise SpecError(f"Product {self.name!r}: {name} must be finite, got {value!r}")
+        return float(value)
+
+    def checked_principals(self) -> tuple[float, ...]:
+        """The amounts at which construction and :func:`lint` check the APR cap.
+
+        ``min_principal`` (when set) and ``reference_principal``.
+
+        Examples
+        --------
+        >>> p = Product(name="p", repayment="bullet", term_months=3, monthly_rate=0.01,
+        ...             min_principal=50)
+        >>> p.checked_principals()
+        (50, 10000.0)
+        """
+        if self.min_principal is None or self.min_principal == self.reference_principal:
+            return (self.reference_principal,)
+        return (self.min_principal, self.reference_principal)
 
     # --- engines bound to the spec ------------------------------------------------------
     def schedule(self, principal: float) -> Schedule:
-        """The repayment schedule for ``principal`` yuan.
+        """The repayment schedule for ``principal`` yuan, refused if over the APR cap.
+
+        Raises
+        ------
+        SpecError
+            If ``principal`` is not a positive whole-fen amount.
+        PolicyError
+            If ``principal`` is below ``min_principal``, or the schedule's IRR APR (to
+            0.01 percentage point) exceeds ``apr_cap`` at this amount (fen rounding
+            raises the APR of small loans).
 
         Examples
         --------
         >>> p = Product(name="p", repayment="equal_instalment", term_months=12, monthly_rate=0.02)
         >>> p.schedule(1000).payment[:2].tolist()
         [94.56, 94.56]
+        >>> try:
+        ...     p.schedule(80)  # fen rounding puts an ¥80 loan over the cap
+        ... except PolicyError as err:
+        ...     print(err)
+        Product 'p': IRR APR 24.03% at principal 80.00 exceeds the cap 24.00%
         """
+        sched = self._schedule(principal)
+        if self.min_principal is not None and sched.principal < self.min_principal:
+            raise PolicyError(
+                f"Product {self.name!r}: principal {sched.principal:.2f} is below the "
+                f"product's minimum {self.min_principal:.2f}"
+            )
+        _check_cap(self, sched.principal, apr(sched), self.apr_cap)
+        return sched
+
+    def _schedule(self, principal: float) -> Schedule:
+        """The schedule for ``principal`` without the cap and minimum checks."""
+        try:
+            return self._engine(principal)
+        except SpecError as err:
+            raise SpecError(f"Product {self.name!r}: {err}") from err
+
+    def _engine(self, principal: float) -> Schedule:
         kw = {"monthly_fee_rate": self.monthly_fee_rate, "upfront_fee_rate": self.upfront_fee_rate}
         n = self.term_months
         if self.repayment == "equal_instalment":
@@ -184,16 +278,26 @@ class Product:
         if self.repayment == "bullet":
             return bullet(principal, self.monthly_rate, n, **kw)
         if self.repayment == "flat_fee":
-            if self.monthly_rate:
-                raise SpecError(f"Product {self.name!r}: flat_fee charges monthly_fee_rate only")
             return flat_fee(
                 principal, self.monthly_fee_rate, n, upfront_fee_rate=self.upfront_fee_rate
             )
+        _check_principal(principal)  # named as the principal, not as a ledger event
         return revolving([(0, principal)], self.daily_rate, repay_all_on=n * DAYS_PER_MONTH)
 
     def apr(self, principal: float | None = None) -> APR:
-        """APR of the schedule for ``principal`` (default ``reference_principal``)."""
-        return apr(self.schedule(self.reference_principal if principal is None else principal))
+        """APR of the schedule for ``principal`` (default ``reference_principal``).
+
+        A figure only: it does not refuse an amount over the cap or below
+        ``min_principal`` (:meth:`schedule` does), so it can show *why* an amount is
+        refused.
+
+        Examples
+        --------
+        >>> p = Product(name="p", repayment="equal_instalment", term_months=12, monthly_rate=0.02)
+        >>> round(p.apr().nominal, 4), round(p.apr(80).nominal, 4)
+        (0.24, 0.2403)
+        """
+        return apr(self._schedule(self.reference_principal if principal is None else principal))
 
     def monthly_yield(self) -> float:
         """Interest and fee income per yuan of drawn balance per month (for simulation).
@@ -216,6 +320,8 @@ class Product:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Product:
         """Rebuild from :meth:`to_dict`; unknown keys raise :class:`SpecError`."""
+        if not isinstance(data, dict):
+            raise SpecError(f"a Product is rebuilt from a dict, got {type(data).__name__}")
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise SpecError(f"unknown Product fields: {sorted(unknown)}")
@@ -227,8 +333,12 @@ class Product:
 
     @classmethod
     def from_json(cls, text: str) -> Product:
-        """Rebuild from :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+        """Rebuild from :meth:`to_json`; text that is not JSON raises :class:`SpecError`."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as err:
+            raise SpecError(f"Product JSON cannot be read: {err}") from None
+        return cls.from_dict(data)
 
 
 @dataclass(frozen=True)
@@ -240,7 +350,8 @@ class ProductLint:
     product : str
         Product name.
     apr : APR
-        The figures checked.
+        The figures at the checked amount with the highest APR (see
+        :meth:`Product.checked_principals`).
     status : str
         ``"ok"`` or ``"warn"`` (a breach raises instead).
     message : str
@@ -264,6 +375,11 @@ def lint(
 ) -> ProductLint:
     """Refuse a product whose IRR APR exceeds the cap; warn above the warning line.
 
+    The APR is checked at every amount of :meth:`Product.checked_principals`
+    (``min_principal`` when set, and ``reference_principal``); the highest counts.
+    Each loan is checked again against the product's own ``apr_cap`` when priced
+    (:meth:`Product.schedule`).
+
     Parameters
     ----------
     product : Product
@@ -279,6 +395,8 @@ def lint(
     ------
     PolicyError
         If the nominal IRR APR (to 0.01 percentage point) exceeds the cap.
+    SpecError
+        If ``cap`` or ``warn_at`` is not a number.
 
     Warns
     -----
@@ -290,19 +408,22 @@ def lint(
     >>> p = Product(name="p", repayment="flat_fee", term_months=12, monthly_fee_rate=0.006)
     >>> lint(p).status
     'ok'
-    >>> lint(p, cap=0.12)
-    Traceback (most recent call last):
-    ...
-    thinfile_credit.errors.PolicyError: Product 'p': IRR APR 13.03% exceeds the cap 12.00%
+    >>> try:
+    ...     lint(p, cap=0.12)
+    ... except PolicyError as err:
+    ...     print(err)
+    Product 'p': IRR APR 13.03% at principal 10000.00 exceeds the cap 12.00%
     """
     cap = product.apr_cap if cap is None else cap
     warn_at = product.apr_warn if warn_at is None else warn_at
-    figures = product.apr()
+    for name, value in (("cap", cap), ("warn_at", warn_at)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise SpecError(f"lint: {name} must be a number, got {value!r}")
+    checked = [(principal, product.apr(principal)) for principal in product.checked_principals()]
+    for principal, figures in checked:
+        _check_cap(product, principal, figures, cap)
+    _, figures = max(checked, key=lambda item: item[1].nominal)
     figure = round(figures.nominal, _APR_PRECISION)
-    if figure > cap:
-        raise PolicyError(
-            f"Product {product.name!r}: IRR APR {figure:.2%} exceeds the cap {cap:.2%}"
-        )
     if figure >= warn_at:
         message = (
             f"Product {product.name!r}: IRR APR {figure:.2%} is at or above the warning "
@@ -311,3 +432,13 @@ def lint(
         warnings.warn(message, PricingWarning, stacklevel=2)
         return ProductLint(product.name, figures, "warn", message)
     return ProductLint(product.name, figures, "ok", f"IRR APR {figure:.2%} within {warn_at:.2%}")
+
+
+def _check_cap(product: Product, principal: float, figures: APR, cap: float) -> None:
+    """Raise :class:`PolicyError` if the APR at ``principal`` (to 0.01 point) exceeds ``cap``."""
+    figure = round(figures.nominal, _APR_PRECISION)
+    if figure > cap:
+        raise PolicyError(
+            f"Product {product.name!r}: IRR APR {figure:.2%} at principal {principal:.2f} "
+            f"exceeds the cap {cap:.2%}"
+        )

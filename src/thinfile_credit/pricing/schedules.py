@@ -2,36 +2,58 @@
 
 Money convention
 ----------------
-Amounts are Python floats in yuan, rounded **to the fen (0.01) at schedule level**: each
-period's interest, fee and principal is rounded half-up to two decimals, and the **last
-instalment absorbs the rounding**: its principal is whatever is still owed (so principal
-repaid sums exactly to the amount lent) and its interest makes total interest equal the
-exact closed-form figure rounded to the fen (for equal instalments ``n * A - P`` with the
-unrounded level payment ``A``), which is what independent loan calculators quote.
-Rounding uses :class:`decimal.Decimal` internally (``ROUND_HALF_UP``, the rule on
-Chinese bank statements), so ``0.125`` becomes ``0.13`` rather than banker's ``0.12``.
+Amounts are Python floats in yuan holding **whole fen** (0.01 yuan). Amounts passed in
+(principal, drawdowns, repayments) must already be whole fen: a sub-fen amount raises
+:class:`~thinfile_credit.errors.SpecError` instead of being rounded away. Schedules are
+computed in integer fen, with rates read as written (``Decimal(repr(rate))``) and every
+rounding half-up (``ROUND_HALF_UP``, the rule on Chinese bank statements), so ``0.125``
+becomes ``0.13`` rather than banker's ``0.12``.
+
+* **Interest** of every instalment row is the interest accrued on the principal owed at
+  the start of that month, ``round_half_up(balance_before * monthly_rate)``. No row
+  carries a rounding plug, so no row charges interest on a balance already repaid.
+* **Fees** are ``round_half_up(principal * rate)``: each month for a monthly fee (on the
+  *original* principal), once at disbursement for an upfront fee.
+* **Principal** is repaid by the method's rule (below) and the **last instalment repays
+  whatever principal is still owed, plus that month's accrued interest**. The balance
+  reaches zero on the last row and never before; no amount is negative.
+* **Equal instalment.** The level payment is the closed-form annuity ``A`` rounded
+  half-up to the fen, or one fen less when that would repay the loan before the last
+  month (a fen a month compounds over long terms). The last payment absorbs the
+  compounded rounding: with ``s = ((1 + r)**n - 1) / r`` (``s = n`` at ``r = 0``) and
+  ``A'`` the level payment, ``|last - A| <= (0.005 + |A' - A|) * s``. It is a fen or two
+  for the usual terms (¥1,000 at 2 %/month over 12 months: 94.56 a month, last 94.54) but
+  large for long terms at high rates (over 360 months, ¥1,000 at 2 %/month pays a level
+  ¥20.01 and a last ¥445.53: one fen a month compounds at 2 % for 30 years).
+* **Total interest** is the sum of the rows' interest, the interest actually charged. For
+  equal instalments it differs from the closed form ``n * A - P`` by at most
+  ``0.005 * s + |A' - A| * (s - n)`` (the tests check this bound); e.g. ¥134.70 against
+  the calculators' ¥134.72 for ¥1,000 at 2 %/month over 12 months. For equal principal it
+  is within ``n * (0.005 + 0.01 * r * n)`` of ``P * r * (n + 1) / 2``; for a bullet loan
+  it is exactly ``n * round_half_up(P * r)``.
+
 APRs are computed on the rounded cash flows the borrower actually pays.
 
 Examples
 --------
 >>> s = equal_instalment(1000, 0.02, 12)
->>> float(s.payment[0]), s.total_interest
-(94.56, 134.72)
+>>> float(s.payment[0]), float(s.payment[-1]), s.total_interest
+(94.56, 94.54, 134.7)
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import SpecError
+from thinfile_credit.errors import DataError, SpecError
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -50,21 +72,34 @@ DAYS_PER_MONTH = 30
 
 FloatArray = NDArray[np.float64]
 
+# Exact decimal arithmetic for money: 60 digits never round a fen amount times a rate.
+_CTX = Context(prec=60, rounding=ROUND_HALF_UP)
+# An input amount is whole fen when it is within this many fen of one (float noise such
+# as 0.1 + 0.2 passes; 0.001 yuan does not).
+_FEN_TOLERANCE = Decimal("1e-6")
+
 
 def round_fen(amount: float) -> float:
     """Round a yuan amount half-up to the fen.
+
+    Raises
+    ------
+    DataError
+        If ``amount`` is not a finite number.
 
     Examples
     --------
     >>> round_fen(0.125), round_fen(94.55959)
     (0.13, 94.56)
     """
+    if not _is_real(amount) or not math.isfinite(float(amount)):
+        raise DataError(f"cannot round {amount!r} to the fen: not a finite number")
     return float(Decimal(repr(float(amount))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A repayment schedule: one row per instalment (or per ledger day for revolving).
+    """A repayment schedule: one row per instalment (or per repayment for revolving).
 
     Parameters
     ----------
@@ -110,7 +145,7 @@ class Schedule:
 
     @property
     def total_interest(self) -> float:
-        """Interest over the life of the loan, yuan."""
+        """Interest over the life of the loan (the sum of the rows' interest), yuan."""
         return round_fen(float(self.interest.sum()))
 
     @property
@@ -177,10 +212,16 @@ def equal_instalment(
 ) -> Schedule:
     """Equal instalment (等额本息): a level monthly payment of principal plus interest.
 
+    Each month's interest is accrued on the balance owed at its start; the level payment
+    is the annuity rounded to the fen (one fen less if that would repay the loan early)
+    and the last payment repays what is still owed plus its interest. See the module
+    docstring for how far the last payment and the total interest can move from the
+    closed form.
+
     Parameters
     ----------
     principal : float
-        Amount lent, yuan (> 0).
+        Amount lent, yuan, in whole fen (at least one fen per instalment).
     monthly_rate : float
         Interest per month on the outstanding balance (0.02 = 2 %/month).
     n_months : int
@@ -194,34 +235,33 @@ def equal_instalment(
     -------
     Schedule
 
+    Raises
+    ------
+    SpecError
+        On a principal that is not a positive whole-fen amount, a rate outside [0, 1) or
+        a term that is not an integer >= 1.
+
     Examples
     --------
     >>> s = equal_instalment(1000, 0.02, 12)
-    >>> s.payment[:2].tolist(), s.total_interest
-    ([94.56, 94.56], 134.72)
+    >>> s.payment[:2].tolist(), float(s.payment[-1]), s.total_interest
+    ([94.56, 94.56], 94.54, 134.7)
     """
-    _check_loan(principal, monthly_rate, n_months, monthly_fee_rate, upfront_fee_rate)
-    r = float(monthly_rate)
-    # expm1/log1p keep the annuity factor exact for tiny rates (no 0/0 near r = 0).
-    exact = (
-        principal / n_months if r == 0.0 else principal * r / -math.expm1(-n_months * math.log1p(r))
-    )
-    level = round_fen(exact)
-    balance = float(principal)
-    rows: list[tuple[float, float]] = []
-    for k in range(n_months):
-        interest = round_fen(balance * r)
-        paid = balance if k == n_months - 1 else round_fen(min(level - interest, balance))
-        balance = round_fen(balance - paid)
-        rows.append((paid, interest))
-    return _build(
-        "equal_instalment",
-        principal,
-        rows,
-        monthly_fee_rate,
-        upfront_fee_rate,
-        exact_interest=exact * n_months - principal,
-    )
+    loan = _check_loan(principal, monthly_rate, n_months, monthly_fee_rate, upfront_fee_rate)
+    p, n, r = loan.principal, loan.n, float(loan.rate)
+    # Annuity factor sum((1 + r) ** -k, k = 1..n): expm1/log1p keep it exact for small
+    # rates; below 1e-12 (down to 0 and subnormals) its series is exact to the last bit.
+    factor = -math.expm1(-n * math.log1p(r)) / r if r >= 1e-12 else n * (1 - (n + 1) * r / 2)
+    exact = p / 100 / factor
+    level = _to_int(_CTX.multiply(Decimal(repr(exact)), 100))
+    rows = _amortise(p, loan.rate, n, level)
+    while rows is None:
+        # The rounded-up payment would repay the loan before the last month; a fen less
+        # provably does not (its shortfall outweighs any interest rounding), and at the
+        # interest-only payment the balance never falls, so this ends.
+        level -= 1
+        rows = _amortise(p, loan.rate, n, level)
+    return _build("equal_instalment", loan, rows)
 
 
 def equal_principal(
@@ -234,31 +274,26 @@ def equal_principal(
 ) -> Schedule:
     """Equal principal (等额本金): the same principal each month plus interest on the balance.
 
-    Payments fall over time. Parameters as in :func:`equal_instalment`.
+    Payments fall over time. Each month repays ``principal / n`` truncated to the fen;
+    the remaining ``principal mod n`` fen are repaid one fen each with the last
+    instalments, so principal parts differ by at most a fen and sum to the amount lent.
+    Parameters as in :func:`equal_instalment`.
 
     Examples
     --------
     >>> s = equal_principal(1200, 0.01, 12)
     >>> float(s.payment[0]), float(s.payment[-1]), s.total_interest
     (112.0, 101.0, 78.0)
+    >>> equal_principal(1000, 0.01, 3).principal_paid.tolist()
+    [333.33, 333.33, 333.34]
     """
-    _check_loan(principal, monthly_rate, n_months, monthly_fee_rate, upfront_fee_rate)
-    part = round_fen(principal / n_months)
-    balance = float(principal)
-    rows: list[tuple[float, float]] = []
-    for k in range(n_months):
-        interest = round_fen(balance * monthly_rate)
-        paid = balance if k == n_months - 1 else min(part, balance)
-        balance = round_fen(balance - paid)
-        rows.append((paid, interest))
-    return _build(
-        "equal_principal",
-        principal,
-        rows,
-        monthly_fee_rate,
-        upfront_fee_rate,
-        exact_interest=principal * monthly_rate * (n_months + 1) / 2.0,
-    )
+    loan = _check_loan(principal, monthly_rate, n_months, monthly_fee_rate, upfront_fee_rate)
+    rows = []
+    balance = loan.principal
+    for paid in _level_principal(loan.principal, loan.n):
+        rows.append((paid, _times(balance, loan.rate)))
+        balance -= paid
+    return _build("equal_principal", loan, rows)
 
 
 def flat_fee(
@@ -271,7 +306,8 @@ def flat_fee(
     """Flat-fee instalments: principal / n each month plus a fee on the original principal.
 
     The headline "0.6 % a month" of such products hides an IRR APR roughly twice the
-    simple figure, because the fee is charged on principal already repaid.
+    simple figure, because the fee is charged on principal already repaid. Principal is
+    split as in :func:`equal_principal`.
 
     Examples
     --------
@@ -279,15 +315,9 @@ def flat_fee(
     >>> float(s.payment[0]), s.total_fees
     (107.2, 86.4)
     """
-    _check_loan(principal, 0.0, n_months, monthly_fee_rate, upfront_fee_rate)
-    part = round_fen(principal / n_months)
-    balance = float(principal)
-    rows: list[tuple[float, float]] = []
-    for k in range(n_months):
-        paid = balance if k == n_months - 1 else min(part, balance)
-        balance = round_fen(balance - paid)
-        rows.append((paid, 0.0))
-    return _build("flat_fee", principal, rows, monthly_fee_rate, upfront_fee_rate)
+    loan = _check_loan(principal, 0.0, n_months, monthly_fee_rate, upfront_fee_rate)
+    rows = [(paid, 0) for paid in _level_principal(loan.principal, loan.n)]
+    return _build("flat_fee", loan, rows)
 
 
 def bullet(
@@ -300,26 +330,22 @@ def bullet(
 ) -> Schedule:
     """Bullet (先息后本): interest every month, all principal with the last payment.
 
+    Every month charges the interest accrued on the full principal,
+    ``round_half_up(principal * monthly_rate)``, so total interest is ``n`` times that.
+
     Examples
     --------
     >>> bullet(1000, 0.01, 3).total_interest
     30.0
     """
-    _check_loan(principal, monthly_rate, n_months, monthly_fee_rate, upfront_fee_rate)
-    interest = round_fen(principal * monthly_rate)
-    rows = [(0.0, interest)] * (n_months - 1) + [(float(principal), interest)]
-    return _build(
-        "bullet",
-        principal,
-        rows,
-        monthly_fee_rate,
-        upfront_fee_rate,
-        exact_interest=principal * monthly_rate * n_months,
-    )
+    loan = _check_loan(principal, monthly_rate, n_months, monthly_fee_rate, upfront_fee_rate)
+    interest = _times(loan.principal, loan.rate)
+    rows = [(0, interest)] * (loan.n - 1) + [(loan.principal, interest)]
+    return _build("bullet", loan, rows)
 
 
 def revolving(
-    events: Sequence[tuple[int, float]],
+    events: Iterable[tuple[int, float]],
     daily_rate: float,
     *,
     repay_all_on: int | None = None,
@@ -327,29 +353,38 @@ def revolving(
     """Daily-interest revolving credit (随借随还): borrow any day, repay any day.
 
     Interest accrues each day at ``daily_rate`` on the principal outstanding at the end
-    of the previous day (simple daily interest, not compounded). A repayment settles
-    accrued interest first, then principal.
+    of the previous day (simple daily interest, not compounded). Accrual is kept
+    **unrounded**; a repayment is charged the accrued interest rounded half-up to the fen
+    (the sub-fen remainder, either sign, carries forward), then repays principal. So the
+    interest of a ledger that ends at zero is the exact simple daily interest rounded to
+    the fen, however the period is split into events.
 
     Parameters
     ----------
-    events : sequence of (day, amount)
-        Positive amounts are drawdowns, negative amounts are repayments, on integer days
-        counted from the first draw (day 0).
+    events : iterable of (day, amount)
+        Positive amounts are drawdowns, negative amounts are repayments, in whole fen,
+        on integer days (>= 0, non-decreasing) counted from the line's opening. Amounts
+        must be finite and non-zero.
     daily_rate : float
         Interest per day (0.0005 = 0.05 %/day, an 18.25 % simple annual rate).
     repay_all_on : int, optional
         Settle everything owed (interest and principal) on this day, as when a
-        borrower closes the line. Without it the ledger must already end at zero.
+        borrower closes the line; not before the last event. Without it the ledger must
+        already end at zero.
 
     Returns
     -------
     Schedule
-        One row per repayment; ``draws`` holds the drawdowns.
+        One row per repayment (``balance`` is the principal still owed after it);
+        ``draws`` holds the drawdowns.
 
     Raises
     ------
     SpecError
-        If a repayment exceeds what is owed, days go backwards, or debt is left.
+        Naming ``events.day`` / ``events.amount`` and the offending rows (positions in
+        ``events``): a day that is not an integer >= 0 or goes backwards, an amount that
+        is not a finite, non-zero, whole-fen number, a ledger not starting with a
+        drawdown, a repayment exceeding what is owed, or debt left unpaid.
 
     Examples
     --------
@@ -357,102 +392,254 @@ def revolving(
     >>> s.interest.tolist(), s.payment.tolist()
     ([15.0], [1015.0])
     """
-    if not (np.isfinite(daily_rate) and daily_rate >= 0):
-        raise SpecError(f"daily_rate must be a finite rate >= 0, got {daily_rate!r}")
-    ev = [(int(d), float(a)) for d, a in events]
-    if repay_all_on is not None:
-        ev.append((int(repay_all_on), float("nan")))  # placeholder: settle all
+    rate = _rate("daily_rate", daily_rate, below_one=False)
+    ev = _parse_events(events)
     if not ev or ev[0][1] <= 0:
-        raise SpecError("a revolving ledger must start with a drawdown")
-    days = [d for d, _ in ev]
-    if any(b < a for a, b in itertools.pairwise(days)) or days[0] < 0:
-        raise SpecError("revolving events must be in non-decreasing day order from day 0")
-    owed, accrued, last_day = 0.0, 0.0, days[0]
+        raise SpecError(
+            "a revolving ledger must start with a drawdown", table="events", column="amount"
+        )
+    backwards = [i + 1 for i, (a, b) in enumerate(itertools.pairwise(ev)) if b[0] < a[0]]
+    if backwards:
+        raise SpecError(
+            "days must be in non-decreasing order", table="events", column="day", rows=backwards
+        )
+    settle_day: int | None = None
+    if repay_all_on is not None:
+        settle_day = _day(repay_all_on)
+        if settle_day is None or settle_day < ev[-1][0]:
+            raise SpecError(
+                f"repay_all_on must be an integer day on or after the last event "
+                f"(day {ev[-1][0]}), got {repay_all_on!r}"
+            )
+    # (position in events or -1 for the settlement, day, amount in fen, settle everything)
+    steps = [(i, d, a, False) for i, (d, a) in enumerate(ev)]
+    if settle_day is not None:
+        steps.append((-1, settle_day, 0, True))
+
+    owed, accrued, last_day = 0, Decimal(0), ev[0][0]  # fen; accrued interest unrounded
+    drawn = 0
     draws: list[tuple[int, float]] = []
     out_day: list[int] = []
-    rows: list[tuple[float, float]] = []
-    for day, amount in ev:
-        accrued = round_fen(accrued + owed * daily_rate * (day - last_day))
+    rows: list[tuple[int, int]] = []
+    balance: list[int] = []
+    for pos, day, amount, settle in steps:
+        accrued = _CTX.add(accrued, _CTX.multiply(_CTX.multiply(owed, rate), day - last_day))
         last_day = day
         if amount > 0:
-            draws.append((day, round_fen(amount)))
-            owed = round_fen(owed + amount)
+            draws.append((day, amount / 100))
+            drawn += amount
+            owed += amount
             continue
-        pay = owed + accrued if np.isnan(amount) else -amount
-        if pay > round_fen(owed + accrued) + 1e-9:
+        due = _to_int(accrued) if accrued > 0 else 0  # interest posted, to the fen
+        if settle and owed + due == 0:
+            continue  # nothing left to settle
+        pay = owed + due if settle else -amount
+        if pay > owed + due:
             raise SpecError(
-                f"repayment of {pay:.2f} on day {day} exceeds {owed + accrued:.2f} owed"
+                f"repayment of {pay / 100:.2f} on day {day} exceeds the "
+                f"{(owed + due) / 100:.2f} owed",
+                table="events",
+                column="amount",
+                rows=[pos],
             )
-        interest = min(accrued, pay)
-        principal_part = round_fen(pay - interest)
-        accrued = round_fen(accrued - interest)
-        owed = round_fen(owed - principal_part)
+        interest = min(due, pay)
+        accrued = _CTX.subtract(accrued, interest)
+        owed -= pay - interest
         out_day.append(day)
-        rows.append((principal_part, interest))
-    if owed > 0 or accrued > 0:
-        raise SpecError("the revolving ledger leaves debt unpaid; pass repay_all_on=")
-    total_drawn = round_fen(sum(a for _, a in draws))
-    sched = _build("revolving", total_drawn, rows, 0.0, 0.0, day=out_day)
-    return Schedule(
-        kind=sched.kind,
-        principal=sched.principal,
-        day=sched.day,
-        principal_paid=sched.principal_paid,
-        interest=sched.interest,
-        fee=sched.fee,
-        payment=sched.payment,
-        balance=np.round(total_drawn - np.cumsum(sched.principal_paid), 2),
-        draws=tuple(draws),
-    )
+        rows.append((pay - interest, interest))
+        balance.append(owed)
+    left = owed + (_to_int(accrued) if accrued > 0 else 0)
+    if left > 0:
+        raise SpecError(
+            f"the revolving ledger leaves {left / 100:.2f} unpaid; pass repay_all_on=",
+            table="events",
+            column="amount",
+        )
+    loan = _Loan(drawn, len(rows), rate, Decimal(0), Decimal(0))
+    return _build("revolving", loan, rows, day=out_day, balance=balance, draws=tuple(draws))
 
 
 # --- helpers ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Loan:
+    """Validated loan terms: principal in fen, term, and rates as exact decimals."""
+
+    principal: int
+    n: int
+    rate: Decimal
+    fee_rate: Decimal
+    upfront_fee_rate: Decimal
+
+
+def _is_real(value: object) -> TypeGuard[int | float | np.integer[Any] | np.floating[Any]]:
+    """Whether ``value`` is a real number (bools and strings are not)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _number(name: str, value: object) -> float:
+    if not _is_real(value):
+        raise SpecError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise SpecError(f"{name} must be finite, got {value!r}")
+    return number
+
+
+def _fen(value: float) -> int | None:
+    """``value`` yuan in integer fen, or None when it is not a whole number of fen."""
+    cents = _CTX.multiply(Decimal(repr(float(value))), 100)
+    whole = _to_int(cents)
+    return whole if abs(cents - whole) <= _FEN_TOLERANCE else None
+
+
+def _rate(name: str, value: object, *, below_one: bool = True) -> Decimal:
+    """A finite rate >= 0 (and < 1 unless ``below_one`` is false) as an exact decimal."""
+    number = _number(name, value)
+    if number < 0 or (below_one and number >= 1):
+        interval = "in [0, 1)" if below_one else ">= 0"
+        raise SpecError(f"{name} must be a rate {interval}, got {value!r}")
+    return Decimal(repr(number))
+
+
+def _to_int(amount: Decimal) -> int:
+    """Round a decimal half-up to an integer (fen)."""
+    return int(amount.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _times(cents: int, rate: Decimal) -> int:
+    """``cents * rate`` rounded half-up to the fen."""
+    return _to_int(_CTX.multiply(cents, rate))
+
+
+def _day(value: object) -> int | None:
+    """An integer day (ints, or floats without a fractional part), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def _check_principal(principal: object) -> int:
+    """``principal`` in integer fen, or :class:`SpecError` if not a positive whole-fen amount."""
+    number = _number("principal", principal)
+    cents = _fen(number)
+    if number <= 0 or cents is None:
+        raise SpecError(
+            f"principal must be a positive amount in whole fen (0.01 yuan), got {principal!r}"
+        )
+    return cents
+
+
 def _check_loan(
     principal: float, rate: float, n: int, fee_rate: float, upfront_fee_rate: float
-) -> None:
-    if not (np.isfinite(principal) and principal > 0):
-        raise SpecError(f"principal must be a positive amount, got {principal!r}")
+) -> _Loan:
+    cents = _check_principal(principal)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SpecError(f"the number of instalments must be an integer >= 1, got {n!r}")
-    for name, value in (
-        ("monthly_rate", rate),
-        ("monthly_fee_rate", fee_rate),
-        ("upfront_fee_rate", upfront_fee_rate),
-    ):
-        if not (np.isfinite(value) and 0 <= value < 1):
-            raise SpecError(f"{name} must be a rate in [0, 1), got {value!r}")
+    if cents < n:
+        raise SpecError(
+            f"principal must be at least one fen per instalment ({n / 100:.2f} for {n}), "
+            f"got {principal!r}"
+        )
+    return _Loan(
+        principal=cents,
+        n=int(n),
+        rate=_rate("monthly_rate", rate),
+        fee_rate=_rate("monthly_fee_rate", fee_rate),
+        upfront_fee_rate=_rate("upfront_fee_rate", upfront_fee_rate),
+    )
+
+
+def _amortise(principal: int, rate: Decimal, n: int, level: int) -> list[tuple[int, int]] | None:
+    """Rows (principal, interest) in fen paying ``level`` a month, or None if that repays
+    the loan before the last month."""
+    balance = principal
+    rows: list[tuple[int, int]] = []
+    for _ in range(n - 1):
+        interest = _times(balance, rate)
+        paid = level - interest
+        if paid >= balance:
+            return None
+        rows.append((paid, interest))
+        balance -= paid
+    rows.append((balance, _times(balance, rate)))
+    return rows
+
+
+def _level_principal(principal: int, n: int) -> list[int]:
+    """``principal`` fen in ``n`` parts: the truncated share, a fen more for the last ones."""
+    share, extra = divmod(principal, n)
+    return [share] * (n - extra) + [share + 1] * extra
+
+
+def _parse_events(events: Iterable[tuple[int, float]]) -> list[tuple[int, int]]:
+    """Validate revolving events into (day, amount in fen), naming the rows at fault."""
+    try:
+        items = list(events)
+    except TypeError:
+        raise SpecError(
+            f"events must be a sequence of (day, amount) pairs, got {events!r}"
+        ) from None
+    pairs: list[tuple[object, object]] = []
+    not_pairs: list[int] = []
+    for i, item in enumerate(items):
+        try:
+            day, amount = item
+        except (TypeError, ValueError):
+            not_pairs.append(i)
+            continue
+        pairs.append((day, amount))
+    if not_pairs:
+        raise SpecError("each event must be a (day, amount) pair", table="events", rows=not_pairs)
+    days = [_day(d) for d, _ in pairs]
+    bad_days = [i for i, d in enumerate(days) if d is None or d < 0]
+    if bad_days:
+        raise SpecError("days must be integers >= 0", table="events", column="day", rows=bad_days)
+    problems: dict[str, list[int]] = {"finite numbers": [], "non-zero": [], "in whole fen": []}
+    fen: list[int] = []
+    for i, (_, value) in enumerate(pairs):
+        if not _is_real(value) or not math.isfinite(float(value)):
+            problems["finite numbers"].append(i)
+            continue
+        cents = _fen(float(value))
+        if cents is None:
+            problems["in whole fen"].append(i)
+        elif cents == 0:
+            problems["non-zero"].append(i)
+        else:
+            fen.append(cents)
+    for what, rows in problems.items():
+        if rows:
+            raise SpecError(f"amounts must be {what}", table="events", column="amount", rows=rows)
+    return [(d, a) for d, a in zip(days, fen) if d is not None]
 
 
 def _build(
     kind: str,
-    principal: float,
-    rows: list[tuple[float, float]],
-    monthly_fee_rate: float,
-    upfront_fee_rate: float,
+    loan: _Loan,
+    rows: list[tuple[int, int]],
     day: list[int] | None = None,
-    exact_interest: float | None = None,
+    balance: list[int] | None = None,
+    draws: tuple[tuple[int, float], ...] = (),
 ) -> Schedule:
-    paid = np.array([p for p, _ in rows], dtype=np.float64)
-    interest = np.array([i for _, i in rows], dtype=np.float64)
-    if exact_interest is not None and len(rows) > 1:
-        # The last instalment absorbs per-period rounding so the total is the exact figure.
-        last = round_fen(round_fen(exact_interest) - round_fen(float(interest[:-1].sum())))
-        interest[-1] = max(last, 0.0)
-    fee = np.full(len(rows), round_fen(principal * monthly_fee_rate))
-    payment = np.array([round_fen(p + i + f) for p, i, f in zip(paid, interest, fee)])
-    balance = np.array([round_fen(principal - s) for s in np.cumsum(paid)])
-    days = np.asarray(
-        day if day is not None else [DAYS_PER_MONTH * (k + 1) for k in range(len(rows))],
-        dtype=np.int64,
-    )
+    """Assemble a schedule from (principal, interest) rows in fen."""
+    paid = np.array([p for p, _ in rows], dtype=np.int64)
+    interest = np.array([i for _, i in rows], dtype=np.int64)
+    fee = np.full(len(rows), _times(loan.principal, loan.fee_rate), dtype=np.int64)
+    owed = loan.principal - np.cumsum(paid) if balance is None else np.array(balance, np.int64)
+    days = day if day is not None else [DAYS_PER_MONTH * (k + 1) for k in range(len(rows))]
     return Schedule(
         kind=kind,
-        principal=round_fen(principal),
-        day=days,
-        principal_paid=paid,
-        interest=interest,
-        fee=fee,
-        payment=payment,
-        balance=balance,
-        upfront_fee=round_fen(principal * upfront_fee_rate),
+        principal=loan.principal / 100,
+        day=np.asarray(days, dtype=np.int64),
+        principal_paid=paid / 100,
+        interest=interest / 100,
+        fee=fee / 100,
+        payment=(paid + interest + fee) / 100,
+        balance=owed / 100,
+        upfront_fee=_times(loan.principal, loan.upfront_fee_rate) / 100,
+        draws=draws,
     )
