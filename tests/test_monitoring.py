@@ -132,3 +132,29 @@ def test_monitor_left_closed_policy_bands_count_cutoff_in_upper_band():
     assert report.bands["band"].tolist() == ["[-inf, 600)", "[600, inf)"]
     assert report.bands["ref_share"].tolist() == [0.25, 0.75]
     assert report.bands["ref_n_bad"].tolist() == [1.0, 1.0]
+
+
+def test_monitor_csi_uses_the_score_bins():
+    ref, cur = population(0), population(1, shift=5)
+    for bins in (4, 20):
+        report = monitor(ref, cur, bins=bins, features=["age"])
+        direct = pl.DataFrame(csi(ref, cur, features=["age"], bins=bins))
+        assert len(report.score_psi.table) == bins
+        assert report.csi["n_bins"].tolist() == direct["n_bins"].to_list() == [bins]
+        assert report.csi["psi"].tolist() == pytest.approx(direct["psi"].to_list())
+    # fixed score edges fit the score only: features keep reference deciles
+    edged = monitor(ref, cur, bins=[560, 600, 640], features=["age"])
+    assert edged.csi["n_bins"].tolist() == [10]
+
+
+def test_monitor_feature_of_another_kind_is_a_schema_error():
+    ref = pd.DataFrame({"score": [1.0, 2, 3, 4], "income": [1.0, 2.0, 3.0, 4.0]})
+    cur = pd.DataFrame({"score": [1.0, 2, 3, 4], "income": ["1", "2", "n/a", "4"]})
+    for r, c in ((ref, cur), (pl.from_pandas(ref), pl.from_pandas(cur))):
+        with pytest.raises(SchemaError, match="text") as info:
+            monitor(r, c)
+        assert (info.value.table, info.value.column, info.value.rows) == (
+            "current",
+            "income",
+            [2],
+        )

@@ -4,7 +4,8 @@
 *reference* population the model was developed or last validated on:
 
 * **score PSI** on the reference's score deciles (see :mod:`thinfile_credit.metrics`);
-* **CSI** of every feature with the same binning and zero-cell rules;
+* **CSI** of every feature with the same binning and zero-cell rules (``bins``
+  reference quantiles, or deciles when the score has fixed band edges);
 * **bands**: for each score band, the share of applicants and - where outcomes are
   known (non-null target) - the bad rate in each period;
 * **performance** (where outcomes are known in both periods): AUC, Gini, KS and bad rate;
@@ -162,6 +163,8 @@ def monitor(
         shared by both frames other than the score and target.
     bins : int or sequence of float, default 10
         Score bands: reference quantiles, or interior edges (e.g. the policy's bands).
+        An integer also sets the number of reference quantile bins of every numeric
+        feature's CSI; with edges (which fit the score only) features use deciles.
     closed : {"right", "left"}, default "right"
         Closed end of the score bands (see :func:`~thinfile_credit.metrics.psi`); use
         ``"left"`` with policy cut-offs on points.
@@ -179,7 +182,9 @@ def monitor(
     Raises
     ------
     SchemaError
-        A missing score column with no model, or a missing feature / target column.
+        A missing score column with no model, a missing feature / target column, or a
+        feature of another kind in ``current`` than in ``reference`` (e.g. text where
+        the reference is numeric; see :func:`~thinfile_credit.metrics.csi`).
     DataError
         NaN or infinite scores, outcomes other than 0/1/null, empty frames.
 
@@ -225,7 +230,9 @@ def monitor(
             ]
         )
         if not features
-        else csi(ref_df, cur_df, features=features, bins=10, epsilon=epsilon).to_pandas()
+        else csi(
+            ref_df, cur_df, features=features, bins=_feature_bins(bins), epsilon=epsilon
+        ).to_pandas()
     )
 
     edges = score_psi.table["upper"].to_numpy()
@@ -283,6 +290,13 @@ def monitor(
         flags=tuple(flags),
         kind=kind,
     )
+
+
+def _feature_bins(bins: int | Sequence[float]) -> int:
+    """CSI bins: the score's number of quantile bins, or deciles beside fixed edges."""
+    if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
+        return int(bins)
+    return 10
 
 
 def _scores(df: pl.DataFrame, table: str, score_col: str, model: Any) -> NDArray[np.float64]:

@@ -250,6 +250,77 @@ def test_malformed_tables(mutate, table, column):
     assert (info.value.table, info.value.column) == (table, column)
 
 
+NAN, INF = float("nan"), float("inf")
+# loan 1 is paid in full on day 30; loan 2 is paid on day 35; loan 3 is never paid
+_AMOUNTS_OK = [(1, 30, 10.0, 30, 10.0), (2, 30, 10.0, 35, 10.0), (3, 30, 10.0, None, 0.0)]
+
+
+def _with_amount(row, column, value):
+    """The three-loan history with one instalment's amount replaced."""
+    rows = [list(r) for r in _AMOUNTS_OK]
+    rows[row][2 if column == "amount_due" else 4] = value
+    return tables([(1, 1, 0), (2, 2, 0), (3, 3, 0)], [tuple(r) for r in rows])
+
+
+def _as_kind(lo, ins, kind, null):
+    if kind == "polars":
+        lo, ins = pl.from_pandas(lo), pl.from_pandas(ins, nan_to_null=False)
+        if null:  # a real Polars null, not a NaN
+            ins = ins.with_columns(pl.col("amount_due", "amount_paid").fill_nan(None))
+    elif null:  # pandas' own missing value in a nullable float column
+        ins = ins.astype({"amount_due": "Float64", "amount_paid": "Float64"})
+        ins.loc[ins["amount_due"].isna(), "amount_due"] = pd.NA
+        ins.loc[ins["amount_paid"].isna(), "amount_paid"] = pd.NA
+    return lo, ins
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+@pytest.mark.parametrize("null", [False, True])
+@pytest.mark.parametrize(
+    ("column", "row", "value"),
+    [
+        ("amount_due", 0, NAN),  # a paid instalment: would be "never paid" (bad)
+        ("amount_due", 2, NAN),  # an unpaid one: its amount due is still part of the data
+        ("amount_paid", 0, NAN),  # paid_at set: would be unpaid (pandas) or paid (Polars)
+        ("amount_paid", 1, NAN),
+    ],
+)
+def test_missing_amounts_are_named_not_coerced(kind, null, column, row, value):
+    lo, ins = _as_kind(*_with_amount(row, column, value), kind, null)
+    for call in (bad_flag, instalment_dpd):
+        with pytest.raises(SchemaError, match="missing") as info:
+            call(lo, ins, as_of=day(400))
+        assert (info.value.table, info.value.column, info.value.rows) == (
+            "installments",
+            column,
+            [row],
+        )
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+@pytest.mark.parametrize(
+    ("column", "row"), [("amount_due", 1), ("amount_paid", 0), ("amount_paid", 2)]
+)
+def test_infinite_amounts_are_named(kind, column, row):
+    lo, ins = _as_kind(*_with_amount(row, column, INF), kind, null=False)
+    with pytest.raises(SchemaError, match="infinite") as info:
+        bad_flag(lo, ins, as_of=day(400))
+    assert (info.value.table, info.value.column, info.value.rows) == ("installments", column, [row])
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+@pytest.mark.parametrize("null", [False, True])
+def test_unpaid_instalment_may_leave_amount_paid_missing(kind, null):
+    # paid_at null: unpaid whatever the amount, in both libraries
+    lo, ins = _as_kind(*_with_amount(2, "amount_paid", NAN), kind, null)
+    base_lo, base_ins = _with_amount(2, "amount_paid", 0.0)
+    got = bad_flag(lo, ins, dpd=30, window=90, as_of=day(400))
+    want = bad_flag(base_lo, base_ins, dpd=30, window=90, as_of=day(400))
+    got = got.to_pandas() if isinstance(got, pl.DataFrame) else got
+    assert got["status"].tolist() == want["status"].tolist() == ["good", "good", "bad"]
+    assert got["max_dpd_in_window"].tolist() == want["max_dpd_in_window"].tolist()
+
+
 def test_empty_loans():
     lo, ins = tables([(1, 1, 0)], [])
     with pytest.raises(DataError, match="empty") as info:

@@ -120,6 +120,58 @@ def test_adverse_impact_ratio_reference_weights_and_missing():
     assert dict(zip(t["group"], t["ratio"]))["b"] == pytest.approx(4.0)
 
 
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+def test_segment_called_missing_is_not_merged_with_missing_labels(kind):
+    df = pd.DataFrame(
+        {
+            "bad": [0, 1, 0, 1, 0, 1],
+            "score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "seg": ["missing", "missing", None, None, "x", "x"],
+        }
+    )
+    frame = pl.from_pandas(df) if kind == "polars" else df
+    out = pl.DataFrame(
+        segment_metrics(frame, target_col="bad", score_col="score", segment_col="seg")
+    )
+    assert out["segment"].to_list() == ["all", "<missing>", "missing", "x"]
+    assert out["n"].to_list() == [6, 2, 2, 2]
+    stacked = pl.DataFrame(
+        segment_table(
+            frame,
+            table="lift",
+            target_col="bad",
+            score_col="score",
+            segment_col="seg",
+            include_overall=False,
+            n_bins=2,
+        )
+    )
+    assert stacked.group_by("segment").agg(pl.col("count").sum()).sort("segment").rows() == [
+        ("<missing>", 2.0),
+        ("missing", 2.0),
+        ("x", 2.0),
+    ]
+
+
+def test_nan_segment_is_missing_in_pandas_and_polars():
+    pandas_frame = pd.DataFrame(
+        {"bad": [0, 1, 0, 1], "score": [1.0, 2.0, 3.0, 4.0], "seg": [1.0, np.nan, np.nan, 1.0]}
+    )
+    polars_nan = pl.from_pandas(pandas_frame, nan_to_null=False)
+    assert polars_nan["seg"].is_nan().sum() == 2
+    for frame in (pandas_frame, polars_nan):
+        out = pl.DataFrame(
+            segment_metrics(frame, target_col="bad", score_col="score", segment_col="seg")
+        )
+        assert out["segment"].to_list() == ["all", "1.0", "missing"]
+
+
+def test_adverse_impact_group_called_missing_is_kept_apart():
+    t = adverse_impact_ratio([1, 0, 1, 1], ["missing", None, "a", "a"], reference_group="a")
+    assert t["group"].tolist() == ["<missing>", "a", "missing"]
+    assert t["approval_rate"].tolist() == [0.0, 1.0, 1.0]
+
+
 def test_adverse_impact_bad_input():
     with pytest.raises(DataError, match="does not occur"):
         adverse_impact_ratio([1, 0], ["a", "b"], reference_group="c")

@@ -149,3 +149,81 @@ def test_left_closed_bins_match_policy_cutoffs():
         assert fast.sum() == slow.sum() == 500
     with pytest.raises(DataError, match="closed"):
         psi([1.0], [1.0], closed="both")
+
+
+# -- mixed kinds, infinities and the missing label ----------------------------------------
+
+
+@pytest.mark.parametrize("make", [pd.DataFrame, pl.DataFrame])
+def test_csi_numeric_reference_text_current_is_a_schema_error(make):
+    ref = make({"score": [1.0, 2.0, 3.0, 4.0], "income": [1.0, 2.0, 3.0, 4.0]})
+    cur = make({"score": [1.0, 2.0, 3.0, 4.0], "income": ["1", "2", "n/a", "4"]})
+    with pytest.raises(SchemaError, match=r"numeric .* in reference but text") as info:
+        csi(ref, cur)
+    assert (info.value.table, info.value.column, info.value.rows) == ("current", "income", [2])
+    # even when every string parses: text is never converted silently
+    parses = make({"score": [1.0, 2.0, 3.0, 4.0], "income": ["1", "2", "3", "4"]})
+    with pytest.raises(SchemaError, match="never converted") as info:
+        csi(ref, parses)
+    assert (info.value.table, info.value.column, info.value.rows) == (
+        "current",
+        "income",
+        [0, 1, 2, 3],
+    )
+    # the other way round, and numbers against booleans, too
+    with pytest.raises(SchemaError, match=r"text .* in reference but numeric") as info:
+        csi(parses, ref)
+    assert (info.value.table, info.value.column) == ("current", "income")
+    flags = make({"income": [True, False, True, True]})
+    with pytest.raises(SchemaError, match="boolean") as info:
+        csi(ref, flags, features=["income"])
+    assert info.value.column == "income"
+
+
+def test_csi_all_null_column_fits_any_kind():
+    ref = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    cur = pd.DataFrame({"x": [None, None, None, None]}, dtype=object)
+    out = csi(ref, cur)
+    assert out["cur_missing_share"].tolist() == [1.0]
+
+
+def test_psi_rejects_infinite_values():
+    with pytest.raises(DataError, match="infinite") as info:
+        psi([1.0, 2.0, 3.0, np.inf], [1.0, 2.0, 3.0, 4.0], bins=2)
+    assert (info.value.column, info.value.rows) == ("reference", [3])
+    with pytest.raises(DataError, match="infinite") as info:
+        psi([1.0, 2.0, 3.0, 4.0], [-np.inf, 2.0, 3.0, 4.0], bins=[2.5])
+    assert (info.value.column, info.value.rows) == ("current", [0])
+    # NaN is still a missing value, not an error
+    assert psi([1.0, np.nan], [1.0, 2.0], bins=[1.5]).table["bin"].tolist()[-1] == "missing"
+    with pytest.raises(DataError, match="infinite") as info:
+        csi(pd.DataFrame({"x": [1.0, 2.0]}), pl.DataFrame({"x": [1.0, float("-inf")]}))
+    assert (info.value.table, info.value.column, info.value.rows) == ("current", "x", [1])
+
+
+def test_psi_numbers_against_text_is_an_error():
+    with pytest.raises(DataError, match="text") as info:
+        psi([1.0, 2.0, 3.0], ["1", "2", "x"])
+    assert info.value.column == "current"
+    with pytest.raises(DataError, match="text") as info:
+        psi(np.array(["a", None, "b"], dtype=object), [1, 2, 3])
+    assert (info.value.column, info.value.rows) == ("reference", [0, 2])
+    # asked for explicitly, categories are compared as text
+    assert psi([1, 2], ["1", "2"], categorical=True).value == 0.0
+    with pytest.raises(DataError, match="numeric bins need numbers") as info:
+        psi(["a", "b"], ["a", "b"], categorical=False)
+    assert info.value.column == "reference"
+
+
+@pytest.mark.parametrize("make", [pd.DataFrame, pl.DataFrame])
+def test_a_category_called_missing_is_not_the_missing_bin(make):
+    r = psi(["a", "missing", None, "a"], ["a", "missing", "missing", "a"])
+    assert r.table["bin"].tolist() == ["a", "missing", "<missing>"]
+    assert r.table["ref_count"].tolist() == [2, 1, 1]
+    assert r.table["cur_count"].tolist() == [2, 2, 0]
+    ref = make({"c": ["a", "missing", None, "a"]})
+    cur = make({"c": ["a", "missing", "missing", "a"]})
+    out = pl.DataFrame(csi(ref, cur))
+    assert out["ref_missing_share"].to_list() == [0.25]
+    assert out["cur_missing_share"].to_list() == [0.0]
+    assert out["n_bins"].to_list() == [3]

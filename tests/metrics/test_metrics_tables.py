@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from thinfile_credit.errors import DataError
@@ -56,6 +56,44 @@ def test_lift_table_invariants(rows, n_bins):
     assert (np.diff(t["score_max"]) < 0).all()  # riskiest first, no overlap
     # The largest gap between cumulative shares at group boundaries never exceeds KS.
     assert t["ks"].abs().max() <= ks(y, s).statistic + 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 1), st.integers(0, 12), st.sampled_from([0.0, 0.0, 1.0, 3.0])),
+        min_size=2,
+        max_size=60,
+    ),
+    st.integers(1, 8),
+    st.booleans(),
+)
+def test_zero_weight_rows_never_form_a_group(rows, n_bins, higher_is_better):
+    y = np.array([r[0] for r in rows])
+    s = np.array([r[1] for r in rows], dtype=float)
+    w = np.array([r[2] for r in rows])
+    kept = w > 0
+    assume(w[y == 1].sum() > 0 and w[y == 0].sum() > 0)
+    t = lift_table(y, s, n_bins=n_bins, sample_weight=w, higher_is_better=higher_is_better)
+    alone = lift_table(
+        y[kept], s[kept], n_bins=n_bins, sample_weight=w[kept], higher_is_better=higher_is_better
+    )
+    assert (t["count"] > 0).all()
+    assert np.isfinite(t["bad_rate"]).all()
+    cols = ["bin", "count", "n_bad", "cum_bad_share", "ks"]
+    np.testing.assert_array_equal(t[cols].to_numpy(), alone[cols].to_numpy())
+    bands = score_band_table(s, y, bands=n_bins, sample_weight=w)
+    assert (bands["count"] > 0).all()
+    assert bands["count"].sum() == pytest.approx(w.sum())
+
+
+def test_lift_zero_weight_score_joins_a_neighbour():
+    y = [0, 1, 0, 0, 1, 1, 0, 1]
+    s = [1, 1, 2, 3, 3, 4, 4, 4]
+    w = [1, 1, 0, 1, 1, 1, 1, 1]  # score 2 weighs nothing
+    t = lift_table(y, s, n_bins=3, sample_weight=w)
+    assert t["count"].tolist() == [3.0, 2.0, 2.0]
+    assert t["score_min"].tolist() == [4.0, 2.0, 1.0]  # riskiest first; 2 joins the 3s
 
 
 def test_score_band_table_cutoffs():

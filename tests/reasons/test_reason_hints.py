@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -36,9 +38,49 @@ def test_hints_in_batch_frame_and_chinese():
     out = coder.explain(X)
     assert "hint" in out.columns
     first = out[(out["application_id"] == 0) & (out["rank"] == 1)]["hint"].iloc[0]
-    assert first == "结清逾期账单，使bill_overdue_count_now降到1（约加20分）"
+    assert first == "结清逾期账单，使「目前有逾期未付的账单」相关指标降到1（约加20分）"
     e = coder.explain_one(X.iloc[0].to_dict())
     assert e.reasons[0].hint.text == first
+
+
+def test_chinese_hints_never_show_column_names():
+    model, X = tiny_scorecard()
+    coder = ReasonCoder(hints=True).fit(model, X)
+    hints = coder.explain(X)["hint"].dropna().tolist()
+    assert hints
+    names = [str(n) for n in coder.feature_names_in_]
+    assert not [h for h in hints if re.search(r"[a-z]+_[a-z0-9_]+", h)]
+    assert not [h for h in hints for n in names if n in h]
+    # each hint names the feature by its reason group, in Chinese
+    for i in range(len(X)):
+        for r in coder.explain_one(X.iloc[i].to_dict()).reasons:
+            if r.hint is not None:
+                assert f"「{r.text}」相关指标" in r.hint.text
+
+
+def test_dictionary_labels_name_the_feature_in_each_language():
+    model, X = tiny_scorecard()
+    dictionary = {
+        "bill_overdue_count_now": {
+            "definition": "Bills overdue at the application.",
+            "label_zh": "当前逾期账单数",
+            "unit": "count",
+        }
+    }
+    coder = ReasonCoder(hints=True, dictionary=dictionary).fit(model, X)
+    e = coder.explain_one(X.iloc[0].to_dict())
+    assert e.reasons[0].hint.text == "结清逾期账单，使当前逾期账单数降到1（约加20分）"
+    e = coder.explain_one(X.iloc[0].to_dict(), language="en")
+    assert e.reasons[0].hint.text == (
+        "Settle overdue bills to bring bills overdue at the application down to 1 (+20 points)"
+    )
+    as_frame = pd.DataFrame(
+        {"name": ["bill_overdue_count_now"], "definition_zh": ["申请时逾期账单笔数"]}
+    )
+    coder = ReasonCoder(hints=True, dictionary=as_frame).fit(model, X)
+    assert (
+        "使申请时逾期账单笔数降到1" in coder.explain_one(X.iloc[0].to_dict()).reasons[0].hint.text
+    )
 
 
 def test_no_hint_on_protected_or_immutable_features():

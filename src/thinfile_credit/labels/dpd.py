@@ -4,7 +4,10 @@ DPD convention
 --------------
 Dates are compared at day resolution. An instalment is **paid in full** when it has a
 ``paid_at`` and ``amount_paid >= amount_due - tolerance``; a partial payment leaves it
-unpaid. Its DPD on day ``d`` is
+unpaid. ``amount_due`` must be a finite number, and so must ``amount_paid`` wherever
+``paid_at`` is set (an unpaid instalment may leave it null or NaN); anything else raises
+:class:`~thinfile_credit.errors.SchemaError` naming the rows, in pandas and Polars alike.
+Its DPD on day ``d`` is
 
 * ``max(0, paid - due)`` days, frozen, if it was paid in full on or before ``d``;
 * ``max(0, d - due)`` days otherwise (a payment after ``d`` is not yet known on ``d``).
@@ -79,8 +82,11 @@ class RepaymentHistory:
         ------
         SchemaError
             Missing columns, non-date columns, duplicate or null loan ids, missing
-            dates, negative amounts, instalments of unknown loans, instalments due or
-            paid before their loan was disbursed.
+            dates, negative or infinite amounts, a null or NaN ``amount_due``, a null or
+            NaN ``amount_paid`` on an instalment with a ``paid_at`` (an unpaid one, with
+            a null ``paid_at``, may leave it missing: it is unpaid whatever the amount),
+            instalments of unknown loans, instalments due or paid before their loan was
+            disbursed.
         DataError
             No loans at all.
         """
@@ -117,6 +123,7 @@ class RepaymentHistory:
         for col in ("amount_due", "amount_paid"):
             if not ins[col].dtype.is_numeric():
                 raise SchemaError("must be numeric", table="installments", column=col)
+            _finite_amounts(ins, col)
             neg = ins.filter(pl.col(col) < 0)
             if neg.height:
                 raise SchemaError(
@@ -268,6 +275,29 @@ def _as_day(df: pl.DataFrame, table: str, column: str) -> pl.Expr:
     if dtype == pl.Null:
         return pl.col(column).cast(pl.Date)
     raise SchemaError(f"must be a date or datetime, got {dtype}", table=table, column=column)
+
+
+def _finite_amounts(ins: pl.DataFrame, col: str) -> None:
+    """Reject amounts that would silently decide "paid in full" (see ``from_frames``).
+
+    pandas turns a missing float into NaN and Polars into null; both are missing here,
+    so the two kinds behave identically.
+    """
+    value = pl.col(col).cast(pl.Float64)
+    infinite = ins.filter(value.is_infinite())
+    if infinite.height:
+        raise SchemaError(
+            "infinite amounts", table="installments", column=col, rows=_rows(infinite)
+        )
+    missing = value.is_null() | value.is_nan()
+    if col == "amount_due":
+        bad = ins.filter(missing)
+        what = "missing (null or NaN) amounts due"
+    else:  # only a payment's amount matters: unpaid rows may leave it missing
+        bad = ins.filter(missing & pl.col("paid_on").is_not_null())
+        what = "missing (null or NaN) amount paid on instalments with a paid_at"
+    if bad.height:
+        raise SchemaError(what, table="installments", column=col, rows=_rows(bad))
 
 
 def _require(df: pl.DataFrame, table: str, columns: tuple[str, ...]) -> None:

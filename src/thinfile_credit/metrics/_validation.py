@@ -16,12 +16,35 @@ from numpy.typing import NDArray
 from thinfile_credit.errors import DataError
 
 __all__ = [
+    "MISSING",
     "as_1d",
     "check_binary_target",
     "check_both_classes",
     "check_scores",
     "check_weights",
+    "missing_label",
 ]
+
+#: Label of the bin or group of missing values, unless a real label already uses it.
+MISSING = "missing"
+
+
+def missing_label(labels: Any) -> str:
+    """The label for missing values that no real label in ``labels`` already uses.
+
+    ``"missing"``, or ``"<missing>"`` (``"<<missing>>"``...) when a real category or
+    segment is literally called ``"missing"``, so the two are never merged.
+
+    Examples
+    --------
+    >>> missing_label(["a", "b"]), missing_label(["a", "missing"])
+    ('missing', '<missing>')
+    """
+    taken = {str(x) for x in labels}
+    label = MISSING
+    while label in taken:
+        label = f"<{label}>"
+    return label
 
 
 def as_1d(values: Any, name: str) -> NDArray[Any]:

@@ -87,7 +87,10 @@ def calibration_table(
     n_bins : int, default 10
         Quantile groups (deciles). Tied PDs are never split across groups.
     sample_weight : array-like, optional
-        Non-negative weights.
+        Non-negative weights. Quantiles are those of the positive-weight rows: a PD
+        whose rows all weigh zero joins the group of the nearest lower PD with positive
+        weight (the first group if none), so no group is empty and ``pd_min`` /
+        ``pd_max`` still cover every row.
 
     Returns
     -------
@@ -126,8 +129,11 @@ def hosmer_lemeshow(
     Raises
     ------
     DataError
-        Fewer than three groups, or a group whose expected bad count is 0 or equal to
-        its size (the statistic divides by ``E (1 - E / n)``).
+        Fewer than three groups, or a group whose variance ``E (1 - E / n)`` is not
+        finite and positive (expected bad count 0 or equal to its size); the statistic
+        is never NaN. Zero-weight rows never form a group of their own (they join the
+        group of the nearest lower PD with positive weight), so every group counts
+        towards ``dof``.
 
     Examples
     --------
@@ -148,15 +154,26 @@ def hosmer_lemeshow(
     n_g = table["count"].to_numpy()
     e_g = table["expected_bad"].to_numpy()
     o_g = table["observed_bad"].to_numpy()
-    var = e_g * (1.0 - e_g / n_g)
-    if (var <= 0).any():
-        bins = table["bin"].to_numpy()[var <= 0].tolist()
+    bins = table["bin"].to_numpy()
+    empty = ~(n_g > 0)
+    if empty.any():  # cannot happen with _grouped's binning; never a silent NaN
+        raise DataError(
+            "a PD group has no weight, so its variance is undefined",
+            column="pd",
+            rows=bins[empty].tolist(),
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = e_g * (1.0 - e_g / n_g)
+    bad = ~(np.isfinite(var) & (var > 0))
+    if bad.any():
         raise DataError(
             "a PD group has every PD equal to 0 or 1, so its variance is zero",
             column="pd",
-            rows=bins,
+            rows=bins[bad].tolist(),
         )
     statistic = float(((o_g - e_g) ** 2 / var).sum())
+    if not np.isfinite(statistic):
+        raise DataError("the Hosmer-Lemeshow statistic is not finite", column="pd")
     dof = len(table) - 2
     return HosmerLemeshow(
         statistic=statistic,

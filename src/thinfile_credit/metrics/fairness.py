@@ -20,7 +20,12 @@ from typing import Any
 import pandas as pd
 
 from thinfile_credit.errors import DataError
-from thinfile_credit.metrics._validation import as_1d, check_binary_target, check_weights
+from thinfile_credit.metrics._validation import (
+    as_1d,
+    check_binary_target,
+    check_weights,
+    missing_label,
+)
 
 __all__ = ["adverse_impact_ratio"]
 
@@ -41,7 +46,8 @@ def adverse_impact_ratio(
         1/True where the applicant was (or would be) approved, e.g. ``score >= cutoff``.
     group : array-like of shape (n,)
         Group label of each applicant (e.g. ``thin_file``, age band). Missing labels form
-        a group named ``"missing"``.
+        a group named ``"missing"`` (``"<missing>"`` when a real group is called
+        ``"missing"``, so the two are never merged).
     reference_group : optional
         The comparison group; by default the group with the highest approval rate, as
         the four-fifths rule prescribes.
@@ -77,7 +83,8 @@ def adverse_impact_ratio(
         raise DataError(f"has {g.size} rows but approved has {appr.size}", column="group")
     w = check_weights(sample_weight, appr.size)
     labels = pd.Series(g, dtype=object)
-    labels = labels.where(labels.notna(), "missing")
+    present = labels.notna()
+    labels = labels.where(present, missing_label(labels[present].unique()))
     frame = pd.DataFrame(
         {"group": labels, "w": 1.0 if w is None else w, "a": appr * (1.0 if w is None else w)}
     )

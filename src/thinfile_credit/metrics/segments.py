@@ -26,7 +26,12 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
 from thinfile_credit.errors import DataError, SchemaError
-from thinfile_credit.metrics._validation import check_binary_target, check_scores, check_weights
+from thinfile_credit.metrics._validation import (
+    check_binary_target,
+    check_scores,
+    check_weights,
+    missing_label,
+)
 from thinfile_credit.metrics.calibration import brier_score, calibration_table, hosmer_lemeshow
 from thinfile_credit.metrics.discrimination import discrimination
 from thinfile_credit.metrics.stability import psi
@@ -60,7 +65,8 @@ def segment_metrics(
         Score column.
     segment_col : str
         Segment column (e.g. ``thin_file``); labels are reported as strings, missing
-        labels as ``"missing"``.
+        labels (null or NaN) as ``"missing"`` - or ``"<missing>"`` when a real segment is
+        called ``"missing"``, so the two are never merged.
     pd_col : str, optional
         Predicted-PD column; adds ``brier`` and the Hosmer-Lemeshow ``hl_pvalue``.
     weight_col : str, optional
@@ -76,7 +82,9 @@ def segment_metrics(
         Same kind as ``frame``: ``segment``, ``n``, ``weight``, ``n_bad``, ``bad_rate``,
         ``auc``, ``gini``, ``ks``, ``ks_score``, ``score_psi`` (segment score mix against
         the whole population), plus ``brier`` and ``hl_pvalue`` with ``pd_col``. A
-        segment with a single class gets NaN discrimination rather than an error.
+        segment with a single class gets NaN discrimination rather than an error, and
+        NaN ``hl_pvalue`` where Hosmer-Lemeshow is undefined (fewer than three PD
+        groups, or a group whose PDs are all 0 or all 1).
 
     Examples
     --------
@@ -213,8 +221,17 @@ def _columns(
     if target_col is not None:
         y = check_binary_target(df[target_col].to_numpy(), target_col).astype(np.float64)
     w = None if weight_col is None else check_weights(df[weight_col].to_numpy(), s.size, weight_col)
-    seg = df[segment_col].cast(pl.String).fill_null("missing").to_numpy()
+    seg = _segment_labels(df[segment_col])
     return df, kind, y, s, w, seg
+
+
+def _segment_labels(col: pl.Series) -> NDArray[Any]:
+    """Segment labels as strings; null and NaN (pandas' and Polars' missing) alike."""
+    if col.dtype.is_float():
+        col = col.fill_nan(None)
+    labels = col.cast(pl.String)
+    present = labels.drop_nulls().unique().to_list()
+    return labels.fill_null(missing_label(present)).to_numpy()
 
 
 def _segments(seg: NDArray[Any], include_overall: bool) -> list[tuple[str, NDArray[np.bool_]]]:

@@ -13,7 +13,11 @@ Binning
   per category seen in either sample; a category new in the current sample is a bin with
   reference share 0.
 * Missing values (NaN / null) form their own ``missing`` bin, so a rise in missingness
-  shows up as drift.
+  shows up as drift. A real category literally called ``"missing"`` keeps its own bin;
+  the missing-value bin is then labelled ``"<missing>"``.
+* Infinite numeric values are errors (:class:`~thinfile_credit.errors.DataError` naming
+  the rows), never silently put in an end bin; so is text on one side when the other side
+  is numeric: text is never read as numbers, nor numbers as text.
 
 Zero cells
 ----------
@@ -51,13 +55,12 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
 from thinfile_credit.errors import DataError, SchemaError
-from thinfile_credit.metrics._validation import as_1d, check_weights
+from thinfile_credit.metrics._validation import MISSING, as_1d, check_weights, missing_label
 
 __all__ = ["PSI_THRESHOLDS", "PSIResult", "csi", "psi", "psi_flag"]
 
 #: PSI cut-offs between the "stable", "moderate" and "significant" flags.
 PSI_THRESHOLDS: tuple[float, float] = (0.10, 0.25)
-_MISSING = "missing"
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,8 @@ def psi(
         Number of reference quantile bins, or interior edges. Ignored for categorical data.
     categorical : bool, optional
         Treat values as categories; by default inferred from the dtype (strings,
-        booleans and objects are categorical).
+        booleans and objects are categorical). Inferred, a numeric sample against one
+        holding text is an error rather than a comparison of numbers with strings.
     epsilon : float, default 1e-4
         Floor applied to both shares of every bin (zero-cell handling).
     reference_weight, current_weight : array-like, optional
@@ -136,7 +140,9 @@ def psi(
     Raises
     ------
     DataError
-        An empty sample, mismatched weights or bad ``bins`` / ``epsilon``.
+        An empty sample, mismatched weights, bad ``bins`` / ``epsilon``, infinite
+        numeric values, or text in one sample when the other is numeric (``column`` is
+        ``"reference"`` or ``"current"``, ``rows`` the offending positions).
 
     Examples
     --------
@@ -144,6 +150,22 @@ def psi(
     >>> round(r.value, 4), r.flag
     (0.3466, 'significant')
     """
+    return _psi(
+        reference, current, bins, categorical, epsilon, reference_weight, current_weight, closed
+    )[0]
+
+
+def _psi(
+    reference: Any,
+    current: Any,
+    bins: int | Sequence[float],
+    categorical: bool | None,
+    epsilon: float,
+    reference_weight: Any,
+    current_weight: Any,
+    closed: str,
+) -> tuple[PSIResult, int | None]:
+    """:func:`psi` and the position of its missing-value bin (None without one)."""
     if not 0.0 < epsilon < 1.0:
         raise DataError(f"epsilon must be in (0, 1), got {epsilon!r}")
     if closed not in ("right", "left"):
@@ -157,12 +179,14 @@ def psi(
     wc = check_weights(current_weight, cur.size, "current_weight")
     if categorical is None:
         categorical = not (_is_numeric(ref) and _is_numeric(cur))
+        if categorical:
+            _no_text_against_numbers(ref, cur)
     if categorical:
-        labels, lower, upper, ir, ic = _categorical_bins(ref, cur)
+        labels, lower, upper, ir, ic, missing_at = _categorical_bins(ref, cur)
     else:
-        labels, lower, upper, ir, ic = _numeric_bins(
-            ref.astype(np.float64, copy=False),
-            cur.astype(np.float64, copy=False),
+        labels, lower, upper, ir, ic, missing_at = _numeric_bins(
+            _finite_or_nan(ref, "reference"),
+            _finite_or_nan(cur, "current"),
             wr,
             bins,
             closed,
@@ -186,7 +210,7 @@ def psi(
             "contribution": contribution,
         }
     )
-    return PSIResult(value=value, flag=psi_flag(value), table=table)
+    return PSIResult(value=value, flag=psi_flag(value), table=table), missing_at
 
 
 def csi(
@@ -224,7 +248,13 @@ def csi(
     Raises
     ------
     SchemaError
-        A feature missing from either frame.
+        A feature missing from either frame, or of another kind in ``current`` than in
+        ``reference`` (numeric, text, boolean, temporal): e.g. numbers in the reference
+        but text in the current frame, even if every string parses as a number - text
+        is never converted silently. ``table="current"``, ``rows`` the offending rows
+        (the strings that are not numbers, when some are not).
+    DataError
+        Infinite values in a numeric feature (``table`` names the frame).
 
     Examples
     --------
@@ -243,15 +273,19 @@ def csi(
             raise SchemaError(f"feature column(s) {missing} not found", table=name)
     rows = []
     for col in cols:
-        is_cat = col in categorical or not ref_df[col].dtype.is_numeric()
+        _same_kind(ref_df[col], cur_df[col], col)
+        is_cat = col in categorical or not (
+            ref_df[col].dtype.is_numeric() or cur_df[col].dtype.is_numeric()
+        )
         ref_vals = _series_values(ref_df[col], is_cat)
         cur_vals = _series_values(cur_df[col], is_cat)
         try:
-            res = psi(ref_vals, cur_vals, bins=bins, categorical=is_cat, epsilon=epsilon)
+            res, missing_at = _psi(ref_vals, cur_vals, bins, is_cat, epsilon, None, None, "right")
         except DataError as exc:
-            raise DataError(exc.message, table="reference", column=col) from None
+            where = exc.column if exc.column in ("reference", "current") else "reference"
+            raise DataError(exc.message, table=where, column=col, rows=exc.rows) from None
         tab = res.table
-        miss = tab["bin"] == _MISSING
+        miss = np.arange(len(tab)) == (-1 if missing_at is None else missing_at)
         rows.append(
             {
                 "feature": col,
@@ -280,6 +314,87 @@ def _is_numeric(arr: NDArray[Any]) -> bool:
     return arr.dtype.kind in "iuf"
 
 
+def _finite_or_nan(arr: NDArray[Any], name: str) -> NDArray[np.float64]:
+    """``arr`` as float64; NaN is a missing value, but infinity is an error."""
+    try:
+        out = arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"numeric bins need numbers, got dtype {arr.dtype} (pass categorical=True)",
+            column=name,
+        ) from None
+    infinite = np.isinf(out)
+    if infinite.any():
+        rows = np.flatnonzero(infinite)
+        raise DataError(f"{rows.size} value(s) are infinite", column=name, rows=rows[:5].tolist())
+    return out
+
+
+def _text_rows(arr: NDArray[Any]) -> NDArray[np.intp]:
+    if arr.dtype.kind in "US":
+        return np.arange(arr.size)
+    if arr.dtype == object:
+        return np.flatnonzero([isinstance(v, str) for v in arr.tolist()])
+    return np.empty(0, dtype=np.intp)
+
+
+def _no_text_against_numbers(ref: NDArray[Any], cur: NDArray[Any]) -> None:
+    """Numbers on one side and strings on the other would compare ``1.0`` with ``"1"``."""
+    for numeric, other, other_name in ((ref, cur, "current"), (cur, ref, "reference")):
+        if _is_numeric(numeric) and not _is_numeric(other):
+            rows = _text_rows(other)
+            if rows.size:
+                raise DataError(
+                    f"{other_name} holds text while the other sample is numeric; text is "
+                    "never read as numbers (convert it, or pass categorical=True)",
+                    column=other_name,
+                    rows=rows[:5].tolist(),
+                )
+
+
+def _kind(dtype: pl.DataType) -> str:
+    if dtype == pl.Null:
+        return "null"
+    if dtype.is_numeric():
+        return "numeric"
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
+        return "text"
+    if dtype.is_temporal():
+        return "temporal"
+    return str(dtype)
+
+
+def _same_kind(ref: pl.Series, cur: pl.Series, col: str) -> None:
+    """A feature must be of one kind in both frames (an all-null column fits any)."""
+    ref_kind, cur_kind = _kind(ref.dtype), _kind(cur.dtype)
+    if ref_kind == cur_kind or "null" in (ref_kind, cur_kind):
+        return
+    if ref.null_count() == ref.len() or cur.null_count() == cur.len():
+        return  # nothing to convert: e.g. pandas' all-None object column reads as text
+    present = cur.is_not_null()
+    if ref_kind == "numeric" and cur_kind == "text":
+        text = cur.cast(pl.String)
+        not_number = present & text.cast(pl.Float64, strict=False).is_null()
+        offending = not_number if not_number.any() else present
+        detail = (
+            "values that are not numbers"
+            if not_number.any()
+            else "every value parses as a number, but text is never converted silently"
+        )
+    else:
+        offending, detail = present, "convert one of them first"
+    rows = offending.arg_true().head(5).to_list()
+    raise SchemaError(
+        f"is {ref_kind} ({ref.dtype}) in reference but {cur_kind} ({cur.dtype}) in "
+        f"current: {detail}",
+        table="current",
+        column=col,
+        rows=rows,
+    )
+
+
 def _series_values(s: pl.Series, categorical: bool) -> NDArray[Any]:
     if categorical:
         return s.cast(pl.String).to_numpy()
@@ -292,7 +407,9 @@ def _numeric_bins(
     wr: NDArray[np.float64] | None,
     bins: int | Sequence[float],
     closed: str,
-) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64], NDArray[Any], NDArray[Any]]:
+) -> tuple[
+    list[str], NDArray[np.float64], NDArray[np.float64], NDArray[Any], NDArray[Any], int | None
+]:
     ref_nan, cur_nan = np.isnan(ref), np.isnan(cur)
     any_ref_nan, any_cur_nan = bool(ref_nan.any()), bool(cur_nan.any())
     if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
@@ -324,13 +441,14 @@ def _numeric_bins(
         labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in zip(lower, upper)]
     ir = _bin_index(edges, ref, closed)
     ic = _bin_index(edges, cur, closed)
-    if any_ref_nan or any_cur_nan:
-        labels.append(_MISSING)
-        lower = np.append(lower, np.nan)
-        upper = np.append(upper, np.nan)
-        ir[ref_nan] = k
-        ic[cur_nan] = k
-    return labels, lower, upper, ir, ic
+    if not (any_ref_nan or any_cur_nan):
+        return labels, lower, upper, ir, ic, None
+    labels.append(MISSING)  # interval labels never read "missing"
+    lower = np.append(lower, np.nan)
+    upper = np.append(upper, np.nan)
+    ir[ref_nan] = k
+    ic[cur_nan] = k
+    return labels, lower, upper, ir, ic, k
 
 
 def _bin_index(edges: NDArray[np.float64], x: NDArray[np.float64], closed: str) -> NDArray[Any]:
@@ -352,7 +470,14 @@ def _bin_index(edges: NDArray[np.float64], x: NDArray[np.float64], closed: str) 
 
 def _categorical_bins(
     ref: NDArray[Any], cur: NDArray[Any]
-) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
+) -> tuple[
+    list[str],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.intp],
+    NDArray[np.intp],
+    int | None,
+]:
     ref_s = pd.Series(ref, dtype=object)
     cur_s = pd.Series(cur, dtype=object)
     ref_na, cur_na = ref_s.isna().to_numpy(), cur_s.isna().to_numpy()
@@ -364,12 +489,14 @@ def _categorical_bins(
     k = len(labels)
     ir = np.searchsorted(cats, ref_str).astype(np.intp)
     ic = np.searchsorted(cats, cur_str).astype(np.intp)
+    missing_at = None
     if ref_na.any() or cur_na.any():
-        labels.append(_MISSING)
+        labels.append(missing_label(labels))  # never merged with a real "missing"
         ir[ref_na] = k
         ic[cur_na] = k
+        missing_at = k
     nan = np.full(len(labels), np.nan)
-    return labels, nan, nan.copy(), ir, ic
+    return labels, nan, nan.copy(), ir, ic, missing_at
 
 
 def _weighted_quantiles(

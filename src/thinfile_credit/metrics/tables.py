@@ -53,7 +53,9 @@ def lift_table(
         Number of quantile groups (deciles by default). Tied scores are never split, so
         heavily tied scores can give fewer, unequal groups.
     sample_weight : array-like, optional
-        Non-negative weights; counts and rates are weighted.
+        Non-negative weights; counts and rates are weighted. Groups are quantiles of
+        the positive-weight rows: a score whose rows all weigh zero joins the group of
+        its nearest riskier neighbour with positive weight, never a group of its own.
     higher_is_better : bool, default False
         ``True`` for points (the lowest points are the riskiest group).
 

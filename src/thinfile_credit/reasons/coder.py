@@ -95,7 +95,9 @@ class ReasonCoder(BaseEstimator):
     method : {"points_below_max", "vs_population", "vs_cutoff"}, default "points_below_max"
         Baseline each feature's points are compared with (see the module notes).
     min_points : float, default 1.0
-        A group must cost at least this many points to be a reason.
+        A group must cost at least this many points to be a reason. Losses and this
+        threshold are compared, and ranked, rounded to 1e-9 points, so float noise
+        never decides (ties rank by code).
     language : str, default "zh"
         Language of the texts; must be one of the catalog's languages.
     also_considered : bool, default False
@@ -113,7 +115,11 @@ class ReasonCoder(BaseEstimator):
         Attach improvement hints to reasons (costs extra model evaluations).
     dictionary : DataFrame or mapping, optional
         Data dictionary (``FeatureBuilder.describe()``: ``name``, ``definition``, ``unit``,
-        ``direction``) used to phrase hints; feature names are used when absent.
+        ``direction``) used to phrase hints; optional ``definition_zh`` or ``label_zh``
+        (any catalog language ``xx``: ``label_xx``) name a feature in that language.
+        Without them English hints name the feature by its name with spaces, other
+        languages by its reason group (``「账户注册时间较短」相关指标``), never a raw
+        column name.
     attribution : {"sum", "owen"}, default "sum"
         How group points are attributed: sums of the model's per-feature contributions
         (exact, cheap), or Owen values with the groups as coalitions via shap's Partition

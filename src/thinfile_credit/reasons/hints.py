@@ -136,10 +136,7 @@ class HintFinder:
             grid = np.unique(np.concatenate([grid, _split_points(coder.model_, name)]))
             info = dictionary.get(name, {})
             unit = str(info.get("unit") or _guess_unit(name))
-            labels = {
-                "en": _label(str(info.get("definition") or name.replace("_", " "))),
-                "zh": str(info.get("definition_zh") or info.get("label_zh") or name),
-            }
+            labels = _labels(name, info, catalog, coder.feature_groups_[name])
             features[name] = _Feature(
                 name=name,
                 grid=grid,
@@ -387,6 +384,30 @@ def _label(definition: str) -> str:
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         text = text[0].lower() + text[1:]
     return text
+
+
+def _labels(name: str, info: Mapping[str, Any], catalog: Any, code: str) -> dict[str, str]:
+    """How a hint names the feature, per language.
+
+    English: the dictionary's ``definition`` (or ``label_en``), else the name with spaces.
+    Every other catalog language ``xx``: the dictionary's ``definition_xx`` or
+    ``label_xx``, else the feature's reason group named in that language (the catalog has
+    a short text for every group in every language), so a consumer never reads a raw
+    column name: ``「目前有逾期未付的账单」相关指标`` in Chinese.
+    """
+    labels = {
+        "en": _label(str(info.get("definition") or info.get("label_en") or name.replace("_", " ")))
+    }
+    for lang in catalog.languages:
+        if lang == "en":
+            continue
+        own = info.get(f"definition_{lang}") or info.get(f"label_{lang}")
+        if own:
+            labels[lang] = str(own)
+            continue
+        group = catalog.text(code, lang)
+        labels[lang] = f"「{group}」相关指标" if lang.startswith("zh") else group
+    return labels
 
 
 def _guess_unit(name: str) -> str:
