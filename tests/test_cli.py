@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from thinfile_credit import __version__
+from thinfile_credit import demo as demo_module
 from thinfile_credit.cli import main
+from thinfile_credit.errors import DataError
+
+DEMO = [sys.executable, "-m", "thinfile_credit.cli", "demo"]
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -23,6 +27,107 @@ def test_bad_arguments_exit_with_usage(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_bad_users_value_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--users", "many"])
+    assert "--users: must be a whole number, got 'many'" in capsys.readouterr().err
+
+
+def _fake_run(calls: list[dict[str, object]]) -> object:
+    def run_demo(**kwargs: object) -> dict[str, object]:
+        calls.append(kwargs)
+        return {"users": 150, "seed": 0, "tables": {"orders": 3}, "gbm_auc": 0.71234, "ok": True}
+
+    return run_demo
+
+
+def test_quiet_prints_only_the_final_summary(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(demo_module, "run_demo", _fake_run(calls))
+    assert main(["demo", "--users", "150", "--quiet", "--out", str(tmp_path / "o")]) == 0
+    assert calls[0]["quiet"] is True
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.splitlines()[0] == "Summary"
+    assert "users: 150" in out
+    assert "gbm_auc: 0.7123" in out
+    assert f"artefacts: {(tmp_path / 'o').resolve()}" in out
+    assert "tables" not in out  # only single figures
+
+
+def test_not_quiet_leaves_printing_to_the_demo(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(demo_module, "run_demo", _fake_run(calls))
+    assert main(["demo", "--users", "150", "--out", str(tmp_path)]) == 0
+    assert calls[0]["quiet"] is False
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (DataError("no rows", table="orders"), "thinfile-credit: error: orders: no rows"),
+        (PermissionError(13, "Permission denied"), "error: PermissionError: [Errno 13]"),
+    ],
+)
+def test_run_errors_print_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    expected: str,
+) -> None:
+    def run_demo(**kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(demo_module, "run_demo", run_demo)
+    assert main(["demo", "--users", "150", "--out", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_out_naming_an_existing_file_is_a_usage_error(tmp_path: Path) -> None:
+    target = tmp_path / "not_a_dir"
+    target.write_text("x")
+    proc = subprocess.run(
+        [*DEMO, "--users", "100", "--quiet", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"thinfile-credit: error: argument --out: {target} exists and is not a folder"
+    )
+    assert target.read_text() == "x"
+
+
+@pytest.mark.slow
+def test_demo_quiet_prints_the_summary_for_real(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*DEMO, "--users", "100", "--quiet", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "Summary"
+    assert f"users: {summary['users']}" in lines
+    assert "done in" not in proc.stdout  # no progress lines
 
 
 @pytest.mark.slow

@@ -7,7 +7,13 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from thinfile_credit._frames import frame_kind, from_polars, is_spark, to_polars
+from thinfile_credit._frames import (
+    frame_kind,
+    from_polars,
+    is_spark,
+    to_polars,
+    unreadable_columns,
+)
 from thinfile_credit.errors import DataError
 
 
@@ -65,3 +71,61 @@ def test_is_spark_false_for_local_frames(pdf: pd.DataFrame) -> None:
 def test_from_polars_rejects_spark_kind() -> None:
     with pytest.raises(DataError):
         from_polars(pl.DataFrame({"a": [1]}), "spark")
+
+
+def test_mixed_object_column_raises_data_error_naming_table_column_and_rows() -> None:
+    # A pyarrow ArrowInvalid used to escape from every public function.
+    frame = pd.DataFrame(
+        {
+            "ok": [1, 2, 3, 4, 5],
+            "zip_code": pd.Series([100000, "10001A", None, 200000, "9X"], dtype=object),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    with pytest.raises(DataError, match="mixes values of different kinds") as info:
+        to_polars(frame, table="applications")
+    err = info.value
+    assert (err.table, err.column, err.rows) == ("applications", "zip_code", [1, 4])
+    assert isinstance(err.__cause__, type(None))  # a clean error, not a chained pyarrow one
+
+
+def test_every_unreadable_column_is_found() -> None:
+    frame = pd.DataFrame({"a": [1, "x", 2], "b": [1.0, 2.0, 3.0], "c": [{"k": 1}, 2, 3]})
+    found = unreadable_columns(frame)
+    assert [(c.column, c.rows) for c in found] == [("a", (1,)), ("c", (0,))]
+    with pytest.raises(DataError, match=r"also unreadable: c") as info:
+        to_polars(frame, table="orders")
+    assert info.value.column == "a"
+
+
+def test_duplicate_column_names_raise_data_error() -> None:
+    frame = pd.DataFrame([[1, 2]], columns=["a", "a"])
+    with pytest.raises(DataError, match="more than once") as info:
+        to_polars(frame, table="orders")
+    assert (info.value.table, info.value.column) == ("orders", "a")
+
+
+def test_unreadable_arrow_column_raises_data_error() -> None:
+    union = pa.UnionArray.from_dense(
+        pa.array([0, 1], type=pa.int8()),
+        pa.array([0, 0], type=pa.int32()),
+        [pa.array([1]), pa.array(["a"])],
+    )
+    with pytest.raises(DataError, match="cannot be read") as info:
+        to_polars(pa.table({"a": [1, 2], "u": union}), table="edges")
+    assert (info.value.table, info.value.column) == ("edges", "u")
+
+
+def test_failing_lazy_frame_raises_data_error() -> None:
+    lazy = pl.LazyFrame({"a": ["x"]}).select(pl.col("a").cast(pl.Int64))
+    with pytest.raises(DataError, match="cannot be read as a table") as info:
+        to_polars(lazy, table="orders")
+    assert info.value.table == "orders"
+
+
+def test_good_input_converts_as_before(pdf: pd.DataFrame) -> None:
+    df, kind = to_polars(pdf, table="orders")
+    expected = pl.from_pandas(pdf)
+    assert kind == "pandas"
+    assert df.equals(expected)
+    assert unreadable_columns(pdf) == []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -45,20 +48,54 @@ def test_out_of_time_by_share_keeps_ties_together(apps):
     assert 0.25 <= len(test) / len(apps) < 0.25 + 10 / len(apps)
 
 
-@given(st.lists(st.integers(0, 30), min_size=2, max_size=80), st.floats(0.05, 0.95))
-def test_out_of_time_share_property(days, share):
+def _expected_test_rows(days: list[int], share: float) -> int:
+    """The documented rule, written independently: the ceil(share * n) latest rows (a
+    product within 1e-6 of a whole number counting as it), plus rows tied with the
+    earliest of them."""
+    n = len(days)
+    n_test = max(1, math.ceil(Fraction(share) * n - Fraction(1, 10**6)))
+    cut = sorted(days)[n - n_test]
+    return sum(d >= cut for d in days)
+
+
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=80), st.floats(0.01, 0.99))
+def test_out_of_time_share_property(days: list[int], share: float) -> None:
     df = pl.DataFrame({"t": [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in days]})
-    if len(set(days)) < 2:
-        with pytest.raises(DataError, match="empty"):
+    expected = _expected_test_rows(days, share)
+    if expected == len(days):
+        # Genuinely impossible: the rows the share asks for reach back to the earliest
+        # time (e.g. all rows share one timestamp), so nothing is left to train on.
+        with pytest.raises(DataError, match="train side") as info:
             out_of_time_split(df, "t", test_share=share)
+        assert info.value.column == "t"
         return
-    try:
-        train, test = out_of_time_split(df, "t", test_share=share)
-    except DataError:
-        # All rows at the cut-off time: the train side would be empty.
-        return
+    train, test = out_of_time_split(df, "t", test_share=share)
+    assert test.height == expected
+    assert train.height + test.height == len(days)
     assert train["t"].max() < test["t"].min()
-    assert test.height >= int(np.ceil(share * df.height - 1e-9)) or test.height == df.height
+
+
+@pytest.mark.parametrize(
+    ("share", "n", "n_test"),
+    [(0.9, 10, 9), (0.3, 90, 27), (0.7, 10, 7), (0.1, 10, 1), (0.3, 170, 51), (0.5, 3, 2)],
+)
+def test_out_of_time_share_is_exact_on_distinct_times(share: float, n: int, n_test: int) -> None:
+    # (1 - 0.9) * 10 is 0.9999999999999998 in floats: the split must still be 9 / 1.
+    df = pl.DataFrame({"t": [dt.datetime(2024, 1, 1) + dt.timedelta(hours=h) for h in range(n)]})
+    train, test = out_of_time_split(df, "t", test_share=share)
+    assert (train.height, test.height) == (n - n_test, n_test)
+
+
+def test_out_of_time_share_scan_of_whole_products() -> None:
+    # Every (share, n) whose exact product is a whole number gets exactly that many rows.
+    for share in (0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        exact = Fraction(str(share))
+        for n in range(1, 401):
+            if (exact * n).denominator != 1 or exact * n in (0, n):
+                continue
+            df = pl.DataFrame({"t": np.arange(n).astype("datetime64[D]")})
+            _, test = out_of_time_split(df, "t", test_share=share)
+            assert test.height == exact * n, (share, n)
 
 
 @pytest.mark.parametrize("make", [pl.from_pandas, pa.Table.from_pandas])
@@ -121,3 +158,144 @@ def test_split_bad_input(apps):
     assert info.value.column == "target"
     with pytest.raises(DataError, match="empty"):
         stratified_split(apps.iloc[:1], "bad", test_size=0.3)
+
+
+# --------------------------------------------------------------------------- cut-offs
+
+
+def _hourly(zone: str | None, day: dt.date = dt.date(2024, 8, 1)) -> pl.DataFrame:
+    start = dt.datetime(day.year, day.month, day.day)
+    df = pl.DataFrame({"t": [start + dt.timedelta(hours=h) for h in range(24)]})
+    return df if zone is None else df.with_columns(pl.col("t").dt.replace_time_zone(zone))
+
+
+@pytest.mark.parametrize(
+    "cutoff",
+    ["2024-08-01T12:00+08:00", pd.Timestamp("2024-08-01 12:00", tz="Asia/Shanghai")],
+)
+def test_aware_cutoff_on_naive_column_is_refused(cutoff: object) -> None:
+    # It used to be converted to UTC silently: 12:00+08:00 became naive 04:00.
+    with pytest.raises(SpecError, match=r"aware.*naive"):
+        out_of_time_split(_hourly(None), "t", cutoff=cutoff)
+
+
+@pytest.mark.parametrize(
+    "cutoff",
+    [
+        "2024-08-01T12:00",  # wall-clock time in the column's zone
+        "2024-08-01T12:00+08:00",
+        "2024-08-01T04:00Z",
+        pd.Timestamp("2024-08-01 12:00", tz="Asia/Shanghai"),
+        pd.Timestamp("2024-08-01 12:00"),
+        np.datetime64("2024-08-01T12:00"),
+    ],
+)
+def test_cutoff_on_aware_column_is_the_same_instant(cutoff: object) -> None:
+    train, test = out_of_time_split(_hourly("Asia/Shanghai"), "t", cutoff=cutoff)
+    assert (train.height, test.height) == (12, 12)
+    assert test["t"].min() == dt.datetime(2024, 8, 1, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(
+    ("cutoff", "problem"),
+    [("2024-03-10T02:30", "does not exist"), ("2024-11-03T01:30", "is ambiguous")],
+)
+def test_naive_cutoff_in_a_dst_change_names_the_cutoff(cutoff: str, problem: str) -> None:
+    df = pl.DataFrame({"t": [dt.datetime(2024, m, 1) for m in range(1, 13)]}).with_columns(
+        pl.col("t").dt.replace_time_zone("America/New_York")
+    )
+    with pytest.raises(SpecError, match=f"{cutoff!r} {problem}.*America/New_York"):
+        out_of_time_split(df, "t", cutoff=cutoff)
+    # With its UTC offset the same moment is unambiguous.
+    train, test = out_of_time_split(df, "t", cutoff=f"{cutoff}-05:00")
+    assert train.height + test.height == 12
+
+
+def test_cutoff_with_a_time_of_day_on_a_date_column_is_refused() -> None:
+    df = pl.DataFrame({"t": [dt.date(2024, 7, 31), dt.date(2024, 8, 1), dt.date(2024, 8, 2)]})
+    with pytest.raises(SpecError, match="time of day") as info:
+        out_of_time_split(df, "t", cutoff="2024-08-01T12:00")
+    assert "'2024-08-01T12:00'" in str(info.value)
+    with pytest.raises(SpecError, match="aware"):
+        out_of_time_split(df, "t", cutoff="2024-08-01T00:00+08:00")
+    for midnight in (
+        "2024-08-01",
+        "2024-08-01T00:00",
+        dt.datetime(2024, 8, 1),
+        dt.date(2024, 8, 1),
+    ):
+        _, test = out_of_time_split(df, "t", cutoff=midnight)
+        assert test["t"].to_list() == [dt.date(2024, 8, 1), dt.date(2024, 8, 2)]
+
+
+def test_cutoff_finer_than_a_millisecond_column_rounds_up() -> None:
+    df = pl.DataFrame(
+        {"t": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, 0, 0, 0, 1000)]},
+        schema={"t": pl.Datetime("ms")},
+    )
+    train, test = out_of_time_split(df, "t", cutoff="2024-01-01T00:00:00.000500")
+    assert (train.height, test.height) == (1, 1)
+
+
+# --------------------------------------------------------------------------- pandas output
+
+
+@pytest.fixture
+def nullable() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "applied_at": pd.date_range("2024-01-01", periods=8, freq="D"),
+            "bad": [0, 1] * 4,
+            "n_loans": pd.array([1, None, 2, 3, None, 4, 5, 6], dtype="Int64"),
+            "verified": pd.array([True, None, False, True, True, False, None, True], "boolean"),
+            "channel": pd.Categorical(["app", "web"] * 4),
+            "user_id": pd.array([1, 1, 2, 2, 3, 3, 4, 4], dtype="UInt32"),
+        },
+        index=[17, 16, 15, 14, 13, 12, 11, 10],
+    )
+
+
+@pytest.mark.parametrize(
+    "split",
+    [
+        lambda f: out_of_time_split(f, "applied_at", cutoff="2024-01-05"),
+        lambda f: out_of_time_split(f, "applied_at", test_share=0.5),
+        lambda f: stratified_split(f, "bad", test_size=0.5, random_state=0),
+        lambda f: stratified_split(f, "bad", test_size=0.5, group_col="user_id", random_state=0),
+    ],
+)
+def test_pandas_splits_keep_index_and_dtypes(nullable: pd.DataFrame, split) -> None:
+    train, test = split(nullable)
+    assert len(train) + len(test) == len(nullable)
+    for part in (train, test):
+        assert (part.dtypes == nullable.dtypes).all()
+        # Index labels still point at the same rows of the input (y.loc[train.index] works).
+        pd.testing.assert_frame_equal(part, nullable.loc[part.index])
+        assert list(part.index) == [i for i in nullable.index if i in set(part.index)]
+
+
+def test_pandas_and_polars_give_the_same_rows(apps: pd.DataFrame) -> None:
+    for split in (
+        lambda f: out_of_time_split(f, "applied_at", test_share=0.3),
+        lambda f: stratified_split(f, "bad", group_col="user_id", random_state=3),
+    ):
+        pd_test = split(apps)[1]
+        pl_test = split(pl.from_pandas(apps))[1]
+        assert pd_test["application_id"].tolist() == pl_test["application_id"].to_list()
+
+
+def test_unreadable_column_raises_data_error_naming_it() -> None:
+    df = pd.DataFrame(
+        {
+            "applied_at": pd.date_range("2024-01-01", periods=6, freq="D"),
+            "bad": [0, 1] * 3,
+            "zip_code": pd.Series([100000, "10001A", 200000, 3, 4, 5], dtype=object),
+        }
+    )
+    for split in (
+        lambda: stratified_split(df, "bad", test_size=0.5, random_state=0),
+        lambda: out_of_time_split(df, "applied_at", cutoff="2024-01-04"),
+    ):
+        with pytest.raises(DataError, match="mixes values") as info:
+            split()
+        assert (info.value.table, info.value.column, info.value.rows) == ("frame", "zip_code", [1])

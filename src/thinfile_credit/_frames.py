@@ -18,14 +18,31 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+import decimal
+import numbers
+from collections import Counter
+from typing import Any, Literal, NamedTuple
 
 import narwhals.stable.v2 as nw
+import numpy as np
 import polars as pl
 
 from thinfile_credit.errors import DataError
 
-__all__ = ["FrameKind", "frame_kind", "from_polars", "is_spark", "to_polars"]
+__all__ = [
+    "DUPLICATE_NAME",
+    "FrameKind",
+    "UnreadableColumn",
+    "frame_kind",
+    "from_polars",
+    "is_spark",
+    "to_polars",
+    "unreadable_columns",
+]
+
+#: What :func:`unreadable_columns` says of a column whose name appears more than once.
+DUPLICATE_NAME = "column name appears more than once"
 
 FrameKind = Literal["pandas", "polars", "polars-lazy", "pyarrow", "spark", "duckdb"]
 
@@ -76,6 +93,21 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
     -------
     (polars.DataFrame, kind)
         The data and the name of the library it came from, for :func:`from_polars`.
+
+    Raises
+    ------
+    DataError
+        ``frame`` is not a supported frame, or a column cannot be converted (e.g. a
+        pandas object column mixing numbers and text); the error names ``table``, the
+        first such column and example row positions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> to_polars(pd.DataFrame({"zip": [100000, "10001A"]}), table="apps")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.DataError: apps.zip: mixes values ... (number, text); ... (rows: 1)
     """
     try:
         kind = frame_kind(frame)
@@ -83,21 +115,111 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
         raise DataError(exc.message, table=table) from None
     if kind == "polars":
         return frame, kind
-    if kind == "polars-lazy":
-        return frame.collect(), kind
     if kind == "spark":
         raise DataError(
             "a PySpark DataFrame cannot be collected to one machine here; use the Spark code path",
             table=table,
         )
+    try:
+        return _convert(frame, kind), kind
+    except Exception as exc:  # narwhals/pyarrow/polars raise various types for a bad column
+        raise _conversion_error(frame, kind, table, exc) from None
+
+
+class UnreadableColumn(NamedTuple):
+    """A column that cannot be converted to Polars, found by :func:`unreadable_columns`."""
+
+    column: str
+    message: str
+    #: 0-based positions of the values at fault: in a column mixing kinds of values,
+    #: those not of its most common kind (all of them; empty when not known).
+    rows: tuple[int, ...]
+
+
+def unreadable_columns(frame: Any) -> list[UnreadableColumn]:
+    """Probe a pandas or PyArrow frame column by column for what cannot be converted.
+
+    Only called after converting the whole frame failed, so its cost does not matter.
+    Columns whose name appears more than once are reported as such.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> (found,) = unreadable_columns(pd.DataFrame({"a": [1, 2], "b": [1.5, "x"]}))
+    >>> found.column, found.rows
+    ('b', (1,))
+    >>> found.message
+    'mixes values of different kinds (number, text); cannot be read'
+    """
+    kind = frame_kind(frame)
+    if kind not in ("pandas", "pyarrow"):
+        return []
+    names = [str(c) for c in frame.columns] if kind == "pandas" else list(frame.column_names)
+    counts = Counter(names)
+    out = [UnreadableColumn(name, DUPLICATE_NAME, ()) for name in counts if counts[name] > 1]
+    for i, name in enumerate(names):
+        if counts[name] > 1:
+            continue
+        part = frame.iloc[:, [i]] if kind == "pandas" else frame.select([i])
+        try:
+            _convert(part, kind)
+        except Exception as exc:
+            out.append(_describe_unreadable(name, part, kind, exc))
+    return out
+
+
+def _convert(frame: Any, kind: FrameKind) -> pl.DataFrame:
+    if kind == "polars-lazy":
+        out: pl.DataFrame = frame.collect()
+        return out
     if kind == "pandas":
         # narwhals handles pandas' index, nullable and pyarrow-backed dtypes uniformly.
-        return nw.from_native(frame, eager_only=True).to_polars(), kind
+        return nw.from_native(frame, eager_only=True).to_polars()
     if kind == "pyarrow":
-        out = pl.from_arrow(frame)
-        assert isinstance(out, pl.DataFrame)
-        return out, kind
-    return frame.pl(), kind  # duckdb relation
+        table = pl.from_arrow(frame)
+        assert isinstance(table, pl.DataFrame)
+        return table
+    relation: pl.DataFrame = frame.pl()  # duckdb relation
+    return relation
+
+
+def _conversion_error(frame: Any, kind: FrameKind, table: str | None, exc: Exception) -> DataError:
+    culprits = unreadable_columns(frame)
+    if not culprits:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return DataError(f"cannot be read as a table: {reason}", table=table)
+    first = culprits[0]
+    message = first.message
+    if len(culprits) > 1:
+        message += f" (also unreadable: {', '.join(c.column for c in culprits[1:])})"
+    return DataError(message, table=table, column=first.column, rows=first.rows)
+
+
+def _describe_unreadable(name: str, part: Any, kind: FrameKind, exc: Exception) -> UnreadableColumn:
+    if kind == "pandas" and part.dtypes.iloc[0] == np.dtype(object):
+        values = part.iloc[:, 0]
+        missing = values.isna().to_numpy()
+        kinds = [None if m else _value_kind(v) for v, m in zip(values.tolist(), missing)]
+        seen = Counter(k for k in kinds if k is not None)
+        if len(seen) > 1:
+            common = seen.most_common(1)[0][0]
+            rows = tuple(i for i, k in enumerate(kinds) if k is not None and k != common)
+            message = f"mixes values of different kinds ({', '.join(seen)}); cannot be read"
+            return UnreadableColumn(name, message, rows)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return UnreadableColumn(name, f"cannot be read: {reason}", ())
+
+
+def _value_kind(value: Any) -> str:
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "boolean"
+    if isinstance(value, (numbers.Number, decimal.Decimal)):
+        return "number"
+    if isinstance(value, (str, bytes)):
+        return "text"
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return "date/time"
+    return type(value).__name__
 
 
 def from_polars(df: pl.DataFrame, kind: FrameKind) -> Any:

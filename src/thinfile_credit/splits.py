@@ -20,12 +20,14 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from thinfile_credit._frames import from_polars, to_polars
+from thinfile_credit._frames import FrameKind, from_polars, to_polars
 from thinfile_credit.errors import DataError, SchemaError, SpecError
 
 __all__ = ["out_of_time_split", "stratified_split"]
@@ -47,26 +49,42 @@ def out_of_time_split(
     time_col : str
         Date or datetime column, e.g. ``applied_at``.
     cutoff : date-like, optional
-        Rows with ``time < cutoff`` go to train, the rest to test. Strings are parsed as
-        ISO dates/datetimes.
+        Rows with ``time < cutoff`` go to train, the rest (ties included) to test. A
+        ``datetime.date``/``datetime``, ``pandas.Timestamp`` or ISO string
+        (``"2024-08-01"``, ``"2024-08-01T12:00"``, ``"2024-08-01T12:00+08:00"``).
+        Naive and time-zone-aware times never mix: an aware cut-off needs an aware
+        column (it is compared as the same instant in the column's zone) and a naive
+        one is read as wall-clock time in an aware column's zone, where it must exist
+        and be unambiguous (not in a daylight-saving gap or overlap). On a ``Date``
+        column, where a date means the whole day, the cut-off must be a date (or
+        midnight).
     test_share : float, optional
-        Instead of ``cutoff``: the latest ``test_share`` of rows form the test set. The
-        cut-off is the earliest time at which that share is reached, so rows sharing a
-        timestamp stay together and the realised share can be slightly larger.
+        Instead of ``cutoff``: the test set is the ``n_test = ceil(test_share * n)``
+        latest of the ``n`` rows (a product within 1e-6 of a whole number counts as
+        that number, so 0.3 of 90 rows is 27), and the cut-off is the time of the
+        earliest of them. Rows sharing that time also go to test, so a timestamp is
+        never split and the realised test set can be larger than ``n_test``.
 
     Returns
     -------
     (train, test)
-        Frames of the input kind, each in the input row order.
+        Frames of the input kind, each in the input row order. A pandas input's rows
+        are selected from it as they are (``frame.iloc[positions]``), keeping its index
+        and dtypes.
 
     Raises
     ------
     SpecError
-        Neither or both of ``cutoff`` and ``test_share``, or a share outside (0, 1).
+        Neither or both of ``cutoff`` and ``test_share``; a share outside (0, 1); a
+        cut-off that is not a date or time, that mixes naive and aware with the column,
+        that does not exist or is ambiguous in the column's time zone, or that has a
+        time of day on a ``Date`` column.
     SchemaError
         Missing or non-temporal ``time_col``, or missing times.
     DataError
-        An empty train or test side.
+        An unreadable frame, or an empty train or test side (with ``test_share``: the
+        earliest time already holds the ``n_test``-th latest row, e.g. all rows share
+        one timestamp).
 
     Examples
     --------
@@ -75,6 +93,13 @@ def out_of_time_split(
     >>> train, test = out_of_time_split(df, "t", test_share=0.2)
     >>> test["t"].to_list()
     [datetime.date(2024, 9, 1), datetime.date(2024, 10, 1)]
+    >>> train, test = out_of_time_split(df, "t", test_share=0.9)  # 9 of 10 rows
+    >>> train.height, test.height
+    (1, 9)
+    >>> out_of_time_split(df, "t", cutoff="2024-08-01T12:00")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: cutoff '2024-08-01T12:00' has a time of day but ...
     """
     if (cutoff is None) == (test_share is None):
         raise SpecError("give exactly one of cutoff or test_share")
@@ -94,18 +119,29 @@ def out_of_time_split(
     if test_share is not None:
         if not 0.0 < test_share < 1.0:
             raise SpecError(f"test_share must be in (0, 1), got {test_share!r}")
-        times = df[time_col].sort()
-        k = int(np.floor((1.0 - test_share) * df.height))
-        cut_value = times[min(k, df.height - 1)]
-        is_test = pl.col(time_col) >= cut_value
+        n_test = _n_test_rows(test_share, df.height)
+        # Compared inside Polars: a Python datetime would drop nanoseconds.
+        cut = pl.col(time_col).sort().get(df.height - n_test)
+        mask = df.select(pl.col(time_col) >= cut).to_series().to_numpy()
+        if mask.all():
+            earliest = df[time_col].min()
+            raise DataError(
+                f"the train side of the split is empty: the {n_test} latest rows reach back "
+                f"to the earliest time {earliest!s}; lower test_share",
+                table="frame",
+                column=time_col,
+            )
     else:
-        is_test = pl.col(time_col) >= _cutoff_literal(cutoff, dtype)
-    mask = df.select(is_test).to_series()
-    train, test = df.filter(~mask), df.filter(mask)
-    for part, name in ((train, "train"), (test, "test")):
-        if part.height == 0:
-            raise DataError(f"the {name} side of the split is empty; move the cut-off")
-    return from_polars(train, kind), from_polars(test, kind)
+        is_test = pl.col(time_col) >= _cutoff_literal(cutoff, dtype, time_col)
+        mask = df.select(is_test).to_series().to_numpy()
+    for side, name in ((~mask, "train"), (mask, "test")):
+        if not side.any():
+            raise DataError(
+                f"the {name} side of the split is empty; move the cut-off",
+                table="frame",
+                column=time_col,
+            )
+    return _take(frame, df, kind, ~mask), _take(frame, df, kind, mask)
 
 
 def stratified_split(
@@ -136,7 +172,9 @@ def stratified_split(
     Returns
     -------
     (train, test)
-        Frames of the input kind, each in the input row order.
+        Frames of the input kind, each in the input row order. A pandas input's rows
+        are selected from it as they are (``frame.iloc[positions]``), keeping its index
+        and dtypes.
 
     Examples
     --------
@@ -181,30 +219,96 @@ def stratified_split(
         n_test = round(test_size * members.size)
         test_units[rng.permutation(members)[:n_test]] = True
     mask = test_units[unit_index]
-    train, test = df.filter(pl.Series(~mask)), df.filter(pl.Series(mask))
-    for part, name in ((train, "train"), (test, "test")):
-        if part.height == 0:
-            raise DataError(f"the {name} side of the split is empty; change test_size")
-    return from_polars(train, kind), from_polars(test, kind)
+    for side, name in ((~mask, "train"), (mask, "test")):
+        if not side.any():
+            raise DataError(
+                f"the {name} side of the split is empty; change test_size", table="frame"
+            )
+    return _take(frame, df, kind, ~mask), _take(frame, df, kind, mask)
 
 
-def _cutoff_literal(cutoff: Any, dtype: pl.DataType) -> pl.Expr:
+def _take(frame: Any, df: pl.DataFrame, kind: FrameKind, mask: np.ndarray) -> Any:
+    """The rows of ``mask``, as the kind of frame the caller gave."""
+    if kind == "pandas":
+        # Straight from the caller's frame: index and (nullable) dtypes stay as they are.
+        return frame.iloc[np.flatnonzero(mask)]
+    return from_polars(df.filter(pl.Series(mask)), kind)
+
+
+def _n_test_rows(share: float, n: int) -> int:
+    """How many of ``n`` rows a ``share`` asks for: ``ceil(share * n)``, at least one.
+
+    Computed exactly on the float's value, a product within 1e-6 of a whole number
+    counting as that number: 0.3 is not exactly 3/10 in binary, yet 0.3 of 90 rows is 27.
+
+    Examples
+    --------
+    >>> _n_test_rows(0.9, 10), _n_test_rows(0.3, 90), _n_test_rows(0.25, 10)
+    (9, 27, 3)
+    """
+    return max(1, min(n, math.ceil(Fraction(share) * n - Fraction(1, 10**6))))
+
+
+def _cutoff_literal(cutoff: Any, dtype: pl.DataType, column: str) -> pl.Expr:
+    """The cut-off as a literal of the time column's dtype, refusing silent shifts."""
+    where = f"frame.{column}"
     if isinstance(cutoff, str):
         try:
             value: Any = dt.datetime.fromisoformat(cutoff)
         except ValueError:
             raise SpecError(f"cutoff must be an ISO date or datetime, got {cutoff!r}") from None
-    elif hasattr(cutoff, "to_pydatetime"):
-        value = cutoff.to_pydatetime()
+    elif hasattr(cutoff, "to_pydatetime"):  # pandas Timestamp
+        value = cutoff.to_pydatetime(warn=False)
+    elif isinstance(cutoff, np.datetime64) and not np.isnat(cutoff):
+        value = cutoff.astype("datetime64[us]").item()
     elif isinstance(cutoff, dt.date):
         value = cutoff
     else:
         raise SpecError(f"cutoff must be a date or datetime, got {cutoff!r}")
+    aware = isinstance(value, dt.datetime) and value.utcoffset() is not None
     if dtype == pl.Date:
-        return pl.lit(value.date() if isinstance(value, dt.datetime) else value, pl.Date)
+        if aware:
+            raise SpecError(
+                f"cutoff {cutoff!r} is time-zone aware but {where} holds dates; give a date"
+            )
+        if isinstance(value, dt.datetime):
+            if value.time() != dt.time(0):
+                raise SpecError(
+                    f"cutoff {cutoff!r} has a time of day but {where} holds dates "
+                    "(a whole day each); give a date"
+                )
+            value = value.date()
+        return pl.lit(value, pl.Date)
+    assert isinstance(dtype, pl.Datetime)
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
-    assert isinstance(dtype, pl.Datetime)
-    if dtype.time_zone is not None and value.tzinfo is None:
-        return pl.lit(value).dt.replace_time_zone(dtype.time_zone).cast(dtype)
-    return pl.lit(value).cast(dtype)
+    if dtype.time_unit == "ms" and value.microsecond % 1000:
+        # Round up to the column's unit: a row at t >= cutoff exactly when t >= the ceiling.
+        value += dt.timedelta(microseconds=1000 - value.microsecond % 1000)
+    zone = dtype.time_zone
+    if zone is None:
+        if aware:
+            raise SpecError(
+                f"cutoff {cutoff!r} is time-zone aware but {where} is naive; naive and "
+                "aware times never mix: give a naive cut-off or localise the column"
+            )
+        return pl.lit(value, dtype)
+    if aware:
+        utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+        instant = pl.Series([utc]).dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
+    else:
+        local = pl.Series([value])
+        earliest = local.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+        unique = local.dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+        if earliest.is_null().any() or unique.is_null().any():
+            problem = (
+                "does not exist (clocks jump forward)"
+                if earliest.is_null().any()
+                else "is ambiguous (clocks go back)"
+            )
+            raise SpecError(
+                f"cutoff {cutoff!r} {problem} in the time zone {zone} of {where}; "
+                "give it with a UTC offset"
+            )
+        instant = unique
+    return pl.lit(instant.cast(dtype).item(), dtype)

@@ -401,6 +401,8 @@ def test_pandas_id_column_mixing_numbers_and_text() -> None:
     orders["order_id"] = pd.Series([10, "x11", 12, 13], dtype=object)
     problems = validate_tables({"orders": orders}, errors="collect")
     assert [(p.table, p.column, p.check) for p in problems] == [("orders", "order_id", "dtype")]
+    assert problems[0].rows == (1,)  # the value not of the column's most common kind
+    assert "number, text" in problems[0].message
 
 
 def test_pandas_duplicated_column_name() -> None:

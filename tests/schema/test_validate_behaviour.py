@@ -7,7 +7,9 @@ from datetime import datetime
 
 import duckdb
 import numpy as np
+import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pytest
 from schema_tables_data import KINDS, convert, valid_tables
 
@@ -52,10 +54,102 @@ def test_all_null_nullable_column_of_null_dtype_passes() -> None:
     assert validate_table(bills, "bills", errors="collect") == []
 
 
-def test_all_null_required_column_reports_nulls() -> None:
+def test_pandas_empty_frames_built_from_column_names_pass() -> None:
+    # pd.DataFrame(columns=[...]) makes every column object; it used to be read as text
+    # and rejected with "parse the text with pd.to_datetime" where Polars passes.
+    tables = {n: pd.DataFrame(columns=df.columns) for n, df in valid_tables().items()}
+    assert all((frame.dtypes == np.dtype(object)).all() for frame in tables.values())
+    assert validate_tables(tables, errors="collect") == []
+
+
+@pytest.mark.parametrize("kind", ["pandas", "pandas-object", "polars", "pyarrow"])
+def test_all_null_nullable_column_passes_for_every_frame_kind(kind: str) -> None:
+    bills = valid_tables()["bills"].with_columns(
+        pl.lit(None).alias("paid_at"), pl.lit(0.0).alias("amount_paid")
+    )
+    if kind == "pandas-object":
+        frame = bills.to_pandas().assign(paid_at=pd.Series([None] * 3, dtype=object))
+        assert frame["paid_at"].dtype == object
+    else:
+        frame = convert(bills, kind)
+    assert validate_table(frame, "bills", errors="collect") == []
+
+
+@pytest.mark.parametrize("kind", ["pandas-object", "polars"])
+def test_all_null_required_column_reports_nulls(kind: str) -> None:
     orders = valid_tables()["orders"].with_columns(pl.lit(None).alias("user_id"))
-    (problem,) = validate_table(orders, "orders", errors="collect")
+    frame = orders
+    if kind == "pandas-object":
+        frame = orders.to_pandas().assign(user_id=pd.Series([None] * 4, dtype=object))
+    (problem,) = validate_table(frame, "orders", errors="collect")
     assert (problem.column, problem.check, problem.n_rows) == ("user_id", "null", 4)
+
+
+def test_pandas_object_column_with_text_is_still_text() -> None:
+    bills = valid_tables()["bills"].to_pandas()
+    bills["paid_at"] = pd.Series(["2024-01-10", None, None], dtype=object)
+    (problem,) = validate_table(bills, "bills", errors="collect")
+    assert (problem.column, problem.check) == ("paid_at", "dtype")
+    assert "pd.to_datetime" in problem.message
+
+
+def test_unsigned_64_bit_ids_above_int64_resolve_across_tables() -> None:
+    # Hashed / snowflake ids above 2**63 used to crash the cross-table checks.
+    big = 2**63 + 5
+    tables = valid_tables()
+    loans = tables["loans"].with_columns(pl.Series("loan_id", [big, big + 1], dtype=pl.UInt64))
+    inst = tables["installments"].with_columns(
+        pl.Series("loan_id", [big, big, big + 1, big + 1], dtype=pl.UInt64)
+    )
+    assert validate_tables({"loans": loans, "installments": inst}, errors="collect") == []
+    # An unknown id is reported at its row.
+    missing = inst.with_columns(pl.Series("loan_id", [big, big, big + 1, 7], dtype=pl.UInt64))
+    (problem,) = validate_tables({"loans": loans, "installments": missing}, errors="collect")
+    assert (problem.column, problem.check, problem.rows) == ("loan_id", "foreign_key", (3,))
+    # Instalments are matched to their loans by these ids (due before disbursal).
+    early = inst.with_columns(pl.col("due_at").dt.offset_by("-1y"))
+    problems = validate_tables({"loans": loans, "installments": early}, errors="collect")
+    assert {(p.check, p.n_rows) for p in problems} == {("due_before_disbursed", 4)}
+    # Integer ids of another width still compare with them.
+    small = tables["loans"].with_columns(pl.col("loan_id").cast(pl.Int8))
+    (problem,) = validate_tables({"loans": small, "installments": inst}, errors="collect")
+    assert (problem.check, problem.n_rows) == ("foreign_key", 4)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_whole_float_ids_beyond_int64_are_a_dtype_problem_naming_rows(kind: str) -> None:
+    orders = valid_tables()["orders"].with_columns(
+        pl.Series("order_id", [1.0, 1e20, 3.0, -1e19]), pl.Series("user_id", [1.0, 1.0, 2.0, 3.0])
+    )
+    (problem,) = validate_table(convert(orders, kind), "orders", errors="collect")
+    assert (problem.column, problem.check, problem.n_rows, problem.rows) == (
+        "order_id",
+        "dtype",
+        2,
+        (1, 3),
+    )
+    assert "beyond the 64-bit integer range" in problem.message
+
+
+def test_fractional_float_ids_name_their_rows() -> None:
+    orders = valid_tables()["orders"].with_columns(pl.Series("order_id", [1.0, 1.5, 3.0, 4.0]))
+    (problem,) = validate_table(orders, "orders", errors="collect")
+    assert (problem.check, problem.n_rows, problem.rows) == ("dtype", 1, (1,))
+    assert "not whole numbers" in problem.message
+
+
+@pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
+def test_categorical_integer_ids_are_integer_ids(kind: str) -> None:
+    # A pandas Categorical (or Arrow dictionary) of integer ids must compare as integers
+    # with the integer user_id of another table, not as text.
+    tables = valid_tables()
+    apps = tables["applications"].to_pandas()
+    apps["user_id"] = pd.Categorical(apps["user_id"])
+    frame = apps if kind == "pandas" else pa.Table.from_pandas(apps, preserve_index=False)
+    problems = validate_tables(
+        {"applications": frame, "profiles": tables["profiles"]}, errors="collect"
+    )
+    assert problems == []
 
 
 def test_categorical_and_enum_text_columns() -> None:

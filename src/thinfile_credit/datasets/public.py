@@ -15,19 +15,24 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 
 __all__ = ["PUBLIC_DATASETS", "PublicDataset", "load_public", "stratified_split"]
 
 
 @dataclass(frozen=True)
 class PublicDataset:
-    """Where a public dataset's file lives in its folder and how its target is coded."""
+    """Where a public dataset's file lives in its folder and how its target is coded.
+
+    ``bad_value`` and ``good_value`` are the target's two codes as the dataset's README
+    documents them; any other value (or a missing one) is an error, never a good.
+    """
 
     name: str
     file: str
@@ -36,15 +41,33 @@ class PublicDataset:
     drop: tuple[str, ...] = ()
     special_codes: tuple[float, ...] = ()
     categorical: bool = False
+    good_value: object = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.good_value is None or self.good_value == self.bad_value:
+            raise SpecError(
+                f"PublicDataset {self.name!r} needs a good_value different from its "
+                f"bad_value {self.bad_value!r}"
+            )
 
 
 #: Supported datasets, keyed by their folder name.
 PUBLIC_DATASETS: dict[str, PublicDataset] = {
     "give_me_some_credit": PublicDataset(
-        "give_me_some_credit", "cs-training.csv", "SeriousDlqin2yrs", 1, drop=("Unnamed: 0",)
+        "give_me_some_credit",
+        "cs-training.csv",
+        "SeriousDlqin2yrs",
+        1,
+        drop=("Unnamed: 0",),
+        good_value=0,
     ),
     "heloc": PublicDataset(
-        "heloc", "heloc_dataset_v1.csv", "RiskPerformance", "Bad", special_codes=(-9.0, -8.0, -7.0)
+        "heloc",
+        "heloc_dataset_v1.csv",
+        "RiskPerformance",
+        "Bad",
+        special_codes=(-9.0, -8.0, -7.0),
+        good_value="Good",
     ),
     "taiwan_default": PublicDataset(
         "taiwan_default",
@@ -52,9 +75,10 @@ PUBLIC_DATASETS: dict[str, PublicDataset] = {
         "default_payment_next_month",
         1,
         drop=("ID",),
+        good_value=0,
     ),
     "german_credit": PublicDataset(
-        "german_credit", "german_credit.csv", "credit_risk", 2, categorical=True
+        "german_credit", "german_credit.csv", "credit_risk", 2, categorical=True, good_value=1
     ),
 }
 
@@ -79,7 +103,9 @@ def load_public(name: str, folder: str | Path) -> tuple[pd.DataFrame, pd.Series]
     Raises
     ------
     DataError
-        Unknown dataset name, or the file or target column is missing.
+        Unknown dataset name, the file or target column is missing, or a target value is
+        missing or neither the dataset's bad nor its good code (the rows are named as
+        0-based positions among the file's data rows).
 
     Examples
     --------
@@ -99,7 +125,7 @@ def load_public(name: str, folder: str | Path) -> tuple[pd.DataFrame, pd.Series]
     frame = pd.read_csv(path)
     if spec.target not in frame.columns:
         raise DataError("target column missing", table=name, column=spec.target)
-    y = (frame[spec.target] == spec.bad_value).astype("int64").rename("bad")
+    y = _target(frame[spec.target], spec)
     X = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
     for col in X.columns:
         if pd.api.types.is_numeric_dtype(X[col]):
@@ -107,6 +133,29 @@ def load_public(name: str, folder: str | Path) -> tuple[pd.DataFrame, pd.Series]
         else:
             X[col] = X[col].astype("str")
     return X.reset_index(drop=True), y.reset_index(drop=True)
+
+
+def _target(values: pd.Series, spec: PublicDataset) -> pd.Series:
+    """The 0/1 target (1 = bad), refusing a missing or unrecognised code."""
+    bad = (values == spec.bad_value).to_numpy(dtype=bool)
+    good = (values == spec.good_value).to_numpy(dtype=bool)
+    missing = values.isna().to_numpy()
+    if missing.any():
+        rows = np.flatnonzero(missing).tolist()
+        message = f"missing target in {len(rows)} row{'s' if len(rows) != 1 else ''}"
+        raise DataError(message, table=spec.name, column=spec.target, rows=rows)
+    unknown = ~(bad | good)
+    if unknown.any():
+        rows = np.flatnonzero(unknown).tolist()
+        seen = ", ".join(repr(v) for v in pd.unique(values[unknown])[:5])
+        raise DataError(
+            f"target value(s) {seen} in {len(rows)} row{'s' if len(rows) != 1 else ''} are "
+            f"neither bad ({spec.bad_value!r}) nor good ({spec.good_value!r})",
+            table=spec.name,
+            column=spec.target,
+            rows=rows,
+        )
+    return pd.Series(bad.astype("int64"), index=values.index, name="bad")
 
 
 def stratified_split(

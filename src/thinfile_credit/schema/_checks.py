@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from thinfile_credit._frames import frame_kind, to_polars
+from thinfile_credit._frames import DUPLICATE_NAME, frame_kind, to_polars, unreadable_columns
 from thinfile_credit.errors import DataError
 from thinfile_credit.schema.problems import MAX_EXAMPLES, SchemaProblem
 from thinfile_credit.schema.tables import ColumnSpec, LogicalType, TableSpec
@@ -125,7 +125,9 @@ def read_table(frame: Any, spec: TableSpec) -> ReadTable:
             problems.append(
                 SchemaProblem(spec.name, name, "missing_column", "required column is missing")
             )
-    df = _whole_floats_as_integers(df, spec)
+    df, float_problems = _whole_floats_as_integers(df, spec)
+    problems += float_problems
+    unusable |= {str(p.column) for p in float_problems}
     good: set[str] = set()
     for col in spec.columns:
         if col.name not in df.columns or col.name in unusable:
@@ -252,58 +254,70 @@ def _read_frame(
         problems.append(SchemaProblem(spec.name, None, "unreadable", exc.message))
         return None, set()
     unusable: set[str] = set()
+    all_null: list[str] = []
     if kind == "pandas":
-        frame = _pandas_prechecks(frame, spec, problems, unusable)
+        frame, all_null = _pandas_prechecks(frame, spec, problems, unusable)
     try:
-        return to_polars(frame, table=spec.name)[0], unusable
-    except Exception as exc:  # narwhals/pyarrow/polars raise various types for a bad column
-        if kind != "pandas":
-            message = f"cannot be read as a table: {exc}"
-            problems.append(SchemaProblem(spec.name, None, "unreadable", message))
+        df = to_polars(frame, table=spec.name)[0]
+    except DataError as exc:
+        # Name the culprit columns (found one at a time) and read the others.
+        culprits = unreadable_columns(frame)
+        if not culprits:
+            problems.append(SchemaProblem(spec.name, None, "unreadable", exc.message))
             return None, unusable
-    # Find the culprit columns one at a time so the error can name them.
-    readable = []
-    for name in frame.columns:
-        try:
-            to_polars(frame[[name]])
-        except Exception:
-            message = "mixes values of different kinds (e.g. numbers and text); cannot be read"
-            problems.append(SchemaProblem(spec.name, str(name), "dtype", message))
-            unusable.add(str(name))
-        else:
-            readable.append(name)
-    return to_polars(frame[readable], table=spec.name)[0], unusable
+        for c in culprits:
+            check = "duplicate_column" if c.message == DUPLICATE_NAME else "dtype"
+            rows = c.rows[:MAX_EXAMPLES]
+            problems.append(SchemaProblem(spec.name, c.column, check, c.message, len(c.rows), rows))
+            unusable.add(c.column)
+        keep = [i for i, name in enumerate(frame.columns) if str(name) not in unusable]
+        rest = frame.iloc[:, keep] if kind == "pandas" else frame.select(keep)
+        df = to_polars(rest, table=spec.name)[0]
+    # pandas stores an all-missing column (or any column of an empty frame) as object,
+    # which converts to text; read it as the entirely null column it is.
+    nulls = [pl.lit(None, pl.Null).alias(c) for c in all_null if c in df.columns]
+    return (df.with_columns(nulls) if nulls else df), unusable
 
 
-def _whole_floats_as_integers(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+def _whole_floats_as_integers(
+    df: pl.DataFrame, spec: TableSpec
+) -> tuple[pl.DataFrame, list[SchemaProblem]]:
     """Read float id/int columns holding only whole numbers (and nulls) as Int64.
 
     pandas stores an integer column with missing values as float64 (``NaN`` for null),
     so a nullable ``loans.application_id`` usually arrives as floats; rejecting it would
-    punish the most common frame library for its storage, not for a data fault.
+    punish the most common frame library for its storage, not for a data fault. A float
+    column that cannot be read so (a fraction, NaN, infinity, or a whole number outside
+    the 64-bit integer range) is reported as a dtype problem naming those rows.
     """
     candidates = [
-        c.name
+        c
         for c in spec.columns
         if c.dtype in ("id", "int") and c.name in df.columns and df.schema[c.name].is_float()
     ]
     if not candidates:
-        return df
-    whole = df.select(
-        [
-            (pl.col(c).is_null() | (pl.col(c).is_finite() & (pl.col(c).round(0) == pl.col(c))))
-            .all()
-            .alias(c)
-            for c in candidates
-        ]
-    ).row(0)
-    cast = [pl.col(c).cast(pl.Int64) for c, ok in zip(candidates, whole) if ok]
-    return df.with_columns(cast) if cast else df
+        return df, []
+    checks = []
+    for col in candidates:
+        c = pl.col(col.name)
+        fraction = c.is_nan() | c.is_infinite() | (c.round(0) != c)
+        beyond = ~fraction & ((c < -(2.0**63)) | (c >= 2.0**63))
+        got = f"expected {_WANTED[col.dtype]}, got {df.schema[col.name]}"
+        checks.append(
+            (col.name, "dtype", f"{got} holding values that are not whole numbers", fraction)
+        )
+        message = f"{got} holding whole numbers beyond the 64-bit integer range"
+        checks.append((col.name, "dtype", message, beyond))
+    problems = _evaluate(spec.name, df.with_row_index(_ROW), checks)
+    at_fault = {p.column for p in problems}
+    cast = [pl.col(c.name).cast(pl.Int64) for c in candidates if c.name not in at_fault]
+    return (df.with_columns(cast) if cast else df), problems
 
 
 def _pandas_prechecks(
     frame: Any, spec: TableSpec, problems: list[SchemaProblem], unusable: set[str]
-) -> Any:
+) -> tuple[Any, list[str]]:
+    """Checks pandas needs before conversion; also names the all-missing object columns."""
     duplicated = frame.columns[frame.columns.duplicated()].unique()
     for name in duplicated:
         message = "column name appears more than once"
@@ -311,19 +325,19 @@ def _pandas_prechecks(
         unusable.add(str(name))
     if len(duplicated):
         frame = frame.loc[:, ~frame.columns.isin(duplicated)]
+    all_null: list[str] = []
     for col in spec.columns:
-        # pandas keeps timestamps as Python objects when one column mixes naive and
-        # aware values or several time zones; conversion would silently shift them.
-        if (
-            col.dtype == "datetime"
-            and col.name in frame.columns
-            and frame[col.name].dtype == object
-            and frame[col.name].notna().any()
-        ):
+        if col.name not in frame.columns or frame[col.name].dtype != object:
+            continue
+        if not frame[col.name].notna().any():
+            all_null.append(col.name)  # no values at all (or no rows): fits any type
+        elif col.dtype == "datetime":
+            # pandas keeps timestamps as Python objects when one column mixes naive and
+            # aware values or several time zones; conversion would silently shift them.
             message = _object_datetime_message(frame[col.name])
             problems.append(SchemaProblem(spec.name, col.name, "dtype", message))
             unusable.add(col.name)
-    return frame
+    return frame, all_null
 
 
 def _object_datetime_message(values: Any) -> str:
@@ -444,8 +458,6 @@ def _dtype_message(dtype: pl.DataType, col: ColumnSpec) -> str:
         message += "; parse the text with pd.to_datetime or pl.col(...).str.to_datetime"
     elif col.dtype == "datetime" and dtype == pl.Date:
         message += "; cast the dates to datetimes"
-    elif col.dtype in ("id", "int") and dtype.is_float():
-        message += " holding values that are not whole numbers"
     return message
 
 
@@ -463,5 +475,9 @@ def _location(columns: tuple[str, ...]) -> str:
 
 
 def _normalised_id(values: pl.Series) -> pl.Series:
-    """Cast ids to one dtype per kind (text or Int64) so different widths compare."""
-    return values.cast(pl.String) if _is_text(values.dtype) else values.cast(pl.Int64)
+    """Cast ids to one dtype per kind so different widths compare.
+
+    Text ids become ``String``; integer ids ``Int128``, which holds every signed and
+    unsigned 64-bit value (a hashed ``UInt64`` id above 2**63 included).
+    """
+    return values.cast(pl.String) if _is_text(values.dtype) else values.cast(pl.Int128)
