@@ -268,3 +268,127 @@ def test_parallel_fit_equals_serial() -> None:
     serial = WoEBinner().fit(X, y)
     parallel = WoEBinner(n_jobs=2).fit(X, y)
     assert serial.binnings_ == parallel.binnings_
+
+
+def test_float_special_code_of_a_numeric_column_binned_as_categorical_is_honoured() -> None:
+    rng = np.random.default_rng(0)
+    region = rng.choice([1.0, 2.0, 3.0, -1.0], 3000)  # -1 = "region withheld"
+    y = (rng.random(3000) < np.where(region == -1, 0.5, 0.1)).astype(int)
+    X = pd.DataFrame({"region": region})
+    withheld = int((region == -1).sum())
+    fitted = []
+    for code in (-1, -1.0, np.int64(-1), "-1"):
+        params = {"region": {"special_codes": [code]}}
+        binner = WoEBinner(categorical_features=["region"], feature_params=params).fit(X, y)
+        fb = binner.binnings_["region"]
+        assert fb.special_codes == ("-1",)
+        assert fb.n_event[fb.n_regular] + fb.n_nonevent[fb.n_regular] == withheld
+        assert all("-1" not in group for group in fb.groups)
+        woe = binner.transform(pd.DataFrame({"region": [-1.0, -1, 2.0]}))[:, 0]
+        assert woe[0] == woe[1] == fb.woe[fb.n_regular]
+        fitted.append(fb)
+    assert all(fb == fitted[0] for fb in fitted)
+
+
+def test_category_text_does_not_depend_on_the_container_dtype() -> None:
+    rng = np.random.default_rng(1)
+    codes = rng.choice([1.0, 2.0, 3.0], 3000)
+    y = (rng.random(3000) < np.where(codes == 3.0, 0.4, 0.1)).astype(int)
+    containers = {
+        "float": pd.DataFrame({"c": codes}),
+        "categorical": pd.DataFrame({"c": pd.Categorical(codes)}),
+        "object": pd.DataFrame({"c": pd.Series(codes, dtype=object)}),
+        "int": pd.DataFrame({"c": codes.astype(np.int64)}),
+        "polars": pl.DataFrame({"c": codes}),
+    }
+    expected = None
+    for fit_kind, fit_frame in containers.items():
+        binner = WoEBinner(categorical_features=["c"]).fit(fit_frame, y)
+        fb = binner.binnings_["c"]
+        assert {c for g in fb.groups for c in g} == {"1", "2", "3"}, fit_kind
+        for kind, frame in containers.items():
+            woe = binner.transform(frame)[:, 0]
+            assert fb.unknown_bin not in binner.transform_bins(frame)[:, 0], (fit_kind, kind)
+            expected = woe if expected is None else expected
+            assert np.array_equal(woe, expected), (fit_kind, kind)
+
+
+def test_nan_objects_are_missing_at_fit_as_at_transform() -> None:
+    from thinfile_credit.binning import BinningOptions, fit_feature_binning
+
+    rng = np.random.default_rng(2)
+    values = rng.choice(np.array(["a", "b", float("nan"), None], dtype=object), 2000)
+    y = (rng.random(2000) < 0.2).astype(np.int8)
+    fb = fit_feature_binning("c", values, y, BinningOptions(dtype="categorical"))
+    assert {c for g in fb.groups for c in g} == {"a", "b"}
+    n_missing = sum(v is None or v != v for v in values)
+    assert fb.n_event[fb.missing_bin] + fb.n_nonevent[fb.missing_bin] == n_missing
+    assert np.array_equal(
+        np.bincount(fb.bin_index(values), minlength=fb.n_bins)[: fb.n_bins],
+        np.add(fb.n_event, fb.n_nonevent),
+    )
+
+
+def test_text_in_a_numeric_feature_is_an_error_naming_table_column_and_rows() -> None:
+    X, y = _data(n=500)
+    binner = WoEBinner().fit(X, y)
+    bad = X.head(5).astype({"age": object})
+    bad.loc[1, "age"] = "12"  # numeric-looking text is not parsed
+    bad.loc[3, "age"] = "nan"  # nor is "nan" text taken for a missing value
+    with pytest.raises(DataError, match=r"X\.age: numeric feature received .*'12'.*\(rows: 1, 3\)"):
+        binner.transform(bad)
+    with pytest.raises(DataError, match=r"X\.age: .*\(rows: 1, 3\)"):
+        binner.transform_bins(bad)
+    as_text = X.assign(age=X["age"].astype(str))
+    with pytest.raises(DataError, match=r"X\.age: numeric feature received .*rows: 0, 1, 2"):
+        WoEBinner(feature_params={"age": {"dtype": "numeric"}}).fit(as_text, y)
+    fitted = WoEBinner().fit(X[["age"]].to_numpy(), y)
+    with pytest.raises(DataError, match=r"X\.x0: .*\(rows: 1\)"):
+        fitted.transform(np.array([[30.0], ["12"]], dtype=object))
+
+
+def test_text_in_an_array_column_is_never_parsed_as_a_number() -> None:
+    X = np.array([["12", 1.0], ["7", None], ["12", 3.0], ["7", 4.0]] * 50, dtype=object)
+    y = np.array([0, 1, 0, 0] * 50)
+    binner = WoEBinner().fit(X, y)
+    assert binner.binnings_["x0"].kind == "categorical"
+    assert binner.binnings_["x1"].kind == "numeric"
+
+
+def test_options_optbinning_would_reject_raise_spec_error_before_fitting() -> None:
+    X, y = _data(n=500)
+    cases = [
+        ({"min_n_bins": 5, "max_n_bins": 2}, "min_n_bins \\(5\\) must not exceed max_n_bins"),
+        ({"min_bin_size": 0.7}, "min_bin_size must lie in \\(0, 0.5\\]"),
+        ({"min_bin_size": 0.3, "max_bin_size": 0.2}, "min_bin_size \\(0.3\\) must not exceed"),
+        ({"min_prebin_size": 0.6}, "min_prebin_size must lie in \\(0, 0.5\\]"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(SpecError, match="^" + message):
+            WoEBinner(**kwargs).fit(X, y)
+        with pytest.raises(SpecError, match="^age: " + message):
+            WoEBinner(feature_params={"age": kwargs}).fit(X, y)
+
+
+def test_nullable_targets_with_missing_values_raise_data_error_naming_the_rows() -> None:
+    X, _ = _data(n=6)
+    for target in (
+        pd.Series([0, 1, None, 1, 0, 1], dtype="boolean"),
+        pd.Series([0, 1, pd.NA, 1, 0, 1], dtype="Int64"),
+        pl.Series([0, 1, None, 1, 0, 1], dtype=pl.Int8),
+        np.array([0, 1, pd.NA, 1, 0, 1], dtype=object),
+    ):
+        with pytest.raises(DataError, match=r"y: target must be 0/1.*missing values \(rows: 2\)"):
+            WoEBinner().fit(X, target)
+    with pytest.raises(DataError, match=r"y: target must be 0/1.*\(rows: 1\)"):
+        WoEBinner().fit(X, np.array([0, "bad", 1, 1, 0, 1], dtype=object))
+
+
+def test_a_frame_is_matched_by_position_when_fitted_on_an_array() -> None:
+    X, y = _data(n=800)
+    numeric = X[["age", "late_bills"]]
+    binner = WoEBinner().fit(numeric.to_numpy(), y)
+    renamed = numeric.set_axis(["a", "b"], axis=1)
+    with pytest.warns(UserWarning, match="X has feature names, but WoEBinner was fitted without"):
+        got = binner.transform(renamed)
+    assert np.array_equal(got, binner.transform(numeric.to_numpy()))

@@ -124,3 +124,49 @@ def test_binning_options_are_frozen_plain_data() -> None:
     assert json.loads(json.dumps(opts.to_dict()))["special_codes"] == [-9.0, -8.0]
     with pytest.raises(AttributeError):
         opts.max_n_bins = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"min_n_bins": 5, "max_n_bins": 2}, "min_n_bins"),
+        ({"min_bin_size": 0.7}, r"min_bin_size must lie in \(0, 0.5\]"),
+        ({"min_bin_size": 0.3, "max_bin_size": 0.2}, "must not exceed max_bin_size"),
+        ({"min_prebin_size": 0.6}, r"min_prebin_size must lie in \(0, 0.5\]"),
+        ({"max_bin_size": 1.5}, r"max_bin_size must lie in \(0, 1\]"),
+        ({"cat_cutoff": 0.0}, "cat_cutoff"),
+        ({"time_limit": -1}, "time_limit"),
+        ({"max_n_bins": True}, "max_n_bins"),
+        ({"dtype": "categorical", "special_codes": (None,)}, "missing values cannot be special"),
+        ({"dtype": "categorical", "special_codes": (-1, "-1")}, "repeat"),
+        ({"special_codes": ("-1",)}, "special codes must be numbers"),
+    ],
+)
+def test_binning_options_mirror_optbinning_bounds(kwargs: dict, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        BinningOptions(**kwargs)
+
+
+def test_categorical_special_codes_follow_the_text_rule() -> None:
+    for code in (-1, -1.0, np.int64(-1), np.float32(-1.0), "-1"):
+        assert BinningOptions(dtype="categorical", special_codes=(code,)).special_codes == ("-1",)
+    opts = BinningOptions(max_n_prebins=np.int64(10), min_bin_size=np.float32(0.25))
+    assert type(opts.max_n_prebins) is int
+    assert json.loads(json.dumps(opts.to_dict()))["min_bin_size"] == 0.25
+
+
+def test_text_rule_is_one_for_every_value_type() -> None:
+    import pandas as pd
+
+    from thinfile_credit.binning._text import category_text, category_texts
+
+    same = [3, 3.0, np.int64(3), np.float32(3.0), np.uint8(3)]
+    assert {category_text(v) for v in same} == {"3"}
+    assert category_text(True) == category_text(np.bool_(True)) == "1"
+    assert category_text(False) == "0"
+    assert category_text(np.float32(0.1)) == repr(float(np.float32(0.1)))
+    for missing in (None, float("nan"), np.float32("nan"), pd.NA, pd.NaT):
+        assert category_text(missing) is None
+    assert category_text("nan") == "nan"
+    values = np.array([*same, True, None, "x", float("nan"), {"k": 1}], dtype=object)
+    assert category_texts(values).tolist() == [category_text(v) for v in values]

@@ -50,9 +50,15 @@ def data() -> tuple[pd.DataFrame, np.ndarray]:
 @pytest.fixture(scope="module")
 def card(data) -> WoEScorecard:
     X, y = data
-    return WoEScorecard(
-        binner=WoEBinner(feature_params={"loan_max_dpd_ever": {"special_codes": [-1]}})
+    # min_iv=0: the device type (IV ~0.017) must stay in, so that every test using this
+    # card covers a categorical feature too
+    fitted = WoEScorecard(
+        binner=WoEBinner(feature_params={"loan_max_dpd_ever": {"special_codes": [-1]}}),
+        min_iv=0.0,
     ).fit(X, y)
+    assert "ten_device_type" in fitted.features_
+    assert fitted.binner_.binnings_["ten_device_type"].kind == "categorical"
+    return fitted
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +178,19 @@ def test_single_applicant_path_matches_batch(card, data) -> None:
     batch = card.score(X.head(200))
     one = np.array([card.score_one(r) for r in rows])
     assert np.array_equal(one, batch)
+    # odd values in the categorical feature: bools, ints, NaN, None, numpy scalars
+    odd = [True, False, np.bool_(True), 3, np.int64(3), 2.0, np.float32(0.1), np.nan, None]
+    mixed = X.head(len(odd)).copy()
+    mixed["ten_device_type"] = pd.Series(odd, dtype=object, index=mixed.index)
+    records = mixed.to_dict("records")
+    assert [r["ten_device_type"] for r in records][:3] == [True, False, np.bool_(True)]
+    expected = card.score(mixed)
+    assert np.array_equal([card.score_one(r) for r in records], expected)
+    for value, score in zip(odd, expected):
+        one_row = mixed.head(1).copy()
+        one_row["ten_device_type"] = [value]  # the column takes the value's own dtype
+        assert card.score(one_row)[0] == card.score_one({**records[0], "ten_device_type": value})
+        assert np.isfinite(score)
     parts = card.contributions_one(rows[0])
     assert list(parts) == list(card.features_)
     assert sum(parts.values()) + card.baseline_points_ == pytest.approx(batch[0], abs=1e-9)
@@ -193,12 +212,11 @@ def test_missing_special_unknown_and_out_of_range_values(card, data) -> None:
     assert points[fb.missing_bin] != 0.0
     row2 = X.head(1).copy()
     row2.loc[:, "ten_device_type"] = "smart_fridge"
-    if "ten_device_type" in card.features_:
-        dev = card.binner_.binnings_["ten_device_type"]
-        assert (
-            card.contributions(row2).to_frame()["ten_device_type"].item()
-            == (card.points_["ten_device_type"][dev.unknown_bin])
-        )
+    assert "ten_device_type" in card.features_
+    dev = card.binner_.binnings_["ten_device_type"]
+    unknown = card.points_["ten_device_type"][dev.unknown_bin]
+    assert card.contributions(row2).to_frame()["ten_device_type"].item() == unknown
+    assert card.contributions_one(row2.iloc[0].to_dict())["ten_device_type"] == unknown
     row3 = X.head(1).copy()
     row3.loc[:, "ten_account_age_days"] = 1e12
     assert np.isfinite(card.score(row3)[0])
@@ -220,6 +238,18 @@ def test_numpy_scoring_needs_the_fitted_width() -> None:
     assert np.array_equal(card.score(numeric), card.score(numeric.copy()))
     with pytest.raises(ModelError, match="X has 4 features, but WoEScorecard is expecting 5"):
         card.score(numeric[:, :4])
+    # fitted without names, a frame of the fitted width is matched by position (with
+    # scikit-learn's warning), as WoEBinner.transform does
+    frame = X.drop(columns="ten_device_type")
+    with pytest.warns(UserWarning, match="X has feature names, but WoEScorecard was fitted"):
+        assert np.array_equal(card.score(frame), card.score(numeric))
+    with pytest.warns(UserWarning, match="X has feature names"):
+        assert np.array_equal(card.points_below_max(frame), card.points_below_max(numeric))
+    with (
+        pytest.warns(UserWarning, match="X has feature names"),
+        pytest.raises(ModelError, match="X has 3 features, but WoEScorecard is expecting 5"),
+    ):
+        card.score(frame.iloc[:, :3])
 
 
 def test_missing_columns_are_named(card, data) -> None:
@@ -339,3 +369,127 @@ def test_score_is_monotone_in_a_feature_with_monotone_bins(card, data, feature, 
     scores = card.score(rows)
     steps = np.diff(scores)
     assert np.all(steps >= 0) or np.all(steps <= 0)
+
+
+def _bills_and_orders(n: int = 4000) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "bill_overdue_count_now": rng.poisson(1.0, n).astype(float),
+            "cons_order_count_90d": rng.poisson(6, n).astype(float),
+        }
+    )
+    z = -2.5 + 0.7 * X["bill_overdue_count_now"] - 0.15 * (X["cons_order_count_90d"] - 6)
+    return X, (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+
+
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_points_below_max_is_the_distance_from_the_safest_bin_on_either_scale(
+    higher_is_better: bool,
+) -> None:
+    from thinfile_credit.reasons import ReasonCoder
+
+    X, y = _bills_and_orders()
+    card = WoEScorecard(scale=ScoreScale(higher_is_better=higher_is_better)).fit(X, y)
+    assert card.features_ == ("bill_overdue_count_now", "cons_order_count_90d")
+    risky = pd.DataFrame({"bill_overdue_count_now": [9.0], "cons_order_count_90d": [0.0]})
+    safe = pd.DataFrame({"bill_overdue_count_now": [0.0], "cons_order_count_90d": [30.0]})
+    gap = card.points_below_max(pd.concat([X, risky, safe], ignore_index=True))
+    assert np.all(gap >= 0)
+    assert np.array_equal(card.points_below_max(safe), np.zeros((1, 2)))
+    assert np.all(card.points_below_max(risky) > 10)
+    # the gap is measured in the safe direction: towards more points when higher is
+    # better, towards fewer when lower is better
+    values = card.contributions(X).values
+    if higher_is_better:
+        best = np.array([card.points_[f].max() for f in card.features_])
+        assert np.allclose(values + card.points_below_max(X), best)
+    else:
+        best = np.array([card.points_[f].min() for f in card.features_])
+        assert np.allclose(values - card.points_below_max(X), best)
+    # end to end: the riskiest applicant gets adverse reasons, the safest none
+    coder = ReasonCoder(language="en").fit(card, X)
+    risky_reasons = coder.explain(risky)
+    assert len(risky_reasons) == 2
+    assert np.allclose(sorted(risky_reasons["points_lost"]), sorted(gap[-2]))
+    assert len(coder.explain(safe)) == 0
+
+
+def test_text_in_a_numeric_feature_raises_in_both_scoring_paths(card, data) -> None:
+    X, _ = data
+    feature = "cons_order_count_90d"
+    assert feature in card.features_
+    rows = X.head(4).astype({feature: object})
+    rows.loc[1, feature] = "12"
+    rows.loc[2, feature] = "nan"
+    with pytest.raises(DataError, match=rf"X\.{feature}: numeric feature .*'12' \(rows: 1, 2\)"):
+        card.score(rows)
+    with pytest.raises(DataError, match=rf"X\.{feature}: .*\(rows: 1, 2\)"):
+        card.contributions(rows)
+    record = X.iloc[0].to_dict()
+    for text in ("12", "nan", np.str_("3"), b"3"):
+        with pytest.raises(DataError, match=rf"applicant\.{feature}: numeric feature"):
+            card.score_one({**record, feature: text})
+    # missing markers of every kind are Missing in both paths
+    for missing in (None, np.nan, pd.NA, np.float32("nan")):
+        one = {**record, feature: missing}
+        frame = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in one.items()})
+        frame = frame.astype({k: float for k in one if k != "ten_device_type" and k != feature})
+        assert card.score_one(one) == card.score(frame)[0]
+
+
+@pytest.fixture(scope="module")
+def mixed_card() -> WoEScorecard:
+    """Numeric, bool-coded, number-coded and text categorical features."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    x = rng.normal(size=n)
+    flag = rng.random(n) < 0.4
+    region = rng.choice([1.0, 2.0, 3.0], n)
+    device = rng.choice(["ios", "android", "3"], n)
+    z = -2 + x + 1.2 * flag + 0.8 * (region == 3.0) + 0.8 * (device == "android")
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    X = pd.DataFrame({"x": x, "flag": flag, "region": region, "device": device})
+    binner = WoEBinner(categorical_features=["flag", "region"])
+    fitted = WoEScorecard(binner=binner, min_iv=0.0).fit(X, y)
+    assert fitted.features_ == ("x", "flag", "region", "device")
+    return fitted
+
+
+_ANY_NUMBER = st.one_of(
+    st.booleans(),
+    st.booleans().map(np.bool_),
+    st.integers(-3, 4),
+    st.integers(-3, 4).map(np.int64),
+    st.floats(-4, 4, allow_nan=False).map(lambda v: round(v, 1)),
+    st.integers(-3, 4).map(float),
+    st.floats(-4, 4, width=32).map(np.float32),
+    st.sampled_from([None, np.nan, pd.NA]),
+)
+_ANY_CATEGORY = st.one_of(
+    _ANY_NUMBER,
+    st.sampled_from(["ios", "android", "3", "3.0", "1", "True", "nan", "fridge", np.inf]),
+)
+
+
+@settings(max_examples=60)
+@given(x=_ANY_NUMBER, flag=_ANY_CATEGORY, region=_ANY_CATEGORY, device=_ANY_CATEGORY)
+def test_score_one_equals_batch_for_values_of_every_type(mixed_card, x, flag, region, device):
+    card = mixed_card
+    record = {"x": x, "flag": flag, "region": region, "device": device}
+    one = card.score_one(record)
+    assert one == card.score(pd.DataFrame([record]))[0]  # columns of the values' own dtypes
+    as_objects = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in record.items()})
+    assert one == card.score(as_objects)[0]
+    parts = card.contributions_one(record)
+    assert list(parts.values()) == card.contributions(as_objects).values[0].tolist()
+
+
+def test_stepwise_on_auc_with_too_few_bads_is_a_data_error() -> None:
+    x = np.arange(60, dtype=float)
+    x[-3:] = np.nan
+    y = np.zeros(60, dtype=int)
+    y[-1] = 1
+    X = pd.DataFrame({"x": x})
+    with pytest.raises(DataError, match=r"y: stepwise on validation AUC needs at least 2 bads"):
+        WoEScorecard(min_iv=0.0, stepwise="forward", stepwise_criterion="auc").fit(X, y)

@@ -44,3 +44,18 @@ def test_spark_sql_equals_python_scores(spark, integer: bool) -> None:
         assert np.array_equal(got, expected)
     else:
         assert np.max(np.abs(got - expected)) <= 1e-9
+
+
+def test_spark_reads_awkward_categories_verbatim(spark) -> None:
+    import pandas as pd
+    from test_scorecard_sql import AWKWARD, _awkward_binning, _python_points
+
+    from thinfile_credit.scorecard import feature_case_sql
+
+    fb, points = _awkward_binning()
+    values = [*AWKWARD, "unseen", None]
+    frame = pd.DataFrame({"i": range(len(values)), "merchant": pd.Series(values, dtype=object)})
+    spark.createDataFrame(frame).createOrReplaceTempView("awkward")
+    case = feature_case_sql(fb, points, "spark", integer=True)
+    rows = spark.sql(f"SELECT i, {case} AS p FROM awkward ORDER BY i").collect()
+    assert [r["p"] for r in rows] == _python_points(fb, points, values)

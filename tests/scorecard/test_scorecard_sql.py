@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from _scorecard_data import synthetic_applicants
 
-from thinfile_credit.binning import WoEBinner
+from thinfile_credit.binning import FeatureBinning, WoEBinner
 from thinfile_credit.errors import SpecError
 from thinfile_credit.scorecard import WoEScorecard, feature_case_sql
 
@@ -114,8 +114,6 @@ def test_expression_form_and_quoting() -> None:
 
 
 def test_float_literals_are_round_trip_exact() -> None:
-    from thinfile_credit.binning import FeatureBinning
-
     splits = (2.0**-40, 0.1, 1 / 3, 123456789.123456789)
     fb = FeatureBinning.from_counts(
         "x", "numeric", splits=splits, n_nonevent=[5] * 7, n_event=[1, 2, 3, 4, 5, 0, 0]
@@ -134,3 +132,60 @@ def test_float_literals_are_round_trip_exact() -> None:
 def test_unknown_dialect_is_a_spec_error(fitted) -> None:
     with pytest.raises(SpecError, match="unknown SQL dialect 'oracle'"):
         fitted[True].to_sql("oracle")
+
+
+#: Categories a dialect must read back verbatim: quotes, backslashes (a lone one, one
+#: before a quote, one before a letter that would make an escape), Unicode.
+AWKWARD = ["o'reilly", "c:\\temp", "end\\", "\\'", "a\\nb", "\\u0041", "上海", "naïve 😀", "''"]
+
+
+def _awkward_binning() -> tuple[FeatureBinning, list[float]]:
+    groups = [[c] for c in AWKWARD[1:]]
+    n = len(groups)
+    fb = FeatureBinning.from_counts(
+        "merchant",
+        "categorical",
+        groups=groups,
+        special_codes=[AWKWARD[0]],
+        n_nonevent=[50] * (n + 1) + [0, 0],
+        n_event=[5 + i for i in range(n + 1)] + [0, 0],
+    )
+    points = [float(10 * (i + 1)) for i in range(n + 1)] + [-1.0, -99.0]
+    return fb, points
+
+
+def _python_points(fb: FeatureBinning, points: list[float], values: list) -> list[float]:
+    return [points[i] for i in fb.bin_index(np.array(values, dtype=object))]
+
+
+@pytest.mark.parametrize("dialect", ["ansi", "postgresql", "duckdb"])
+def test_categories_with_quotes_backslashes_and_unicode_in_duckdb(dialect: str) -> None:
+    fb, points = _awkward_binning()
+    values = [*AWKWARD, "unseen", None]
+    case = feature_case_sql(fb, points, dialect, integer=True)
+    con = duckdb.connect()
+    con.register("t", pd.DataFrame({"merchant": pd.Series(values, dtype=object)}))
+    got = con.execute(f"SELECT {case} AS p FROM t").df()["p"].tolist()
+    assert got == _python_points(fb, points, values)
+    assert len(set(got)) == len(got)  # every value in its own bin: nothing fell to Unknown
+
+
+def test_ansi_categories_in_sqlite() -> None:
+    import sqlite3
+
+    fb, points = _awkward_binning()
+    values = [*AWKWARD, "unseen", None]
+    case = feature_case_sql(fb, points, "ansi", integer=True)
+    con = sqlite3.connect(":memory:")
+    con.execute('CREATE TABLE t (i INTEGER, "merchant" TEXT)')
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+    got = [row[0] for row in con.execute(f"SELECT {case} FROM t ORDER BY i")]
+    assert got == _python_points(fb, points, values)
+
+
+def test_spark_literals_escape_backslashes_and_quotes() -> None:
+    fb, points = _awkward_binning()
+    case = feature_case_sql(fb, points, "spark", integer=True)
+    assert "= 'o\\'reilly'" in case
+    assert "'c:\\\\temp'" in case
+    assert "'end\\\\'" in case

@@ -16,6 +16,7 @@ from thinfile_credit.selection import (
     stepwise,
     vif_filter,
 )
+from thinfile_credit.selection._filters import variance_inflation
 
 
 def _problem(n: int = 3000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
@@ -113,3 +114,67 @@ def test_bad_inputs_are_typed() -> None:
         select_features(W, y, names, iv, max_vif=0.5)
     with pytest.raises(SpecError, match="min_iv"):
         select_features(W, y, names, iv, min_iv=-1)
+
+
+@settings(max_examples=60)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(2, 6),
+    st.integers(30, 600),
+    st.booleans(),
+)
+def test_vif_filter_breaks_exact_linear_combinations_for_any_data(
+    seed: int, k: int, n: int, woe_like: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    if woe_like:  # WoE columns take a handful of values
+        W = np.column_stack([rng.choice(rng.normal(size=4), n) for _ in range(k)])
+    else:
+        W = rng.normal(size=(n, k))
+    members = rng.choice(k, size=int(rng.integers(2, k + 1)), replace=False)
+    coef = rng.normal(size=members.size) * 10.0 ** rng.integers(-3, 4, size=members.size)
+    position = int(rng.integers(0, k + 1))
+    W = np.insert(W, position, W[:, members] @ coef, axis=1)  # exact, no noise
+    names = [f"f{j}" for j in range(k + 1)]
+    iv = {name: float(rng.random()) for name in names}
+    dropped = vif_filter(W, names, iv, max_vif=10.0)
+    assert dropped, "an exact linear combination must not survive"
+    assert dropped == vif_filter(W, names, iv, max_vif=10.0)  # deterministic
+    kept = [j for j, name in enumerate(names) if name not in dropped]
+    Z = W[:, kept] - W[:, kept].mean(axis=0)
+    assert np.linalg.matrix_rank(Z) == len(kept)  # what is left is not collinear
+    if len(kept) > 1:
+        assert variance_inflation(W[:, kept]).max() <= 10.0
+    # every member of the combination has an infinite VIF, however it is scaled, and the
+    # first drop is the lowest-IV feature among those tied at infinity
+    original = [j if j < position else j + 1 for j in members]
+    combination = {names[j] for j in original} | {names[position]}
+    vif = variance_inflation(W)
+    involved = [name for name, value in zip(names, vif) if value == np.inf]
+    assert combination <= set(involved)
+    first = next(iter(dropped))
+    assert "exact linear combination" in dropped[first]
+    assert first == min(involved, key=lambda name: (iv[name], -names.index(name)))
+
+
+def test_vif_of_an_exact_combination_is_infinite_not_a_huge_negative_number() -> None:
+    for seed in range(8):  # seeds where inverting the singular matrix gave VIF ~ 1
+        rng = np.random.default_rng(seed)
+        a, b, c = rng.normal(size=(3, 500))
+        W = np.column_stack([a, b, a + b, c])
+        vif = variance_inflation(W)
+        assert np.all(np.isinf(vif[:3]))
+        assert vif[3] < 1.1
+        dropped = vif_filter(W, ["a", "b", "s", "c"], {"a": 0.5, "b": 0.4, "s": 0.3, "c": 0.2})
+        assert list(dropped) == ["s"]
+
+
+def test_stepwise_on_auc_needs_two_of_each_class() -> None:
+    W, _, _, _ = _problem(n=200)
+    few = np.zeros(200, dtype=np.int8)
+    few[7] = 1
+    with pytest.raises(DataError, match=r"y: .*at least 2 bads \(1\).*got 1;.*\(rows: 7\)"):
+        stepwise(W[:, :2], few, ["a", "a_twin"], criterion="auc")
+    with pytest.raises(DataError, match=r"y: .*at least 2 goods \(0\)"):
+        stepwise(W[:, :2], 1 - few, ["a", "a_twin"], criterion="auc")
+    assert stepwise(W[:, :2], few, ["a", "a_twin"], criterion="bic")  # AIC/BIC need no split

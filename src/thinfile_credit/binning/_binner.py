@@ -18,8 +18,9 @@ from thinfile_credit.binning._columns import (
     binary_target,
     extract_columns,
     select_columns,
+    warn_if_unexpected_names,
 )
-from thinfile_credit.binning._feature import FeatureBinning, numbers_as_text
+from thinfile_credit.binning._feature import FeatureBinning
 from thinfile_credit.binning._fit import MONOTONIC_TRENDS, BinningOptions, fit_feature_binning
 from thinfile_credit.errors import SpecError
 
@@ -156,7 +157,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         ModelError
             The target has a single class.
         SpecError
-            ``feature_params`` names an unknown feature or option.
+            Inconsistent options (e.g. ``min_n_bins > max_n_bins``, ``min_bin_size`` above
+            0.5, the bounds optbinning enforces), or ``feature_params`` naming an unknown
+            feature or option; an override's error names its feature.
         """
         cols = extract_columns(X)
         target = binary_target(y, cols.n_rows)
@@ -229,10 +232,13 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     def _columns(self, X: Any) -> list[NDArray[Any]]:
         check_is_fitted(self, "binnings_")
         cols = extract_columns(X)
+        fitted_with_names = getattr(self, "_fitted_with_names", True)
+        if not fitted_with_names:
+            warn_if_unexpected_names(cols, "WoEBinner")
         return select_columns(
             cols,
             list(self.feature_names_in_),
-            fitted_with_names=getattr(self, "_fitted_with_names", True),
+            fitted_with_names=fitted_with_names,
             owner="WoEBinner",
         )
 
@@ -245,21 +251,26 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         unknown = set(per_feature) - set(cols.names)
         if unknown:
             raise SpecError(f"feature_params names features not in X: {', '.join(sorted(unknown))}")
+        # the shared options alone first, so their error does not blame the first feature
+        shared: dict[str, Any] = {
+            "monotonic_trend": self.monotonic_trend,
+            "max_n_prebins": self.max_n_prebins,
+            "min_prebin_size": self.min_prebin_size,
+            "min_n_bins": self.min_n_bins,
+            "max_n_bins": self.max_n_bins,
+            "min_bin_size": self.min_bin_size,
+            "max_bin_size": self.max_bin_size,
+            "cat_cutoff": self.cat_cutoff,
+            "empty_bin_woe": self.empty_bin_woe,
+        }
+        BinningOptions(**shared, special_codes=tuple(self.special_codes or ()))
         out: dict[str, BinningOptions] = {}
         for i, name in enumerate(cols.names):
             dtype = "categorical" if (name in categorical or not cols.is_numeric(i)) else "numeric"
             base: dict[str, Any] = {
+                **shared,
                 "dtype": dtype,
-                "monotonic_trend": self.monotonic_trend,
-                "max_n_prebins": self.max_n_prebins,
-                "min_prebin_size": self.min_prebin_size,
-                "min_n_bins": self.min_n_bins,
-                "max_n_bins": self.max_n_bins,
-                "min_bin_size": self.min_bin_size,
-                "max_bin_size": self.max_bin_size,
                 "special_codes": tuple(self.special_codes or ()) if dtype == "numeric" else (),
-                "cat_cutoff": self.cat_cutoff,
-                "empty_bin_woe": self.empty_bin_woe,
             }
             override = dict(per_feature.get(name, {}))
             bad_keys = set(override) - _OPTION_KEYS
@@ -271,8 +282,6 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             if "special_codes" in override:
                 override["special_codes"] = tuple(override["special_codes"] or ())
             base.update(override)
-            if base["dtype"] == "categorical" and cols.is_numeric(i):
-                cols.arrays[i] = numbers_as_text(cols.arrays[i])
             try:
                 out[name] = BinningOptions(**base)
             except SpecError as exc:

@@ -4,7 +4,10 @@ Binning and scoring work column by column on NumPy arrays (``searchsorted`` on n
 columns, hash lookups on categorical ones), so pandas, Polars and PyArrow frames are
 split into columns once, here, without going through a row-wise representation.
 Numeric columns become ``float64`` with missing values as NaN; everything else becomes
-an ``object`` array of ``str`` with missing values as ``None``.
+an ``object`` array of the values as given. Binning reads those through one rule
+(:mod:`thinfile_credit.binning._text`): a categorical feature turns every value into its
+category text whatever the container dtype, and a numeric feature rejects text naming the
+rows that hold it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from thinfile_credit.binning._text import number_value
 from thinfile_credit.errors import DataError, ModelError
 
-__all__ = ["Columns", "extract_columns", "select_columns"]
+__all__ = ["Columns", "extract_columns", "select_columns", "warn_if_unexpected_names"]
 
 
 class Columns:
@@ -28,7 +32,7 @@ class Columns:
     names : tuple of str
         Column names (``x0``, ``x1``... for arrays without names).
     arrays : list of ndarray
-        ``float64`` for numeric columns, ``object`` (``str`` or ``None``) otherwise.
+        ``float64`` for numeric columns, ``object`` (the values as given) otherwise.
     has_names : bool
         Whether the input carried real column names (a dataframe).
     n_rows : int, optional
@@ -85,8 +89,12 @@ def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = 
     --------
     >>> import pandas as pd
     >>> cols = extract_columns(pd.DataFrame({"a": [1, None], "b": ["x", None]}))
-    >>> cols.names, cols.arrays[0].tolist(), cols.arrays[1].tolist()
-    (('a', 'b'), [1.0, nan], ['x', None])
+    >>> cols.names, cols.arrays[0].tolist(), cols.arrays[1][0], cols.arrays[1].dtype
+    (('a', 'b'), [1.0, nan], 'x', dtype('O'))
+    >>> import numpy as np
+    >>> arr = extract_columns(np.array([["12", 1], ["a", None]], dtype=object))
+    >>> [a.dtype.kind for a in arr.arrays]  # text is never parsed as a number
+    ['O', 'f']
     """
     module = type(X).__module__.split(".")[0]
     if module == "pandas" and hasattr(X, "columns"):
@@ -149,6 +157,30 @@ def select_columns(
     return list(cols.arrays)
 
 
+def warn_if_unexpected_names(cols: Columns, owner: str) -> None:
+    """scikit-learn's warning for a dataframe given to a model fitted on an array.
+
+    The columns are then matched by position, as scikit-learn estimators do.
+
+    Examples
+    --------
+    >>> import warnings, pandas as pd
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_unexpected_names(extract_columns(pd.DataFrame({"a": [1.0]})), "WoEBinner")
+    >>> str(caught[0].message)
+    'X has feature names, but WoEBinner was fitted without feature names'
+    """
+    if cols.has_names:
+        import warnings
+
+        warnings.warn(
+            f"X has feature names, but {owner} was fitted without feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -174,7 +206,7 @@ def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Column
                 )
             arrays.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
-            arrays.append(_as_text(series.to_numpy(dtype=object)))
+            arrays.append(series.to_numpy(dtype=object))
     return Columns(names, arrays, has_names=True, n_rows=frame.shape[0])
 
 
@@ -186,7 +218,8 @@ def _from_polars(frame: Any, table: str, only: Collection[str] | None) -> Column
         if series.dtype.is_numeric() or series.dtype == _polars_bool():
             arrays.append(series.cast(_polars_float()).fill_null(np.nan).to_numpy())
         else:
-            arrays.append(_as_text(np.asarray(series.to_list(), dtype=object)))
+            # fromiter keeps list-valued cells as single objects (no broadcasting)
+            arrays.append(np.fromiter(series.to_list(), dtype=object, count=series.len()))
     return Columns(
         names, [np.ascontiguousarray(a) for a in arrays], has_names=True, n_rows=frame.shape[0]
     )
@@ -211,11 +244,13 @@ def _from_array(X: Any, table: str) -> Columns:
         )
     arrays: list[NDArray[Any]] = []
     for i in range(arr.shape[1]):
-        column = arr[:, i]
+        column = np.asarray(arr[:, i], dtype=object)
+        # numbers (and missing markers) make a numeric column; any text makes it a text
+        # column - never parse "12" into a number
         try:
-            arrays.append(np.asarray(column, dtype=np.float64))
-        except (TypeError, ValueError):
-            arrays.append(_as_text(np.asarray(column, dtype=object)))
+            arrays.append(np.fromiter(map(number_value, column), np.float64, column.size))
+        except TypeError:
+            arrays.append(column)
     return Columns(names, arrays, has_names=False)
 
 
@@ -224,16 +259,6 @@ def _check_shape(shape: tuple[int, int], table: str) -> None:
         raise DataError("X has 0 rows; at least 1 is required", table=table)
     if shape[1] == 0:
         raise DataError("X has 0 feature columns; at least 1 is required", table=table)
-
-
-def _as_text(values: NDArray[Any]) -> NDArray[Any]:
-    """Object array of ``str`` with every missing marker (None, NaN, NA, NaT) as ``None``."""
-    import pandas as pd
-
-    missing = np.asarray(pd.isna(values), dtype=bool)
-    out = pd.Series(values, dtype=object).astype(str).to_numpy(dtype=object)
-    out[missing] = None
-    return out
 
 
 def _polars_float() -> Any:
@@ -295,16 +320,14 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
     if arr.dtype == bool:
         values = arr.astype(np.int8)
     else:
-        try:
-            as_float = np.asarray(arr, dtype=np.float64)
-        except (TypeError, ValueError):
-            bad = [i for i, v in enumerate(arr.tolist()) if v not in (0, 1)]
+        as_float, bad = _target_as_float(arr)
+        if bad:
             raise DataError(
                 "target must be 0/1 (1 = bad); found values other than 0 and 1 "
                 "(Only binary classification is supported)",
                 table=table,
-                rows=bad[:5],
-            ) from None
+                rows=bad,
+            )
         invalid = ~np.isin(as_float, (0.0, 1.0))
         if invalid.any():
             odd = as_float[invalid]
@@ -317,7 +340,7 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
             raise DataError(
                 f"target must be 0/1 (1 = bad); found {what}",
                 table=table,
-                rows=np.flatnonzero(invalid)[:5].tolist(),
+                rows=np.flatnonzero(invalid).tolist(),
             )
         values = as_float.astype(np.int8)
     present = np.unique(values)
@@ -328,3 +351,26 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
             table=table,
         )
     return values
+
+
+def _target_as_float(arr: NDArray[Any]) -> tuple[NDArray[np.float64], list[int]]:
+    """Target values as floats (missing markers as NaN) and the rows that are not numbers.
+
+    Works value by value for object arrays, so a nullable boolean or integer target
+    holding ``pd.NA`` is read without asking NA for its truth value. Text that spells a
+    number (``"1"``) is read as that number, as scikit-learn's label checks do.
+    """
+    if arr.dtype.kind in "biuf":
+        return np.asarray(arr, dtype=np.float64), []
+    flat = np.asarray(arr, dtype=object)
+    out = np.empty(flat.shape[0], dtype=np.float64)
+    bad: list[int] = []
+    for i, value in enumerate(flat.tolist()):
+        try:
+            out[i] = number_value(value)
+        except TypeError:
+            try:
+                out[i] = float(value)  # "0"/"1" text labels
+            except (TypeError, ValueError):
+                bad.append(i)
+    return out, bad

@@ -37,6 +37,13 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from thinfile_credit.binning._text import (
+    category_text,
+    category_texts,
+    factorize_texts,
+    number_value,
+    numeric_values,
+)
 from thinfile_credit.errors import DataError, SpecError
 
 __all__ = ["FeatureBinning", "compute_woe", "numbers_as_text"]
@@ -64,7 +71,8 @@ class FeatureBinning:
     rare_categories : tuple of str
         Categories rarer than ``cat_cutoff`` at fit; they share the bin of ``RARE``.
     special_codes : tuple
-        Values with their own Special bin, in bin order (floats or strings).
+        Values with their own Special bin, in bin order: floats for a numeric feature,
+        texts under the categorical text rule (``-1``, ``-1.0`` -> ``"-1"``) otherwise.
     n_nonevent, n_event : tuple of int
         Goods and bads per bin, in bin layout order.
     woe : tuple of float
@@ -110,6 +118,9 @@ class FeatureBinning:
             raise SpecError("splits must be strictly increasing", column=self.name)
         if any(not math.isfinite(s) for s in self.splits):
             raise SpecError("splits must be finite", column=self.name)
+        object.__setattr__(
+            self, "special_codes", special_code_values(self.kind, self.special_codes, self.name)
+        )
         lookup: dict[str, int] = {}
         for b, group in enumerate(self.groups):
             for category in group:
@@ -207,13 +218,17 @@ class FeatureBinning:
 
         Numeric: NaN -> Missing, special codes -> their Special bin, ``+/-inf`` that is not
         a special code -> :class:`DataError`; out-of-range values fall in the end bins.
-        Categorical: ``None`` -> Missing, unseen categories -> Unknown.
+        Categorical: every value goes through the one text rule of
+        :func:`~thinfile_credit.binning._text.category_text` (``3``, ``3.0``, ``np.int64(3)``
+        -> ``"3"``, ``True`` -> ``"1"``); ``None``/NaN/``pd.NA`` -> Missing, unseen
+        categories -> Unknown.
 
         Raises
         ------
         DataError
-            Infinite numeric values that are not declared special codes, or text in a
-            numeric feature.
+            Infinite numeric values that are not declared special codes, or text (even
+            ``"12"``) in a numeric feature; the message names the table ``X``, the column
+            and the rows.
         """
         if self.kind == "numeric":
             return self._numeric_index(values)
@@ -298,13 +313,7 @@ class FeatureBinning:
 
     # --- helpers ------------------------------------------------------------------
     def _numeric_index(self, values: NDArray[Any]) -> NDArray[np.intp]:
-        if values.dtype != np.float64:
-            try:
-                values = np.asarray(values, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise DataError(
-                    "numeric feature received non-numeric values", column=self.name
-                ) from None
+        values = numeric_values(values, self.name)
         idx = np.searchsorted(np.asarray(self.splits, dtype=np.float64), values, side="right")
         finite = np.isfinite(values)
         if finite.all() and not self.special_codes:
@@ -316,31 +325,26 @@ class FeatureBinning:
         if bad.any():
             raise DataError(
                 "infinite values (declare them as special codes to bin them)",
+                table="X",
                 column=self.name,
-                rows=np.flatnonzero(bad)[:5].tolist(),
+                rows=np.flatnonzero(bad).tolist(),
             )
         return idx
 
     def _categorical_index(self, values: NDArray[Any]) -> NDArray[np.intp]:
-        import pandas as pd
-
-        if values.dtype.kind in "fiub":
-            values = numbers_as_text(values)
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
-        special = {str(c): self.n_regular + i for i, c in enumerate(self.special_codes)}
+        codes, texts = factorize_texts(values)
+        special = {code: self.n_regular + i for i, code in enumerate(self.special_codes)}
         unique_bins = np.fromiter(
             (
-                special.get(u, self._lookup.get(u, self.unknown_bin))
-                if isinstance(u, str)
-                else special.get(str(u), self._lookup.get(str(u), self.unknown_bin))
-                for u in uniques
+                self.missing_bin
+                if text is None
+                else special.get(text, self._lookup.get(text, self.unknown_bin))
+                for text in [*texts, None]  # the trailing None serves pandas' -1 sentinel
             ),
             dtype=np.intp,
-            count=len(uniques),
+            count=len(texts) + 1,
         )
-        out = np.full(codes.shape[0], self.missing_bin, dtype=np.intp)
-        present = codes >= 0
-        out[present] = unique_bins[codes[present]]
+        out: NDArray[np.intp] = unique_bins[codes]
         return out
 
 
@@ -410,17 +414,53 @@ def _code_to_json(code: Any) -> Any:
 def numbers_as_text(values: NDArray[Any]) -> NDArray[Any]:
     """Numeric codes binned as categories: ``3.0`` -> ``"3"``, ``2.5`` -> ``"2.5"``, NaN -> None.
 
+    The categorical text rule of :func:`~thinfile_credit.binning._text.category_texts`,
+    kept under this name for callers that convert numeric columns.
+
     Examples
     --------
     >>> numbers_as_text(np.array([3.0, 2.5, np.nan])).tolist()
     ['3', '2.5', None]
     """
-    out = np.empty(values.shape[0], dtype=object)
-    for i, v in enumerate(np.asarray(values).tolist()):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            out[i] = None
-        elif isinstance(v, float) and v.is_integer():
-            out[i] = str(int(v))
+    return category_texts(values)
+
+
+def special_code_values(
+    kind: str, codes: Sequence[Any], name: str | None = None
+) -> tuple[Any, ...]:
+    """Special codes as binning compares them: floats (numeric) or category texts.
+
+    Raises
+    ------
+    SpecError
+        Text or NaN as a numeric code, a missing marker as a categorical one, or repeats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> special_code_values("categorical", [-1.0, "N/A"]), special_code_values("numeric", [-9])
+    (('-1', 'N/A'), (-9.0,))
+    """
+    out: list[Any] = []
+    for code in codes:
+        if kind == "numeric":
+            try:
+                value: Any = number_value(code)
+            except TypeError:
+                raise SpecError(
+                    f"numeric special codes must be numbers, got {tuple(codes)!r}", column=name
+                ) from None
+            if math.isnan(value):
+                raise SpecError("NaN cannot be a special code; it is always Missing", column=name)
         else:
-            out[i] = str(v)
-    return out
+            value = category_text(code)
+            if value is None:
+                raise SpecError(
+                    f"missing values cannot be special codes; they are always Missing, "
+                    f"got {code!r}",
+                    column=name,
+                )
+        out.append(value)
+    if len(set(out)) != len(out):
+        raise SpecError(f"special codes repeat: {tuple(out)!r}", column=name)
+    return tuple(out)

@@ -12,15 +12,16 @@ to optbinning as ``user_splits``: the optimal bins are those optbinning would fi
 
 from __future__ import annotations
 
-import math
+import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.binning._feature import FeatureBinning
+from thinfile_credit.binning._feature import FeatureBinning, special_code_values
 from thinfile_credit.binning._prebin import cart_prebin_splits
+from thinfile_credit.binning._text import category_texts, numeric_values
 from thinfile_credit.errors import DataError, SpecError
 
 __all__ = ["MONOTONIC_TRENDS", "BinningOptions", "fit_feature_binning"]
@@ -45,6 +46,9 @@ MONOTONIC_TRENDS = (
 class BinningOptions:
     """Binning settings for one feature (frozen, validated at construction).
 
+    Every bound optbinning enforces at fit is checked here, so a bad option fails when it
+    is written rather than deep inside a fit.
+
     Parameters
     ----------
     dtype : {"numeric", "categorical"}
@@ -52,18 +56,24 @@ class BinningOptions:
     monotonic_trend : str or None, default "auto_asc_desc"
         Event-rate trend across numeric bins (optbinning's names).
     max_n_prebins : int, default 20
+        At least 2.
     min_prebin_size : float, default 0.05
+        Share of all rows, in ``(0, 0.5]``.
     min_n_bins, max_n_bins : int, optional
+        Positive, ``min_n_bins <= max_n_bins``.
     min_bin_size, max_bin_size : float, optional
-        Shares of all rows.
+        Shares of all rows: ``min_bin_size`` in ``(0, 0.5]``, ``max_bin_size`` in
+        ``(0, 1]``, ``min_bin_size <= max_bin_size``.
     special_codes : tuple, default ()
-        Values that get their own Special bin.
+        Values that get their own Special bin: numbers for a numeric feature (stored as
+        floats); for a categorical one, stored as text by the categorical text rule, so
+        ``-1``, ``-1.0`` and ``np.int64(-1)`` all mean the category ``"-1"``.
     cat_cutoff : float, optional
-        Categories rarer than this share are pooled into one rare level.
+        Categories rarer than this share are pooled into one rare level; in ``(0, 1]``.
     empty_bin_woe : {"riskiest", "neutral"}, default "riskiest"
         WoE of bins without data at fit.
     time_limit : float, default 100
-        Solver time limit in seconds.
+        Solver time limit in seconds (``>= 0``).
 
     Examples
     --------
@@ -74,6 +84,13 @@ class BinningOptions:
     ... except SpecError as exc:
     ...     print(str(exc)[-13:])
     got 'upwards'
+    >>> try:
+    ...     BinningOptions(min_n_bins=5, max_n_bins=2)
+    ... except SpecError as exc:
+    ...     print(exc)
+    min_n_bins (5) must not exceed max_n_bins (2)
+    >>> BinningOptions(dtype="categorical", special_codes=(-1.0,)).special_codes
+    ('-1',)
     """
 
     dtype: Literal["numeric", "categorical"] = "numeric"
@@ -97,33 +114,36 @@ class BinningOptions:
                 f"monotonic_trend must be one of {', '.join(MONOTONIC_TRENDS)} or None, "
                 f"got {self.monotonic_trend!r}"
             )
-        if not isinstance(self.max_n_prebins, int) or self.max_n_prebins < 2:
+        if not _is_int(self.max_n_prebins) or self.max_n_prebins < 2:
             raise SpecError(f"max_n_prebins must be an int >= 2, got {self.max_n_prebins!r}")
-        for name in ("min_prebin_size", "min_bin_size", "max_bin_size", "cat_cutoff"):
+        # optbinning's bounds (its _check_parameters), so they fail here and not at fit
+        for name, upper in _SHARE_BOUNDS.items():
             value = getattr(self, name)
-            if value is not None and not 0.0 < float(value) <= 1.0:
-                raise SpecError(f"{name} must lie in (0, 1], got {value!r}")
+            if value is not None and (not _is_real(value) or not 0.0 < float(value) <= upper):
+                raise SpecError(f"{name} must lie in (0, {upper:g}], got {value!r}")
         for name in ("min_n_bins", "max_n_bins"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
+            if value is not None and (not _is_int(value) or value < 1):
                 raise SpecError(f"{name} must be a positive int, got {value!r}")
+        for low, high in (("min_n_bins", "max_n_bins"), ("min_bin_size", "max_bin_size")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                raise SpecError(f"{low} ({lo!r}) must not exceed {high} ({hi!r})")
+        if not _is_real(self.time_limit) or not float(self.time_limit) >= 0.0:
+            raise SpecError(f"time_limit must be a number of seconds >= 0, got {self.time_limit!r}")
         if self.empty_bin_woe not in ("riskiest", "neutral"):
             raise SpecError(
                 f"empty_bin_woe must be 'riskiest' or 'neutral', got {self.empty_bin_woe!r}"
             )
-        codes = tuple(self.special_codes)
-        if self.dtype == "numeric":
-            try:
-                codes = tuple(float(c) for c in codes)
-            except (TypeError, ValueError):
-                raise SpecError(f"numeric special codes must be numbers, got {codes!r}") from None
-            if any(math.isnan(c) for c in codes):
-                raise SpecError("NaN cannot be a special code; it is always Missing")
-        else:
-            codes = tuple(str(c) for c in codes)
-        if len(set(codes)) != len(codes):
-            raise SpecError(f"special codes repeat: {codes!r}")
+        codes = special_code_values(self.dtype, tuple(self.special_codes))
         object.__setattr__(self, "special_codes", codes)
+        # plain Python numbers, so to_dict() is JSON-ready whatever the caller passed
+        for name in ("max_n_prebins", "min_n_bins", "max_n_bins"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, int(getattr(self, name)))
+        for name in (*_SHARE_BOUNDS, "time_limit"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, float(getattr(self, name)))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -142,7 +162,8 @@ def fit_feature_binning(
     name : str
         Feature name (for messages and tables).
     values : ndarray
-        ``float64`` (numeric) or ``object`` of ``str``/``None`` (categorical).
+        Numbers (numeric; text raises) or any values (categorical; read through the
+        categorical text rule, see :func:`~thinfile_credit.binning._text.category_text`).
     y : ndarray of 0/1
         Target, 1 = bad.
     options : BinningOptions
@@ -173,6 +194,22 @@ def fit_feature_binning(
 
 # --- helpers ----------------------------------------------------------------------------
 
+#: Upper bound of every option that is a share of all rows (the lower bound is 0, open).
+_SHARE_BOUNDS = {
+    "min_prebin_size": 0.5,
+    "min_bin_size": 0.5,
+    "max_bin_size": 1.0,
+    "cat_cutoff": 1.0,
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
 
 def _optbinning_kwargs(options: BinningOptions) -> dict[str, Any]:
     return {
@@ -192,18 +229,16 @@ def _fit_numeric(
 ) -> FeatureBinning:
     from optbinning import OptimalBinning
 
-    try:
-        x = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError("numeric feature holds non-numeric values", column=name) from None
+    x = numeric_values(values, name)
     codes = np.asarray(options.special_codes, dtype=np.float64)
     is_special = np.isin(x, codes) if codes.size else np.zeros(x.shape, dtype=bool)
     bad_inf = np.isinf(x) & ~is_special
     if bad_inf.any():
         raise DataError(
             "infinite values (declare them as special codes to bin them)",
+            table="X",
             column=name,
-            rows=np.flatnonzero(bad_inf)[:5].tolist(),
+            rows=np.flatnonzero(bad_inf).tolist(),
         )
     is_missing = np.isnan(x)
     clean = ~(is_special | is_missing)
@@ -248,12 +283,13 @@ def _fit_categorical(
 ) -> FeatureBinning:
     from optbinning import OptimalBinning
 
-    text = np.asarray(values, dtype=object)
+    # the categorical text rule, exactly as transform and scoring apply it: a NaN object
+    # is Missing here too, and 3, 3.0 and np.int64(3) are all the category "3"
+    text = category_texts(values)
     is_missing = np.fromiter((v is None for v in text), dtype=bool, count=text.size)
     codes = list(options.special_codes)
-    is_special = (
-        np.isin(text, np.asarray(codes, dtype=object)) if codes else np.zeros_like(is_missing)
-    )
+    code_set = set(codes)
+    is_special = np.fromiter((t in code_set for t in text), dtype=bool, count=text.size)
     clean = ~(is_missing | is_special)
     categories = text[clean].astype(str)
     rare: list[str] = []

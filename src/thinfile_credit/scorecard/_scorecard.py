@@ -14,7 +14,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from thinfile_credit.binning import WoEBinner
-from thinfile_credit.binning._columns import binary_target, extract_columns, select_columns
+from thinfile_credit.binning._columns import (
+    binary_target,
+    extract_columns,
+    select_columns,
+    warn_if_unexpected_names,
+)
 from thinfile_credit.errors import ModelError
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.scale import ScoreScale
@@ -259,20 +264,45 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
     def points_below_max(self, X: Any) -> NDArray[np.float64]:
         """Points each model feature gave up versus its best bin, shape ``(n, n_features)``.
 
-        Columns follow :attr:`features_`; reason codes rank them (largest shortfall first).
+        The best bin is the safest one: the most points when ``scale_.higher_is_better``,
+        the fewest otherwise. Every entry is a distance ``>= 0`` - how far the applicant's
+        bin is from the best bin in the safe direction - so 0 means "nothing lost" on either
+        kind of scale. Columns follow :attr:`features_`; reason codes rank them (largest
+        shortfall first).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from thinfile_credit.scale import ScoreScale
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"late_bills": rng.poisson(1.0, 3000).astype(float)})
+        >>> y = (rng.random(3000) < 1 / (1 + np.exp(2.5 - 0.8 * X["late_bills"]))).astype(int)
+        >>> card = WoEScorecard(scale=ScoreScale(higher_is_better=False)).fit(X, y)
+        >>> lost = card.points_below_max(pd.DataFrame({"late_bills": [0.0, 6.0]}))
+        >>> bool(lost[0, 0] == 0.0), bool(lost[1, 0] > 0)  # the riskier applicant lost points
+        (True, True)
         """
         arrays, n_rows = self._model_columns(X)
         values = self.compiled_.points_matrix(arrays, n_rows)
-        best = np.array([self.points_[f].max() for f in self.features_])
-        return best - values
+        if self.scale_.higher_is_better:
+            best = np.array([self.points_[f].max() for f in self.features_])
+            return best - values
+        # lower is better: the safest bin has the fewest points, and points above it are lost
+        best = np.array([self.points_[f].min() for f in self.features_])
+        return values - best
 
     def score_one(self, applicant: Mapping[str, Any]) -> float:
         """Score of one applicant given as ``{feature: value}``, without pandas or NumPy.
+
+        Equal to :meth:`score` of the same values in a one-row frame, whatever their types
+        (``bool``, ``int``, ``float``, NumPy scalars, ``None``/NaN/``pd.NA``).
 
         Raises
         ------
         ModelError
             A model feature is absent from the mapping.
+        DataError
+            Text (even ``"12"``) or an undeclared infinity in a numeric feature.
         """
         check_is_fitted(self, "compiled_")
         return self.compiled_.score_one(applicant)
@@ -372,12 +402,23 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
 
     # --- helpers --------------------------------------------------------------------------
     def _model_columns(self, X: Any) -> tuple[list[NDArray[Any]], int]:
-        """The model's feature columns of ``X`` in model order, and the row count."""
+        """The model's feature columns of ``X`` in model order, and the row count.
+
+        Fitted on a dataframe: a dataframe's columns are matched by name, an array's by
+        position. Fitted on an array: every input is matched by position and must have the
+        fitted width (a dataframe's names are ignored with scikit-learn's warning).
+        """
         check_is_fitted(self, "compiled_")
-        cols = extract_columns(X, only=self.features_)
         fitted = list(self.feature_names_in_)
-        if cols.has_names and self._fitted_with_names:
-            return select_columns(cols, list(self.features_), fitted_with_names=True), cols.n_rows
+        if self._fitted_with_names:
+            # only the model's columns are converted: scoring a wide frame stays cheap
+            cols = extract_columns(X, only=self.features_)
+            if cols.has_names:
+                arrays = select_columns(cols, list(self.features_), fitted_with_names=True)
+                return arrays, cols.n_rows
+        else:
+            cols = extract_columns(X)
+            warn_if_unexpected_names(cols, "WoEScorecard")
         arrays = select_columns(cols, fitted, fitted_with_names=False, owner="WoEScorecard")
         position = {name: i for i, name in enumerate(fitted)}
         return [arrays[position[name]] for name in self.features_], cols.n_rows

@@ -8,7 +8,10 @@ Two paths share one compiled form:
   no NumPy or pandas per call (a few microseconds for dozens of features).
 
 Both give exactly the points the scorecard's table shows, so the score, its SQL and its
-JSON artefact agree.
+JSON artefact agree. Both read values through the same rule
+(:mod:`thinfile_credit.binning._text`): a categorical value's text does not depend on
+whether it came as ``True``, ``1``, ``1.0`` or ``np.float32(1)``, in a column or a dict, and
+text in a numeric feature - even ``"12"`` - raises :class:`~thinfile_credit.errors.DataError`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from thinfile_credit.binning._feature import FeatureBinning
+from thinfile_credit.binning._text import category_text, number_value, numeric_values
 from thinfile_credit.errors import DataError, ModelError
 
 __all__ = ["CompiledFeature", "CompiledScorecard"]
@@ -95,7 +99,7 @@ class CompiledFeature:
         """Points of every value (vectorised)."""
         fb = self.binning
         if fb.kind == "numeric":
-            x = values if values.dtype == np.float64 else _as_float(values, fb.name)
+            x = numeric_values(values, fb.name)
             # edges end with +inf, so NaN (sorted last) and +inf land one past the last
             # regular bin, where the table holds the Missing points: one searchsorted and
             # one take handle missing values too
@@ -110,15 +114,26 @@ class CompiledFeature:
         return self._all[fb.bin_index(values)]
 
     def points_one(self, value: Any) -> float:
-        """Points of one value, pure Python."""
+        """Points of one value, pure Python, by the same value rule as the batch path.
+
+        Raises
+        ------
+        DataError
+            Text (even ``"12"``) or another non-number in a numeric feature, or an
+            infinite value that is not a special code; names ``applicant`` and the column.
+        """
         if value is None:
             return self._missing
         fb = self.binning
         if fb.kind == "numeric":
             try:
-                x = float(value)
-            except (TypeError, ValueError):
-                raise DataError(f"expected a number, got {value!r}", column=fb.name) from None
+                x = number_value(value)
+            except TypeError:
+                raise DataError(
+                    f"numeric feature received a non-numeric value: {value!r}",
+                    table="applicant",
+                    column=fb.name,
+                ) from None
             if x != x:  # NaN is missing
                 return self._missing
             special = self._specials.get(x)
@@ -126,15 +141,14 @@ class CompiledFeature:
                 return special
             if x in (math.inf, -math.inf):
                 raise DataError(
-                    "infinite value (declare it as a special code to bin it)", column=fb.name
+                    "infinite value (declare it as a special code to bin it)",
+                    table="applicant",
+                    column=fb.name,
                 )
             return self._regular_list[bisect_right(self._splits_list, x)]
-        if isinstance(value, float):
-            if value != value:
-                return self._missing
-            text = str(int(value)) if value.is_integer() else str(value)
-        else:
-            text = value if isinstance(value, str) else str(value)
+        text = category_text(value)
+        if text is None:
+            return self._missing
         special = self._specials.get(text)
         if special is not None:
             return special
@@ -212,6 +226,8 @@ class CompiledScorecard:
         ------
         ModelError
             A model feature is absent from ``applicant``.
+        DataError
+            Text or an undeclared infinity in a numeric feature.
         """
         total = self.baseline
         try:
@@ -239,10 +255,3 @@ class CompiledScorecard:
 
     def _absent(self, applicant: Mapping[str, Any]) -> list[str]:
         return [name for name in self.names if name not in applicant]
-
-
-def _as_float(values: NDArray[Any], name: str) -> NDArray[np.float64]:
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError("numeric feature received non-numeric values", column=name) from None

@@ -14,9 +14,16 @@ Every float (split, special code, points) is written as ``CAST('<repr>' AS DOUBL
 Python's shortest round-trip text, so the engine parses the very same double; the sum is
 written baseline first, then features in model order, the order Python adds them in.
 
+Categories are written as string literals escaped for the dialect: ANSI, PostgreSQL
+(with ``standard_conforming_strings``, its default) and DuckDB double a single quote and
+keep a backslash as it is; Spark SQL reads a backslash as the start of an escape, so there
+a backslash is doubled and a quote written as backslash-quote (with Spark's default
+``spark.sql.parser.escapedStringLiterals=false``). Any Unicode text is written as is.
+
 The one difference: SQL cannot raise, so an infinite value that is not a special code
 falls in an end bin instead of raising :class:`~thinfile_credit.errors.DataError`.
-Categorical features compare text: store their columns as strings.
+Categorical features compare text: store their columns as strings (the category texts
+of :func:`~thinfile_credit.binning._text.category_text`, e.g. ``"1"`` for ``1.0``).
 """
 
 from __future__ import annotations
@@ -144,7 +151,9 @@ def feature_case_sql(
     else:
         parts.append(f"WHEN {col} IS NULL THEN {pts[binning.missing_bin]}")
         for i, code in enumerate(binning.special_codes):
-            parts.append(f"WHEN {col} = {_text(str(code))} THEN {pts[binning.n_regular + i]}")
+            parts.append(
+                f"WHEN {col} = {_text(str(code), dialect)} THEN {pts[binning.n_regular + i]}"
+            )
         for b, group in enumerate(binning.groups):
             members: list[str] = []
             for category in group:
@@ -153,7 +162,7 @@ def feature_case_sql(
                 else:
                     members.append(category)
             if members:
-                listed = ", ".join(_text(c) for c in sorted(set(members)))
+                listed = ", ".join(_text(c, dialect) for c in sorted(set(members)))
                 parts.append(f"WHEN {col} IN ({listed}) THEN {pts[b]}")
         parts.append(f"ELSE {pts[binning.unknown_bin]}")
     parts.append("END")
@@ -169,7 +178,11 @@ def _quote(identifier: str, dialect: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _text(value: str) -> str:
+def _text(value: str, dialect: str) -> str:
+    """A string literal the dialect reads back as exactly ``value``."""
+    if dialect == "spark":
+        # Spark unescapes string literals: a lone backslash would start an escape
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     return "'" + value.replace("'", "''") + "'"
 
 

@@ -10,7 +10,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["correlation_filter", "iv_filter", "vif_filter"]
+__all__ = ["correlation_filter", "iv_filter", "variance_inflation", "vif_filter"]
+
+#: ``1 - R²`` at or below this is an exact linear dependence seen through rounding (a VIF
+#: of 1e10 or more, far above any threshold a modeller would set).
+_EXACT = 1e-10
 
 
 def iv_filter(
@@ -77,8 +81,11 @@ def vif_filter(
 ) -> dict[str, str]:
     """Drop features one at a time while the largest variance inflation factor exceeds ``max_vif``.
 
-    VIF_j = 1 / (1 - R²_j), read off the diagonal of the inverse correlation matrix.
-    Among features tied at the maximum, the lower-IV one goes first.
+    ``VIF_j = 1 / (1 - R²_j)``, where ``R²_j`` is that of the least-squares regression of
+    feature ``j`` on the other active features (see :func:`variance_inflation`). A feature
+    that is an exact linear combination of others has an **infinite** VIF. Among features
+    tied at the maximum - every member of an exact combination is - the lower-IV one goes
+    first, then the later one in input order.
 
     Examples
     --------
@@ -87,23 +94,57 @@ def vif_filter(
     >>> W = np.column_stack([a, b, a + b + rng.normal(scale=0.05, size=500)])
     >>> sorted(vif_filter(W, ["a", "b", "s"], {"a": 0.5, "b": 0.4, "s": 0.3}))
     ['s']
+    >>> exact = np.column_stack([a, b, a + b])  # a singular correlation matrix
+    >>> vif_filter(exact, ["a", "b", "s"], {"a": 0.5, "b": 0.4, "s": 0.3})
+    {'s': 'VIF inf > max_vif 5 (an exact linear combination of other features)'}
     """
     active = list(range(len(names)))
     dropped: dict[str, str] = {}
+    factor = _gram_factor(woe)
     while len(active) > 1:
-        corr = _corr(woe[:, active])
-        try:
-            vif = np.diag(np.linalg.inv(corr))
-        except np.linalg.LinAlgError:
-            vif = 1.0 / np.maximum(1e-12, 1.0 - np.max(np.abs(corr - np.eye(len(active))), axis=1))
+        vif = _vif_from_factor(factor[:, active])
         top = float(np.max(vif))
         if top <= max_vif:
             break
-        worst = [active[i] for i in np.flatnonzero(vif >= top - 1e-12)]
+        tied = vif == top if np.isinf(top) else vif >= top * (1.0 - 1e-9)
+        worst = [active[i] for i in np.flatnonzero(tied)]
         j = min(worst, key=lambda c: (iv[names[c]], -c))
-        dropped[names[j]] = f"VIF {top:.2f} > max_vif {max_vif:g}"
+        dropped[names[j]] = (
+            f"VIF inf > max_vif {max_vif:g} (an exact linear combination of other features)"
+            if np.isinf(top)
+            else f"VIF {top:.2f} > max_vif {max_vif:g}"
+        )
         active.remove(j)
     return dropped
+
+
+def variance_inflation(woe: NDArray[np.float64]) -> NDArray[np.float64]:
+    """VIF of every column of ``woe``: ``1 / (1 - R²)`` of its regression on the others.
+
+    ``inf`` where the column is a linear combination of the others up to rounding
+    (``1 - R² <= 1e-10``, a VIF of 1e10 or more); 1 for a constant column, which has no
+    variance to inflate.
+
+    Notes
+    -----
+    Inverting the correlation matrix fails exactly when it matters: for a singular matrix
+    the inverse's diagonal is rounding noise (huge, often negative, so the largest VIF can
+    look like 1). Instead the standardised columns are reduced once to the triangular
+    factor ``R`` of their QR decomposition (``R'R`` is their Gram matrix) and each
+    regression is solved by ``lstsq`` on ``R``'s columns: a singular design is handled,
+    and the accuracy is that of the data, not of its square. Cost ``O(n k²)`` once, then
+    ``O(k⁴)`` per call on ``k`` features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1); a, b, c = rng.normal(size=(3, 400))
+    >>> variance_inflation(np.column_stack([a, b, a - 2 * b, c])).round(2).tolist()[:3]
+    [inf, inf, inf]
+    >>> bool(variance_inflation(np.column_stack([a, b, a - 2 * b, c]))[3] < 1.1)
+    True
+    """
+    return _vif_from_factor(_gram_factor(woe))
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -121,3 +162,34 @@ def _corr(woe: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _by_iv(names: Sequence[str], iv: Mapping[str, float]) -> list[int]:
     return sorted(range(len(names)), key=lambda j: (-iv[names[j]], j))
+
+
+def _gram_factor(woe: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``R`` with ``R'R = Z'Z`` for the centred, unit-length columns ``Z`` of ``woe``."""
+    x = np.asarray(woe, dtype=np.float64)
+    z = x - x.mean(axis=0)
+    # exactly constant columns are set to 0 (centring may leave rounding dust in them)
+    constant = np.ptp(x, axis=0) == 0 if x.shape[0] else np.ones(x.shape[1], dtype=bool)
+    z[:, constant] = 0.0
+    norm = np.sqrt(np.einsum("ij,ij->j", z, z))
+    z /= np.where(norm > 0, norm, 1.0)
+    factor = np.linalg.qr(z, mode="r")  # the triangular factor only
+    return np.asarray(factor, dtype=np.float64)
+
+
+def _vif_from_factor(factor: NDArray[np.float64]) -> NDArray[np.float64]:
+    k = factor.shape[1]
+    out = np.ones(k)
+    if k < 2:
+        return out
+    for j in range(k):
+        target = factor[:, j]
+        total = float(target @ target)
+        if total == 0.0:  # a constant column
+            continue
+        others = factor[:, [i for i in range(k) if i != j]]
+        beta = np.linalg.lstsq(others, target, rcond=None)[0]
+        residual = target - others @ beta
+        unexplained = float(residual @ residual) / total  # 1 - R²
+        out[j] = np.inf if unexplained <= _EXACT else 1.0 / unexplained
+    return out

@@ -9,6 +9,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from thinfile_credit.errors import DataError
+
 __all__ = ["stepwise"]
 
 Criterion = Literal["aic", "bic", "auc"]
@@ -54,6 +56,12 @@ def stepwise(
     (selected, dropped)
         Selected names in order of entry (forward) or input order (backward), and a
         reason per rejected feature.
+
+    Raises
+    ------
+    DataError
+        ``criterion="auc"`` with too few goods or bads for a stratified validation split
+        holding both classes on each side (at least 2 of each, more for a small sample).
 
     Notes
     -----
@@ -120,12 +128,7 @@ class _Scorer:
         self.woe, self.y, self.criterion, self.C = woe, y, criterion, C
         self.cache: dict[tuple[int, ...], float] = {}
         if criterion == "auc":
-            from sklearn.model_selection import train_test_split
-
-            idx = np.arange(len(y))
-            self.train, self.valid = train_test_split(
-                idx, test_size=validation_fraction, stratify=y, random_state=random_state
-            )
+            self.train, self.valid = _validation_split(y, validation_fraction, random_state)
 
     def __call__(self, columns: Sequence[int]) -> float:
         key = tuple(sorted(columns))
@@ -145,9 +148,10 @@ class _Scorer:
         if self.criterion == "auc":
             if not columns:
                 return 0.5
+            cols = np.asarray(columns, dtype=np.intp)
             model = LogisticRegression(C=self.C, max_iter=1000)
-            model.fit(self.woe[np.ix_(self.train, columns)], y[self.train])
-            p = model.decision_function(self.woe[np.ix_(self.valid, columns)])
+            model.fit(self.woe[np.ix_(self.train, cols)], y[self.train])
+            p = model.decision_function(self.woe[np.ix_(self.valid, cols)])
             return float(roc_auc_score(y[self.valid], p))
         n = len(y)
         if columns:
@@ -162,3 +166,39 @@ class _Scorer:
         n_params = len(columns) + 1
         penalty = 2.0 * n_params if self.criterion == "aic" else math.log(n) * n_params
         return -(penalty - 2.0 * loglik)
+
+
+def _validation_split(
+    y: NDArray[np.int8], validation_fraction: float, random_state: int | None
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Stratified train/validation rows with both classes on each side, or a DataError."""
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(np.asarray(y, dtype=np.intp), minlength=2)
+    for label, what in ((0, "goods (0)"), (1, "bads (1)")):
+        if counts[label] < 2:
+            raise DataError(
+                f"stepwise on validation AUC needs at least 2 {what} to split stratified, "
+                f"got {counts[label]}; use criterion 'aic' or 'bic' or more data",
+                table="y",
+                rows=np.flatnonzero(y == label).tolist(),
+            )
+    idx = np.arange(len(y))
+    try:
+        train, valid = train_test_split(
+            idx, test_size=validation_fraction, stratify=y, random_state=random_state
+        )
+    except ValueError as exc:  # sample too small for the split sizes
+        raise DataError(
+            f"stepwise on validation AUC cannot split {len(y)} rows stratified: {exc}",
+            table="y",
+        ) from None
+    for side, rows in (("training", train), ("validation", valid)):
+        if np.unique(y[rows]).size < 2:
+            raise DataError(
+                f"stepwise on validation AUC: the {side} split holds one class only "
+                f"({counts[0]} goods, {counts[1]} bads in all); use criterion 'aic' or "
+                "'bic' or more data",
+                table="y",
+            )
+    return np.asarray(train, dtype=np.intp), np.asarray(valid, dtype=np.intp)
