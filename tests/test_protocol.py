@@ -25,3 +25,20 @@ def test_total_is_baseline_plus_row_sums(values: np.ndarray) -> None:
     np.testing.assert_allclose(
         frame.drop(columns="baseline").sum(axis=1) + frame["baseline"], c.total()
     )
+
+
+def test_to_frame_refuses_a_feature_called_baseline() -> None:
+    import pytest
+
+    from thinfile_credit.errors import DataError
+
+    c = Contributions(
+        values=np.array([[5.0, -2.0]]),
+        baseline=np.array([600.0]),
+        feature_names=("baseline", "age"),
+    )
+    with pytest.raises(DataError, match=r"baseline: a feature is called 'baseline'"):
+        c.to_frame()
+    frame = c.to_frame(baseline_col="base_points")
+    assert list(frame.columns) == ["baseline", "age", "base_points"]
+    assert frame.to_numpy().sum() == c.total()[0]

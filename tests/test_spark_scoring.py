@@ -10,7 +10,7 @@ from thinfile_credit.errors import DataError, ModelError
 from thinfile_credit.gbm import GBMScorer
 from thinfile_credit.spark_scoring import score_spark
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+# Tests that use the Spark session are marked ``spark``; the planning checks are not.
 
 
 def _data(n: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -41,6 +41,8 @@ def rows(spark):
     return frame, spark.createDataFrame(frame)
 
 
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_gbm_scores_match_local(gbm, rows):
     frame, sdf = rows
     out = score_spark(gbm, sdf).toPandas().sort_values("application_id")
@@ -55,6 +57,8 @@ def test_gbm_scores_match_local(gbm, rows):
     )
 
 
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_gbm_contributions_add_up(gbm, rows):
     _, sdf = rows
     out = score_spark(gbm, sdf, contributions=True, pd_col=None).toPandas()
@@ -63,22 +67,33 @@ def test_gbm_contributions_add_up(gbm, rows):
     np.testing.assert_allclose(baseline + points.sum(1), out["score"], atol=1e-6)
 
 
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_missing_feature_is_named(gbm, rows):
     _, sdf = rows
     with pytest.raises(DataError, match=r"spark_df\.ten_account_age_days"):
         score_spark(gbm, sdf.drop("ten_account_age_days"))
 
 
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_output_clash_and_wrong_frame(gbm, rows):
     frame, sdf = rows
     with pytest.raises(DataError, match=r"spark_df\.score"):
         score_spark(gbm, sdf.withColumnRenamed("application_id", "score"))
+    # Spark resolves names case-insensitively: "Score" would make `score` ambiguous.
+    with pytest.raises(DataError, match=r"spark_df\.score: output columns already exist.*Score"):
+        score_spark(gbm, sdf.withColumnRenamed("application_id", "Score"))
+    with pytest.raises(DataError, match=r"spark_df\.out: output columns would share a name"):
+        score_spark(gbm, sdf, score_col="out", pd_col="out")
     with pytest.raises(DataError, match=r"PySpark"):
         score_spark(gbm, frame)
     with pytest.raises(ModelError, match=r"not fitted"):
         score_spark(GBMScorer(), sdf)
 
 
+@pytest.mark.spark
+@pytest.mark.xdist_group("spark")
 def test_scorecard_scores_through_its_sql(rows):
     scorecard = pytest.importorskip("thinfile_credit.scorecard")
     X, y = _data(4000, seed=1)
@@ -97,3 +112,45 @@ def test_scorecard_scores_through_its_sql(rows):
     # Forcing the Python path gives the same scores.
     via_pandas = score_spark(card, sdf, use_sql=False).toPandas().sort_values("application_id")
     np.testing.assert_allclose(via_pandas["score"].to_numpy(), local, atol=1e-9)
+
+
+# --- output-name planning (no Spark needed) ----------------------------------------------
+FEATURES = ["bill_max_days_late_365d", "noise"]
+
+
+@pytest.mark.parametrize(
+    ("kw", "inputs", "case_sensitive", "named"),
+    [
+        (dict(score_col="out", pd_col="out"), ["a"], False, "out"),
+        (dict(score_col="OUT", pd_col="out"), ["a"], False, "OUT"),
+        (dict(score_col="points_noise", contributions=True), ["a"], False, "points_noise"),
+        (dict(pd_col="Points_Noise", contributions=True), ["a"], False, "Points_Noise"),
+        (dict(), ["a", "Score"], False, "score"),
+        (dict(), ["a", "PD"], False, "pd"),
+        (dict(contributions=True), ["POINTS_NOISE"], False, "points_noise"),
+        (dict(), ["score"], True, "score"),
+    ],
+)
+def test_output_names_must_be_unique_and_new(kw, inputs, case_sensitive, named):
+    from thinfile_credit.spark_scoring import _check_output_names
+
+    args = dict(score_col="score", pd_col="pd", contributions=False)
+    args.update(kw)
+    with pytest.raises(DataError, match=rf"^spark_df\.{named}: "):
+        _check_output_names(FEATURES, inputs, case_sensitive=case_sensitive, **args)
+
+
+def test_output_names_differing_in_case_pass_when_spark_is_case_sensitive():
+    from thinfile_credit.spark_scoring import _check_output_names
+
+    _check_output_names(
+        FEATURES,
+        ["Score", "PD"],
+        score_col="score",
+        pd_col="pd",
+        contributions=True,
+        case_sensitive=True,
+    )
+    _check_output_names(
+        FEATURES, ["x"], score_col="SCORE", pd_col="score", contributions=False, case_sensitive=True
+    )

@@ -30,6 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from thinfile_credit.errors import DataError
 from thinfile_credit.scale import ScoreScale
 
 __all__ = ["Contributions", "Scorer"]
@@ -58,12 +59,36 @@ class Contributions:
         """``baseline + values.sum(axis=1)``: the score the contributions explain."""
         return self.baseline + self.values.sum(axis=1)
 
-    def to_frame(self) -> Any:
-        """A pandas DataFrame with one column per feature plus ``baseline``."""
+    def to_frame(self, baseline_col: str = "baseline") -> Any:
+        """A pandas DataFrame with one column per feature plus the baseline.
+
+        Parameters
+        ----------
+        baseline_col : str, default "baseline"
+            Name of the baseline column; must differ from every feature name.
+
+        Raises
+        ------
+        DataError
+            A feature has the baseline column's name (pass another ``baseline_col``).
+
+        Examples
+        --------
+        >>> c = Contributions(values=np.array([[5.0, -2.0]]), baseline=np.array([600.0]),
+        ...                   feature_names=("baseline", "age"))
+        >>> c.to_frame(baseline_col="base_points").columns.tolist()
+        ['baseline', 'age', 'base_points']
+        """
         import pandas as pd
 
+        if baseline_col in self.feature_names:
+            raise DataError(
+                f"a feature is called {baseline_col!r}, the name of the baseline column; "
+                "pass to_frame(baseline_col=...) with another name",
+                column=baseline_col,
+            )
         out = pd.DataFrame(self.values, columns=list(self.feature_names))
-        out["baseline"] = self.baseline
+        out[baseline_col] = self.baseline
         return out
 
 

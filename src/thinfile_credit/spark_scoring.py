@@ -11,6 +11,10 @@ a PySpark DataFrame:
   record batches, vectorised ``score``), so rows never pass through Python one at a time.
 
 Output columns are appended after the input columns; the input columns are unchanged.
+Their names must be distinct from each other and from every input column, compared
+case-insensitively as Spark resolves names (unless ``spark.sql.caseSensitive`` is on);
+a clash raises :class:`~thinfile_credit.errors.DataError` naming the columns before any
+job runs.
 
 Examples
 --------
@@ -70,8 +74,11 @@ def score_spark(
     Raises
     ------
     DataError
-        ``spark_df`` is not a Spark DataFrame, or lacks model features (named), or an
-        output column would overwrite an input column.
+        ``spark_df`` is not a Spark DataFrame, or lacks model features (named), or two
+        output columns share a name (``score_col == pd_col``, or ``score_col`` equal to a
+        ``points_<feature>`` column), or an output column would overwrite an input column.
+        Names are compared case-insensitively unless ``spark.sql.caseSensitive`` is true
+        (``"Score"`` in the input clashes with ``score``).
     ModelError
         The model is not fitted or has no feature names.
 
@@ -92,12 +99,14 @@ def score_spark(
             table="spark_df",
             column=", ".join(missing),
         )
-    new_cols = output_columns(
-        features, score_col=score_col, pd_col=pd_col, contributions=contributions
+    _check_output_names(
+        features,
+        spark_df.columns,
+        score_col=score_col,
+        pd_col=pd_col,
+        contributions=contributions,
+        case_sensitive=_case_sensitive(spark_df),
     )
-    clash = [c for c in new_cols if c in spark_df.columns]
-    if clash:
-        raise DataError("output columns already exist", table="spark_df", column=", ".join(clash))
     sql = hasattr(model, "to_sql") if use_sql is None else use_sql
     if sql:
         return _score_sql(model, spark_df, score_col, pd_col, contributions)
@@ -115,6 +124,62 @@ def output_columns(
 
 
 # --- helpers ----------------------------------------------------------------------------
+def _check_output_names(
+    features: Sequence[str],
+    input_columns: Sequence[str],
+    *,
+    score_col: str,
+    pd_col: str | None,
+    contributions: bool,
+    case_sensitive: bool,
+) -> None:
+    """Refuse output names that repeat each other or an input column (Spark's resolution).
+
+    Raises
+    ------
+    DataError
+        Names the clashing columns; ``table`` is ``spark_df``.
+    """
+    roles = [(score_col, "score_col")] + ([(pd_col, "pd_col")] if pd_col else [])
+    if contributions:
+        roles += [(f"points_{f}", f"contribution of {f}") for f in features]
+
+    def key(name: str) -> str:
+        return name if case_sensitive else name.lower()
+
+    how = "" if case_sensitive else " (Spark compares names case-insensitively)"
+    first: dict[str, tuple[str, str]] = {}
+    repeats: list[tuple[str, str]] = []  # (name, what the two columns are)
+    for name, role in roles:
+        if key(name) in first:
+            other, other_role = first[key(name)]
+            repeats.append((other, f"{other!r} ({other_role}) and {name!r} ({role})"))
+        else:
+            first[key(name)] = (name, role)
+    if repeats:
+        raise DataError(
+            f"output columns would share a name{how}: {'; '.join(d for _, d in repeats)}; "
+            "choose distinct score_col / pd_col",
+            table="spark_df",
+            column=", ".join(dict.fromkeys(n for n, _ in repeats)),
+        )
+    existing = {key(c): c for c in input_columns}
+    clash = [(name, existing[key(name)]) for name, _ in roles if key(name) in existing]
+    if clash:
+        detail = ", ".join(n if n == c else f"{n} (input {c})" for n, c in clash)
+        raise DataError(
+            f"output columns already exist{how}: {detail}; rename or drop the input "
+            "columns, or choose other score_col / pd_col",
+            table="spark_df",
+            column=", ".join(n for n, _ in clash),
+        )
+
+
+def _case_sensitive(spark_df: Any) -> bool:
+    value = spark_df.sparkSession.conf.get("spark.sql.caseSensitive", "false")
+    return str(value).strip().lower() == "true"
+
+
 def _model_features(model: Any) -> list[str]:
     if not hasattr(model, "scale_"):
         raise ModelError(f"{type(model).__name__} is not fitted; call fit first")

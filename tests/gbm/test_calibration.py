@@ -108,3 +108,92 @@ def test_decile_bad_rates_within_bootstrap_interval(method):
     assert diff.mean() <= 2 * diff.std(ddof=1) / np.sqrt(diff.size), diff.mean()
     # ...and repairs a deliberately biased one (class weights shift the raw PD).
     assert brier < brier_score_loss(yt, raw.predict_proba(Xt)[:, 1])
+
+
+# --- zero sample weights --------------------------------------------------------------
+weights_with_zeros = st.lists(
+    st.one_of(st.just(0.0), st.floats(0.1, 5.0)), min_size=40, max_size=300
+).filter(lambda w: sum(v > 0 for v in w) >= 10)
+
+
+@settings(max_examples=40)
+@given(w=weights_with_zeros, seed=st.integers(0, 10_000))
+def test_rows_weighted_zero_change_no_calibrator(w, seed):
+    """A row weighted 0 is out of the sample: the calibrator is that of the other rows."""
+    w = np.asarray(w)
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=w.size) * 2 - 2
+    y = (rng.random(w.size) < 1 / (1 + np.exp(-f))).astype(int)
+    kept = w > 0
+    y[np.flatnonzero(kept)[:2]] = [0, 1]  # both classes among the weighted rows
+    iso = IsotonicLogOdds().fit(f, y, w)
+    ref = IsotonicLogOdds().fit(f[kept], y[kept], w[kept])
+    np.testing.assert_array_equal(iso.knots_margin_, ref.knots_margin_)
+    np.testing.assert_array_equal(iso.knots_log_odds_, ref.knots_log_odds_)
+    assert iso.tail_slope_ == pytest.approx(ref.tail_slope_, rel=1e-6, abs=1e-9)
+    platt = PlattLogOdds().fit(f, y, w)
+    platt_ref = PlattLogOdds().fit(f[kept], y[kept], w[kept])
+    assert platt.slope_ == pytest.approx(platt_ref.slope_, rel=1e-6, abs=1e-9)
+    assert platt.intercept_ == pytest.approx(platt_ref.intercept_, rel=1e-6, abs=1e-9)
+
+
+def test_isotonic_with_zero_weights_matches_the_weighted_bad_rate():
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=2000) - 3.0
+    y = (rng.random(2000) < 1 / (1 + np.exp(-f))).astype(int)
+    w = np.where(rng.random(2000) < 0.2, 0.0, 1.0)  # indeterminates weighted out
+    cal = IsotonicLogOdds().fit(f, y, w)
+    pd_hat = 1 / (1 + np.exp(-cal.log_odds(f)))
+    assert np.average(pd_hat, weights=w) == pytest.approx(np.average(y, weights=w), abs=0.005)
+
+
+def test_calibrator_refuses_all_zero_weights():
+    from thinfile_credit.errors import DataError
+
+    with pytest.raises(DataError, match="all zero"):
+        IsotonicLogOdds().fit(np.arange(4.0), np.array([0, 1, 0, 1]), np.zeros(4))
+
+
+@pytest.mark.parametrize("calibration", ["isotonic", "sigmoid"])
+def test_scorer_pd_matches_bad_rate_with_zero_weights(calibration):
+    X, y, _ = logistic_credit(4000, seed=1)
+    X = X.drop(columns="city")
+    w = np.where(np.random.default_rng(0).random(len(y)) < 0.2, 0.0, 1.0)
+    model = GBMScorer(
+        "lightgbm",
+        n_estimators=150,
+        learning_rate=0.1,
+        cv=3,
+        random_state=0,
+        calibration=calibration,
+    ).fit(X, y, sample_weight=w)
+    pd_hat = model.predict_proba(X)[:, 1]
+    assert np.average(pd_hat, weights=w) == pytest.approx(np.average(y, weights=w), abs=0.01)
+
+
+# --- additivity next to a knot ---------------------------------------------------------
+@settings(max_examples=60)
+@given(
+    slopes=st.lists(st.floats(0.01, 500.0), min_size=2, max_size=6),
+    gaps=st.lists(st.floats(1e-4, 2.0), min_size=6, max_size=6),
+    knot=st.integers(0, 5),
+    delta=st.one_of(
+        st.floats(-1e-9, 1e-9), st.floats(-1e-6, 1e-6), st.sampled_from([0.0, -5e-10, 5e-10])
+    ),
+)
+def test_contributions_add_up_next_to_a_knot(slopes, gaps, knot, delta):
+    """f0 on a knot between segments of very different slopes, f(x) a hair away."""
+    cal = IsotonicLogOdds()
+    xk = np.cumsum([0.0, *gaps[: len(slopes)]])
+    cal.knots_margin_ = xk
+    cal.knots_log_odds_ = np.cumsum([-3.0, *(np.asarray(slopes) * np.diff(xk))])
+    cal.tail_slope_ = 0.7
+    f0 = xk[min(knot, xk.size - 1)]
+    phi = np.array([[delta + 0.25, -0.25, 0.0], [delta, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    raw = np.column_stack([phi, np.full(3, f0)])
+    values, base = rescale_contributions(raw, cal)
+    total = base + values.sum(axis=1)
+    # 1e-9 log-odds is 3e-8 points on the default scale: far inside the 1e-6 promise.
+    np.testing.assert_allclose(total, cal.log_odds(raw.sum(axis=1)), rtol=0, atol=1e-9)
+    nonzero = phi != 0
+    assert np.all(np.sign(values[nonzero]) == np.sign(phi[nonzero]))

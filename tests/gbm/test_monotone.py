@@ -153,3 +153,66 @@ def test_rank_test_equals_scipy_spearman(x, data):
     ref = spearmanr(x, y)
     assert rho == pytest.approx(ref.statistic, rel=1e-9, abs=1e-12)
     assert p == pytest.approx(ref.pvalue, rel=1e-7, abs=1e-12)
+
+
+def _mass_point_data(n=20_000, seed=0):
+    rng = np.random.default_rng(seed)
+    # 95% of applicants never late; the late ones are riskier the later they are.
+    late = np.where(rng.random(n) < 0.95, 0.0, rng.uniform(1, 60, n))
+    flag = (rng.random(n) < 0.05).astype(float)  # a rare 0/1 indicator
+    z = -3 + 0.05 * late + 1.5 * flag
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    return np.column_stack([late, flag, -late]), y
+
+
+def test_auto_constrains_a_mass_point_feature_and_a_rare_flag():
+    X, y = _mass_point_data()
+    names = ["bill_max_days_late_365d", "has_collection", "minus_days_late"]
+    cons, report = resolve_monotone("auto", names, set(), X, y, np.ones(len(y)))
+    assert cons == [1, 1, -1]
+    assert [r.source for r in report] == ["auto", "auto", "auto"]
+    # Two bins (the mass point and the rest): the trend is the sign of the step.
+    assert [r.trend for r in report] == [1.0, 1.0, -1.0]
+
+
+def test_auto_leaves_a_u_shape_around_a_mass_point_free():
+    rng = np.random.default_rng(1)
+    n = 20_000
+    x = np.where(rng.random(n) < 0.9, 0.0, rng.choice([-1.0, 1.0], n) * rng.uniform(1, 5, n))
+    z = -3 + 1.0 * np.abs(x) + 0.3 * x  # riskier away from 0 on both sides
+    y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+    cons, report = resolve_monotone("auto", ["u"], set(), x[:, None], y, np.ones(n))
+    assert report[0].p_value < 0.01
+    assert cons == [0]
+    assert report[0].source == "no consistent trend"
+
+
+def test_mass_point_gets_its_own_bin():
+    from thinfile_credit.gbm.monotone import _bin_starts
+
+    x = np.sort(np.r_[np.zeros(95), np.arange(1.0, 6.0)])
+    assert _bin_starts(x, 10).tolist() == [0, 95]
+    # Without a mass point the bins are the plain quantile bins.
+    assert _bin_starts(np.arange(100.0), 10).tolist() == list(range(0, 100, 10))
+
+
+def test_rows_weighted_zero_are_not_in_the_trend_test():
+    X, y = _mass_point_data()
+    w = np.ones(len(y))
+    X_noise = np.vstack([X, np.full((len(y), 3), 50.0)])  # junk rows, weighted out
+    y_noise = np.r_[y, np.zeros(len(y), dtype=int)]
+    w_noise = np.r_[w, np.zeros(len(y))]
+    names = ["late", "flag", "minus_late"]
+    _, ref = resolve_monotone("auto", names, set(), X, y, w)
+    _, got = resolve_monotone("auto", names, set(), X_noise, y_noise, w_noise)
+    assert got == ref
+
+
+def test_all_missing_feature_is_reported():
+    X, y = _design(1000)
+    X = X.copy()
+    X[:, 2] = np.nan
+    names = ["bill_max_days_late_365d", "ten_account_age_days", "empty"]
+    cons, report = resolve_monotone("auto", names, set(), X, y, np.ones(len(y)))
+    assert cons[2] == 0
+    assert report[2].source == "all missing"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -36,6 +37,10 @@ def _expected_failures(estimator: GBMScorer) -> dict[str, str]:
     return dict(_BY_DESIGN)
 
 
+# The checks fit on a few dozen rows: too few bads for a validation split or calibration
+# folds, so the fallbacks (each tested on its own below) warn on every fit.
+@pytest.mark.filterwarnings("ignore::thinfile_credit.gbm.EarlyStoppingFallbackWarning")
+@pytest.mark.filterwarnings("ignore::thinfile_credit.gbm.CalibrationFallbackWarning")
 @parametrize_with_checks(
     [
         GBMScorer(
@@ -261,3 +266,86 @@ def test_averaged_booster_rejects_mixed_engines(credit):
         AveragedBooster([a, b])
     with pytest.raises(ModelError, match="at least one"):
         AveragedBooster([])
+
+
+def test_pandas_categorical_of_integers_is_categorical(credit):
+    """Nominal codes (province 11, 31, ...) in a pandas categorical are categories."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    region = rng.choice([11, 31, 44, 51, 65], n)
+    risk = {11: 0.05, 31: 0.30, 44: 0.06, 51: 0.28, 65: 0.04}
+    y = (rng.random(n) < np.vectorize(risk.get)(region)).astype(int)
+    X = pd.DataFrame({"amt": rng.normal(size=n), "region": pd.Categorical(region)})
+    model = _small("lightgbm", categorical_features=None, monotone="auto").fit(X, y)
+    assert set(model.encoder_.categories["region"]) == {"11.0", "31.0", "44.0", "51.0", "65.0"}
+    assert model.monotone_report_.set_index("feature").loc["region", "source"] == "categorical"
+    # Scored as the same categorical or as plain integer codes: the same scores.
+    rows = X.head(20)
+    np.testing.assert_array_equal(model.score(rows), model.score(rows.assign(region=region[:20])))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_all_missing_training_column_is_inert_with_a_warning(engine, credit):
+    from thinfile_credit.gbm import AllMissingFeatureWarning
+
+    X, y, _ = credit
+    X = X.assign(bureau_score=np.nan)  # no bureau file for anyone in the sample
+    with pytest.warns(AllMissingFeatureWarning, match="bureau_score: no value"):
+        model = _small(engine, n_estimators=40).fit(X, y)
+    new = X.head(6).assign(bureau_score=[600.0, np.nan, 710.0, 1.0, np.nan, 850.0])
+    c = model.contributions(new)
+    j = c.feature_names.index("bureau_score")
+    np.testing.assert_array_equal(c.values[:, j], 0.0)
+    assert np.max(np.abs(c.total() - model.score(new))) < 1e-6
+    # Its value cannot move a score.
+    np.testing.assert_allclose(
+        model.score(new), model.score(new.assign(bureau_score=np.nan)), rtol=0, atol=1e-9
+    )
+
+
+def test_early_stopping_fallback_warns():
+    from thinfile_credit.gbm import EarlyStoppingFallbackWarning
+
+    rng = np.random.default_rng(0)
+    n = 600
+    X = pd.DataFrame({"amt": rng.normal(size=n), "age": rng.uniform(0, 1000, n)})
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, 9, replace=False)] = 1  # 9 bads: a 10 % split cannot hold one
+    model = GBMScorer("lightgbm", n_estimators=30, min_child_samples=2, cv=3, random_state=0)
+    with pytest.warns(EarlyStoppingFallbackWarning, match=r"only 9 rows.*at least 10 needed"):
+        model.fit(X, y)
+    assert model.best_iteration_ is None
+    assert model.n_iter_ == 30
+    y[rng.choice(np.flatnonzero(y == 0), 1)] = 1  # 10 bads: early stopping runs
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EarlyStoppingFallbackWarning)
+        assert model.fit(X, y).best_iteration_ is not None
+
+
+def test_rows_weighted_zero_stay_out_of_the_validation_split():
+    from thinfile_credit.gbm._training import _validation_split
+
+    y = np.r_[np.zeros(80, dtype=int), np.ones(20, dtype=int)]
+    w = np.ones(100)
+    plain = _validation_split(y, w, 0.2, seed=3)
+    w[::3] = 0.0
+    tr, va = _validation_split(y, w, 0.2, seed=3)
+    assert np.all(w[va] > 0)
+    assert sorted(np.r_[tr, va].tolist()) == list(range(100))
+    assert np.bincount(y[va]).min() >= 1
+    # With every weight positive the split is the plain stratified split, as before.
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=3)
+    expected = next(splitter.split(np.zeros(100), y))
+    assert plain is not None
+    np.testing.assert_array_equal(plain[0], expected[0])
+    np.testing.assert_array_equal(plain[1], expected[1])
+    # Fewer than 1 / fraction bads with a positive weight: no split.
+    w[y == 1] = 0.0
+    w[np.flatnonzero(y == 1)[:5]] = 1.0
+    assert _validation_split(y, w, 0.2, seed=3) is not None
+    w[np.flatnonzero(y == 1)[4]] = 0.0
+    assert _validation_split(y, w, 0.2, seed=3) is None

@@ -11,7 +11,7 @@ Examples
 'sklearn'
 """
 
-from thinfile_credit.gbm._training import CalibrationFallbackWarning
+from thinfile_credit.gbm._training import CalibrationFallbackWarning, EarlyStoppingFallbackWarning
 from thinfile_credit.gbm.calibration import (
     IdentityLogOdds,
     IsotonicLogOdds,
@@ -27,14 +27,16 @@ from thinfile_credit.gbm.monotone import (
     parse_direction,
     resolve_monotone,
 )
-from thinfile_credit.gbm.scorer import GBMScorer
+from thinfile_credit.gbm.scorer import AllMissingFeatureWarning, GBMScorer
 
 __all__ = [
     "ENGINES",
+    "AllMissingFeatureWarning",
     "AveragedBooster",
     "BoostingParams",
     "CalibrationFallbackWarning",
     "DesignEncoder",
+    "EarlyStoppingFallbackWarning",
     "FittedBooster",
     "GBMScorer",
     "IdentityLogOdds",

@@ -29,11 +29,18 @@
 Without calibration (``calibration=None``) nothing is cross-fitted, so there are no fold
 boosters and the final booster is served alone; the same holds, with a
 :class:`CalibrationFallbackWarning`, when too few rows of a class make ``cv`` folds
-impossible.
+impossible. Likewise, when the minority class has too few rows to hold out a stratified
+validation split (fewer than 4, or fewer than ``1 / validation_fraction``: 10 at the
+default 10 %), early stopping is skipped with an :class:`EarlyStoppingFallbackWarning`
+and the booster trains all ``n_estimators`` rounds.
+
+Rows with sample weight 0 never enter the early-stopping validation split (they stay
+in the training part, where they weigh nothing) and the calibrator ignores them.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -45,7 +52,12 @@ from numpy.typing import NDArray
 from thinfile_credit.gbm.calibration import LogOddsCalibrator, make_calibrator
 from thinfile_credit.gbm.engines import BoostingParams, FittedBooster, fit_booster
 
-__all__ = ["CalibrationFallbackWarning", "cross_fit", "fit_final_booster"]
+__all__ = [
+    "CalibrationFallbackWarning",
+    "EarlyStoppingFallbackWarning",
+    "cross_fit",
+    "fit_final_booster",
+]
 
 FloatArray = NDArray[np.float64]
 Valid = tuple[FloatArray, NDArray[Any], FloatArray]
@@ -53,6 +65,10 @@ Valid = tuple[FloatArray, NDArray[Any], FloatArray]
 
 class CalibrationFallbackWarning(UserWarning):
     """Too few bads (or goods) to cross-fit a calibrator; the raw margin is used."""
+
+
+class EarlyStoppingFallbackWarning(UserWarning):
+    """Too few bads (or goods) to hold out a validation split; all rounds are trained."""
 
 
 def fit_final_booster(
@@ -70,15 +86,33 @@ def fit_final_booster(
     eval_set: Valid | None,
     seed: int,
 ) -> tuple[FittedBooster, int | None]:
-    """Fit the booster used for scoring; returns it and the early-stopping round (if any)."""
+    """Fit the booster used for scoring; returns it and the early-stopping round (if any).
+
+    Warns
+    -----
+    EarlyStoppingFallbackWarning
+        Early stopping without ``eval_set`` but too few rows of a class (with a positive
+        weight) to hold out a stratified validation split: all ``n_estimators`` rounds
+        are trained and the round is None.
+    """
     fit = _fitter(engine, monotone, categorical)
     if not early_stopping:
         return fit(params, X, y, w, None, None), None
     if eval_set is not None:
         booster = fit(params, X, y, w, eval_set, n_iter_no_change)
         return booster, booster.n_iter
-    split = _validation_split(y, validation_fraction, seed)
+    split = _validation_split(y, w, validation_fraction, seed)
     if split is None:
+        minority = int(np.bincount(y[w > 0], minlength=2).min())
+        warnings.warn(
+            f"only {minority} rows of the minority class: too few to hold out a "
+            f"{validation_fraction:g} validation split for early stopping (at least "
+            f"{_min_minority_rows(validation_fraction)} needed); training all "
+            f"{params.n_estimators} rounds. Pass eval_set=(X_val, y_val), or set "
+            "n_estimators with early_stopping=False",
+            EarlyStoppingFallbackWarning,
+            stacklevel=3,
+        )
         return fit(params, X, y, w, None, None), None
     tr, va = split
     probe = fit(params, X[tr], y[tr], w[tr], (X[va], y[va], w[va]), n_iter_no_change)
@@ -202,14 +236,31 @@ def _calibration_folds(
 
 
 def _validation_split(
-    y: NDArray[Any], fraction: float, seed: int
+    y: NDArray[Any], w: FloatArray, fraction: float, seed: int
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
     # Early stopping needs both classes on each side; tiny samples train on everything.
-    counts = np.bincount(y, minlength=2)
-    if counts.min() * fraction < 1 or counts.min() < 4:
+    # Only rows with a positive weight can tell the validation loss anything, so only
+    # they are split; rows weighted 0 stay in the training part (where they weigh 0).
+    weighted = np.flatnonzero(w > 0)
+    yw = y[weighted]
+    minority = int(np.bincount(yw, minlength=2).min())
+    if minority < _min_minority_rows(fraction):
         return None
     from sklearn.model_selection import StratifiedShuffleSplit
 
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
-    tr, va = next(splitter.split(np.zeros(y.shape[0]), y))
-    return tr, va
+    tr, va = next(splitter.split(np.zeros(yw.shape[0]), yw))
+    if weighted.size == y.shape[0]:
+        return tr, va
+    unweighted = np.flatnonzero(w <= 0)
+    return np.concatenate([weighted[tr], unweighted]), weighted[va]
+
+
+def _min_minority_rows(fraction: float) -> int:
+    # At least 4 rows, and enough that the held-out share holds one of them.
+    n = max(4, math.ceil(1.0 / fraction))
+    while n * fraction < 1:  # float rounding of 1 / fraction
+        n += 1
+    while n - 1 >= 4 and (n - 1) * fraction >= 1:
+        n -= 1
+    return n

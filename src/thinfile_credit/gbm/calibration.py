@@ -22,13 +22,25 @@ TreeSHAP splits the raw margin exactly: ``f(x) = f0 + sum_j phi_j(x)`` where ``f
 booster's expected value. With ``g0 = g(f0)`` the calibrated log-odds are split by one
 per-row factor
 
-``r(x) = (g(f(x)) - g0) / (f(x) - f0)``  (``= g'(f0)`` when ``|f(x) - f0|`` is tiny),
+``r(x) = (g(f(x)) - g0) / (f(x) - f0)``,
+
+the slope of the chord of ``g`` between ``f0`` and ``f(x)`` (when ``f(x) = f0``, or the
+difference is lost to rounding, the one-sided derivative of ``g`` at ``f0`` on the side
+of ``f(x)``: at an isotonic knot the two sides differ),
 
 ``baseline = g0``, ``psi_j(x) = r(x) phi_j(x)``, so ``g0 + sum_j psi_j(x) = g(f(x))``
 exactly. Because ``g`` is strictly increasing, ``r(x) > 0``: every contribution keeps its
 sign and the ordering of contributions within a row is unchanged. For Platt ``r = a``
 for every row, so calibrated contributions are the raw ones times a constant. See
 :func:`rescale_contributions`.
+
+Sample weights
+--------------
+Every calibrator is fitted on the rows with a positive weight only: a row weighted 0
+(an indeterminate, a policy exclusion) carries no information about the bad rate.
+(scikit-learn's ``IsotonicRegression`` drops such rows when fitting but still predicts
+interpolated values for them, which would form blocks of zero weight and misplace the
+knots.)
 
 Examples
 --------
@@ -52,7 +64,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import ModelError
+from thinfile_credit.errors import DataError, ModelError
 
 __all__ = [
     "IdentityLogOdds",
@@ -65,8 +77,6 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Below this |f(x) - f0| the secant r(x) is replaced by the derivative g'(f0).
-_SECANT_EPS = 1e-9
 #: Pseudo-rows at the overall bad rate added to every isotonic block.
 _PRIOR_ROWS = 1.0
 #: Smallest slope a calibrator may have: keeps g strictly increasing, so ranks survive.
@@ -94,6 +104,31 @@ class LogOddsCalibrator(ABC):
     def to_dict(self) -> dict[str, Any]:
         """Plain-data parameters (JSON-safe)."""
 
+    def secant(self, start: FloatArray, delta: FloatArray) -> FloatArray:
+        """Slope of the chord of ``g`` from ``start`` to ``start + delta``.
+
+        ``(g(start + delta) - g(start)) / delta``, and where that quotient is not a
+        positive number (``delta == 0``, or a difference lost to rounding) the one-sided
+        derivative of ``g`` at ``start`` on the side of ``delta``, so the result is
+        always positive and ``g(start) + secant * delta == g(start + delta)`` to
+        rounding.
+
+        Examples
+        --------
+        >>> IdentityLogOdds().secant(np.array([0.5, 0.5]), np.array([0.25, 0.0])).tolist()
+        [1.0, 1.0]
+        """
+        start = np.asarray(start, dtype=np.float64)
+        delta = np.asarray(delta, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            chord = (self.log_odds(start + delta) - self.log_odds(start)) / delta
+        usable = np.isfinite(chord) & (chord > 0)
+        if usable.all():
+            return chord
+        # At a knot the left and right slopes differ: take the side f(x) lies on.
+        side = np.where(delta < 0, np.nextafter(start, -np.inf), start)
+        return np.where(usable, chord, self.derivative(side))
+
 
 class IdentityLogOdds(LogOddsCalibrator):
     """No calibration: ``g(f) = f``.
@@ -118,6 +153,10 @@ class IdentityLogOdds(LogOddsCalibrator):
         """Ones."""
         return np.ones_like(np.asarray(margin, dtype=np.float64))
 
+    def secant(self, start: FloatArray, delta: FloatArray) -> FloatArray:
+        """Ones: the identity's chords all have slope 1."""
+        return np.ones_like(np.asarray(delta, dtype=np.float64))
+
     def to_dict(self) -> dict[str, Any]:
         """``{"kind": "none"}``."""
         return {"kind": self.kind}
@@ -137,8 +176,9 @@ class PlattLogOdds(LogOddsCalibrator):
     kind = "sigmoid"
 
     def fit(self, margin: FloatArray, y: NDArray[Any], sample_weight: FloatArray) -> Any:
-        """Weighted maximum likelihood of ``y ~ sigmoid(a f + b)``."""
-        self.slope_, self.intercept_ = _platt(margin, y, sample_weight)
+        """Weighted maximum likelihood of ``y ~ sigmoid(a f + b)`` (rows weighted 0 ignored)."""
+        f, yy, w = _weighted_rows(margin, y, sample_weight)
+        self.slope_, self.intercept_ = _platt(f, yy, w)
         return self
 
     def log_odds(self, margin: FloatArray) -> FloatArray:
@@ -148,6 +188,10 @@ class PlattLogOdds(LogOddsCalibrator):
     def derivative(self, margin: FloatArray) -> FloatArray:
         """The constant ``slope_``."""
         return np.full_like(np.asarray(margin, dtype=np.float64), self.slope_)
+
+    def secant(self, start: FloatArray, delta: FloatArray) -> FloatArray:
+        """The constant ``slope_``: every chord of a line has its slope."""
+        return np.full_like(np.asarray(delta, dtype=np.float64), self.slope_)
 
     def to_dict(self) -> dict[str, Any]:
         """Slope and intercept."""
@@ -176,12 +220,13 @@ class IsotonicLogOdds(LogOddsCalibrator):
     kind = "isotonic"
 
     def fit(self, margin: FloatArray, y: NDArray[Any], sample_weight: FloatArray) -> Any:
-        """Pool adjacent violators, then knots at block means."""
+        """Pool adjacent violators, then knots at block means (rows weighted 0 ignored)."""
         from sklearn.isotonic import IsotonicRegression
 
-        f = np.asarray(margin, dtype=np.float64)
-        w = np.asarray(sample_weight, dtype=np.float64)
-        yy = np.asarray(y, dtype=np.float64)
+        # Zero-weight rows must not reach IsotonicRegression: it leaves them out of the
+        # fit but predicts interpolated values for them, which form blocks of weight 0
+        # whose centre (0.0) would become a misplaced knot.
+        f, yy, w = _weighted_rows(margin, y, sample_weight)
         fitted = IsotonicRegression(increasing=True).fit(f, yy, sample_weight=w).predict(f)
         # Blocks are runs of equal fitted value; pool their margins and weights.
         values, inverse = np.unique(fitted, return_inverse=True)
@@ -286,16 +331,31 @@ def rescale_contributions(
     """
     phi = raw[:, :-1]
     f0 = raw[:, -1]
-    delta = phi.sum(axis=1)
-    g0 = calibrator.log_odds(f0)
-    g = calibrator.log_odds(f0 + delta)
-    small = np.abs(delta) < _SECANT_EPS
-    safe = np.where(small, 1.0, delta)
-    ratio = np.where(small, calibrator.derivative(f0), (g - g0) / safe)
-    return phi * ratio[:, None], g0
+    # The chord slope makes g0 + r * sum(phi) == g(f) hold to rounding however close
+    # f is to f0; the derivative stands in only where the chord is undefined (f == f0).
+    ratio = calibrator.secant(f0, phi.sum(axis=1))
+    return phi * ratio[:, None], calibrator.log_odds(f0)
 
 
 # --- helpers ----------------------------------------------------------------------------
+def _weighted_rows(
+    margin: FloatArray, y: NDArray[Any], sample_weight: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    f = np.asarray(margin, dtype=np.float64).reshape(-1)
+    yy = np.asarray(y, dtype=np.float64).reshape(-1)
+    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if not f.shape == yy.shape == w.shape:
+        raise DataError(
+            f"margin, y and sample_weight differ in length ({f.size}, {yy.size}, {w.size})"
+        )
+    keep = w > 0
+    if not keep.any():
+        raise DataError("sample weights are all zero: nothing to calibrate on")
+    if keep.all():
+        return f, yy, w
+    return f[keep], yy[keep], w[keep]
+
+
 def _platt(f: FloatArray, y: NDArray[Any], w: FloatArray) -> tuple[float, float]:
     from scipy.optimize import minimize
 

@@ -5,8 +5,23 @@ natively). Categorical columns are coded ``0 .. m-1`` in order of their smoothed
 bad rate, safest first. For LightGBM and XGBoost the codes are declared categorical and
 split natively; for scikit-learn they are split as ordinals, which for a binary target
 reaches the best two-way partition of the categories (Fisher, 1958) while keeping the
-trees threshold-only, so TreeSHAP stays exact. Categories unseen at fit time and
-missing values both become NaN ("missing").
+trees threshold-only, so TreeSHAP stays exact.
+
+Columns are categorical when declared, or when their dtype says so: a pandas
+``category`` column (whatever its categories: a pandas categorical of integer codes is
+categorical too), a Polars ``Categorical``/``Enum`` or a PyArrow dictionary column.
+
+Each categorical column's training *kind* is recorded: ``"numeric"`` (numbers or
+booleans; ``1`` and ``1.0`` are the same category) or ``"text"``. At scoring the same
+kind is required: the codes ``1, 2, 3`` arriving as the text ``"1", "2", "3"`` (or the
+reverse) raise :class:`~thinfile_credit.errors.DataError` naming the column, rather than
+matching no category. Within the right kind, a category unseen at fit time is
+legitimately new and, like a missing value, becomes NaN ("missing"): the trees route it
+the way they route missing values.
+
+Numeric values must be finite and within the float32 range (``|x| <= 3.4e38``): LightGBM
+and XGBoost compare against float32 thresholds, so larger values are rejected for every
+engine alike, with the column and rows named.
 
 Examples
 --------
@@ -20,7 +35,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,12 +45,16 @@ from numpy.typing import NDArray
 from thinfile_credit._frames import is_spark, to_polars
 from thinfile_credit.errors import DataError, ModelError
 
-__all__ = ["DesignEncoder", "column_names", "to_frame"]
+__all__ = ["DesignEncoder", "column_names", "dtype_categorical_columns", "to_frame"]
 
 FloatArray = NDArray[np.float64]
 
 #: Pseudo-count pulling a rare category's bad rate towards the overall rate when ordering.
 _PRIOR_ROWS = 10.0
+#: Largest finite float32: LightGBM and XGBoost work with float32 thresholds.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: How many offending row positions an error keeps (messages quote the first few).
+_ROWS_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -50,10 +69,14 @@ class DesignEncoder:
         Column order of the design matrix.
     categories : dict
         For each categorical column, its categories (as text) in code order.
+    kinds : dict
+        For each categorical column with a typed value at fit time, ``"numeric"`` or
+        ``"text"``; scoring data of the other kind raises.
     """
 
     feature_names: tuple[str, ...]
     categories: dict[str, tuple[str, ...]]
+    kinds: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def fit(
@@ -75,7 +98,8 @@ class DesignEncoder:
             Row weights (used for the bad rates that order categories).
         categorical : sequence of str, "auto" or None
             Columns to treat as categorical; ``"auto"`` takes every non-numeric column.
-            Columns with a pandas/Polars categorical dtype are categorical either way.
+            Columns with a categorical dtype (pandas ``category``, Polars
+            ``Categorical``/``Enum``, PyArrow dictionary) are categorical either way.
 
         Raises
         ------
@@ -83,6 +107,7 @@ class DesignEncoder:
             A declared categorical column is absent, or a non-numeric column was not
             declared categorical (the message names the columns).
         """
+        implicit = dtype_categorical_columns(X)  # before Polars turns int categories to Int64
         frame = to_frame(X)
         names = tuple(frame.columns)
         if categorical is None:
@@ -99,7 +124,7 @@ class DesignEncoder:
                 "categorical_features names columns not in the training data",
                 column=", ".join(absent),
             )
-        implicit = {c for c in names if frame[c].dtype in (pl.Categorical, pl.Enum)}
+        implicit |= dtype_categorical_columns(frame)
         undeclared = [
             c for c in names if c not in declared | implicit and not _is_numeric(frame[c].dtype)
         ]
@@ -110,11 +135,15 @@ class DesignEncoder:
                 column=", ".join(undeclared),
             )
         categories: dict[str, tuple[str, ...]] = {}
+        kinds: dict[str, str] = {}
         overall = float(np.average(y, weights=sample_weight)) if sample_weight.sum() else 0.5
         for name in names:
             if name in declared | implicit:
                 categories[name] = _order_by_bad_rate(frame[name], y, sample_weight, overall)
-        return cls(feature_names=names, categories=categories)
+                kind = _kind(frame[name])
+                if kind is not None:
+                    kinds[name] = kind
+        return cls(feature_names=names, categories=categories, kinds=kinds)
 
     @property
     def categorical_indices(self) -> list[int]:
@@ -127,7 +156,9 @@ class DesignEncoder:
         Raises
         ------
         DataError
-            Infinite values in a numeric column (rows named), or text in a numeric column.
+            Infinite values or values beyond the float32 range in a numeric column (rows
+            named), text in a numeric column, or a categorical column whose kind
+            (numeric or text) differs from training.
         """
         frame = to_frame(X)
         if tuple(frame.columns) != self.feature_names:
@@ -136,6 +167,7 @@ class DesignEncoder:
         for j, name in enumerate(self.feature_names):
             col = frame[name]
             if name in self.categories:
+                self._check_kind(col, name, table)
                 out[:, j] = _codes(col, self.categories[name])
                 continue
             if not _is_numeric(col.dtype):
@@ -145,24 +177,91 @@ class DesignEncoder:
             values = col.cast(pl.Float64).fill_null(np.nan).to_numpy()
             bad = np.flatnonzero(np.isinf(values))
             if bad.size:
-                raise DataError("infinite values", table=table, column=name, rows=bad.tolist())
+                rows = bad[:_ROWS_KEPT].tolist()
+                raise DataError("infinite values", table=table, column=name, rows=rows)
+            bad = np.flatnonzero(np.abs(values) > _FLOAT32_MAX)
+            if bad.size:
+                raise DataError(
+                    f"values beyond the float32 range (|x| > {_FLOAT32_MAX:.4g}) that "
+                    "the boosting engines compute in; rescale the column (e.g. to "
+                    "thousands) or cap it",
+                    table=table,
+                    column=name,
+                    rows=bad[:_ROWS_KEPT].tolist(),
+                )
             out[:, j] = values
         return out
+
+    def _check_kind(self, col: pl.Series, name: str, table: str | None) -> None:
+        expected = self.kinds.get(name)
+        got = _kind(col)
+        if expected is None or got is None or got == expected:
+            return
+        shown = ", ".join(self.categories[name][:5])
+        more = ", ..." if len(self.categories[name]) > 5 else ""
+        rows = np.flatnonzero(col.is_not_null().to_numpy())[:_ROWS_KEPT].tolist()
+        raise DataError(
+            f"categorical column was {expected} at fit time (categories {shown}{more}) "
+            f"but is {got} ({col.dtype}) now, so its values would match no category; "
+            f"pass it as {expected} values, as in training",
+            table=table,
+            column=name,
+            rows=rows,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (JSON-safe) for artefacts."""
         return {
             "feature_names": list(self.feature_names),
             "categories": {k: list(v) for k, v in self.categories.items()},
+            "kinds": dict(self.kinds),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DesignEncoder:
-        """Rebuild from :meth:`to_dict` output."""
+        """Rebuild from :meth:`to_dict` output.
+
+        Data written before kinds were recorded gets them from the stored categories:
+        numeric categories are stored as ``repr(float)`` text (``"1.0"``).
+        """
+        categories = {k: tuple(v) for k, v in data["categories"].items()}
+        kinds = data.get("kinds")
+        if kinds is None:
+            kinds = {k: _stored_kind(v) for k, v in categories.items() if v}
         return cls(
             feature_names=tuple(data["feature_names"]),
-            categories={k: tuple(v) for k, v in data["categories"].items()},
+            categories=categories,
+            kinds=dict(kinds),
         )
+
+
+def dtype_categorical_columns(X: Any) -> set[str]:
+    """Columns whose dtype itself says categorical.
+
+    A pandas ``category`` column (whatever the type of its categories), a Polars
+    ``Categorical`` or ``Enum`` column and a PyArrow dictionary column. Must be asked of
+    the caller's frame: converted to Polars, a pandas categorical of integers becomes
+    plain ``Int64``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sorted(dtype_categorical_columns(pd.DataFrame({"region": pd.Categorical([11, 31]),
+    ...                                                "amt": [1.0, 2.0]})))
+    ['region']
+    """
+    if isinstance(X, pl.DataFrame):
+        return {c for c, dt in X.schema.items() if isinstance(dt, (pl.Categorical, pl.Enum))}
+    root = type(X).__module__.split(".")[0]
+    if root == "pandas" and hasattr(X, "dtypes") and hasattr(X, "columns"):
+        import pandas as pd
+
+        return {str(c) for c, dt in X.dtypes.items() if isinstance(dt, pd.CategoricalDtype)}
+    if root == "pyarrow" and hasattr(X, "schema"):
+        import pyarrow as pa
+
+        return {f.name for f in X.schema if pa.types.is_dictionary(f.type)}
+    return set()
 
 
 def column_names(X: Any) -> list[str] | None:
@@ -171,9 +270,10 @@ def column_names(X: Any) -> list[str] | None:
         return None
     if is_spark(X):
         return list(X.columns)
-    cols = getattr(X, "columns", None)
+    # PyArrow tables: ``columns`` holds the data, ``column_names`` the names.
+    cols = getattr(X, "column_names", None)
     if cols is None:
-        cols = getattr(X, "column_names", None)
+        cols = getattr(X, "columns", None)
     if cols is None:
         return None
     names = list(cols)
@@ -231,6 +331,26 @@ def _array_frame(arr: NDArray[Any]) -> pl.DataFrame:
 # --- helpers ----------------------------------------------------------------------------
 def _is_numeric(dtype: Any) -> bool:
     return bool(dtype.is_numeric() or dtype == pl.Boolean or dtype == pl.Null)
+
+
+def _kind(col: pl.Series) -> str | None:
+    # A column without a value (all null, whatever its dtype) fits either kind.
+    dtype = col.dtype
+    if dtype == pl.Null or col.null_count() == col.len():
+        return None
+    if dtype == pl.Boolean or dtype.is_numeric():
+        return "numeric"
+    return "text"
+
+
+def _stored_kind(categories: tuple[str, ...]) -> str:
+    def numeric(text: str) -> bool:
+        try:
+            return repr(float(text)) == text
+        except ValueError:
+            return False
+
+    return "numeric" if all(numeric(c) for c in categories) else "text"
 
 
 def _as_text(col: pl.Series) -> pl.Series:

@@ -14,6 +14,11 @@ rounds, and returns a :class:`FittedBooster` that reports
 additive over a sum of trees, so its contributions are the mean of its members'
 contributions and still sum exactly to its margin.
 
+A column with no value at all in the rows a booster is fitted on (a bureau score nobody
+in the sample has) gets no split in any engine, so it contributes exactly 0 to every
+margin: LightGBM and XGBoost do this by themselves, and the scikit-learn adapter fits on
+a constant stand-in for such a column (its binner rejects a column without values).
+
 TreeSHAP comes from each library's native code: LightGBM ``pred_contrib``, XGBoost
 ``pred_contribs`` and, for scikit-learn's ``HistGradientBoostingClassifier``,
 ``shap.TreeExplainer`` (which reads the fitted trees directly).
@@ -495,6 +500,13 @@ def _fit_sklearn(
     }
     native.update(params.engine_params)
     model = HistGradientBoostingClassifier(**native)
+    empty = np.flatnonzero(np.isnan(X).all(axis=0))
+    if empty.size:
+        # The binner fails on a column without values; a constant gives it one bin, so
+        # the feature gets no split (and zero TreeSHAP) as in LightGBM and XGBoost.
+        # Only fitting needs it: at prediction no tree looks at the column.
+        X = X.copy()
+        X[:, empty] = 0.0
     with _openmp_threads(params.n_jobs):
         if use_valid:
             assert valid is not None

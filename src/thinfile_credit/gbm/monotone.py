@@ -23,6 +23,13 @@ correlation between bin order and bin bad rate is at least ``min_trend``). Featu
 bad rate is U-shaped (significant overall, but no consistent binned trend) stay free.
 Categorical features are never constrained (their codes carry no business order).
 
+The bins are quantile bins, except that a value held by at least ``1 / n_bins`` of the
+rows (a *mass point*: 0 days late for most applicants, the common level of a flag) gets
+a bin of its own - otherwise its quantile edges coincide and a feature that is 0 for 95 %
+of the rows would be a single bin with no trend at all. A binary feature therefore has
+two bins, and its trend is the sign of the step between them. Rows with sample weight 0
+take no part in the test or the bins.
+
 Examples
 --------
 >>> import numpy as np
@@ -92,7 +99,8 @@ class MonotoneDecision:
         The constraint used: +1 riskier as it grows, -1 safer, 0 free.
     source : str
         ``"explicit"``, ``"auto"``, ``"not significant"``, ``"no consistent trend"``,
-        ``"categorical"``, ``"constant"`` or ``"unconstrained"``.
+        ``"categorical"``, ``"constant"``, ``"all missing"`` (no observed value in
+        training) or ``"unconstrained"``.
     conflict : bool
         True when an explicit direction opposes a significant correlation.
     """
@@ -166,7 +174,8 @@ def resolve_monotone(
     min_trend : float
         Minimum binned-trend agreement in ``"auto"`` mode.
     n_bins : int
-        Quantile bins for the trend check.
+        Quantile bins for the trend check (a value held by at least ``1 / n_bins`` of
+        the rows gets a bin of its own).
 
     Returns
     -------
@@ -180,6 +189,8 @@ def resolve_monotone(
     """
     names = list(feature_names)
     stats = [_trend_stats(X[:, j], y, sample_weight, n_bins) for j in range(len(names))]
+    weighted = np.asarray(sample_weight) > 0
+    observed = {n: bool((~np.isnan(X[weighted, j])).any()) for j, n in enumerate(names)}
     if monotone is None:
         explicit: dict[str, int] | None = {}
     elif isinstance(monotone, str):
@@ -227,6 +238,8 @@ def resolve_monotone(
                     MonotoneConflictWarning,
                     stacklevel=3,
                 )
+        elif not observed[name]:
+            decision = MonotoneDecision(name, rho, p_value, trend, 0, "all missing")
         else:
             decision = _auto_decision(name, rho, p_value, trend, alpha, min_trend)
         constraints.append(decision.direction)
@@ -266,7 +279,7 @@ def _trend_stats(
 ) -> tuple[float, float, float]:
     from scipy.stats import spearmanr
 
-    ok = ~np.isnan(x)
+    ok = ~np.isnan(x) & (w > 0)  # a row weighted 0 is not part of the sample
     xs, ys, ws = x[ok], y[ok].astype(np.float64), w[ok]
     if xs.size < 3 or np.ptp(xs) == 0 or np.ptp(ys) == 0:
         return float("nan"), float("nan"), float("nan")
@@ -277,10 +290,7 @@ def _trend_stats(
     # The significance test is the plain (unweighted) Spearman test; weights enter the
     # binned bad rates, which decide whether the trend is consistent.
     rho, p_value = _spearman_binary(x_sorted, order, ys)
-    edges = np.unique(np.quantile(x_sorted, np.linspace(0, 1, n_bins + 1)[1:-1]))
-    # bin k holds edges[k-1] <= x < edges[k]: a run of the sorted values
-    starts = np.unique(np.r_[0, np.searchsorted(x_sorted, edges, side="left")])
-    starts = starts[starts < xs.size]
+    starts = _bin_starts(x_sorted, n_bins)
     w_sorted = ws[order]
     weight = np.add.reduceat(w_sorted, starts)
     bad = np.add.reduceat(w_sorted * ys[order], starts)
@@ -291,6 +301,35 @@ def _trend_stats(
     if rates.size == 2:  # a binary feature: the trend is the sign of the step
         return rho, p_value, float(np.sign(rates[1] - rates[0]))
     return rho, p_value, float(spearmanr(np.arange(rates.size), rates).statistic)
+
+
+def _bin_starts(x_sorted: FloatArray, n_bins: int) -> NDArray[np.intp]:
+    """First position of each bin in the sorted values: quantile bins, mass points apart.
+
+    Bin ``k`` holds ``edges[k-1] <= x < edges[k]``, a run of the sorted values. A value
+    held by at least ``1 / n_bins`` of the rows gets a run of its own: its quantile edges
+    coincide, so without this a feature that is 0 for 95 % of the rows (or a rare 0/1
+    flag) would be one bin and show no trend.
+    """
+    n = x_sorted.size
+    edges = np.unique(np.quantile(x_sorted, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(x_sorted[1:], x_sorted[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    count = np.diff(np.append(first, n))
+    heavy = count * n_bins >= n
+    starts = np.unique(
+        np.concatenate(
+            [
+                [0],
+                np.searchsorted(x_sorted, edges, side="left"),
+                first[heavy],
+                first[heavy] + count[heavy],
+            ]
+        )
+    )
+    return starts[starts < n]
 
 
 def _spearman_binary(

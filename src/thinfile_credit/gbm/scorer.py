@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -13,11 +14,11 @@ from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from thinfile_credit._optional import require
 from thinfile_credit.errors import DataError, ModelError, NotFittedError
+from thinfile_credit.gbm._inputs import binary_target, mismatch, reordered, sample_weight_array
 from thinfile_credit.gbm._training import cross_fit, fit_final_booster
 from thinfile_credit.gbm.calibration import rescale_contributions
 from thinfile_credit.gbm.design import DesignEncoder, to_frame
@@ -26,13 +27,21 @@ from thinfile_credit.gbm.monotone import report_frame, resolve_monotone
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.scale import ScoreScale
 
-__all__ = ["GBMScorer", "ScorerNotFittedError"]
+__all__ = ["AllMissingFeatureWarning", "GBMScorer", "ScorerNotFittedError"]
 
 FloatArray = NDArray[np.float64]
 
 
 class ScorerNotFittedError(NotFittedError, SklearnNotFittedError):
     """A scorer used before ``fit``; also scikit-learn's ``NotFittedError``."""
+
+
+class AllMissingFeatureWarning(UserWarning):
+    """A feature has no value in the training data, so it cannot affect any score.
+
+    The model is fitted with the feature inert (no split in any engine, 0 points in
+    every contribution); the warning names it so the gap in the data is noticed.
+    """
 
 
 class GBMScorer(ClassifierMixin, BaseEstimator):
@@ -78,7 +87,13 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         Categorical columns (coded internally; see :mod:`thinfile_credit.gbm.design`).
         ``"auto"`` takes every non-numeric column. Text columns not declared raise.
     early_stopping : bool, default True
-        Choose the number of rounds on a validation split (or ``eval_set``).
+        Choose the number of rounds on a validation split (or ``eval_set``). Without
+        ``eval_set`` the split is a stratified ``validation_fraction`` of the rows with
+        a positive weight; when the minority class has too few of them to hold one out
+        (fewer than 4, or fewer than ``1 / validation_fraction``: 10 at the default),
+        early stopping is skipped with an
+        :class:`~thinfile_credit.gbm.EarlyStoppingFallbackWarning` and all
+        ``n_estimators`` rounds are trained (``best_iteration_`` is None).
     validation_fraction : float, default 0.1
         Share of rows held out for early stopping when no ``eval_set`` is given.
     n_iter_no_change : int, default 100
@@ -249,9 +264,12 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n,)
             Binary target; the larger label (``classes_[1]``, e.g. 1) is "bad".
         eval_set : (X_val, y_val[, w_val]) or a list holding one such tuple, optional
-            Validation data for early stopping instead of an internal split.
+            Validation data for early stopping instead of an internal split. Only with
+            ``early_stopping=True``: with early stopping off it would have no use, so it
+            raises rather than being ignored.
         sample_weight : array-like of shape (n,), optional
-            Row weights.
+            Row weights. A row weighted 0 is out of the sample: it does not enter the
+            early-stopping validation split, the monotone trend test or the calibrator.
 
         Returns
         -------
@@ -260,13 +278,33 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ModelError
-            Unknown engine, a single class, more than two classes, text columns not
-            declared categorical, or a bad monotone constraint (the message names the
-            column).
+            Unknown engine, a single class (among rows with a positive weight), more
+            than two classes, text columns not declared categorical, a bad monotone
+            constraint (the message names the column), or ``eval_set`` with
+            ``early_stopping=False``.
+        DataError
+            Missing, infinite or non-integer target values (``y``, rows named); bad
+            sample weights; infinite values or values beyond the float32 range in
+            ``X`` (column and rows named).
         MissingDependencyError
             The engine's extra is not installed.
+
+        Warns
+        -----
+        AllMissingFeatureWarning
+            A column has no value in the training data; it is kept but inert.
+        EarlyStoppingFallbackWarning
+            Too few rows of a class to hold out an early-stopping split.
+        CalibrationFallbackWarning
+            Too few rows of a class to cross-fit the calibrator.
         """
         self._validate_params()
+        if eval_set is not None and not self.early_stopping:
+            raise ModelError(
+                "eval_set is only used for early stopping, which is off "
+                "(early_stopping=False); drop eval_set or set early_stopping=True",
+                column="eval_set",
+            )
         if self.engine not in ENGINES:
             raise ModelError(
                 f"unknown engine {self.engine!r}; choose one of {', '.join(ENGINES)}",
@@ -277,15 +315,33 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
             require(self.engine, extra)
         frame = to_frame(X)  # raises on sparse, 1-D or empty input
         validate_data(self, X, reset=True, skip_check_array=True)
-        y01, classes = _binary_target(y, frame.height)
+        y01, classes = binary_target(y, frame.height)
         self.classes_ = classes
-        w_user = _sample_weight(sample_weight, y01.shape[0])
+        w_user = sample_weight_array(sample_weight, y01.shape[0])
+        weighted_classes = np.unique(y01[w_user > 0])
+        if weighted_classes.size < 2:
+            raise ModelError(
+                f"training data has only 1 class ({classes[weighted_classes[0]]!r}) among "
+                "rows with a positive sample weight; a scorer needs goods and bads",
+                column="sample_weight",
+            )
         w_train = w_user * compute_sample_weight(self.class_weight, classes[y01])
         self.scale_ = self.scale if self.scale is not None else ScoreScale()
 
-        self.encoder_ = DesignEncoder.fit(frame, y01, w_user, self.categorical_features)
+        # The caller's X, not the Polars copy: a pandas categorical of integer codes is
+        # categorical by its dtype, which the conversion loses.
+        self.encoder_ = DesignEncoder.fit(X, y01, w_user, self.categorical_features)
         design = self.encoder_.transform(frame, table="X")
         names = list(self.encoder_.feature_names)
+        empty = [n for j, n in enumerate(names) if np.isnan(design[:, j]).all()]
+        if empty:
+            warnings.warn(
+                f"{', '.join(empty)}: no value in the training data; the feature gets no "
+                "split and contributes 0 points to every score (fit on data where it is "
+                "observed, or drop it)",
+                AllMissingFeatureWarning,
+                stacklevel=2,
+            )
         constraints, report = resolve_monotone(
             self.monotone,
             names,
@@ -341,10 +397,19 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Any) -> FloatArray:
         """Calibrated log-odds of bad, ``g(f(x))``.
 
+        Columns are matched by name when ``X`` has the names seen in ``fit`` (in any
+        order), by position when a side has no names (scikit-learn warns when only one
+        side has them).
+
         Raises
         ------
         ModelError
-            Columns differ from those seen in ``fit`` (names listed).
+            Columns differ from those seen in ``fit``: missing or unexpected names
+            (listed), or a different number of columns.
+        DataError
+            Text in a numeric column, infinite values or values beyond the float32
+            range (column and rows named), or a categorical column given as numbers
+            after training on text (or the reverse).
         """
         self._check_fitted()
         return self.calibrator_.log_odds(self.raw_margin(X))
@@ -442,10 +507,14 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
 
     def _encode(self, X: Any) -> FloatArray:
         frame = to_frame(X)
-        try:
-            validate_data(self, X, reset=False, skip_check_array=True)
-        except ValueError as exc:
-            raise ModelError(str(exc), column=_mismatch(self, X)) from None
+        if reordered(self, X):
+            # The fitted names in another order: select by name, as the Spark path does.
+            frame = frame.select(list(self.encoder_.feature_names))
+        else:
+            try:
+                validate_data(self, X, reset=False, skip_check_array=True)
+            except ValueError as exc:
+                raise ModelError(str(exc), column=mismatch(self, X)) from None
         if tuple(frame.columns) != self.encoder_.feature_names:
             # Same width (checked above), names absent on one side: go by position.
             frame = frame.rename(dict(zip(frame.columns, self.encoder_.feature_names)))
@@ -485,42 +554,8 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
                 rows=np.flatnonzero(unknown).tolist(),
             )
         y01 = (yv == self.classes_[1]).astype(np.int64)
-        wv = _sample_weight(eval_set[2] if len(eval_set) == 3 else None, y01.shape[0])
+        wv = sample_weight_array(eval_set[2] if len(eval_set) == 3 else None, y01.shape[0])
         return self._encode(Xv), y01, wv
-
-
-def _binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    y = column_or_1d(y, warn=True)
-    if y.shape[0] != n_rows:
-        raise DataError(f"X has {n_rows} rows but y has {y.shape[0]}", column="y")
-    check_classification_targets(y)
-    classes = np.unique(y)
-    if classes.size == 1:
-        raise ModelError(
-            f"training data has only 1 class ({classes[0]!r}); a scorer needs goods and bads",
-            column="y",
-        )
-    if classes.size > 2:
-        raise ModelError(
-            "Only binary classification is supported: a scorer's classes are good and bad "
-            f"(1 = bad); y has {classes.size} classes",
-            column="y",
-        )
-    return (y == classes[1]).astype(np.int64), classes
-
-
-def _sample_weight(sample_weight: Any, n: int) -> FloatArray:
-    if sample_weight is None:
-        return np.ones(n, dtype=np.float64)
-    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
-    if w.shape[0] != n:
-        raise DataError(f"sample_weight has {w.shape[0]} values for {n} rows")
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise DataError("sample weights must be finite and >= 0", rows=bad.tolist())
-    if not w.sum() > 0:
-        raise DataError("sample weights are all zero: nothing to learn from")
-    return w
 
 
 def _threads(n_jobs: int | None) -> int:
@@ -530,15 +565,3 @@ def _threads(n_jobs: int | None) -> int:
         return 1
     cpus = os.cpu_count() or 1
     return max(1, cpus + 1 + n_jobs) if n_jobs < 0 else int(n_jobs)
-
-
-def _mismatch(model: GBMScorer, X: Any) -> str | None:
-    from thinfile_credit.gbm.design import column_names
-
-    given = column_names(X)
-    fitted = getattr(model, "feature_names_in_", None)
-    if given is None or fitted is None:
-        return None
-    missing = [c for c in fitted if c not in given]
-    unseen = [c for c in given if c not in set(fitted)]
-    return ", ".join(missing + unseen) or None
