@@ -112,6 +112,7 @@ def test_data_dictionary_is_complete() -> None:
         "family",
         "window",
         "definition",
+        "definition_zh",
         "unit",
         "direction",
         "when_undefined",

@@ -61,6 +61,7 @@ class BillFeatures(FeatureFamily):
                 "count",
                 "higher_is_riskier",
                 agg("sum", _SRC, overdue.to_float()),
+                definition_zh="申请时已到期但尚未还清的账单笔数",
             )
         )
         out.append(
@@ -71,6 +72,7 @@ class BillFeatures(FeatureFamily):
                 "yuan",
                 "higher_is_riskier",
                 agg("sum", _SRC, owed, overdue),
+                definition_zh="申请时已到期账单仍欠的金额",
             )
         )
         return out
@@ -83,6 +85,7 @@ class BillFeatures(FeatureFamily):
         full = pit.paid_in_full_by(pit.T)
         s = f"_{w}d"
         none = f"no bill due in the last {w} days"
+        zh = f"最近{w}天"
         d = self._def
         out = [
             d(
@@ -92,6 +95,7 @@ class BillFeatures(FeatureFamily):
                 "count",
                 "neutral",
                 n,
+                definition_zh=f"{zh}到期的账单笔数",
             ),
             d(
                 f"bill_ontime_share{s}",
@@ -101,6 +105,7 @@ class BillFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("sum", _SRC, ontime.to_float(), due) / n,
                 none,
+                definition_zh=f"{zh}到期的账单中按期全额还清（不晚于到期日）的占比",
             ),
             d(
                 f"bill_full_paid_share{s}",
@@ -110,6 +115,7 @@ class BillFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("sum", _SRC, full.to_float(), due) / n,
                 none,
+                definition_zh=f"{zh}到期的账单中在申请前已全额还清的占比",
             ),
             d(
                 f"bill_mean_days_late{s}",
@@ -120,6 +126,7 @@ class BillFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("mean", _SRC, late, due),
                 none,
+                definition_zh=f"{zh}到期账单的平均逾期天数（未还的账单算到申请时）",
             ),
             d(
                 f"bill_max_days_late{s}",
@@ -129,6 +136,7 @@ class BillFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("max", _SRC, late, due),
                 none,
+                definition_zh=f"{zh}到期账单中最长的逾期天数",
             ),
         ]
         for k in self.late_days:
@@ -141,6 +149,8 @@ class BillFeatures(FeatureFamily):
                     "count",
                     "higher_is_riskier",
                     agg("sum", _SRC, (late > float(k)).to_float(), due),
+                    definition_zh=f"{zh}到期的账单中逾期超过{k}天的笔数（晚还超过{k}天，"
+                    f"或到期超过{k}天仍未还清）",
                 )
             )
         return out

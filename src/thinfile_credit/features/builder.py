@@ -168,7 +168,8 @@ class FeatureBuilder:
     def describe(self, kind: str = "pandas") -> Any:
         """The data dictionary: one row per feature.
 
-        Columns: ``name``, ``family``, ``window``, ``definition``, ``unit``,
+        Columns: ``name``, ``family``, ``window``, ``definition``, ``definition_zh``
+        (the definition in plain Chinese, for Chinese reason hints), ``unit``,
         ``direction``, ``when_undefined``. See :func:`thinfile_credit.features.describe`.
         """
         from thinfile_credit.features.dictionary import describe

@@ -98,6 +98,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("min", _SRC, pit.age_days("ordered_at")),
                 when_none,
+                definition_zh="最近一次下单距申请时的天数",
             )
         )
         out.append(
@@ -109,6 +110,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("max", _SRC, pit.age_days("ordered_at")),
                 when_none,
+                definition_zh="首次下单距申请时的天数",
             )
         )
         return out
@@ -144,6 +146,7 @@ class ConsumptionFeatures(FeatureFamily):
 
         s = f"_{w}d"
         none = f"no order in the last {w} days"
+        zh = f"最近{w}天"
         d = self._def
         return [
             d(
@@ -153,6 +156,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 n,
+                definition_zh=f"{zh}下单笔数（不论订单状态）",
             ),
             d(
                 f"cons_gmv_sum{s}",
@@ -161,6 +165,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "yuan",
                 "higher_is_safer",
                 gmv,
+                definition_zh=f"{zh}订单总金额",
             ),
             d(
                 f"cons_gmv_mean{s}",
@@ -170,6 +175,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "neutral",
                 agg("mean", _SRC, amount, inw),
                 none,
+                definition_zh=f"{zh}平均每笔订单金额",
             ),
             d(
                 f"cons_gmv_median{s}",
@@ -179,6 +185,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "neutral",
                 agg("median", _SRC, amount, inw),
                 none,
+                definition_zh=f"{zh}订单金额的中位数",
             ),
             d(
                 f"cons_gmv_max{s}",
@@ -188,6 +195,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "neutral",
                 agg("max", _SRC, amount, inw),
                 none,
+                definition_zh=f"{zh}单笔订单的最高金额",
             ),
             d(
                 f"cons_gmv_std{s}",
@@ -197,6 +205,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("std", _SRC, amount, inw),
                 f"fewer than two orders in the last {w} days",
+                definition_zh=f"{zh}订单金额的波动幅度（样本标准差）",
             ),
             d(
                 f"cons_active_days{s}",
@@ -205,6 +214,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 agg("nunique", _SRC, local // DAY_US, inw),
+                definition_zh=f"{zh}有下单的天数（按当地日期计）",
             ),
             d(
                 f"cons_active_months{s}",
@@ -214,6 +224,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 agg("nunique", _SRC, period, inw),
+                definition_zh=f"{zh}有下单的30天时段数（从申请时起往前每30天为一段）",
             ),
             d(
                 f"cons_category_count{s}",
@@ -222,6 +233,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 agg("nunique", _SRC, col("category"), inw),
+                definition_zh=f"{zh}购买过的商品品类数",
             ),
             d(
                 f"cons_category_entropy{s}",
@@ -231,6 +243,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_safer",
                 log(n) - sum_log / n,
                 none,
+                definition_zh=f"{zh}订单品类的分散程度（香农熵，单位奈特）",
             ),
             d(
                 f"cons_essential_share{s}",
@@ -240,6 +253,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("sum", _SRC, amount, inw & essential) / gmv,
                 f"no order value in the last {w} days",
+                definition_zh=f"{zh}订单金额中生活必需品类的占比",
             ),
             d(
                 f"cons_refund_rate{s}",
@@ -249,6 +263,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 share(status.eq("refunded")),
                 none,
+                definition_zh=f"{zh}退款订单的占比",
             ),
             d(
                 f"cons_return_rate{s}",
@@ -258,6 +273,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 share(status.eq("returned")),
                 none,
+                definition_zh=f"{zh}退货订单的占比",
             ),
             d(
                 f"cons_cancel_rate{s}",
@@ -267,6 +283,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 share(status.eq("cancelled")),
                 none,
+                definition_zh=f"{zh}取消订单的占比",
             ),
             d(
                 f"cons_basket_mean{s}",
@@ -276,6 +293,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "neutral",
                 agg("mean", _SRC, amount, inw & kept),
                 f"no kept order in the last {w} days",
+                definition_zh=f"{zh}实际成交（状态为已付款）订单的平均金额",
             ),
             d(
                 f"cons_order_trend{s}",
@@ -286,6 +304,8 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_safer",
                 (n - n_prev) / (n + n_prev),
                 f"no order in the last {2 * w} days",
+                definition_zh=f"{zh}相比之前{w}天的下单趋势（两段下单笔数之差÷两者之和：1表示"
+                "全在近期，-1表示全在之前）",
             ),
             d(
                 f"cons_instalment_share{s}",
@@ -295,6 +315,7 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 share(instalment),
                 none,
+                definition_zh=f"{zh}使用分期或先用后付的订单占比",
             ),
             d(
                 f"cons_night_share{s}",
@@ -304,5 +325,6 @@ class ConsumptionFeatures(FeatureFamily):
                 "higher_is_riskier",
                 share(night),
                 none,
+                definition_zh=f"{zh}在夜间（当地时间{start}点至{end}点）下单的订单占比",
             ),
         ]

@@ -18,6 +18,7 @@ DICTIONARY_COLUMNS: tuple[str, ...] = (
     "family",
     "window",
     "definition",
+    "definition_zh",
     "unit",
     "direction",
     "when_undefined",
@@ -25,7 +26,7 @@ DICTIONARY_COLUMNS: tuple[str, ...] = (
 
 
 def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
-    """One row per feature: name, family, window, definition, unit, direction.
+    """One row per feature: name, family, window, definitions, unit, direction.
 
     Parameters
     ----------
@@ -38,7 +39,10 @@ def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
     -------
     frame
         Columns :data:`DICTIONARY_COLUMNS`. ``window`` is null for "ever"/"now"
-        features; ``direction`` is ``higher_is_riskier``, ``higher_is_safer`` or
+        features; ``definition`` is in English and ``definition_zh`` the same in plain
+        simplified Chinese (empty when a feature has none), which Chinese reason hints
+        use to name the feature (:class:`~thinfile_credit.reasons.ReasonCoder`'s
+        ``dictionary``); ``direction`` is ``higher_is_riskier``, ``higher_is_safer`` or
         ``neutral``; ``when_undefined`` says when the value is NaN (empty: never).
 
     Examples
@@ -47,6 +51,8 @@ def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
     >>> d = describe(BillFeatures(windows=(30,)).features(), kind="polars")
     >>> d.filter(d["name"] == "bill_overdue_count_now")["direction"][0]
     'higher_is_riskier'
+    >>> d.filter(d["name"] == "bill_overdue_count_now")["definition_zh"][0]
+    '申请时已到期但尚未还清的账单笔数'
     """
     frame = pl.DataFrame(
         {
@@ -54,6 +60,7 @@ def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
             "family": [f.family for f in features],
             "window": pl.Series([f.window for f in features], dtype=pl.Int64),
             "definition": [f.definition for f in features],
+            "definition_zh": [f.definition_zh for f in features],
             "unit": [f.unit for f in features],
             "direction": [f.direction for f in features],
             "when_undefined": [f.when_undefined for f in features],

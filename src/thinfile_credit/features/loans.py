@@ -59,6 +59,7 @@ class LoanFeatures(FeatureFamily):
                 "count",
                 "higher_is_riskier",
                 agg("count", _LOANS, col("principal"), pit.within("disbursed_at", w)),
+                definition_zh=f"最近{w}天放款的借款笔数",
             )
             for w in self.windows
         ]
@@ -87,6 +88,7 @@ class LoanFeatures(FeatureFamily):
                 "count",
                 "neutral",
                 agg("count", _LOANS, col("principal")),
+                definition_zh="申请前历史累计放款的借款笔数",
             ),
             d(
                 "loan_completed_count",
@@ -95,6 +97,7 @@ class LoanFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 agg("nunique", _INST, col("loan_id"), open_loan.eq(0.0)),
+                definition_zh="申请前每期都已全额还清的借款笔数",
             ),
             d(
                 "loan_max_dpd_ever",
@@ -104,6 +107,7 @@ class LoanFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("max", _INST, dpd),
                 none,
+                definition_zh="历史上任一期借款分期的最长逾期天数（以申请时所知为准）",
             ),
             d(
                 "loan_current_dpd",
@@ -112,6 +116,7 @@ class LoanFeatures(FeatureFamily):
                 "days",
                 "higher_is_riskier",
                 when(current.is_null(), 0.0, current),
+                definition_zh="申请时未还清的借款分期中最早一期的逾期天数（没有则为0）",
             ),
             d(
                 "loan_ontime_streak",
@@ -120,6 +125,7 @@ class LoanFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 agg("sum", _INST, streak.to_float()),
+                definition_zh="自上次逾期或漏还以来连续按时还款的分期期数",
             ),
             d(
                 "loan_early_share",
@@ -129,6 +135,7 @@ class LoanFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("sum", _INST, early.to_float(), due) / n_due,
                 none,
+                definition_zh=f"已到期的借款分期中提前{self.early_days}天或更早全额还清的占比",
             ),
             d(
                 "loan_ontime_share",
@@ -138,6 +145,7 @@ class LoanFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("sum", _INST, ontime.to_float(), due) / n_due,
                 none,
+                definition_zh="已到期的借款分期中按期全额还清（不晚于到期日，含提前还清）的占比",
             ),
             d(
                 "loan_late_share",
@@ -147,6 +155,7 @@ class LoanFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("sum", _INST, bad.to_float()) / n_due,
                 none,
+                definition_zh="已到期的借款分期中未按期全额还清（到期日后才还清或仍未还清）的占比",
             ),
             d(
                 "loan_outstanding_amount_now",
@@ -155,6 +164,7 @@ class LoanFeatures(FeatureFamily):
                 "yuan",
                 "higher_is_riskier",
                 agg("sum", _INST, owed, ~settled_t),
+                definition_zh="申请时全部借款分期（不论是否到期）尚未还清的金额",
             ),
             d(
                 "loan_limit_utilisation_last",
@@ -164,6 +174,7 @@ class LoanFeatures(FeatureFamily):
                 "higher_is_riskier",
                 agg("max", _LOANS, col("principal") / col("credit_limit"), is_last),
                 "no loan before the application, or its limit is unknown",
+                definition_zh="最近一笔借款的本金占当时授信额度的比例",
             ),
             d(
                 "loan_days_since_last_loan",
@@ -173,6 +184,7 @@ class LoanFeatures(FeatureFamily):
                 "neutral",
                 agg("min", _LOANS, pit.age_days("disbursed_at")),
                 "no loan before the application",
+                definition_zh="最近一次借款放款距申请时的天数",
             ),
         ]
         return out

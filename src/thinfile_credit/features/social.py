@@ -14,6 +14,9 @@ __all__ = ["SocialFeatures"]
 _EDGES = "edges"
 _PEER_BILLS = "peer_bills"
 
+#: Chinese names of the default link kinds (others are shown as given).
+_KINDS_ZH = {"social": "社交", "transfer": "转账", "referral": "邀请推荐"}
+
 
 @dataclass(frozen=True)
 class SocialFeatures(FeatureFamily):
@@ -72,6 +75,7 @@ class SocialFeatures(FeatureFamily):
                 "count",
                 "neutral",
                 agg("nunique", _EDGES, peer, col("kind").eq(k)),
+                definition_zh=f"通过{_kind_zh(k)}关系关联的不同用户数",
             )
             for k in self.kinds
         ]
@@ -90,6 +94,7 @@ class SocialFeatures(FeatureFamily):
                 "count",
                 "neutral",
                 degree,
+                definition_zh="通过各类关系关联的不同用户总数",
             ),
             d(
                 "soc_default_neighbour_count",
@@ -99,6 +104,8 @@ class SocialFeatures(FeatureFamily):
                 "count",
                 "higher_is_riskier",
                 n_default,
+                definition_zh=f"申请前已知发生违约（逾期{self.default_dpd}天及以上未还清）的"
+                "关联用户数",
             ),
             d(
                 "soc_default_neighbour_share",
@@ -108,6 +115,7 @@ class SocialFeatures(FeatureFamily):
                 "higher_is_riskier",
                 n_default / degree,
                 none,
+                definition_zh="关联用户中申请前已知发生违约的占比",
             ),
             d(
                 "soc_neighbour_ontime_share_mean",
@@ -118,6 +126,7 @@ class SocialFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("sum", _PEER_BILLS, share_per_row) / agg("nunique", _PEER_BILLS, peer),
                 "no neighbour with a bill due before the application",
+                definition_zh="关联用户（申请前有到期账单的）各自按期全额还清账单比例的平均值",
             ),
             d(
                 f"soc_new_edges_{self.recent_days}d",
@@ -126,6 +135,12 @@ class SocialFeatures(FeatureFamily):
                 "count",
                 "higher_is_riskier",
                 agg("count", _EDGES, col("since"), pit.within("since", self.recent_days)),
+                definition_zh=f"最近{self.recent_days}天新出现的关联关系数",
             ),
         ]
         return out
+
+
+def _kind_zh(kind: str) -> str:
+    """A link kind in Chinese; unknown kinds as given, underscores read as spaces."""
+    return _KINDS_ZH.get(kind, f"「{kind.replace('_', ' ')}」")

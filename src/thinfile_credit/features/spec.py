@@ -54,14 +54,18 @@ class FeatureDef:
         The one definition every engine runs.
     when_undefined : str
         When the value is NaN (empty string: never).
+    definition_zh : str, default ""
+        The definition in plain simplified Chinese, a noun phrase without a final full
+        stop (``最近90天到期的账单笔数``): Chinese reason hints name the feature with it.
+        Empty when there is none (hints then name the feature's reason group).
 
     Examples
     --------
     >>> from thinfile_credit.features._expr import agg, col
     >>> f = FeatureDef("cons_x", "consumption", None, "x", "count", "neutral",
-    ...                agg("count", "orders", col("amount")))
-    >>> f.name
-    'cons_x'
+    ...                agg("count", "orders", col("amount")), definition_zh="订单笔数")
+    >>> f.name, f.definition_zh
+    ('cons_x', '订单笔数')
     """
 
     name: str
@@ -72,6 +76,7 @@ class FeatureDef:
     direction: Direction
     expr: Expr
     when_undefined: str = ""
+    definition_zh: str = ""
 
     def __post_init__(self) -> None:
         if self.direction not in _DIRECTIONS:
@@ -124,9 +129,24 @@ class FeatureFamily:
         direction: Direction,
         expr: Expr,
         undefined: str = "",
+        *,
+        definition_zh: str = "",
     ) -> FeatureDef:
-        """A :class:`FeatureDef` of this family (shared by every family's listing)."""
-        return FeatureDef(name, self.family, window, definition, unit, direction, expr, undefined)
+        """A :class:`FeatureDef` of this family (shared by every family's listing).
+
+        ``definition_zh`` is the Chinese definition (see :class:`FeatureDef`).
+        """
+        return FeatureDef(
+            name,
+            self.family,
+            window,
+            definition,
+            unit,
+            direction,
+            expr,
+            undefined,
+            definition_zh=definition_zh,
+        )
 
     @property
     def feature_names(self) -> list[str]:

@@ -13,6 +13,9 @@ __all__ = ["TenureFeatures"]
 _PROFILES = "profiles"
 _CHANGES = "profile_changes"
 
+#: Chinese names of the default change kinds (others are shown as given).
+_CHANGES_ZH = {"device": "更换设备", "address": "更改地址", "phone": "更换手机号"}
+
 
 @dataclass(frozen=True)
 class TenureFeatures(FeatureFamily):
@@ -67,6 +70,7 @@ class TenureFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("max", _PROFILES, pit.age_days("registered_at")),
                 "no account registered before the application",
+                definition_zh="账户注册距申请时的天数",
             ),
             d(
                 "ten_phone_verified",
@@ -75,6 +79,7 @@ class TenureFeatures(FeatureFamily):
                 "flag",
                 "higher_is_safer",
                 agg("sum", _PROFILES, verified.to_float()),
+                definition_zh="申请前手机号是否已验证（是为1，否为0）",
             ),
             d(
                 "ten_phone_verified_age_days",
@@ -84,6 +89,7 @@ class TenureFeatures(FeatureFamily):
                 "higher_is_safer",
                 agg("max", _PROFILES, pit.age_days("phone_verified_at"), verified),
                 "phone not verified before the application",
+                definition_zh="手机号验证距申请时的天数",
             ),
         ]
         for w in self.windows:
@@ -101,6 +107,12 @@ class TenureFeatures(FeatureFamily):
                             col("changed_at"),
                             col("kind").eq(k) & pit.within("changed_at", w),
                         ),
+                        definition_zh=f"最近{w}天{_change_zh(k)}的次数",
                     )
                 )
         return out
+
+
+def _change_zh(kind: str) -> str:
+    """A change kind in Chinese; unknown kinds as given, underscores read as spaces."""
+    return _CHANGES_ZH.get(kind, f"变更「{kind.replace('_', ' ')}」")

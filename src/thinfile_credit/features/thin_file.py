@@ -69,6 +69,7 @@ class ThinFileFeatures(FeatureFamily):
                 "days",
                 "higher_is_safer",
                 history,
+                definition_zh="首次下单、账单或借款距申请时的天数（没有则为0）",
             ),
             FeatureDef(
                 "thin_order_count",
@@ -78,6 +79,7 @@ class ThinFileFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 n_orders,
+                definition_zh="申请前历史累计下单笔数",
             ),
             FeatureDef(
                 "thin_bill_count",
@@ -87,6 +89,7 @@ class ThinFileFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 n_bills,
+                definition_zh="申请前历史累计出账的账单笔数",
             ),
             FeatureDef(
                 "thin_loan_count",
@@ -96,6 +99,7 @@ class ThinFileFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 n_loans,
+                definition_zh="申请前历史累计放款的借款笔数",
             ),
             FeatureDef(
                 "thin_event_count",
@@ -105,6 +109,7 @@ class ThinFileFeatures(FeatureFamily):
                 "count",
                 "higher_is_safer",
                 total,
+                definition_zh="申请前历史累计的下单、账单和借款总笔数",
             ),
             FeatureDef(
                 "thin_file",
@@ -115,6 +120,8 @@ class ThinFileFeatures(FeatureFamily):
                 "flag",
                 "higher_is_riskier",
                 flag,
+                definition_zh=f"平台记录是否过少（历史不足{self.min_history_days}天，或下单、账单和"
+                f"借款合计少于{self.min_events}笔为1，否则为0）",
             ),
         ]
 
