@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.binning._text import number_value
+from thinfile_credit.binning._text import floats_and_failures, number_value
 from thinfile_credit.errors import DataError, ModelError
 
 __all__ = ["Columns", "extract_columns", "select_columns", "warn_if_unexpected_names"]
@@ -362,15 +362,4 @@ def _target_as_float(arr: NDArray[Any]) -> tuple[NDArray[np.float64], list[int]]
     """
     if arr.dtype.kind in "biuf":
         return np.asarray(arr, dtype=np.float64), []
-    flat = np.asarray(arr, dtype=object)
-    out = np.empty(flat.shape[0], dtype=np.float64)
-    bad: list[int] = []
-    for i, value in enumerate(flat.tolist()):
-        try:
-            out[i] = number_value(value)
-        except TypeError:
-            try:
-                out[i] = float(value)  # "0"/"1" text labels
-            except (TypeError, ValueError):
-                bad.append(i)
-    return out, bad
+    return floats_and_failures(np.asarray(arr, dtype=object), text_numbers=True)

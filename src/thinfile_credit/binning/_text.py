@@ -33,6 +33,7 @@ __all__ = [
     "category_text",
     "category_texts",
     "factorize_texts",
+    "floats_and_failures",
     "is_missing",
     "number_value",
     "numeric_values",
@@ -174,6 +175,37 @@ def number_value(value: Any) -> float:
     raise TypeError(f"{value!r} is not a number")
 
 
+def floats_and_failures(
+    values: NDArray[Any], *, text_numbers: bool = False
+) -> tuple[NDArray[np.float64], list[int]]:
+    """Values one by one through :func:`number_value`: the floats and the failing rows.
+
+    With ``text_numbers`` text that spells a number (``"1"``) is read as that number
+    (as scikit-learn's label checks read targets); features never allow it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out, bad = floats_and_failures(np.array([1, "1", "x"], dtype=object), text_numbers=True)
+    >>> out[:2].tolist(), bad
+    ([1.0, 1.0], [2])
+    """
+    out = np.empty(len(values), dtype=np.float64)
+    bad: list[int] = []
+    for i, value in enumerate(values.tolist()):
+        try:
+            out[i] = number_value(value)
+        except TypeError:
+            if not text_numbers:
+                bad.append(i)
+                continue
+            try:
+                out[i] = float(value)
+            except (TypeError, ValueError):
+                bad.append(i)
+    return out, bad
+
+
 def numeric_values(values: NDArray[Any], column: str, *, table: str = "X") -> NDArray[np.float64]:
     """A column of a numeric feature as float64 (missing markers as NaN).
 
@@ -199,13 +231,7 @@ def numeric_values(values: NDArray[Any], column: str, *, table: str = "X") -> ND
     if arr.dtype.kind in "biuf":
         return arr.astype(np.float64)
     flat = arr.astype(object).ravel()
-    out = np.empty(flat.shape[0], dtype=np.float64)
-    bad: list[int] = []
-    for i, value in enumerate(flat.tolist()):
-        try:
-            out[i] = number_value(value)
-        except TypeError:
-            bad.append(i)
+    out, bad = floats_and_failures(flat)
     if bad:
         raise DataError(
             f"numeric feature received non-numeric values, e.g. {flat[bad[0]]!r}",
