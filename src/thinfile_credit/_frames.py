@@ -122,6 +122,8 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
         )
     try:
         return _convert(frame, kind), kind
+    except MemoryError:
+        raise  # not a data problem, and probing column by column would only make it worse
     except Exception as exc:  # narwhals/pyarrow/polars raise various types for a bad column
         raise _conversion_error(frame, kind, table, exc) from None
 

@@ -307,3 +307,17 @@ def test_refit_replaces_every_learned_piece():
         narrow.contributions(np.array([[-9.0]])), output="polars"
     )
     assert polars_out["code"].to_list() == ["BIL02"]
+
+
+def test_points_table_on_a_lower_is_better_scale_measures_from_its_safest_bin():
+    from thinfile_credit.reasons._demo import PointsTable
+    from thinfile_credit.scale import ScoreScale
+
+    model, X = tiny_scorecard()
+    # The same table with every point negated on a lower-is-better scale: the safest bin
+    # now has the fewest points, and each shortfall is the same distance as before.
+    flipped = {k: (edges, tuple(-p for p in points)) for k, (edges, points) in model.table.items()}
+    lower = PointsTable(flipped, intercept=-400.0, scale=ScoreScale(higher_is_better=False))
+    lost = lower.points_below_max(X)
+    assert (lost >= 0).all()
+    np.testing.assert_allclose(lost, model.points_below_max(X))

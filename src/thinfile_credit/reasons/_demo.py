@@ -77,10 +77,11 @@ class PointsTable:
         )
 
     def points_below_max(self, X: Any) -> NDArray[np.float64]:
-        """Max points of each feature minus the points obtained."""
+        """Points each feature gave up versus its safest bin (``>= 0`` on either scale)."""
         values = self.contributions(X).values
-        best = np.array([max(p) for _, p in self.table.values()])
-        return best[None, :] - values
+        if self.scale_.higher_is_better:
+            return np.array([max(p) for _, p in self.table.values()])[None, :] - values
+        return values - np.array([min(p) for _, p in self.table.values()])[None, :]
 
     def score(self, X: Any, y: Any = None) -> NDArray[np.float64]:
         """Points (higher is better)."""
