@@ -168,6 +168,16 @@ def test_long_equal_instalments(principal: float, rate: float, n: int) -> None:
     assert len(set(s.payment[:-1].tolist())) <= 1
 
 
+@pytest.mark.parametrize(("principal", "rate"), [(33.5, 0.11), (33.5, 0.15), (50.0, 0.5)])
+def test_high_rates_never_amortise_negatively(principal: float, rate: float) -> None:
+    # The float annuity once rounded one fen below the first month's interest: the
+    # balance grew every month (and overflowed at 15 %/month over 360 months).
+    s = equal_instalment(principal, rate, 360)
+    assert_well_formed(s, principal)
+    assert (s.principal_paid >= 0).all()
+    assert s.balance.max() <= principal
+
+
 # --- properties --------------------------------------------------------------------------
 principals = st.integers(5_000, 30_000_000).map(lambda c: c / 100)  # ¥50 to ¥300,000
 rates = st.floats(0, 0.04)

@@ -23,10 +23,11 @@ of a thin-file ladder. So the cap is enforced **for every loan**:
 :class:`~thinfile_credit.errors.PolicyError` naming the amount and its APR, any amount
 whose APR exceeds ``apr_cap``. Construction and :func:`lint` check the product up front
 at ``reference_principal`` and, when the product sets one, at ``min_principal``, the
-smallest amount it lends (and where rounding weighs most). A product without a
-``min_principal`` lends any whole-fen amount; the up-front check then covers only
-``reference_principal`` and small loans are checked one by one when they are priced. Set
-``min_principal`` to the smallest rung you lend to find out at construction.
+smallest amount it lends. Rounding does not move the APR monotonically with the amount
+(a 2 %/month, 12-month product is within 24 % at ¥50 but over it at ¥60 and ¥80), so
+passing those two checks does not clear every amount: each amount is still checked when
+it is priced. To clear a ladder's rungs up front, price each rung once (``p.apr(rung)``
+or ``p.schedule(rung)``) when the product is configured.
 
 Examples
 --------
@@ -40,7 +41,6 @@ Examples
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -51,6 +51,7 @@ from thinfile_credit.pricing.schedules import (
     DAYS_PER_MONTH,
     Schedule,
     _check_principal,
+    _number,
     bullet,
     equal_instalment,
     equal_principal,
@@ -179,12 +180,7 @@ class Product:
         for name in ("reference_principal", "min_principal"):
             if name == "min_principal" and self.min_principal is None:
                 continue
-            value = self._number(name)
-            if value <= 0 or abs(value * 100 - round(value * 100)) > 1e-6:
-                raise SpecError(
-                    f"Product {self.name!r}: {name} must be a positive amount in whole fen, "
-                    f"got {value!r}"
-                )
+            _check_principal(getattr(self, name), f"Product {self.name!r}: {name}")
         if self.min_principal is not None and self.min_principal > self.reference_principal:
             raise SpecError(
                 f"Product {self.name!r}: min_principal {self.min_principal!r} exceeds "
@@ -205,12 +201,7 @@ class Product:
             _check_cap(self, principal, apr(self._schedule(principal)), self.apr_cap)
 
     def _number(self, name: str) -> float:
-        value = getattr(self, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(f"Product {self.name!r}: {name} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise SpecError(f"Product {self.name!r}: {name} must be finite, got {value!r}")
-        return float(value)
+        return _number(f"Product {self.name!r}: {name}", getattr(self, name))
 
     def checked_principals(self) -> tuple[float, ...]:
         """The amounts at which construction and :func:`lint` check the APR cap.

@@ -253,7 +253,9 @@ def equal_instalment(
     # rates; below 1e-12 (down to 0 and subnormals) its series is exact to the last bit.
     factor = -math.expm1(-n * math.log1p(r)) / r if r >= 1e-12 else n * (1 - (n + 1) * r / 2)
     exact = p / 100 / factor
-    level = _to_int(_CTX.multiply(Decimal(repr(exact)), 100))
+    # Never below the first month's interest: a float annuity within noise of a half-fen
+    # could round below it, and the balance would then grow (negative amortisation).
+    level = max(_to_int(_CTX.multiply(Decimal(repr(exact)), 100)), _times(p, loan.rate))
     rows = _amortise(p, loan.rate, n, level)
     while rows is None:
         # The rounded-up payment would repay the loan before the last month; a fen less
@@ -522,13 +524,13 @@ def _day(value: object) -> int | None:
     return None
 
 
-def _check_principal(principal: object) -> int:
+def _check_principal(principal: object, name: str = "principal") -> int:
     """``principal`` in integer fen, or :class:`SpecError` if not a positive whole-fen amount."""
-    number = _number("principal", principal)
+    number = _number(name, principal)
     cents = _fen(number)
     if number <= 0 or cents is None:
         raise SpecError(
-            f"principal must be a positive amount in whole fen (0.01 yuan), got {principal!r}"
+            f"{name} must be a positive amount in whole fen (0.01 yuan), got {principal!r}"
         )
     return cents
 
