@@ -217,6 +217,11 @@ def test_replay_accepts_polars_and_existing_limits() -> None:
         (
             {"account_id": [1, 2], "cycle": [1, 1], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
             {"account_id": [1], "limit": [50.0]},
+            "account_id",
+        ),
+        (
+            {"account_id": [1, 2], "cycle": [1, 1], "dpd": [0, 0], "utilisation": [0.1, 0.2]},
+            {"account_id": [1, 2], "limit": [50.0, None]},
             "limit",
         ),
         (
@@ -375,3 +380,30 @@ def test_cycle_outcome_rejects_values_step_cannot_use(kw, column) -> None:
         CycleOutcome(**kw)
     assert (err.value.table, err.value.column) == ("CycleOutcome", column)
     assert CycleOutcome(dpd=30.0).dpd == 30
+
+
+def test_replay_null_opening_score_quotes_the_history_row() -> None:
+    hist = pd.DataFrame(
+        {
+            "account_id": [9, 9, 4, 4],
+            "cycle": [2, 1, 1, 2],
+            "dpd": [0, 0, 0, 0],
+            "utilisation": [0.5] * 4,
+            "score": [610.0, np.nan, 600.0, 600.0],
+            "capacity": [900.0] * 4,
+        }
+    )
+    with pytest.raises(SchemaError) as err:
+        replay(hist)
+    # Account 9 opens from its cycle-1 row, input row 1 (not "row 9", its id).
+    assert (err.value.table, err.value.column, err.value.rows) == ("histories", "score", [1])
+
+
+def test_step_applies_the_regulatory_ceiling_to_an_account_cap() -> None:
+    from thinfile_credit.limits import AccountState
+
+    state = AccountState(limit=1000.0, rung=4, cap=1e6)
+    for _ in range(3):
+        state, action, reason = step(state, CycleOutcome(dpd=0, utilisation=0.9), ladder=_FAST)
+    assert state.limit == 1000.0
+    assert (action, reason) == (Action.REFUSE_INCREASE, "LIM_CAP_REGULATORY")

@@ -164,7 +164,7 @@ class CycleOutcome:
         dpd = self.dpd
         if isinstance(dpd, bool) or not isinstance(dpd, (int, float, np.integer, np.floating)):
             raise bad("dpd", f"must be a whole number of days, got {dpd!r}")
-        if not (math.isfinite(dpd) and dpd >= 0 and dpd == int(dpd)):
+        if not_whole_days(dpd):
             raise bad("dpd", f"must be a whole, non-negative number of days, got {dpd!r}")
         object.__setattr__(self, "dpd", int(dpd))
         for column in ("utilisation", "balance"):
@@ -364,7 +364,7 @@ def step(
         return held, Action.REFUSE_INCREASE, "LIM_NO_INCREASE_SCORE"
     if cycle.utilisation < L.min_promotion_utilisation:
         return held, Action.REFUSE_INCREASE, "LIM_NO_INCREASE_USAGE"
-    cap, cap_reason = state.cap, state.cap_reason
+    cap, cap_reason = ceiling_cap(L, state.cap, state.cap_reason)
     if L.caps.expected_loss_budget is not None:
         by_loss = _scalar_loss_cap(L, score)
         if by_loss < cap:
@@ -465,6 +465,53 @@ def rung_at_most(ladder: LimitLadder, amount: NDArray[np.float64]) -> NDArray[np
     rungs = np.asarray(ladder.rungs)
     # A hair of tolerance so a cap computed as 3 * 166.666... still admits the 500 rung.
     return np.searchsorted(rungs, np.asarray(amount) * (1 + 1e-12), side="right") - 1
+
+
+def rung_index(ladder: LimitLadder, limits: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Rung of each limit: -1 for 0 (no line), -2 for an amount that is not a rung.
+
+    Examples
+    --------
+    >>> rung_index(LimitLadder(), np.array([0.0, 50.0, 75.0, 10000.0])).tolist()
+    [-1, 0, -2, 7]
+    """
+    rungs = np.asarray(ladder.rungs)
+    limits = np.asarray(limits, dtype=np.float64)
+    r = np.searchsorted(rungs, limits)
+    exact = (r < len(rungs)) & (rungs[np.minimum(r, len(rungs) - 1)] == limits)
+    return np.where(exact, r, np.where(limits == 0, -1, -2)).astype(np.int64)
+
+
+def not_whole_days(days: Any) -> NDArray[np.bool_]:
+    """Mask of values that are not a whole, non-negative, finite number of days.
+
+    Examples
+    --------
+    >>> not_whole_days([0, 3.0, 0.9, -1, np.nan]).tolist()
+    [False, False, True, True, True]
+    """
+    values = np.asarray(days, dtype=np.float64)
+    return ~(np.isfinite(values) & (values >= 0) & (values == np.floor(values)))
+
+
+def ceiling_cap(ladder: LimitLadder, cap: Any, reason: Any) -> tuple[Any, Any]:
+    """An account's cap and its reason with the regulatory ceiling applied on top.
+
+    Works on scalars (``step``) and arrays (``step_arrays``) alike.
+
+    Examples
+    --------
+    >>> ceiling_cap(LimitLadder(), 1e9, "LIM_CAP_ACCOUNT")
+    (300000.0, 'LIM_CAP_REGULATORY')
+    """
+    ceiling = ladder.caps.regulatory_ceiling
+    if np.ndim(cap) == 0:
+        return (ceiling, "LIM_CAP_REGULATORY") if cap > ceiling else (cap, reason)
+    over = cap > ceiling
+    return (
+        np.where(over, ceiling, cap),
+        np.where(over, REASON_INDEX["LIM_CAP_REGULATORY"], reason).astype(np.int8),
+    )
 
 
 def _rung_at_most(ladder: LimitLadder, amount: float) -> int:

@@ -43,7 +43,9 @@ from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecEr
 from thinfile_credit.limits.engine import (
     DEFAULT_LADDER,
     loss_cap,
+    not_whole_days,
     rung_at_most,
+    rung_index,
     static_caps,
 )
 from thinfile_credit.limits.ladder import LimitLadder
@@ -143,12 +145,9 @@ def estimate_transitions(
     df = df.with_row_index("_row")
     values = {c: _finite(df, c) for c in ("score", "limit", "dpd", "utilisation")}
     days = values["dpd"]
-    _reject(df, "dpd", (days < 0) | (days != np.floor(days)), "must be whole, non-negative days")
+    _reject(df, "dpd", not_whole_days(days), "must be whole, non-negative days")
     limit = values["limit"]
-    rungs = np.asarray(L.rungs)
-    r = np.searchsorted(rungs, limit)
-    is_rung = (r < len(rungs)) & (rungs[np.minimum(r, len(rungs) - 1)] == limit)
-    _reject(df, "limit", ~(is_rung | (limit == 0)), "must be a rung of the ladder, or 0")
+    _reject(df, "limit", rung_index(L, limit) == -2, "must be a rung of the ladder, or 0")
     if "start_dpd" not in df.columns:
         df = df.with_columns(pl.Series("dpd", days)).sort(["account_id", "cycle"])
         df = df.with_columns(
@@ -157,9 +156,9 @@ def estimate_transitions(
         # Row-aligned arrays follow the sort.
         values = {c: _finite(df, c) for c in values}
         limit, days = values["limit"], values["dpd"]
-        r = np.searchsorted(rungs, limit)
+    r = rung_index(L, limit)
     start = _finite(df, "start_dpd")
-    _reject(df, "start_dpd", (start < 0) | (start != np.floor(start)), "must be whole days")
+    _reject(df, "start_dpd", not_whole_days(start), "must be whole, non-negative days")
     d0 = dpd_bucket(start)
     d1 = dpd_bucket(days)
     # Rows without a line (limit 0) or already charged off carry no transition to learn.
@@ -171,7 +170,7 @@ def estimate_transitions(
             column="limit",
         )
     b = _band(L, values["score"])
-    B, R = len(L.initial_bands), len(rungs)
+    B, R = len(L.initial_bands), len(L.rungs)
     counts = np.zeros((B, R, N_BUCKETS, N_BUCKETS + 1))
     np.add.at(counts, (b[valid], r[valid], d0[valid], d1[valid]), 1.0)
     glob = counts.sum(axis=(0, 1))

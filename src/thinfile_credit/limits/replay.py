@@ -34,7 +34,15 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
 from thinfile_credit.errors import DataError, SchemaError
-from thinfile_credit.limits.engine import ACTION_LIST, DEFAULT_LADDER, Action, open_rungs
+from thinfile_credit.limits.engine import (
+    ACTION_LIST,
+    DEFAULT_LADDER,
+    Action,
+    ceiling_cap,
+    not_whole_days,
+    open_rungs,
+    rung_index,
+)
 from thinfile_credit.limits.engine import loss_cap as _loss_cap
 from thinfile_credit.limits.engine import rung_at_most as _rung_at_most
 from thinfile_credit.limits.ladder import LimitLadder
@@ -239,8 +247,7 @@ def step_arrays(
         _refuse(want & np.isnan(score), "LIM_NO_INCREASE_NO_SCORE")
     # Only accounts still in line for a raise need their caps evaluated.
     go = np.flatnonzero(want & ~refuse)
-    cap = state.cap[go]
-    cap_code = state.cap_reason[go]
+    cap, cap_code = ceiling_cap(L, state.cap[go], state.cap_reason[go])
     if len(go) and L.caps.expected_loss_budget is not None:
         by_loss = _loss_cap(L, score[go])
         tighter = by_loss < cap
@@ -513,7 +520,7 @@ def _days(hist: pl.DataFrame, order: NDArray[np.int64] | None) -> NDArray[np.int
             raise SchemaError(
                 f"must be numeric, got {col.dtype}", table="histories", column="dpd"
             ) from None
-        bad = ~(np.isfinite(values) & (values >= 0) & (values == np.floor(values)))
+        bad = not_whole_days(values)
         days = np.where(bad, 0, values).astype(np.int64)
     if bad.any():
         raise SchemaError(
@@ -565,16 +572,19 @@ def _initial_state(
         raise SchemaError(
             "needs either 'limit' or 'score' and 'capacity'", table=table, column="score"
         )
-    missing = joined[probe].is_null().to_numpy()
-    if missing.any():
+    absent = joined["_row"].is_null()
+    if absent.any():
         raise SchemaError(
-            "accounts in histories without an initial row (or null values)",
+            "accounts in histories without an initial row (rows: their account ids)",
             table=table,
-            column=probe,
-            rows=joined["account_id"].filter(pl.Series(missing)).to_list(),
+            column="account_id",
+            rows=joined["account_id"].filter(absent).to_list(),
         )
     n = joined.height
     src = joined["_row"].to_numpy()
+    nulls = joined[probe].is_null().to_numpy()
+    if nulls.any():
+        raise SchemaError("null values", table=table, column=probe, rows=sorted(src[nulls]))
     if "limit" not in init.columns:
         _require(init, ("score", "capacity"), table)
         income = joined["income"].to_numpy() if "income" in joined.columns else None
@@ -585,18 +595,14 @@ def _initial_state(
         except DataError as err:  # quote this table's rows, not account positions
             quoted = None if err.rows is None else sorted(src[np.asarray(err.rows)].tolist())
             raise type(err)(err.message, table=table, column=err.column, rows=quoted) from None
-    limit = joined["limit"].cast(pl.Float64).to_numpy()
-    rungs = np.asarray(L.rungs)
-    rung = np.searchsorted(rungs, limit)
-    ok = (limit == 0) | ((rung < len(rungs)) & (rungs[np.minimum(rung, len(rungs) - 1)] == limit))
-    if not ok.all():
+    rung = rung_index(L, joined["limit"].cast(pl.Float64).to_numpy())
+    if (rung == -2).any():
         raise SchemaError(
             "initial limit is not a rung of the ladder (or 0)",
             table=table,
             column="limit",
-            rows=sorted(src[~ok].tolist()),
+            rows=sorted(src[rung == -2].tolist()),
         )
-    rung = np.where(limit == 0, -1, rung)
     # An account's own cap (e.g. the lender's affordability assessment) binds only below
     # the regulatory ceiling; a null cap means none was set, never "no cap".
     ceiling = L.caps.regulatory_ceiling
