@@ -15,6 +15,8 @@ to ``benchmarks/results/gbm_real_data.md``. ``--splits N`` instead refits the en
 defaults (``--engines``, default LightGBM only) and the plain model on the fixed split
 and ``N - 1`` other seeds of the same 70/30 stratified split, to show how far the fixed
 split's AUC is from the typical one (``benchmarks/results/gbm_real_data_splits.md``).
+``--calibration`` instead checks the served PD against the test rows' bad rates, with
+the ensemble on and off (``benchmarks/results/gbm_real_data_calibration.md``).
 """
 
 from __future__ import annotations
@@ -153,6 +155,45 @@ def splits_report(names: list[str], n_splits: int, engines: list[str]) -> str:
     return "\n".join(lines)
 
 
+def calibration_report(names: list[str], engines: list[str]) -> str:
+    """Calibration of the served PD on the fixed split's test rows, ensemble on and off."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss
+
+    lines = [
+        "| dataset | engine | served model | mean PD | bad rate | calibration slope "
+        "| intercept | Brier | worst decile gap |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        if not (DATA / name).is_dir():
+            print(f"skip {name}: not found under {DATA}")
+            continue
+        X, y = load_public(name, DATA / name)
+        Xtr, Xte, ytr, yte = stratified_split(X, y)
+        bad = yte.to_numpy()
+        for engine in engines:
+            for ensemble in (True, False):
+                model = GBMScorer(
+                    engine, categorical_features="auto", random_state=0, ensemble=ensemble
+                ).fit(Xtr, ytr)
+                p = np.clip(model.predict_proba(Xte)[:, 1], 1e-9, 1 - 1e-9)
+                # Logistic recalibration of the outcome on logit(PD): slope 1 and
+                # intercept 0 for a perfectly calibrated PD.
+                logit = np.log(p / (1 - p))[:, None]
+                fit = LogisticRegression(C=1e9, max_iter=1000).fit(logit, bad)
+                decile = pd.qcut(pd.Series(p).rank(method="first"), 10, labels=False)
+                by = pd.DataFrame({"p": p, "y": bad, "d": decile}).groupby("d").mean()
+                lines.append(
+                    f"| {name} | {engine} | {'ensemble' if ensemble else 'single booster'} "
+                    f"| {p.mean():.4f} | {bad.mean():.4f} | {fit.coef_[0, 0]:.3f} "
+                    f"| {fit.intercept_[0]:+.3f} | {brier_score_loss(bad, p):.5f} "
+                    f"| {np.abs(by.p - by.y).max():.4f} |"
+                )
+                print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="include Give Me Some Credit")
@@ -164,11 +205,28 @@ def main() -> None:
     parser.add_argument(
         "--splits", type=int, default=0, help="compare the fixed split with N split seeds"
     )
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="calibration of the served PD on the test rows, ensemble on and off",
+    )
     args = parser.parse_args()
     names = FULL if args.full else QUICK
     engines = (args.engines or ("lightgbm" if args.splits else "lightgbm,xgboost,sklearn")).split(
         ","
     )
+    if args.calibration:
+        text = calibration_report(names, engines)
+        out = ROOT / "benchmarks" / "results" / "gbm_real_data_calibration.md"
+        flag = (" --full" if args.full else "") + (
+            f" --engines {args.engines}" if args.engines else ""
+        )
+        out.write_text(
+            "# Calibration of GBMScorer's PD on the test rows\n\n"
+            f"Command: `.venv/bin/python benchmarks/gbm_real_data.py{flag} --calibration`"
+            " (library defaults, `random_state=0`, fixed split)\n\n" + text + "\n"
+        )
+        return
     if args.splits:
         text = splits_report(names, args.splits, engines)
         print(text)
