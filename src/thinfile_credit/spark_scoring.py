@@ -140,9 +140,12 @@ def _check_output_names(
     DataError
         Names the clashing columns; ``table`` is ``spark_df``.
     """
-    roles = [(score_col, "score_col")] + ([(pd_col, "pd_col")] if pd_col else [])
-    if contributions:
-        roles += [(f"points_{f}", f"contribution of {f}") for f in features]
+    names = output_columns(
+        features, score_col=score_col, pd_col=pd_col, contributions=contributions
+    )
+    labels = ["score_col"] + (["pd_col"] if pd_col else [])
+    labels += [f"contribution of {f}" for f in features] if contributions else []
+    roles = list(zip(names, labels, strict=True))
 
     def key(name: str) -> str:
         return name if case_sensitive else name.lower()

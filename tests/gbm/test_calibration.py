@@ -197,3 +197,34 @@ def test_contributions_add_up_next_to_a_knot(slopes, gaps, knot, delta):
     np.testing.assert_allclose(total, cal.log_odds(raw.sum(axis=1)), rtol=0, atol=1e-9)
     nonzero = phi != 0
     assert np.all(np.sign(values[nonzero]) == np.sign(phi[nonzero]))
+
+
+@settings(max_examples=60)
+@given(
+    slopes=st.lists(st.floats(0.01, 500.0), min_size=2, max_size=6),
+    gaps=st.lists(st.floats(1e-3, 2.0), min_size=6, max_size=6),
+    segment=st.integers(0, 5),
+    where=st.floats(0.1, 0.9),
+    delta=st.one_of(st.floats(1e-15, 1e-9), st.floats(-1e-9, -1e-15)),
+)
+def test_contribution_scale_is_the_segment_slope_for_tiny_sums(slopes, gaps, segment, where, delta):
+    """Inside a segment the rescaling factor is that segment's slope, not rounding noise."""
+    cal = IsotonicLogOdds()
+    xk = np.cumsum([0.0, *gaps[: len(slopes)]])
+    cal.knots_margin_ = xk
+    cal.knots_log_odds_ = np.cumsum([-3.0, *(np.asarray(slopes) * np.diff(xk))])
+    cal.tail_slope_ = 0.7
+    i = min(segment, len(slopes) - 1)
+    f0 = xk[i] + where * (xk[i + 1] - xk[i])
+    raw = np.array([[2 * delta, -delta, f0]])
+    values, _ = rescale_contributions(raw, cal)
+    np.testing.assert_allclose(values[0] / raw[0, :2], slopes[i], rtol=1e-9)
+
+
+def test_contribution_scale_across_one_knot_weights_the_two_slopes():
+    cal = IsotonicLogOdds()
+    cal.knots_margin_, cal.knots_log_odds_ = np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0, 101.0])
+    cal.tail_slope_ = 1.0
+    # From 1 - 1e-12 to 1 + 3e-12: a quarter of the way at slope 1, the rest at slope 100.
+    r = cal.secant(np.array([1 - 1e-12]), np.array([4e-12]))
+    np.testing.assert_allclose(r, [0.25 * 1 + 0.75 * 100], rtol=1e-3)

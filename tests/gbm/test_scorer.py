@@ -312,7 +312,9 @@ def test_early_stopping_fallback_warns():
     y = np.zeros(n, dtype=int)
     y[rng.choice(n, 9, replace=False)] = 1  # 9 bads: a 10 % split cannot hold one
     model = GBMScorer("lightgbm", n_estimators=30, min_child_samples=2, cv=3, random_state=0)
-    with pytest.warns(EarlyStoppingFallbackWarning, match=r"only 9 rows.*at least 10 needed"):
+    with pytest.warns(
+        EarlyStoppingFallbackWarning, match=r"only 9 rows.*at least 4, and 1/validation_fraction"
+    ):
         model.fit(X, y)
     assert model.best_iteration_ is None
     assert model.n_iter_ == 30
@@ -343,9 +345,61 @@ def test_rows_weighted_zero_stay_out_of_the_validation_split():
     assert plain is not None
     np.testing.assert_array_equal(plain[0], expected[0])
     np.testing.assert_array_equal(plain[1], expected[1])
-    # Fewer than 1 / fraction bads with a positive weight: no split.
+    # Bads weighted 0 do not count towards the minority that early stopping needs.
+    from thinfile_credit.gbm._training import weighted_minority
+
     w[y == 1] = 0.0
     w[np.flatnonzero(y == 1)[:5]] = 1.0
-    assert _validation_split(y, w, 0.2, seed=3) is not None
-    w[np.flatnonzero(y == 1)[4]] = 0.0
-    assert _validation_split(y, w, 0.2, seed=3) is None
+    assert weighted_minority(y, w) == 5
+
+
+def test_calibration_folds_count_and_spread_only_rows_in_the_sample():
+    from thinfile_credit.gbm._training import _calibration_folds
+
+    y = np.r_[np.zeros(80, dtype=int), np.ones(20, dtype=int)]
+    w = np.ones(100)
+    # Every weight positive: the plain stratified folds, as before.
+    from sklearn.model_selection import StratifiedKFold
+
+    plain = _calibration_folds(5, y, w, seed=3)
+    expected = StratifiedKFold(5, shuffle=True, random_state=3).split(np.zeros(100), y)
+    for (tr, te), (etr, ete) in zip(plain, expected, strict=True):
+        np.testing.assert_array_equal(te, ete)
+        np.testing.assert_array_equal(tr, etr)
+    # 3 bads with a positive weight, 17 weighted 0: 3 folds, each holding one of them.
+    w[np.flatnonzero(y == 1)[3:]] = 0.0
+    folds = _calibration_folds(5, y, w, seed=3)
+    assert len(folds) == 3
+    tests = np.concatenate([te for _, te in folds])
+    assert sorted(tests.tolist()) == list(range(100))
+    for tr, te in folds:
+        assert np.intersect1d(tr, te).size == 0
+        assert ((y[te] == 1) & (w[te] > 0)).sum() == 1
+    # A single bad in the sample: no folds (the caller falls back to no calibration).
+    w[np.flatnonzero(y == 1)[1:]] = 0.0
+    assert _calibration_folds(5, y, w, seed=3) is None
+
+
+def test_balanced_class_weight_counts_the_rows_in_the_sample(monkeypatch):
+    import thinfile_credit.gbm.scorer as scorer_module
+
+    seen = {}
+    real = scorer_module.fit_final_booster
+
+    def spy(engine, params, X, y, w, *args, **kwargs):
+        seen["y"], seen["w"] = y, w
+        return real(engine, params, X, y, w, *args, **kwargs)
+
+    monkeypatch.setattr(scorer_module, "fit_final_booster", spy)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400)})
+    y = np.r_[np.zeros(300, dtype=int), np.ones(100, dtype=int)]
+    w = np.ones(400)
+    w[300:390] = 0.0  # 90 of the 100 bads are outside the sample
+    GBMScorer(
+        "lightgbm", n_estimators=5, class_weight="balanced", calibration=None, random_state=0
+    ).fit(X, y, sample_weight=w)
+    # In the sample: 300 goods, 10 bads -> n / (2 n_class) = 310/600 and 310/20.
+    np.testing.assert_allclose(seen["w"][:300], 310 / 600)
+    np.testing.assert_allclose(seen["w"][390:], 310 / 20)
+    assert (seen["w"][300:390] == 0).all()

@@ -121,3 +121,17 @@ def mismatch(model: Any, X: Any) -> str | None:
     missing = [c for c in fitted if c not in given]
     unseen = [c for c in given if c not in set(fitted)]
     return ", ".join(missing + unseen) or None
+
+
+def unobserved_columns(X: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Columns of the design with no value among the rows with a positive weight.
+
+    Such a feature can get no split (rows weighted 0 carry no gradient), so it is inert.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, np.nan], [2.0, 5.0]])
+    >>> unobserved_columns(X, np.array([1.0, 0.0])).tolist()
+    [False, True]
+    """
+    return np.asarray(np.isnan(X[np.asarray(w) > 0]).all(axis=0), dtype=bool)

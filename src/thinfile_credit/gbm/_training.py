@@ -40,7 +40,6 @@ in the training part, where they weigh nothing) and the calibrator ignores them.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import replace
@@ -101,20 +100,19 @@ def fit_final_booster(
     if eval_set is not None:
         booster = fit(params, X, y, w, eval_set, n_iter_no_change)
         return booster, booster.n_iter
-    split = _validation_split(y, w, validation_fraction, seed)
-    if split is None:
-        minority = int(np.bincount(y[w > 0], minlength=2).min())
+    minority = weighted_minority(y, w)
+    if minority < 4 or minority * validation_fraction < 1:
+        # Early stopping needs both classes on each side of the split.
         warnings.warn(
             f"only {minority} rows of the minority class: too few to hold out a "
-            f"{validation_fraction:g} validation split for early stopping (at least "
-            f"{_min_minority_rows(validation_fraction)} needed); training all "
-            f"{params.n_estimators} rounds. Pass eval_set=(X_val, y_val), or set "
-            "n_estimators with early_stopping=False",
+            f"{validation_fraction:g} validation split for early stopping (at least 4, "
+            f"and 1/validation_fraction); training all {params.n_estimators} rounds. "
+            "Pass eval_set=(X_val, y_val), or set n_estimators with early_stopping=False",
             EarlyStoppingFallbackWarning,
             stacklevel=3,
         )
         return fit(params, X, y, w, None, None), None
-    tr, va = split
+    tr, va = _validation_split(y, w, validation_fraction, seed)
     probe = fit(params, X[tr], y[tr], w[tr], (X[va], y[va], w[va]), n_iter_no_change)
     best = probe.n_iter
     rounds = min(params.n_estimators, max(1, round(best / (1.0 - validation_fraction))))
@@ -169,11 +167,11 @@ def cross_fit(
     calibrator = make_calibrator(method)
     if method is None:
         return calibrator, []
-    splits = _calibration_folds(cv, y, seed)
+    splits = _calibration_folds(cv, y, w_user, seed)
     if splits is None:
-        counts = np.bincount(y, minlength=2)
         warnings.warn(
-            f"only {counts.min()} rows of the minority class: too few to cross-fit a "
+            f"only {weighted_minority(y, w_user)} rows of the minority class: too few to "
+            "cross-fit a "
             f"{method} calibrator; predicted PD is the booster's own",
             CalibrationFallbackWarning,
             stacklevel=3,
@@ -220,47 +218,50 @@ def _fitter(engine: str, monotone: Sequence[int], categorical: Sequence[int]) ->
     return fit
 
 
+def weighted_minority(y: NDArray[Any], w: FloatArray) -> int:
+    """Rows of the rarer class among the rows with a positive weight (the sample)."""
+    return int(np.bincount(y[w > 0], minlength=2).min())
+
+
 def _calibration_folds(
-    cv: Any, y: NDArray[Any], seed: int
+    cv: Any, y: NDArray[Any], w: FloatArray, seed: int
 ) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]] | None:
     from sklearn.model_selection import StratifiedKFold, check_cv
 
     if cv is None or isinstance(cv, (int, np.integer)):
-        n_splits = int(min(5 if cv is None else cv, np.bincount(y, minlength=2).min()))
+        # Folds are stratified over the rows with a positive weight; rows weighted 0
+        # (outside the sample) are dealt round the folds at random.
+        n_splits = int(min(5 if cv is None else cv, weighted_minority(y, w)))
         if n_splits < 2:
             return None
+        weighted = np.flatnonzero(w > 0)
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        return list(folds.split(np.zeros(y.shape[0]), y))
+        splits = list(folds.split(np.zeros(weighted.size), y[weighted]))
+        if weighted.size == y.shape[0]:
+            return splits
+        unweighted = np.flatnonzero(w <= 0)
+        deal = np.random.default_rng(seed).permutation(unweighted.size) % n_splits
+        out = []
+        for k, (_, te) in enumerate(splits):
+            test = np.sort(np.concatenate([weighted[te], unweighted[deal == k]]))
+            out.append((np.setdiff1d(np.arange(y.shape[0]), test), test))
+        return out
     splitter = check_cv(cv, y, classifier=True)
     return list(splitter.split(np.zeros((y.shape[0], 1)), y))
 
 
 def _validation_split(
     y: NDArray[Any], w: FloatArray, fraction: float, seed: int
-) -> tuple[NDArray[np.intp], NDArray[np.intp]] | None:
-    # Early stopping needs both classes on each side; tiny samples train on everything.
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     # Only rows with a positive weight can tell the validation loss anything, so only
     # they are split; rows weighted 0 stay in the training part (where they weigh 0).
-    weighted = np.flatnonzero(w > 0)
-    yw = y[weighted]
-    minority = int(np.bincount(yw, minlength=2).min())
-    if minority < _min_minority_rows(fraction):
-        return None
     from sklearn.model_selection import StratifiedShuffleSplit
 
+    weighted = np.flatnonzero(w > 0)
+    yw = y[weighted]
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
     tr, va = next(splitter.split(np.zeros(yw.shape[0]), yw))
     if weighted.size == y.shape[0]:
         return tr, va
     unweighted = np.flatnonzero(w <= 0)
     return np.concatenate([weighted[tr], unweighted]), weighted[va]
-
-
-def _min_minority_rows(fraction: float) -> int:
-    # At least 4 rows, and enough that the held-out share holds one of them.
-    n = max(4, math.ceil(1.0 / fraction))
-    while n * fraction < 1:  # float rounding of 1 / fraction
-        n += 1
-    while n - 1 >= 4 and (n - 1) * fraction >= 1:
-        n -= 1
-    return n

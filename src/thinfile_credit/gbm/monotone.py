@@ -54,6 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from thinfile_credit.errors import ModelError
+from thinfile_credit.gbm._inputs import unobserved_columns
 
 __all__ = [
     "MonotoneConflictWarning",
@@ -189,8 +190,7 @@ def resolve_monotone(
     """
     names = list(feature_names)
     stats = [_trend_stats(X[:, j], y, sample_weight, n_bins) for j in range(len(names))]
-    weighted = np.asarray(sample_weight) > 0
-    observed = {n: bool((~np.isnan(X[weighted, j])).any()) for j, n in enumerate(names)}
+    observed = dict(zip(names, ~unobserved_columns(X, np.asarray(sample_weight))))
     if monotone is None:
         explicit: dict[str, int] | None = {}
     elif isinstance(monotone, str):

@@ -18,7 +18,13 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from thinfile_credit._optional import require
 from thinfile_credit.errors import DataError, ModelError, NotFittedError
-from thinfile_credit.gbm._inputs import binary_target, mismatch, reordered, sample_weight_array
+from thinfile_credit.gbm._inputs import (
+    binary_target,
+    mismatch,
+    reordered,
+    sample_weight_array,
+    unobserved_columns,
+)
 from thinfile_credit.gbm._training import cross_fit, fit_final_booster
 from thinfile_credit.gbm.calibration import rescale_contributions
 from thinfile_credit.gbm.design import DesignEncoder, to_frame
@@ -325,7 +331,13 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
                 "rows with a positive sample weight; a scorer needs goods and bads",
                 column="sample_weight",
             )
-        w_train = w_user * compute_sample_weight(self.class_weight, classes[y01])
+        # "balanced" counts the classes among the rows in the sample (positive weight).
+        in_sample = np.flatnonzero(w_user > 0)
+        w_train = w_user * compute_sample_weight(
+            self.class_weight,
+            classes[y01],
+            indices=in_sample if self.class_weight == "balanced" else None,
+        )
         self.scale_ = self.scale if self.scale is not None else ScoreScale()
 
         # The caller's X, not the Polars copy: a pandas categorical of integer codes is
@@ -333,7 +345,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         self.encoder_ = DesignEncoder.fit(X, y01, w_user, self.categorical_features)
         design = self.encoder_.transform(frame, table="X")
         names = list(self.encoder_.feature_names)
-        empty = [n for j, n in enumerate(names) if np.isnan(design[:, j]).all()]
+        empty = [n for n, e in zip(names, unobserved_columns(design, w_user)) if e]
         if empty:
             warnings.warn(
                 f"{', '.join(empty)}: no value in the training data; the feature gets no "
