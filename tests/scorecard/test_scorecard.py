@@ -292,7 +292,7 @@ def test_json_round_trip_gives_identical_scores(card, int_card, data) -> None:
         text = fitted.to_json()
         payload = json.loads(text)
         assert payload["format"] == "thinfile-scorecard"
-        assert payload["version"] == 1
+        assert payload["version"] == 2
         again = WoEScorecard.from_json(text)
         assert np.array_equal(again.score(X), fitted.score(X))
         assert again.to_json() == text  # byte-identical artefact
@@ -301,8 +301,8 @@ def test_json_round_trip_gives_identical_scores(card, int_card, data) -> None:
 
 def test_json_rejects_foreign_or_future_artefacts(card) -> None:
     payload = json.loads(card.to_json())
-    with pytest.raises(ArtefactError, match="version 2"):
-        WoEScorecard.from_json(json.dumps({**payload, "version": 2}))
+    with pytest.raises(ArtefactError, match="version 3"):
+        WoEScorecard.from_json(json.dumps({**payload, "version": 3}))
     with pytest.raises(ArtefactError, match="not a 'thinfile-scorecard' artefact"):
         WoEScorecard.from_json(json.dumps({"format": "pickle"}))
     with pytest.raises(ArtefactError, match="not valid JSON"):
@@ -483,6 +483,51 @@ def test_score_one_equals_batch_for_values_of_every_type(mixed_card, x, flag, re
     assert one == card.score(as_objects)[0]
     parts = card.contributions_one(record)
     assert list(parts.values()) == card.contributions(as_objects).values[0].tolist()
+
+
+_ID = 110101199001011234  # an 18-digit id: beyond 2**53, float64 would merge neighbours
+
+
+@pytest.fixture(scope="module")
+def id_card() -> WoEScorecard:
+    """A categorical feature of integer ids that float64 cannot tell apart."""
+    rng = np.random.default_rng(8)
+    n = 4000
+    ids = _ID + rng.integers(0, 4, n)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-2 + x + 1.5 * (ids == _ID + 1))))).astype(int)
+    binner = WoEBinner(categorical_features=["id"])
+    fitted = WoEScorecard(binner=binner, min_iv=0.0).fit(pd.DataFrame({"x": x, "id": ids}), y)
+    assert fitted.features_ == ("x", "id")
+    fb = fitted.binner_.binnings_["id"]
+    assert {c for g in fb.groups for c in g} == {str(_ID + k) for k in range(4)}
+    return fitted
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(st.integers(-2, 6), min_size=1, max_size=12),
+    st.lists(st.integers(-(2**63), 2**63 - 1), max_size=3),
+)
+def test_integer_ids_beyond_2_53_score_alike_in_batch_and_one_by_one(id_card, near, far):
+    card = id_card
+    ids = [_ID + k for k in near] + far
+    x = np.linspace(-1, 1, len(ids))
+    one = [card.score_one({"x": float(v), "id": i}) for v, i in zip(x, ids)]
+    assert one == [card.score_one({"x": v, "id": np.int64(i)}) for v, i in zip(x, ids)]
+    frames = [
+        pd.DataFrame({"x": x, "id": np.asarray(ids, dtype=np.int64)}),
+        pd.DataFrame({"x": x, "id": pd.array(ids, dtype="Int64")}),
+        pd.DataFrame({"x": x, "id": pd.Series(ids, dtype=object)}),
+        pl.DataFrame({"x": x, "id": ids}, schema={"x": pl.Float64, "id": pl.Int64}),
+    ]
+    for frame in frames:
+        assert card.score(frame).tolist() == one
+    # neighbouring ids are different categories: only _ID + 1 is the risky one
+    fb = card.binner_.binnings_["id"]
+    risky = card.score_one({"x": 0.0, "id": _ID + 1})
+    assert all(card.score_one({"x": 0.0, "id": _ID + k}) > risky for k in (0, 2, 3))
+    assert fb.bin_index(np.array([_ID + 5, 2**53])).tolist() == [fb.unknown_bin] * 2
 
 
 def test_stepwise_on_auc_with_too_few_bads_is_a_data_error() -> None:

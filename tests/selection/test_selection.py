@@ -178,3 +178,66 @@ def test_stepwise_on_auc_needs_two_of_each_class() -> None:
     with pytest.raises(DataError, match=r"y: .*at least 2 goods \(0\)"):
         stepwise(W[:, :2], 1 - few, ["a", "a_twin"], criterion="auc")
     assert stepwise(W[:, :2], few, ["a", "a_twin"], criterion="bic")  # AIC/BIC need no split
+
+
+def _vif_by_regressions(W: np.ndarray) -> np.ndarray:
+    """Reference VIFs: one least-squares regression per column (``O(k⁴)``)."""
+    Z = W - W.mean(axis=0)
+    norm = np.sqrt((Z * Z).sum(axis=0))
+    Z = Z / np.where(norm > 0, norm, 1.0)
+    out = np.ones(W.shape[1])
+    for j in range(W.shape[1]):
+        if norm[j] == 0 or W.shape[1] < 2:
+            continue
+        others = np.delete(Z, j, axis=1)
+        beta = np.linalg.lstsq(others, Z[:, j], rcond=None)[0]
+        residual = Z[:, j] - others @ beta
+        unexplained = float(residual @ residual)
+        out[j] = np.inf if unexplained <= 1e-10 else 1.0 / unexplained
+    return out
+
+
+@settings(max_examples=80)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(2, 14),
+    st.integers(5, 400),
+    st.sampled_from(["random", "correlated", "exact", "duplicate", "constant"]),
+)
+def test_all_vifs_from_one_factorisation_equal_one_regression_per_column(
+    seed: int, k: int, n: int, design: str
+) -> None:
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(n, k))
+    if design == "correlated":  # strong but not exact collinearity
+        W[:, -1] = W[:, :-1] @ rng.normal(size=k - 1) + rng.normal(scale=0.05, size=n)
+    elif design == "exact":
+        members = rng.choice(k, size=int(rng.integers(2, k + 1)), replace=False)
+        coef = rng.normal(size=members.size) * 10.0 ** rng.integers(-3, 4, size=members.size)
+        W = np.insert(W, int(rng.integers(0, k + 1)), W[:, members] @ coef, axis=1)
+    elif design == "duplicate":
+        W[:, -1] = W[:, 0]
+    elif design == "constant":
+        W[:, int(rng.integers(0, k))] = 3.0
+    got, expected = variance_inflation(W), _vif_by_regressions(W)
+    assert np.array_equal(np.isinf(got), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-6)
+
+
+def test_vif_filter_needs_no_regression_per_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(2000, 30))
+    W = np.column_stack([base, base @ rng.normal(size=(30, 30)) * 0.3])
+    names = [f"f{j}" for j in range(60)]
+    iv = {name: 0.1 + j * 1e-3 for j, name in enumerate(names)}
+
+    def regression(*args: object, **kwargs: object) -> None:
+        raise AssertionError("one least-squares fit per column: O(k^4) per pass")
+
+    monkeypatch.setattr(np.linalg, "lstsq", regression)
+    dropped = vif_filter(W, names, iv, max_vif=5.0)
+    assert len(dropped) >= 30
+    kept = [j for j, name in enumerate(names) if name not in dropped]
+    monkeypatch.undo()
+    assert _vif_by_regressions(W[:, kept]).max() <= 5.0

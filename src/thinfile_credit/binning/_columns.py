@@ -3,8 +3,11 @@
 Binning and scoring work column by column on NumPy arrays (``searchsorted`` on numeric
 columns, hash lookups on categorical ones), so pandas, Polars and PyArrow frames are
 split into columns once, here, without going through a row-wise representation.
-Numeric columns become ``float64`` with missing values as NaN; everything else becomes
-an ``object`` array of the values as given. Binning reads those through one rule
+Numeric columns become ``float64`` with missing values as NaN - except integer columns
+holding values beyond 2**53 (ids), which keep their exact integers (an integer array, or an
+``object`` array with ``None`` where values are missing) so that, binned as categories,
+distinct ids stay distinct; everything else becomes an ``object`` array of the values as
+given. Binning reads those through one rule
 (:mod:`thinfile_credit.binning._text`): a categorical feature turns every value into its
 category text whatever the container dtype, and a numeric feature rejects text naming the
 rows that hold it.
@@ -18,7 +21,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.binning._text import floats_and_failures, number_value
+from thinfile_credit.binning._text import (
+    TEXT_KINDS,
+    fast_floats,
+    floats_and_failures,
+    number_value,
+    value_kind,
+)
 from thinfile_credit.errors import DataError, ModelError
 
 __all__ = ["Columns", "extract_columns", "select_columns", "warn_if_unexpected_names"]
@@ -32,11 +41,14 @@ class Columns:
     names : tuple of str
         Column names (``x0``, ``x1``... for arrays without names).
     arrays : list of ndarray
-        ``float64`` for numeric columns, ``object`` (the values as given) otherwise.
+        ``float64`` for numeric columns (integers beyond 2**53 kept exact), ``object`` (the
+        values as given) otherwise.
     has_names : bool
         Whether the input carried real column names (a dataframe).
     n_rows : int, optional
         Row count (needed when no column is kept).
+    numeric : sequence of bool, optional
+        Which columns hold numbers; by default the ``float64`` ones.
 
     Examples
     --------
@@ -45,7 +57,7 @@ class Columns:
     2
     """
 
-    __slots__ = ("arrays", "has_names", "n_rows", "names")
+    __slots__ = ("arrays", "has_names", "n_rows", "names", "numeric")
 
     def __init__(
         self,
@@ -53,15 +65,21 @@ class Columns:
         arrays: list[NDArray[Any]],
         has_names: bool,
         n_rows: int | None = None,
+        numeric: Sequence[bool] | None = None,
     ) -> None:
         self.names = names
         self.arrays = arrays
         self.has_names = has_names
         self.n_rows = n_rows if n_rows is not None else (len(arrays[0]) if arrays else 0)
+        self.numeric = (
+            tuple(bool(flag) for flag in numeric)
+            if numeric is not None
+            else tuple(a.dtype == np.float64 for a in arrays)
+        )
 
     def is_numeric(self, i: int) -> bool:
-        """True when column ``i`` is a float64 column."""
-        return self.arrays[i].dtype == np.float64
+        """True when column ``i`` holds numbers (``float64``, or integers kept exact)."""
+        return self.numeric[i]
 
 
 def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = None) -> Columns:
@@ -95,6 +113,9 @@ def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = 
     >>> arr = extract_columns(np.array([["12", 1], ["a", None]], dtype=object))
     >>> [a.dtype.kind for a in arr.arrays]  # text is never parsed as a number
     ['O', 'f']
+    >>> ids = extract_columns(pd.DataFrame({"id": [2**53 + 1, 7]}))  # beyond float64
+    >>> ids.arrays[0].tolist(), ids.is_numeric(0)
+    ([9007199254740993, 7], True)
     """
     module = type(X).__module__.split(".")[0]
     if module == "pandas" and hasattr(X, "columns"):
@@ -192,9 +213,11 @@ def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Column
     positions = [i for i, n in enumerate(all_names) if only is None or n in only]
     names = tuple(all_names[i] for i in positions)
     arrays: list[NDArray[Any]] = []
+    numeric: list[bool] = []
     for position in positions:
         series = frame.iloc[:, position]
         dtype = series.dtype
+        is_number = True
         if dtype == np.float64:  # the common case: zero-copy, NaN is already NaN
             arrays.append(series.to_numpy())
         elif pd.api.types.is_bool_dtype(dtype) or (
@@ -204,24 +227,46 @@ def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Column
                 raise DataError(
                     "complex values are not supported", table=table, column=all_names[position]
                 )
-            arrays.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
+            if pd.api.types.is_integer_dtype(dtype) and _beyond_float(series.min(), series.max()):
+                arrays.append(
+                    series.to_numpy(dtype=object, na_value=None)
+                    if series.hasnans
+                    else series.to_numpy()
+                )
+            else:
+                arrays.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
         else:
             arrays.append(series.to_numpy(dtype=object))
-    return Columns(names, arrays, has_names=True, n_rows=frame.shape[0])
+            is_number = False
+        numeric.append(is_number)
+    return Columns(names, arrays, has_names=True, n_rows=frame.shape[0], numeric=numeric)
 
 
 def _from_polars(frame: Any, table: str, only: Collection[str] | None) -> Columns:
     _check_shape(frame.shape, table)
     names = tuple(c for c in frame.columns if only is None or c in only)
     arrays: list[NDArray[Any]] = []
+    numeric: list[bool] = []
     for series in (frame.get_column(c) for c in names):
-        if series.dtype.is_numeric() or series.dtype == _polars_bool():
+        is_number = series.dtype.is_numeric() or series.dtype == _polars_bool()
+        if is_number and series.dtype.is_integer() and _beyond_float(series.min(), series.max()):
+            arrays.append(
+                series.to_numpy()
+                if series.null_count() == 0
+                else np.fromiter(series.to_list(), dtype=object, count=series.len())
+            )
+        elif is_number:
             arrays.append(series.cast(_polars_float()).fill_null(np.nan).to_numpy())
         else:
             # fromiter keeps list-valued cells as single objects (no broadcasting)
             arrays.append(np.fromiter(series.to_list(), dtype=object, count=series.len()))
+        numeric.append(is_number)
     return Columns(
-        names, [np.ascontiguousarray(a) for a in arrays], has_names=True, n_rows=frame.shape[0]
+        names,
+        [np.ascontiguousarray(a) for a in arrays],
+        has_names=True,
+        n_rows=frame.shape[0],
+        numeric=numeric,
     )
 
 
@@ -239,19 +284,64 @@ def _from_array(X: Any, table: str) -> Columns:
     names = tuple(f"x{i}" for i in range(arr.shape[1]))
     if arr.dtype.kind in "biuf":
         as_float = np.asarray(arr, dtype=np.float64)
+        exact = (
+            np.any(np.abs(as_float) >= _FLOAT_INTEGERS, axis=0)
+            if arr.dtype.kind in "iu"
+            else np.zeros(arr.shape[1], dtype=bool)
+        )
         return Columns(
-            names, [np.ascontiguousarray(as_float[:, i]) for i in range(arr.shape[1])], False
+            names,
+            [
+                np.ascontiguousarray(arr[:, i] if exact[i] else as_float[:, i])
+                for i in range(arr.shape[1])
+            ],
+            False,
+            numeric=[True] * arr.shape[1],
         )
     arrays: list[NDArray[Any]] = []
+    numeric: list[bool] = []
     for i in range(arr.shape[1]):
         column = np.asarray(arr[:, i], dtype=object)
         # numbers (and missing markers) make a numeric column; any text makes it a text
-        # column - never parse "12" into a number
-        try:
-            arrays.append(np.fromiter(map(number_value, column), np.float64, column.size))
-        except TypeError:
+        # column - never parse "12" into a number. A C-level pass decides most columns;
+        # the value-by-value reading is left for columns holding text or odd objects.
+        floats = _number_column(column)
+        if floats is None:
             arrays.append(column)
-    return Columns(names, arrays, has_names=False)
+            numeric.append(False)
+        else:
+            # integers beyond 2**53 keep their exact values (as given)
+            big = np.abs(floats) >= _FLOAT_INTEGERS
+            arrays.append(column if big.any() else floats)
+            numeric.append(True)
+    return Columns(names, arrays, has_names=False, numeric=numeric)
+
+
+def _number_column(column: NDArray[Any]) -> NDArray[np.float64] | None:
+    """An object column of numbers and missing markers as float64; None if it holds text."""
+    kind = value_kind(column)
+    if kind in TEXT_KINDS:
+        return None
+    floats = fast_floats(column, kind)
+    if floats is not None:
+        return floats
+    try:  # odd objects: value by value, stopping at the first that is not a number
+        return np.fromiter(map(number_value, column), np.float64, column.size)
+    except TypeError:
+        return None
+
+
+#: From here on float64 no longer holds every integer (2**53 + 1 rounds to 2**53).
+_FLOAT_INTEGERS = float(2**53)
+
+
+def _beyond_float(low: Any, high: Any) -> bool:
+    """Whether an integer column's range leaves the integers float64 holds exactly."""
+    import pandas as pd
+
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return False
+    return int(low) < -(2**53) or int(high) > 2**53
 
 
 def _check_shape(shape: tuple[int, int], table: str) -> None:
@@ -299,7 +389,11 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
     if module in ("pandas", "polars", "pyarrow"):
         if hasattr(y, "shape") and len(getattr(y, "shape", ())) == 2 and y.shape[1] == 1:
             y = y.iloc[:, 0] if hasattr(y, "iloc") else y.to_series()
-        arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y, dtype=object)
+        # a numeric Series stays numeric (no per-value objects); nullable or text targets
+        # arrive as objects and are read by _target_as_float
+        arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+        if arr.dtype.kind not in "biuf":
+            arr = arr.astype(object)
     else:
         arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
@@ -317,8 +411,8 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
         raise DataError(f"target must be one-dimensional, got shape {arr.shape}", table=table)
     if arr.shape[0] != n_rows:
         raise DataError(f"target has {arr.shape[0]} rows but X has {n_rows}", table=table)
-    if arr.dtype == bool:
-        values = arr.astype(np.int8)
+    if arr.dtype == bool or (arr.dtype.kind in "iu" and bool(np.all((arr == 0) | (arr == 1)))):
+        values = arr.astype(np.int8)  # booleans and 0/1 integers: no float detour
     else:
         as_float, bad = _target_as_float(arr)
         if bad:
@@ -328,7 +422,7 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
                 table=table,
                 rows=bad,
             )
-        invalid = ~np.isin(as_float, (0.0, 1.0))
+        invalid = ~((as_float == 0.0) | (as_float == 1.0))
         if invalid.any():
             odd = as_float[invalid]
             if np.isnan(odd).all():
@@ -343,11 +437,11 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
                 rows=np.flatnonzero(invalid).tolist(),
             )
         values = as_float.astype(np.int8)
-    present = np.unique(values)
-    if present.size < 2:
+    n_bad = int(np.count_nonzero(values))
+    if n_bad == 0 or n_bad == values.size:
+        only = ("1" if n_bad else "0") if values.size else "none"
         raise ModelError(
-            f"target has only one class ({int(present[0]) if present.size else 'none'}); "
-            "a scorecard needs both goods (0) and bads (1)",
+            f"target has only one class ({only}); a scorecard needs both goods (0) and bads (1)",
             table=table,
         )
     return values
@@ -356,9 +450,11 @@ def binary_target(y: Any, n_rows: int, *, table: str = "y") -> NDArray[np.int8]:
 def _target_as_float(arr: NDArray[Any]) -> tuple[NDArray[np.float64], list[int]]:
     """Target values as floats (missing markers as NaN) and the rows that are not numbers.
 
-    Works value by value for object arrays, so a nullable boolean or integer target
-    holding ``pd.NA`` is read without asking NA for its truth value. Text that spells a
-    number (``"1"``) is read as that number, as scikit-learn's label checks do.
+    Numeric arrays are cast at once; ``object`` arrays of numbers (and missing markers,
+    ``pd.NA`` included) or of text are cast in C too, and only mixed columns go value by
+    value, so a nullable boolean or integer target holding ``pd.NA`` is read without asking
+    NA for its truth value. Text that spells a number (``"1"``) is read as that number, as
+    scikit-learn's label checks do.
     """
     if arr.dtype.kind in "biuf":
         return np.asarray(arr, dtype=np.float64), []

@@ -292,7 +292,13 @@ class FeatureBinning:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureBinning:
-        """Rebuild from :meth:`to_dict` output."""
+        """Rebuild from :meth:`to_dict` output.
+
+        The dict is read as written, with no version of its own: a categorical binning
+        written before the category text rule (scorecard artefacts of version 1) is
+        migrated by the scorecard loader,
+        :func:`thinfile_credit.scorecard._json.migrate_v1_binning`, before it gets here.
+        """
         try:
             return cls(
                 name=str(data["name"]),

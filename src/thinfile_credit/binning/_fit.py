@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from thinfile_credit.binning._feature import FeatureBinning, special_code_values
 from thinfile_credit.binning._prebin import cart_prebin_splits
-from thinfile_credit.binning._text import category_texts, numeric_values
+from thinfile_credit.binning._text import factorize_texts, numeric_values
 from thinfile_credit.errors import DataError, SpecError
 
 __all__ = ["MONOTONIC_TRENDS", "BinningOptions", "fit_feature_binning"]
@@ -284,12 +284,21 @@ def _fit_categorical(
     from optbinning import OptimalBinning
 
     # the categorical text rule, exactly as transform and scoring apply it: a NaN object
-    # is Missing here too, and 3, 3.0 and np.int64(3) are all the category "3"
-    text = category_texts(values)
-    is_missing = np.fromiter((v is None for v in text), dtype=bool, count=text.size)
+    # is Missing here too, and 3, 3.0 and np.int64(3) are all the category "3". The rule
+    # runs once per distinct value; rows only index into per-value tables.
+    index, texts = factorize_texts(values)
+    table = np.empty(len(texts) + 1, dtype=object)
+    table[: len(texts)] = texts
+    table[-1] = None  # pandas' missing sentinel -1 picks this slot
+    text = table[index]
+    is_missing = np.append(np.asarray([t is None for t in texts], dtype=bool), True)[index]
     codes = list(options.special_codes)
-    code_set = set(codes)
-    is_special = np.fromiter((t in code_set for t in text), dtype=bool, count=text.size)
+    if codes:
+        code_set = set(codes)
+        special = np.asarray([t in code_set for t in texts] + [False], dtype=bool)
+        is_special = special[index]
+    else:  # no special codes: no scan
+        is_special = np.zeros(text.size, dtype=bool)
     clean = ~(is_missing | is_special)
     categories = text[clean].astype(str)
     rare: list[str] = []

@@ -8,13 +8,25 @@ bin whatever container brought it (a float column, an object column, a pandas
 
 Categorical features
     ``None``, NaN, ``pd.NA`` and ``NaT`` are missing; ``True``/``False`` are ``"1"``/``"0"``
-    (a boolean column arrives as 1.0/0.0); any other number is read as a float64 and
-    written without a trailing ``.0`` when it is whole (``3``, ``3.0``, ``np.int64(3)``
-    -> ``"3"``; ``2.5`` -> ``"2.5"``; ``np.float32(0.1)`` -> ``"0.10000000149011612"``, the
-    float64 it widens to); text is kept verbatim; anything else is ``str(value)``.
+    (a boolean column arrives as 1.0/0.0); an integer (``int``, ``np.int64``,
+    ``np.uint64``...) is written with all its digits, however large
+    (``110101199001011234`` stays ``"110101199001011234"``: ids beyond 2**53 are not
+    rounded to the nearest float64, so distinct ids stay distinct); any other real number
+    is read as a float64 and written without a trailing ``.0`` when it is whole (``3.0``
+    -> ``"3"``; ``2.5`` -> ``"2.5"``; ``np.float32(0.1)`` -> ``"0.10000000149011612"``,
+    the float64 it widens to; a whole float is written as the exact integer it holds);
+    text is kept verbatim; anything else is ``str(value)``. Equal numbers thus always get
+    equal text (``3 == 3.0 == np.int64(3)`` -> ``"3"``).
 Numeric features
     numbers (and booleans) become float64, missing markers NaN; **text is an error**, even
     when it looks like a number (``"12"``, ``"nan"``): a numeric feature never parses text.
+
+Speed
+    Whole columns take C-level paths: a numeric dtype is cast at once, and an ``object``
+    column is classified by :func:`pandas.api.types.infer_dtype` (one pass, no parsing) and,
+    when it holds only numbers and missing markers, cast at once. The value-by-value loop
+    runs only for columns that hold text or unusual objects, to name the offending rows.
+    Categorical columns apply the rule once per distinct value (:func:`factorize_texts`).
 """
 
 from __future__ import annotations
@@ -30,13 +42,16 @@ from numpy.typing import NDArray
 from thinfile_credit.errors import DataError
 
 __all__ = [
+    "TEXT_KINDS",
     "category_text",
     "category_texts",
     "factorize_texts",
+    "fast_floats",
     "floats_and_failures",
     "is_missing",
     "number_value",
     "numeric_values",
+    "value_kind",
 ]
 
 _PANDAS_MISSING = frozenset({"NAType", "NaTType"})
@@ -75,21 +90,29 @@ def category_text(value: Any) -> str | None:
     ['3', '3', '3', '1', '2.5', '3.0', None]
     >>> category_text(float("nan")) is None
     True
+    >>> category_text(110101199001011234), category_text(np.uint64(2**64 - 1))
+    ('110101199001011234', '18446744073709551615')
     """
     cls = value.__class__
     if cls is str:
         return value
+    if cls is int:
+        return str(value)
     if value is None:
         return None
     if cls is bool or cls is np.bool_:
         return "1" if value else "0"
     if isinstance(value, str):
         return str(value)
+    if isinstance(value, numbers.Integral):  # every digit: never through float64
+        return str(int(value))
     if isinstance(value, (numbers.Real, Decimal)):
         try:
             x = float(value)
-        except OverflowError:  # an int beyond float range keeps its digits
+        except OverflowError:  # beyond the float64 range: its own text
             return str(value)
+        except ValueError:  # Decimal("sNaN") refuses float()
+            return None if is_missing(value) else str(value)
         if x != x:
             return None
         return str(int(x)) if x.is_integer() else repr(x)
@@ -124,12 +147,18 @@ def factorize_texts(values: NDArray[Any]) -> tuple[NDArray[np.intp], list[str | 
     always get equal text, so hashing the raw values first is safe. Two distinct values
     may share a text (``1`` and ``"1"``).
 
+    Integer arrays are factorised as integers (``int64``/``uint64``), never through
+    float64, so ids beyond 2**53 keep every digit exactly as :func:`category_text` writes
+    them one at a time.
+
     Examples
     --------
     >>> import numpy as np
     >>> codes, texts = factorize_texts(np.array([2.0, None, 2, "a"], dtype=object))
     >>> codes.tolist(), texts
     ([0, -1, 0, 1], ['2', 'a'])
+    >>> factorize_texts(np.array([2**53, 2**53 + 1]))[1]
+    ['9007199254740992', '9007199254740993']
     """
     import pandas as pd
 
@@ -170,6 +199,10 @@ def number_value(value: Any) -> float:
             return float(value)
         except OverflowError:
             raise TypeError(f"{value!r} is beyond the float64 range") from None
+        except ValueError:  # Decimal("sNaN") refuses float(); it is still a NaN
+            if is_missing(value):
+                return math.nan
+            raise TypeError(f"{value!r} is not a number") from None
     if is_missing(value):
         return math.nan
     raise TypeError(f"{value!r} is not a number")
@@ -178,10 +211,13 @@ def number_value(value: Any) -> float:
 def floats_and_failures(
     values: NDArray[Any], *, text_numbers: bool = False
 ) -> tuple[NDArray[np.float64], list[int]]:
-    """Values one by one through :func:`number_value`: the floats and the failing rows.
+    """Values as :func:`number_value` reads them: the floats and the failing rows.
 
     With ``text_numbers`` text that spells a number (``"1"``) is read as that number
     (as scikit-learn's label checks read targets); features never allow it.
+
+    A column of numbers and missing markers is converted at once in C (see
+    :func:`fast_floats`); only other columns go value by value, to find the failing rows.
 
     Examples
     --------
@@ -190,9 +226,16 @@ def floats_and_failures(
     >>> out[:2].tolist(), bad
     ([1.0, 1.0], [2])
     """
-    out = np.empty(len(values), dtype=np.float64)
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biuf":
+        return arr.astype(np.float64), []
+    flat = arr.astype(object).ravel() if arr.dtype != object else arr.ravel()
+    fast = _text_floats(flat) if text_numbers else fast_floats(flat)
+    if fast is not None:
+        return fast, []
+    out = np.empty(len(flat), dtype=np.float64)
     bad: list[int] = []
-    for i, value in enumerate(values.tolist()):
+    for i, value in enumerate(flat.tolist()):
         try:
             out[i] = number_value(value)
         except TypeError:
@@ -201,9 +244,95 @@ def floats_and_failures(
                 continue
             try:
                 out[i] = float(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 bad.append(i)
     return out, bad
+
+
+def fast_floats(values: NDArray[Any], kind: str | None = None) -> NDArray[np.float64] | None:
+    """A 1-D ``object`` array of numbers and missing markers as float64, in C; else ``None``.
+
+    ``None`` means "not decided here": the array holds text, bytes or objects the fast path
+    does not know, or a value that does not convert (an int beyond the float64 range), and
+    the caller reads it value by value. Text is never parsed: :func:`pandas.api.types.infer_dtype`
+    (one pass, missing markers skipped; pass its result as ``kind`` if already known) must
+    find only numbers or booleans before NumPy's cast, which would read ``"12"`` as 12, is
+    tried.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> fast_floats(np.array([1, None, 2.5, pd.NA], dtype=object)).tolist()
+    [1.0, nan, 2.5, nan]
+    >>> fast_floats(np.array([1.0, "12"], dtype=object)) is None
+    True
+    """
+    if kind is None:
+        kind = value_kind(values)
+    return _cast_numbers(values, kind)
+
+
+def value_kind(values: NDArray[Any]) -> str:
+    """What a 1-D ``object`` array holds, missing markers skipped, in one C-level pass.
+
+    :func:`pandas.api.types.infer_dtype`'s names: ``"floating"``, ``"integer"``,
+    ``"string"``, ``"mixed"``, ``"empty"`` (missing markers only)...
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value_kind(np.array([1.0, None], dtype=object))
+    'floating'
+    >>> value_kind(np.array(["a", None], dtype=object))
+    'string'
+    """
+    import pandas as pd
+
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
+#: Kinds where every value that is not missing is text: never a number.
+TEXT_KINDS = frozenset({"string", "bytes"})
+
+
+#: ``infer_dtype`` kinds of a column holding only numbers (missing markers skipped).
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "boolean", "decimal"})
+
+
+def _cast_numbers(values: NDArray[Any], kind: str) -> NDArray[np.float64] | None:
+    import pandas as pd
+
+    if kind == "empty":  # missing markers only (NumPy would read NaT as -2**63)
+        return np.full(values.shape[0], np.nan)
+    if kind not in _NUMBER_KINDS:
+        return None
+    # ArithmeticError: an int beyond the float64 range, Decimal("sNaN") comparisons
+    try:
+        # None becomes NaN; every other value goes through float(), as number_value does
+        return values.astype(np.float64)
+    except (TypeError, ValueError, ArithmeticError):
+        pass
+    # pd.NA or NaT among the numbers: blank the missing markers, then cast again
+    try:
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        if not missing.any():
+            return None
+        rest = values.copy()
+        rest[missing] = None
+        return rest.astype(np.float64)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _text_floats(values: NDArray[Any]) -> NDArray[np.float64] | None:
+    """Like :func:`fast_floats` but reading number-spelling text too (targets only)."""
+    kind = value_kind(values)
+    if kind == "string":  # text and None only: float() of each, as the loop reads them
+        try:
+            return values.astype(np.float64)
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return _cast_numbers(values, kind)
 
 
 def numeric_values(values: NDArray[Any], column: str, *, table: str = "X") -> NDArray[np.float64]:
@@ -230,7 +359,7 @@ def numeric_values(values: NDArray[Any], column: str, *, table: str = "X") -> ND
         return arr
     if arr.dtype.kind in "biuf":
         return arr.astype(np.float64)
-    flat = arr.astype(object).ravel()
+    flat = arr.astype(object).ravel() if arr.dtype != object else arr.ravel()
     out, bad = floats_and_failures(flat)
     if bad:
         raise DataError(

@@ -1,9 +1,9 @@
 """Versioned JSON artefact of a fitted scorecard: pure data, no pickle.
 
-Schema (``"format": "thinfile-scorecard"``, ``"version": 1``)::
+Schema (``"format": "thinfile-scorecard"``, ``"version": 2``)::
 
     {
-      "format": "thinfile-scorecard", "version": 1, "library_version": "...",
+      "format": "thinfile-scorecard", "version": 2, "library_version": "...",
       "scale": {"base_score": 600.0, "base_odds": 50.0, "pdo": 20.0, "higher_is_better": true},
       "round_points": false,
       "feature_names_in": [...], "fitted_with_names": true,
@@ -16,6 +16,38 @@ Schema (``"format": "thinfile-scorecard"``, ``"version": 1``)::
 Floats are written with Python's shortest round-trip ``repr``, so points, edges and WoE
 come back bit-for-bit and scores are identical after a round trip. Keys are sorted so the
 same model always gives byte-identical text.
+
+Versions
+--------
+**2** (this library) stores categories under the one category text rule of
+:func:`~thinfile_credit.binning._text.category_text`: a number is written the same way
+whatever container brought it - ``3``, ``3.0``, ``np.int64(3)`` are ``"3"``, ``True`` and
+``False`` are ``"1"`` and ``"0"``, an integer keeps all its digits.
+
+**1** (earlier releases) has the same layout, but the text of a categorical value depended
+on its column: a numeric column gave ``"3"``, while an ``object`` or pandas ``Categorical``
+column gave ``str(value)`` - ``"3.0"`` for a whole float, ``"True"``/``"False"`` for a
+boolean. Read under the new rule those categories would silently fall in the Unknown bin,
+so a version-1 artefact is **migrated on load** (and written back as version 2):
+
+* every stored category text (in ``groups``, ``rare_categories``) that is ``"True"`` or
+  ``"False"``, or the exact ``str()`` of a float (``"3.0"``, ``"-1.0"``, ``"1e+20"``), gets
+  its new-rule text as an alias in the same bin: ``"3.0"`` -> ``"3.0"`` and ``"3"``,
+  ``"True"`` -> ``"True"`` and ``"1"``. The old text stays, so data that really is the
+  string ``"3.0"`` scores as before too;
+* a categorical special code stored that way (``"-1.0"``) is rewritten to its new-rule
+  text (``"-1"``): a special code owns its bin, so it cannot keep two texts;
+* text that is not number-like (``"app"``, ``"03"``, ``"3.00"``) and texts the rule leaves
+  unchanged (``"3"``, ``"2.5"``) stay as they are;
+* a migration is skipped - and a :class:`~thinfile_credit.scorecard.ScorecardWarning`
+  names it - where it is ambiguous: the new text is already a category of another bin
+  (``"3"`` and ``"3.0"`` were separate categories; a number 3 now lands in ``"3"``'s bin),
+  or two old texts of different bins map to it (``"1.0"`` and ``"True"``);
+* a version-1 category that is an integer beyond 2**53 also warns: version 1 read integer
+  columns as float64, so such ids were stored rounded (``110101199001011234`` as
+  ``"110101199001011232"``), while they now keep their digits and cannot match; refit.
+
+A migrated artefact scores the data its model was fitted on as the earlier library did.
 """
 
 from __future__ import annotations
@@ -26,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from thinfile_credit.binning import FeatureBinning, WoEBinner
+from thinfile_credit.binning._text import category_text
 from thinfile_credit.errors import ArtefactError, SpecError
 from thinfile_credit.scale import ScoreScale
 from thinfile_credit.selection import SelectionReport
@@ -33,10 +66,19 @@ from thinfile_credit.selection import SelectionReport
 if TYPE_CHECKING:
     from thinfile_credit.scorecard._scorecard import WoEScorecard
 
-__all__ = ["FORMAT", "VERSION", "scorecard_from_json", "scorecard_to_json"]
+__all__ = [
+    "FORMAT",
+    "READABLE_VERSIONS",
+    "VERSION",
+    "migrate_v1_binning",
+    "scorecard_from_json",
+    "scorecard_to_json",
+]
 
 FORMAT = "thinfile-scorecard"
-VERSION = 1
+VERSION = 2
+#: Versions this library reads (version 1 is migrated on load, see the module docstring).
+READABLE_VERSIONS = (1, 2)
 
 
 def scorecard_to_json(card: WoEScorecard) -> str:
@@ -51,7 +93,7 @@ def scorecard_to_json(card: WoEScorecard) -> str:
     >>> card = WoEScorecard().fit(X, y)
     >>> text = scorecard_to_json(card)
     >>> json.loads(text)["format"], json.loads(text)["version"]
-    ('thinfile-scorecard', 1)
+    ('thinfile-scorecard', 2)
     >>> again = scorecard_from_json(text)
     >>> bool(np.array_equal(again.score(X), card.score(X)))
     True
@@ -89,6 +131,10 @@ def scorecard_to_json(card: WoEScorecard) -> str:
 def scorecard_from_json(text: str) -> WoEScorecard:
     """Rebuild a fitted :class:`WoEScorecard` from :func:`scorecard_to_json` text.
 
+    A version-1 artefact is migrated to the current category texts on load (see the
+    module docstring); what it cannot migrate unambiguously is named in a
+    :class:`~thinfile_credit.scorecard.ScorecardWarning`.
+
     Raises
     ------
     ArtefactError
@@ -109,13 +155,18 @@ def scorecard_from_json(text: str) -> WoEScorecard:
         raise ArtefactError(f"not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ArtefactError(f"not a {FORMAT!r} artefact")
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise ArtefactError(
-            f"unsupported {FORMAT} version {data.get('version')!r}; this library reads {VERSION}"
+            f"unsupported {FORMAT} version {version!r}; this library reads "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     try:
         scale = ScoreScale.from_dict(data["scale"])
-        binnings = {b["name"]: FeatureBinning.from_dict(b) for b in data["binnings"]}
+        stored = data["binnings"]
+        if version == 1:
+            stored = [migrate_v1_binning(b) for b in stored]
+        binnings = {b["name"]: FeatureBinning.from_dict(b) for b in stored}
         card = WoEScorecard(scale=scale, round_points=bool(data["round_points"]))
         card.scale_ = scale
         names = [str(n) for n in data["feature_names_in"]]
@@ -144,3 +195,107 @@ def scorecard_from_json(text: str) -> WoEScorecard:
     except (KeyError, TypeError, ValueError, SpecError) as exc:
         raise ArtefactError(f"malformed scorecard artefact: {exc}") from None
     return card
+
+
+def migrate_v1_binning(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 ``FeatureBinning.to_dict()`` with its category texts under today's rule.
+
+    Numeric binnings come back unchanged; see the module docstring for the rule. Warns
+    (:class:`~thinfile_credit.scorecard.ScorecardWarning`) where it cannot migrate.
+
+    Examples
+    --------
+    >>> old = {"name": "region", "kind": "categorical", "groups": [["1.0", "2.0"], ["3"]],
+    ...        "rare_categories": [], "special_codes": ["-1.0"]}
+    >>> new = migrate_v1_binning(old)
+    >>> new["groups"], new["special_codes"]
+    ([['1.0', '2.0', '1', '2'], ['3']], ['-1'])
+    >>> migrate_v1_binning({**old, "groups": [["True"], ["False", "app"]]})["groups"]
+    [['True', '1'], ['False', 'app', '0']]
+    """
+    if data.get("kind") != "categorical":
+        return data
+    name = str(data.get("name"))
+    groups = [[str(c) for c in group] for group in data["groups"]]
+    rare = [str(c) for c in data["rare_categories"]]
+    codes = [str(c) for c in data["special_codes"]]
+    # where each stored text scores: a regular bin, or a special code's bin
+    place: dict[str, tuple[str, int]] = {}
+    for b, group in enumerate(groups):
+        for category in group:
+            place.setdefault(category, ("bin", b))
+    rare_place = place.get(FeatureBinning.RARE)
+    if rare_place is not None:
+        for category in rare:
+            place.setdefault(category, rare_place)
+    for i, code in enumerate(codes):
+        place[code] = ("special", i)  # a special code wins over a group, as when scoring
+    wanted: dict[str, set[tuple[str, int]]] = {}
+    sources: dict[str, list[str]] = {}
+    for old, where in place.items():
+        new = _v1_text(old)
+        if new is not None and new != old:
+            wanted.setdefault(new, set()).add(where)
+            sources.setdefault(new, []).append(old)
+    skipped: list[str] = []
+    for new, targets in wanted.items():
+        olds = " and ".join(repr(t) for t in sorted(sources[new]))
+        if new in place:
+            if targets != {place[new]}:
+                skipped.append(f"{olds} -> {new!r} (already a category of another bin)")
+            continue
+        if len(targets) > 1:
+            skipped.append(f"{olds} -> {new!r} (different bins)")
+            continue
+        kind, index = next(iter(targets))
+        if kind == "special":
+            codes[index] = new
+        elif all(old in rare for old in sources[new]):
+            rare.append(new)  # a rare category's alias stays rare, out of the groups
+        else:
+            groups[index].append(new)
+    import warnings
+
+    from thinfile_credit.scorecard._scorecard import ScorecardWarning
+
+    if skipped:
+        warnings.warn(
+            f"{name}: version-1 categories left as stored (ambiguous under the new text "
+            f"rule): {'; '.join(skipped)}",
+            ScorecardWarning,
+            stacklevel=2,
+        )
+    rounded = [c for c in place if _is_big_integer(c)]
+    if rounded:
+        warnings.warn(
+            f"{name}: version-1 categories beyond 2**53 ({', '.join(rounded[:5])}) may have "
+            "been stored rounded (version 1 read integer columns as float64); such ids now "
+            "keep their digits and may not match them - refit the scorecard",
+            ScorecardWarning,
+            stacklevel=2,
+        )
+    return {**data, "groups": groups, "rare_categories": rare, "special_codes": codes}
+
+
+def _v1_text(text: str) -> str | None:
+    """Today's text of a version-1 category text, or None when it is not number-like.
+
+    Only the texts version 1 wrote for booleans and floats are read as numbers: ``"True"``,
+    ``"False"`` and the exact ``str()`` of a float (not ``"03"`` or ``"3.00"``).
+    """
+    if text == "True":
+        return "1"
+    if text == "False":
+        return "0"
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if str(value) != text:
+        return None
+    return category_text(value)
+
+
+def _is_big_integer(text: str) -> bool:
+    digits = text[1:] if text.startswith("-") else text
+    return digits.isascii() and digits.isdigit() and abs(int(text)) > 2**53

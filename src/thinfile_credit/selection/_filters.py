@@ -16,6 +16,9 @@ __all__ = ["correlation_filter", "iv_filter", "variance_inflation", "vif_filter"
 #: of 1e10 or more, far above any threshold a modeller would set).
 _EXACT = 1e-10
 
+#: A coefficient within this many rounding floors of zero is noise, not a dependence.
+_NOISE = 64.0
+
 
 def iv_filter(
     iv: Mapping[str, float], min_iv: float = 0.02, max_iv: float | None = None
@@ -87,6 +90,9 @@ def vif_filter(
     tied at the maximum - every member of an exact combination is - the lower-IV one goes
     first, then the later one in input order.
 
+    Cost: one QR of the standardised ``n x k`` design (``O(n k²)``), then one ``O(k³)``
+    factorisation of its ``k x k`` factor per dropped feature.
+
     Examples
     --------
     >>> import numpy as np
@@ -98,23 +104,29 @@ def vif_filter(
     >>> vif_filter(exact, ["a", "b", "s"], {"a": 0.5, "b": 0.4, "s": 0.3})
     {'s': 'VIF inf > max_vif 5 (an exact linear combination of other features)'}
     """
+    from threadpoolctl import threadpool_limits
+
     active = list(range(len(names)))
     dropped: dict[str, str] = {}
-    factor = _gram_factor(woe)
-    while len(active) > 1:
-        vif = _vif_from_factor(factor[:, active])
-        top = float(np.max(vif))
-        if top <= max_vif:
-            break
-        tied = vif == top if np.isinf(top) else vif >= top * (1.0 - 1e-9)
-        worst = [active[i] for i in np.flatnonzero(tied)]
-        j = min(worst, key=lambda c: (iv[names[c]], -c))
-        dropped[names[j]] = (
-            f"VIF inf > max_vif {max_vif:g} (an exact linear combination of other features)"
-            if np.isinf(top)
-            else f"VIF {top:.2f} > max_vif {max_vif:g}"
-        )
-        active.remove(j)
+    factor = _gram_factor(woe)  # O(n k²) once, BLAS threads welcome
+    # every pass works on k x k matrices, where BLAS threads cost more in waking and
+    # synchronising than they save (on two busy cores: 0.2-0.5 s against 0.012 s for
+    # the 50 passes of k = 100)
+    with threadpool_limits(limits=1, user_api="blas"):
+        while len(active) > 1:
+            vif = _vif_from_factor(factor[:, active])
+            top = float(np.max(vif))
+            if top <= max_vif:
+                break
+            tied = vif == top if np.isinf(top) else vif >= top * (1.0 - 1e-9)
+            worst = [active[i] for i in np.flatnonzero(tied)]
+            j = min(worst, key=lambda c: (iv[names[c]], -c))
+            dropped[names[j]] = (
+                f"VIF inf > max_vif {max_vif:g} (an exact linear combination of other features)"
+                if np.isinf(top)
+                else f"VIF {top:.2f} > max_vif {max_vif:g}"
+            )
+            active.remove(j)
     return dropped
 
 
@@ -130,10 +142,13 @@ def variance_inflation(woe: NDArray[np.float64]) -> NDArray[np.float64]:
     Inverting the correlation matrix fails exactly when it matters: for a singular matrix
     the inverse's diagonal is rounding noise (huge, often negative, so the largest VIF can
     look like 1). Instead the standardised columns are reduced once to the triangular
-    factor ``R`` of their QR decomposition (``R'R`` is their Gram matrix) and each
-    regression is solved by ``lstsq`` on ``R``'s columns: a singular design is handled,
-    and the accuracy is that of the data, not of its square. Cost ``O(n k²)`` once, then
-    ``O(k⁴)`` per call on ``k`` features.
+    factor ``R`` of their QR decomposition (``R'R`` is their Gram matrix, so the accuracy
+    is that of the data, not of its square), and every VIF comes from one column-pivoted
+    QR of ``R``'s columns: the pivots whose ``1 - R²`` on the earlier pivots is at most
+    ``1e-10`` are exact combinations of the others (``inf``), as is every column they lean
+    on; the rest are the diagonal of the inverse correlation of the independent columns,
+    read off the inverse triangular factor. Cost ``O(n k²)`` once, then ``O(k³)`` per
+    call on ``k`` features.
 
     Examples
     --------
@@ -178,18 +193,49 @@ def _gram_factor(woe: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _vif_from_factor(factor: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Every column's VIF from one column-pivoted QR of the Gram factor's columns.
+
+    The columns are unit length, so a pivot's ``|R_ii|²`` is its ``1 - R²`` on the pivots
+    before it: pivots stop being independent where that falls to ``_EXACT``. The columns
+    after them (``D``) are combinations of the independent ones (``B``) up to rounding:
+    VIF ``inf``. For a column ``j`` of ``B``, with ``tau_j`` its ``1 - R²`` within ``B``
+    (``1 / tau_j`` is the diagonal of the inverse correlation of ``B``, the squared row
+    norms of ``R_BB⁻¹``), ``X_j`` the coefficients of ``D``'s columns on it and ``G`` the
+    Gram matrix of ``D``'s residuals on ``B``, its ``1 - R²`` on every other column is
+    ``tau_j / (1 + tau_j X_j G⁻¹ X_j')`` (Woodbury): near 0 - ``inf`` - when a column of
+    ``D`` leans on it, ``tau_j`` when none does. Coefficients at the rounding level are
+    zeroed first and residuals floored at it, so rounding noise never inflates a VIF.
+    One ``O(k³)`` factorisation per call, as against ``O(k⁴)`` for ``k`` regressions.
+    """
+    from scipy.linalg import qr, solve_triangular
+
     k = factor.shape[1]
     out = np.ones(k)
-    if k < 2:
+    live = np.flatnonzero(np.einsum("ij,ij->j", factor, factor) > 0.0)  # constant: VIF 1
+    if live.size < 2:
         return out
-    for j in range(k):
-        target = factor[:, j]
-        total = float(target @ target)
-        if total == 0.0:  # a constant column
-            continue
-        others = factor[:, [i for i in range(k) if i != j]]
-        beta = np.linalg.lstsq(others, target, rcond=None)[0]
-        residual = target - others @ beta
-        unexplained = float(residual @ residual) / total  # 1 - R²
-        out[j] = np.inf if unexplained <= _EXACT else 1.0 / unexplained
+    r, pivots = qr(factor[:, live], mode="r", pivoting=True)
+    diag = np.abs(np.diag(r))
+    small = np.flatnonzero(diag * diag <= _EXACT)
+    rank = int(small[0]) if small.size else diag.size
+    basis, dependent = live[pivots[:rank]], live[pivots[rank:]]
+    out[dependent] = np.inf
+    if rank == 0:
+        return out
+    r11 = r[:rank, :rank]
+    inverse = solve_triangular(r11, np.eye(rank))
+    tau = 1.0 / np.einsum("ij,ij->i", inverse, inverse)  # 1 - R² of each within B
+    if dependent.size:
+        coef = solve_triangular(r11, r[:rank, rank:])  # X: every d of D on B
+        # a coefficient at the rounding level of d is noise, not a dependence (measured:
+        # noise stays below 2 floors, a real coefficient of 1e-6 is 1e7 floors or more)
+        floor = np.finfo(np.float64).eps * (1.0 + np.abs(coef).sum(axis=0))
+        coef = np.where(np.abs(coef) > _NOISE * floor, coef, 0.0)
+        # 1 - R²_j on B minus j plus D: tau_j / (1 + tau_j X_j G⁻¹ X_j'), G the Gram of
+        # D's residuals on B (each at least its rounding floor)
+        residuals = np.vstack([r[rank:, rank:], np.diag(floor)])
+        gram_factor = qr(residuals, mode="r")[0][: dependent.size]
+        lean = solve_triangular(gram_factor, coef.T, trans="T")
+        tau = tau / (1.0 + tau * np.einsum("ij,ij->j", lean, lean))
+    out[basis] = np.where(tau <= _EXACT, np.inf, 1.0 / tau)
     return out
