@@ -403,3 +403,18 @@ def test_balanced_class_weight_counts_the_rows_in_the_sample(monkeypatch):
     np.testing.assert_allclose(seen["w"][:300], 310 / 600)
     np.testing.assert_allclose(seen["w"][390:], 310 / 20)
     assert (seen["w"][300:390] == 0).all()
+
+
+def test_a_given_splitter_whose_fold_lacks_a_weighted_class_is_refused():
+    from sklearn.model_selection import KFold
+
+    from thinfile_credit.errors import ModelError
+    from thinfile_credit.gbm._training import _calibration_folds
+
+    y = np.r_[np.ones(30, dtype=int), np.zeros(60, dtype=int)]
+    w = np.ones(90)
+    # Unshuffled 3-fold: fold 0 tests rows 0-29, so its training rows hold no bad.
+    with pytest.raises(ModelError, match="fold 0") as err:
+        _calibration_folds(KFold(3), y, w, seed=0)
+    assert err.value.column == "cv"
+    assert len(_calibration_folds(KFold(3, shuffle=True, random_state=0), y, w, seed=0)) == 3

@@ -397,6 +397,7 @@ def test_replay_null_opening_score_quotes_the_history_row() -> None:
         replay(hist)
     # Account 9 opens from its cycle-1 row, input row 1 (not "row 9", its id).
     assert (err.value.table, err.value.column, err.value.rows) == ("histories", "score", [1])
+    assert all(type(r) is int for r in err.value.rows)
 
 
 def test_step_applies_the_regulatory_ceiling_to_an_account_cap() -> None:

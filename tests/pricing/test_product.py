@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -166,7 +167,7 @@ def test_min_principal_round_trips() -> None:
         ({"reference_principal": 100.001}, "whole fen"),
         ({"min_principal": "50"}, "min_principal must be a number"),
         ({"min_principal": -5.0}, "min_principal must be a positive amount"),
-        ({"min_principal": 20000}, "min_principal 20000 exceeds reference_principal"),
+        ({"min_principal": 20000}, "min_principal 20000.0 exceeds reference_principal"),
         ({"monthly_rate": "0.01"}, "monthly_rate must be a number"),
         ({"monthly_rate": True}, "monthly_rate must be a number"),
         ({"apr_cap": math.inf}, "apr_cap must be finite"),
@@ -212,3 +213,17 @@ def test_lint_refuses_non_numeric_lines(kw) -> None:
     p = Product(name="p", repayment="bullet", term_months=3, monthly_rate=0.01)
     with pytest.raises(SpecError, match="must be a number"):
         lint(p, **kw)
+
+
+def test_numpy_scalars_are_stored_as_plain_numbers() -> None:
+    p = Product(
+        name="np",
+        repayment="equal_instalment",
+        term_months=12,
+        monthly_rate=np.float64(0.01),
+        reference_principal=np.int64(1000),
+        min_principal=np.int64(50),
+    )
+    assert type(p.monthly_rate) is float
+    assert type(p.min_principal) is float
+    assert Product.from_json(p.to_json()) == p

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from thinfile_credit.errors import ModelError
 from thinfile_credit.gbm.calibration import LogOddsCalibrator, make_calibrator
 from thinfile_credit.gbm.engines import BoostingParams, FittedBooster, fit_booster
 
@@ -246,8 +247,18 @@ def _calibration_folds(
             test = np.sort(np.concatenate([weighted[te], unweighted[deal == k]]))
             out.append((np.setdiff1d(np.arange(y.shape[0]), test), test))
         return out
+    # A splitter of the caller's is used as given, but every fold booster must see both
+    # classes among the rows in the sample (positive weight).
     splitter = check_cv(cv, y, classifier=True)
-    return list(splitter.split(np.zeros((y.shape[0], 1)), y))
+    splits = list(splitter.split(np.zeros((y.shape[0], 1)), y))
+    for k, (tr, _) in enumerate(splits):
+        if weighted_minority(y[tr], w[tr]) == 0:
+            raise ModelError(
+                f"the training rows of fold {k} hold only one class among rows with a "
+                "positive sample weight; use a stratified splitter or cv=<int>",
+                column="cv",
+            )
+    return splits
 
 
 def _validation_split(

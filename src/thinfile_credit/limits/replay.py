@@ -584,7 +584,9 @@ def _initial_state(
     src = joined["_row"].to_numpy()
     nulls = joined[probe].is_null().to_numpy()
     if nulls.any():
-        raise SchemaError("null values", table=table, column=probe, rows=sorted(src[nulls]))
+        raise SchemaError(
+            "null values", table=table, column=probe, rows=sorted(src[nulls].tolist())
+        )
     if "limit" not in init.columns:
         _require(init, ("score", "capacity"), table)
         income = joined["income"].to_numpy() if "income" in joined.columns else None
@@ -605,7 +607,6 @@ def _initial_state(
         )
     # An account's own cap (e.g. the lender's affordability assessment) binds only below
     # the regulatory ceiling; a null cap means none was set, never "no cap".
-    ceiling = L.caps.regulatory_ceiling
     given = (
         joined["cap"].cast(pl.Float64).fill_null(np.nan).to_numpy()
         if "cap" in init.columns
@@ -619,9 +620,9 @@ def _initial_state(
             column="cap",
             rows=sorted(src[bad].tolist()),
         )
-    own = given < ceiling
-    cap = np.where(own, given, ceiling)
-    reason = np.where(own, _R["LIM_CAP_ACCOUNT"], _R["LIM_CAP_REGULATORY"]).astype(np.int8)
+    cap, reason = ceiling_cap(
+        L, np.where(np.isnan(given), np.inf, given), np.full(n, _R["LIM_CAP_ACCOUNT"])
+    )
     return LadderArrays.from_rungs(L, rung, cap, reason)
 
 

@@ -180,7 +180,7 @@ class Product:
         for name in ("reference_principal", "min_principal"):
             if name == "min_principal" and self.min_principal is None:
                 continue
-            _check_principal(getattr(self, name), f"Product {self.name!r}: {name}")
+            _check_principal(self._number(name), f"Product {self.name!r}: {name}")
         if self.min_principal is not None and self.min_principal > self.reference_principal:
             raise SpecError(
                 f"Product {self.name!r}: min_principal {self.min_principal!r} exceeds "
@@ -201,7 +201,11 @@ class Product:
             _check_cap(self, principal, apr(self._schedule(principal)), self.apr_cap)
 
     def _number(self, name: str) -> float:
-        return _number(f"Product {self.name!r}: {name}", getattr(self, name))
+        """A numeric field, validated and stored back as a plain float (JSON-safe even
+        when given as a NumPy scalar)."""
+        value = _number(f"Product {self.name!r}: {name}", getattr(self, name))
+        object.__setattr__(self, name, value)
+        return value
 
     def checked_principals(self) -> tuple[float, ...]:
         """The amounts at which construction and :func:`lint` check the APR cap.
@@ -213,7 +217,7 @@ class Product:
         >>> p = Product(name="p", repayment="bullet", term_months=3, monthly_rate=0.01,
         ...             min_principal=50)
         >>> p.checked_principals()
-        (50, 10000.0)
+        (50.0, 10000.0)
         """
         if self.min_principal is None or self.min_principal == self.reference_principal:
             return (self.reference_principal,)
