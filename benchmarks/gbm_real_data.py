@@ -40,6 +40,14 @@ QUICK = ["heloc", "taiwan_default", "german_credit"]
 FULL = ["give_me_some_credit", *QUICK]
 
 
+def available(names: list[str]) -> list[str]:
+    """The datasets present under ``DATA`` (the others are reported as skipped)."""
+    for name in names:
+        if not (DATA / name).is_dir():
+            print(f"skip {name}: not found under {DATA}")
+    return [name for name in names if (DATA / name).is_dir()]
+
+
 def ks(y: np.ndarray, score: np.ndarray) -> float:
     fpr, tpr, _ = roc_curve(y, score)
     return float(np.max(tpr - fpr))
@@ -139,10 +147,7 @@ def splits_report(names: list[str], n_splits: int, engines: list[str]) -> str:
         "| target | splits ≥ target |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name in names:
-        if not (DATA / name).is_dir():
-            print(f"skip {name}: not found under {DATA}")
-            continue
+    for name in available(names):
         for r in across_splits(name, n_splits, engines):
             target = "" if r["hits"] is None else f"{r['target']:.3f}"
             hits = "" if r["hits"] is None else f"{r['hits']}/{r['n']}"
@@ -165,10 +170,7 @@ def calibration_report(names: list[str], engines: list[str]) -> str:
         "| intercept | Brier | worst decile gap |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name in names:
-        if not (DATA / name).is_dir():
-            print(f"skip {name}: not found under {DATA}")
-            continue
+    for name in available(names):
         X, y = load_public(name, DATA / name)
         Xtr, Xte, ytr, yte = stratified_split(X, y)
         bad = yte.to_numpy()
@@ -242,10 +244,7 @@ def main() -> None:
         )
         return
     rows = []
-    for name in names:
-        if not (DATA / name).is_dir():
-            print(f"skip {name}: not found under {DATA}")
-            continue
+    for name in available(names):
         rows.extend(evaluate(name, engines))
         print(pd.DataFrame(rows).tail(4).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
