@@ -247,6 +247,9 @@ def main() -> None:
     for name in available(names):
         rows.extend(evaluate(name, engines))
         print(pd.DataFrame(rows).tail(4).to_string(index=False), flush=True)
+    if not rows:
+        print(f"no dataset found under {DATA}: nothing to report")
+        return
     table = pd.DataFrame(rows)
     plain = table[table.model.str.startswith("LGBM")].set_index("dataset")["auc"]
     table["vs_plain_auc"] = table["auc"] - table["dataset"].map(plain)
