@@ -56,3 +56,66 @@ def test_bad_applications_are_rejected() -> None:
         FeatureTransformer(builder=SMALL).fit(
             pl.DataFrame({"user_id": [1], "applied_at": [datetime(2024, 1, 1)]})
         )
+
+
+def test_user_ids_beyond_float_precision_stay_distinct() -> None:
+    from datetime import timedelta, timezone
+
+    from thinfile_credit.schema import EventTables
+
+    t = datetime(2024, 6, 1, 12)
+    # Only user 2**53 has an order; 2**53 + 1 would become 2**53 through float64.
+    orders = pl.DataFrame(
+        {
+            "order_id": [1],
+            "user_id": [2**53],
+            "ordered_at": [t - timedelta(days=1)],
+            "amount": [9.0],
+            "category": ["a"],
+            "status": ["paid"],
+        }
+    )
+    ft = FeatureTransformer(
+        tables=EventTables(orders=orders), builder=FeatureBuilder(windows=(30,))
+    )
+    seconds = t.replace(tzinfo=timezone.utc).timestamp()
+    names = None
+    for X in (
+        np.array([[2**53 + 1, seconds], [2**53, seconds]], dtype=object),
+        np.array([[2**53 + 1, int(seconds)], [2**53, int(seconds)]], dtype=np.int64),
+    ):
+        got = ft.fit(X).transform(X)
+        names = list(ft.get_feature_names_out())
+        assert got[:, names.index("cons_order_count_30d")].tolist() == [0.0, 1.0]
+    with pytest.raises(DataError, match="2\\*\\*53") as err:
+        ft.fit(np.array([[float(2**53 + 2), seconds]]))
+    assert (err.value.table, err.value.column, err.value.rows) == ("applications", "user_id", [0])
+
+
+def test_edges_without_loan_tables_build_as_if_those_were_empty() -> None:
+    from datetime import timedelta
+
+    from thinfile_credit.schema import EventTables
+
+    t = datetime(2024, 6, 1, 12)
+    apps = pl.DataFrame({"application_id": [1], "user_id": [1], "applied_at": [t]})
+    edges = pl.DataFrame(
+        {"user_id": [1], "peer_id": [2], "kind": ["social"], "since": [t - timedelta(days=3)]}
+    )
+    builder = FeatureBuilder()
+    got = builder.build(EventTables(applications=apps, edges=edges))
+    empty = make_tables(n_users=6, seed=0)
+    want = builder.build(
+        EventTables(
+            applications=apps,
+            edges=edges,
+            loans=empty.loans.clear(),
+            installments=empty.installments.clear(),
+        )
+    )
+    assert got.select(builder.feature_names_).equals(want.select(builder.feature_names_))
+    online = builder.build_one({"edges": edges}, t, user_id=1)
+    row = got.select(builder.feature_names_).row(0, named=True)
+    np.testing.assert_allclose(
+        [online[n] for n in builder.feature_names_], list(row.values()), equal_nan=True
+    )

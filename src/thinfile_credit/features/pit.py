@@ -269,6 +269,9 @@ def edge_table(frames: dict[str, Any], default_dpd: int = 90, users: Any = None)
         .group_by("user_id", "peer_id", "kind")
         .agg(nw.col(LINK_SINCE).min())
     )
+    if "loans" not in frames or "installments" not in frames:
+        # No loan data: no neighbour's default is known (a missing table is empty).
+        return triples.with_columns(nw.lit(None, dtype=nw.Int64()).alias("peer_default_at"))
     moments = default_moments(frames["loans"], frames["installments"], default_dpd)
     return triples.join(moments, on="peer_id", how="left")
 

@@ -119,7 +119,39 @@ def _applications(X: Any, *, reset: bool, owner: FeatureTransformer) -> pl.DataF
     return pl.DataFrame(
         {
             "application_id": np.arange(arr.shape[0]),
-            "user_id": arr[:, 0].astype(np.int64),
+            "user_id": _user_ids(np.asarray(X)[:, 0]),
             "applied_at": pl.Series(micros).cast(pl.Datetime("us")),
         }
     )
+
+
+#: Whole numbers from here on are not all representable as float64.
+_EXACT_FLOAT_LIMIT = 2**53
+
+
+def _user_ids(raw: Any) -> Any:
+    """The user-id column as int64: integers as given, floats only below 2**53.
+
+    The float64 copy scikit-learn's validation makes would merge ids beyond 2**53 (one
+    applicant would get another user's history), so ids are read from the input itself.
+    """
+    values = raw.tolist()
+    ids = np.empty(len(values), dtype=np.int64)
+    bad: list[int] = []
+    for i, value in enumerate(values):
+        if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+            ids[i] = value
+        elif isinstance(value, float) and abs(value) < _EXACT_FLOAT_LIMIT:
+            ids[i] = int(value)  # as before: a numeric array's ids are truncated to ints
+        else:
+            bad.append(i)
+    if bad:
+        raise DataError(
+            "user ids in a float array must be below 2**53 (float64 holds no larger whole "
+            "number exactly, so two users would merge); pass such ids in a DataFrame or an "
+            "integer array",
+            table="applications",
+            column="user_id",
+            rows=bad,
+        )
+    return ids
