@@ -46,3 +46,42 @@ def test_spark_rejects_a_mix_of_spark_and_local_frames(spark: Any) -> None:
     )
     with pytest.raises(SchemaError, match="orders"):
         FeatureBuilder().build(mixed)
+
+
+def test_spark_reads_naive_times_as_wall_clock_whatever_the_session_zone(spark: Any) -> None:
+    """A naive time in a daylight-saving gap of the session zone must not move an hour."""
+    from datetime import datetime
+
+    from pyspark.sql import types as T
+
+    from thinfile_credit.features import TenureFeatures
+
+    t = datetime(2024, 3, 10, 2, 30)  # in New York's spring-forward gap
+    change = datetime(2024, 3, 10, 3, 10)  # 40 minutes after the application
+    apps_schema = T.StructType(
+        [
+            T.StructField("application_id", T.LongType()),
+            T.StructField("user_id", T.LongType()),
+            T.StructField("applied_at", T.TimestampNTZType()),
+        ]
+    )
+    change_schema = T.StructType(
+        [
+            T.StructField("user_id", T.LongType()),
+            T.StructField("changed_at", T.TimestampNTZType()),
+            T.StructField("kind", T.StringType()),
+        ]
+    )
+    fb = FeatureBuilder([TenureFeatures(windows=(30,))], validate=False)
+    before = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        out = fb.build(
+            EventTables(
+                applications=spark.createDataFrame([(1, 1, t)], apps_schema),
+                profile_changes=spark.createDataFrame([(1, change, "device")], change_schema),
+            )
+        ).collect()[0]
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", before)
+    assert out["ten_device_changes_30d"] == 0.0

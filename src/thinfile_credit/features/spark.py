@@ -101,7 +101,7 @@ def prepare_spark(name: str, df: Any) -> Any:
         field = df.schema[c].dataType
         if c in TIME_COLUMNS:
             if isinstance(field, (T.TimestampType, T.TimestampNTZType, T.DateType)):
-                cols.append(F.unix_micros(F.col(c).cast("timestamp")).alias(c))
+                cols.append(_micros(F.col(c), field).alias(c))
             elif isinstance(field, T.NullType):
                 cols.append(F.lit(None).cast("long").alias(c))
             else:
@@ -113,3 +113,27 @@ def prepare_spark(name: str, df: Any) -> Any:
         else:
             cols.append(F.col(c))
     return df.select(*cols)
+
+
+def _micros(col: Any, field: Any) -> Any:
+    """A time column as microseconds since 1970-01-01, as the embedded engines count them.
+
+    An aware timestamp is its instant. A naive timestamp or a date is its wall-clock
+    reading, assembled from its calendar fields: casting it to Spark's timestamp would
+    read it in the session time zone, which moves times in a daylight-saving gap by an
+    hour (an event after the application could then land before it).
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if isinstance(field, T.TimestampType):
+        return F.unix_micros(col)
+    day = F.unix_date(F.to_date(col)).cast("long") * 86_400_000_000
+    if isinstance(field, T.DateType):
+        return day
+    return (
+        day
+        + F.hour(col).cast("long") * 3_600_000_000
+        + F.minute(col).cast("long") * 60_000_000
+        + (F.date_part(F.lit("SECOND"), col) * 1_000_000).cast("long")
+    )
