@@ -321,3 +321,31 @@ def test_points_table_on_a_lower_is_better_scale_measures_from_its_safest_bin():
     lost = lower.points_below_max(X)
     assert (lost >= 0).all()
     np.testing.assert_allclose(lost, model.points_below_max(X))
+
+
+def test_explain_contributions_refuses_x_of_other_applicants():
+    model, X = tiny_scorecard()
+    coder = ReasonCoder().fit(model, X)
+    contrib = model.contributions(X.iloc[:3])
+    with pytest.raises(DataError, match="X has 6 rows but the contributions 3") as err:
+        coder.explain_contributions(contrib, X=X)
+    assert err.value.table == "X"
+    coder.explain_contributions(contrib, X=X.iloc[:3])  # same applicants: fine
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Gender", "AGE", "Age", "Marital_Status", "personal_status_sex", "age_band", "customer_age"],
+)
+def test_protected_attributes_are_recognised_whatever_their_case(name):
+    assert default_catalog().is_protected(name)
+
+
+@pytest.mark.parametrize("name", ["ten_account_age_days", "cons_order_count_90d", "sexton_score"])
+def test_ordinary_features_are_not_protected(name):
+    assert not default_catalog().is_protected(name)
+
+
+def test_chinese_and_english_long_texts_of_thn02_say_the_same():
+    text = default_catalog().text("THN02", "zh", long=True)
+    assert "按时" not in text  # "no record of paying on time" would suggest late payment

@@ -376,8 +376,9 @@ class ReasonCatalog:
         return claims[0] if len(claims) == 1 else None
 
     def is_protected(self, name: str) -> bool:
-        """True when ``name`` is a protected attribute."""
-        return _any_match(self.protected, name)
+        """True when ``name`` is a protected attribute (matched ignoring case: a lender's
+        ``Gender`` or ``AGE`` column is as protected as ``gender``)."""
+        return _any_match(self.protected, name) or _any_match(self.protected, name.lower())
 
     def is_immutable(self, name: str) -> bool:
         """True when an applicant cannot change ``name`` (protected features included)."""

@@ -567,6 +567,14 @@ class ReasonCoder(BaseEstimator):
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str
     ) -> Any:
         lang = self._language(language)
+        if X is not None:
+            n_x, n_c = _n_rows(X), contrib.values.shape[0]
+            if n_x != n_c:
+                raise DataError(
+                    f"X has {n_x} rows but the contributions {n_c}: they must describe the "
+                    "same applicants, in the same order",
+                    table="X",
+                )
         loss = self._loss(contrib, X)
         picked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
         hint_texts: list[str | None] | None = None
@@ -677,3 +685,9 @@ def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
     from dataclasses import replace
 
     return replace(reason, hint=hint)
+
+
+def _n_rows(X: Any) -> int:
+    """Rows of a frame or array (pandas, Polars, PyArrow, NumPy)."""
+    shape = getattr(X, "shape", None)
+    return int(shape[0]) if shape is not None else len(X)

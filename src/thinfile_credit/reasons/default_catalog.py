@@ -276,7 +276,7 @@ _GROUPS: tuple[ReasonGroup, ...] = (
         "THN02",
         ("平台上没有账单支付记录", "No bill payment history on the platform"),
         (
-            "平台上没有您按时支付账单的记录。",
+            "平台上没有您的账单支付记录。",
             "There is no record of bill payments on the platform.",
         ),
         ("thin_*bill*", "thin_no_bill*"),
@@ -340,8 +340,13 @@ def default_catalog() -> ReasonCatalog:
         protected=(
             "re:.*(gender|ethnic|religio|marital|nationality|pregnan|disabilit|race_).*",
             "sex",
+            "*_sex",
+            "sex_*",
             "age",
             "age_years",
+            "age_band*",
+            "age_group*",
+            "customer_age*",
             "applicant_age*",
             "birth*",
             "date_of_birth",
