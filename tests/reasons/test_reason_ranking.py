@@ -247,3 +247,19 @@ def test_one_row_path_equals_the_batch(loss, max_reasons, min_points):
     for i in range(loss.shape[0]):
         alone = top_reasons(loss[i : i + 1], max_reasons, True, min_points)
         assert [(i, *t[1:]) for t in as_tuples(alone)] == [t for t in batch if t[0] == i]
+
+
+def test_group_losses_of_one_row_equal_its_batch_row_bit_for_bit():
+    from thinfile_credit.reasons._tidy import GroupLoss
+
+    rng = np.random.default_rng(7)
+    n, features, groups = 700, 37, 9
+    values = rng.normal(scale=30, size=(n, features))
+    membership = np.zeros((features, groups))
+    membership[np.arange(features), rng.integers(0, groups - 1, features)] = 1.0  # last empty
+    baseline = rng.normal(size=groups)
+    batch = GroupLoss(values, membership, baseline, 1.0).full()
+    for i in range(0, n, 37):
+        alone = GroupLoss(values[i : i + 1], membership, baseline, 1.0).full()
+        assert alone[0].tobytes() == batch[i].tobytes()
+    assert (batch[:, -1] == baseline[-1]).all()  # a group without features loses its baseline

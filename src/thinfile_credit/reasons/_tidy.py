@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -61,9 +62,30 @@ class GroupLoss:
         """``(n, groups)``, like the matrix it stands for."""
         return self.values.shape[0], self.membership.shape[1]
 
+    @cached_property
+    def _columns(self) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+        """Feature columns grouped (in feature order within a group), each non-empty
+        group's start in that order, and the non-empty groups."""
+        members = [np.flatnonzero(self.membership[:, g]) for g in range(self.shape[1])]
+        nonempty = np.flatnonzero([m.size > 0 for m in members])
+        sizes = np.array([members[g].size for g in nonempty], dtype=np.intp)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        order = np.concatenate([members[g] for g in nonempty]) if nonempty.size else sizes
+        return order.astype(np.intp), starts, nonempty
+
     def block(self, start: int, stop: int) -> FloatArray:
-        """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array."""
-        out: FloatArray = self.membership.T @ self.values[start:stop].T
+        """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array.
+
+        Each group's points are summed over its features in feature order, row by row,
+        so a row's result does not depend on how many rows share the block (a matrix
+        product's summation order does): one applicant alone gets exactly its batch row.
+        """
+        order, starts, nonempty = self._columns
+        rows = self.values[start:stop]
+        out: FloatArray = np.zeros((self.shape[1], rows.shape[0]))
+        if nonempty.size:
+            # Feature-major rows, so each group is a run of whole-row additions.
+            out[nonempty] = np.add.reduceat(rows.T[order], starts, axis=0)
         np.subtract(self.baseline[:, None], out, out=out)
         if self.sign < 0:
             np.negative(out, out=out)
