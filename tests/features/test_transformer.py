@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -59,7 +59,7 @@ def test_bad_applications_are_rejected() -> None:
 
 
 def test_user_ids_beyond_float_precision_stay_distinct() -> None:
-    from datetime import timedelta, timezone
+    from datetime import timedelta
 
     from thinfile_credit.schema import EventTables
 
@@ -78,7 +78,7 @@ def test_user_ids_beyond_float_precision_stay_distinct() -> None:
     ft = FeatureTransformer(
         tables=EventTables(orders=orders), builder=FeatureBuilder(windows=(30,))
     )
-    seconds = t.replace(tzinfo=timezone.utc).timestamp()
+    seconds = t.replace(tzinfo=UTC).timestamp()
     names = None
     for X in (
         np.array([[2**53 + 1, seconds], [2**53, seconds]], dtype=object),
