@@ -17,6 +17,13 @@ from thinfile_credit.errors import DataError
 DEMO = [sys.executable, "-m", "thinfile_credit.cli", "demo"]
 
 
+def _demo(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """Run ``thinfile-credit demo ARGS`` in a child process, capturing its output."""
+    return subprocess.run(
+        [*DEMO, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["version"]) == 0
     assert capsys.readouterr().out.strip() == __version__
@@ -98,13 +105,7 @@ def test_run_errors_print_one_line_and_exit_1(
 def test_out_naming_an_existing_file_is_a_usage_error(tmp_path: Path) -> None:
     target = tmp_path / "not_a_dir"
     target.write_text("x")
-    proc = subprocess.run(
-        [*DEMO, "--users", "100", "--quiet", "--out", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = _demo("--users", "100", "--quiet", "--out", str(target), timeout=120)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == (
@@ -115,13 +116,7 @@ def test_out_naming_an_existing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_demo_quiet_prints_the_summary_for_real(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [*DEMO, "--users", "100", "--quiet", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    proc = _demo("--users", "100", "--quiet", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
     lines = proc.stdout.splitlines()
@@ -133,13 +128,7 @@ def test_demo_quiet_prints_the_summary_for_real(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    proc = subprocess.run(
-        [sys.executable, "-m", "thinfile_credit.cli", "demo", "--users", "2000", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    proc = _demo("--users", "2000", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     text = proc.stdout
     for heading in (
