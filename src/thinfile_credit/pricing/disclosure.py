@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from thinfile_credit.errors import SpecError
-from thinfile_credit.pricing.apr import APR, apr
+from thinfile_credit.pricing.apr import APR
 from thinfile_credit.pricing.product import Product
 from thinfile_credit.pricing.schedules import Schedule, round_fen
 
@@ -176,8 +176,7 @@ def disclosure(product: Product, principal: float, *, lang: str = "zh") -> Discl
     if lang not in LABELS:
         raise SpecError(f"disclosure language must be one of {sorted(LABELS)}, got {lang!r}")
     t = LABELS[lang]
-    sched = product.schedule(principal)
-    figures = apr(sched)
+    sched, figures = product.priced(principal)
     rows = [
         (t["apr_nominal"], f"{figures.nominal:.2%}"),
         (t["apr_effective"], f"{figures.effective:.2%}"),
@@ -202,8 +201,7 @@ def disclosure(product: Product, principal: float, *, lang: str = "zh") -> Discl
             "balance": t["balance"],
         }
     )
-    early = early_repayment_cost(product, principal)
-    early = early.rename(
+    early = _early_repayment_table(product, sched).rename(
         columns={
             "after_instalment": t["after_instalment"],
             "outstanding": t["outstanding"],
@@ -236,9 +234,13 @@ def early_repayment_cost(product: Product, principal: float) -> Any:
     >>> early_repayment_cost(p, 900)["cost"].tolist()
     [18.0, 9.0]
     """
+    return _early_repayment_table(product, product.schedule(principal))
+
+
+def _early_repayment_table(product: Product, sched: Schedule) -> Any:
+    """:func:`early_repayment_cost` for a schedule already priced."""
     import pandas as pd
 
-    sched: Schedule = product.schedule(principal)
     n = sched.n_payments
     if product.repayment == "revolving" or n < 2:
         return pd.DataFrame(columns=["after_instalment", "outstanding", "payoff", "cost", "saving"])

@@ -247,14 +247,30 @@ class Product:
         ...     print(err)
         Product 'p': IRR APR 24.03% at principal 80.00 exceeds the cap 24.00%
         """
+        return self.priced(principal)[0]
+
+    def priced(self, principal: float) -> tuple[Schedule, APR]:
+        """The schedule for ``principal`` and its APR, from one IRR solve.
+
+        The checks of :meth:`schedule` apply; callers that need both figures (a
+        disclosure) avoid solving the APR a second time.
+
+        Examples
+        --------
+        >>> p = Product(name="p", repayment="bullet", term_months=3, monthly_rate=0.01)
+        >>> sched, figures = p.priced(1000)
+        >>> round(figures.nominal, 4), float(sched.total_interest)
+        (0.12, 30.0)
+        """
         sched = self._schedule(principal)
         if self.min_principal is not None and sched.principal < self.min_principal:
             raise PolicyError(
                 f"Product {self.name!r}: principal {sched.principal:.2f} is below the "
                 f"product's minimum {self.min_principal:.2f}"
             )
-        _check_cap(self, sched.principal, apr(sched), self.apr_cap)
-        return sched
+        figures = apr(sched)
+        _check_cap(self, sched.principal, figures, self.apr_cap)
+        return sched, figures
 
     def _schedule(self, principal: float) -> Schedule:
         """The schedule for ``principal`` without the cap and minimum checks."""
