@@ -142,23 +142,23 @@ def estimate_transitions(
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise DataError("missing required column", table="histories", column=missing[0])
-    df = df.with_row_index("_row")
+    derive_start = "start_dpd" not in df.columns
+    df = df.with_row_index("_row")  # errors quote input rows whatever the order
+    if derive_start:
+        df = df.sort(["account_id", "cycle"])
     values = {c: _finite(df, c) for c in ("score", "limit", "dpd", "utilisation")}
-    days = values["dpd"]
+    days, limit = values["dpd"], values["limit"]
     _reject(df, "dpd", not_whole_days(days), "must be whole, non-negative days")
-    limit = values["limit"]
-    _reject(df, "limit", rung_index(L, limit) == -2, "must be a rung of the ladder, or 0")
-    if "start_dpd" not in df.columns:
-        df = df.with_columns(pl.Series("dpd", days)).sort(["account_id", "cycle"])
-        df = df.with_columns(
-            pl.col("dpd").shift(1).over("account_id").fill_null(0).alias("start_dpd")
-        )
-        # Row-aligned arrays follow the sort.
-        values = {c: _finite(df, c) for c in values}
-        limit, days = values["limit"], values["dpd"]
     r = rung_index(L, limit)
-    start = _finite(df, "start_dpd")
-    _reject(df, "start_dpd", not_whole_days(start), "must be whole, non-negative days")
+    _reject(df, "limit", r == -2, "must be a rung of the ladder, or 0")
+    if derive_start:
+        # The account's previous row's DPD, 0 for its first row.
+        same = (df["account_id"][1:] == df["account_id"][:-1]).to_numpy()
+        start = np.zeros_like(days)
+        start[1:] = np.where(same, days[:-1], 0.0)
+    else:
+        start = _finite(df, "start_dpd")
+        _reject(df, "start_dpd", not_whole_days(start), "must be whole, non-negative days")
     d0 = dpd_bucket(start)
     d1 = dpd_bucket(days)
     # Rows without a line (limit 0) or already charged off carry no transition to learn.

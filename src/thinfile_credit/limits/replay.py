@@ -605,8 +605,8 @@ def _initial_state(
             column="limit",
             rows=sorted(src[rung == -2].tolist()),
         )
-    # An account's own cap (e.g. the lender's affordability assessment) binds only below
-    # the regulatory ceiling; a null cap means none was set, never "no cap".
+    # An account's own cap (e.g. the lender's affordability assessment); a null cap means
+    # none was set, so only the regulatory ceiling binds - never "no cap".
     given = (
         joined["cap"].cast(pl.Float64).fill_null(np.nan).to_numpy()
         if "cap" in init.columns
@@ -620,10 +620,10 @@ def _initial_state(
             column="cap",
             rows=sorted(src[bad].tolist()),
         )
-    cap, reason = ceiling_cap(
-        L, np.where(np.isnan(given), np.inf, given), np.full(n, _R["LIM_CAP_ACCOUNT"])
-    )
-    return LadderArrays.from_rungs(L, rung, cap, reason)
+    # The regulatory ceiling applies on top where the cap is used (ceiling_cap in
+    # step_arrays), as for a state built by hand.
+    cap = np.where(np.isnan(given), np.inf, given)
+    return LadderArrays.from_rungs(L, rung, cap, np.full(n, _R["LIM_CAP_ACCOUNT"]))
 
 
 def _floats(df: pl.DataFrame, name: str) -> NDArray[np.float64]:
