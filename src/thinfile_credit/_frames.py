@@ -34,6 +34,7 @@ __all__ = [
     "DUPLICATE_NAME",
     "FrameKind",
     "UnreadableColumn",
+    "UnreadableFrameError",
     "frame_kind",
     "from_polars",
     "is_spark",
@@ -107,7 +108,7 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
     >>> to_polars(pd.DataFrame({"zip": [100000, "10001A"]}), table="apps")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    thinfile_credit.errors.DataError: apps.zip: mixes values ... (number, text); ... (rows: 1)
+    thinfile_credit._frames.UnreadableFrameError: apps.zip: mixes values ... (number, text); ... (rows: 1)
     """
     try:
         kind = frame_kind(frame)
@@ -185,16 +186,26 @@ def _convert(frame: Any, kind: FrameKind) -> pl.DataFrame:
     return relation
 
 
-def _conversion_error(frame: Any, kind: FrameKind, table: str | None, exc: Exception) -> DataError:
+class UnreadableFrameError(DataError):
+    """A frame that cannot be converted; ``culprits`` lists every unreadable column."""
+
+    culprits: tuple[UnreadableColumn, ...] = ()
+
+
+def _conversion_error(
+    frame: Any, kind: FrameKind, table: str | None, exc: Exception
+) -> UnreadableFrameError:
     culprits = unreadable_columns(frame)
     if not culprits:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return DataError(f"cannot be read as a table: {reason}", table=table)
+        return UnreadableFrameError(f"cannot be read as a table: {reason}", table=table)
     first = culprits[0]
     message = first.message
     if len(culprits) > 1:
         message += f" (also unreadable: {', '.join(c.column for c in culprits[1:])})"
-    return DataError(message, table=table, column=first.column, rows=first.rows)
+    err = UnreadableFrameError(message, table=table, column=first.column, rows=first.rows)
+    err.culprits = tuple(culprits)  # the probe's findings, so no caller repeats it
+    return err
 
 
 def _describe_unreadable(name: str, part: Any, kind: FrameKind, exc: Exception) -> UnreadableColumn:

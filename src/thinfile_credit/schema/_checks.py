@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from thinfile_credit._frames import DUPLICATE_NAME, frame_kind, to_polars, unreadable_columns
+from thinfile_credit._frames import DUPLICATE_NAME, UnreadableFrameError, frame_kind, to_polars
 from thinfile_credit.errors import DataError
 from thinfile_credit.schema.problems import MAX_EXAMPLES, SchemaProblem
 from thinfile_credit.schema.tables import ColumnSpec, LogicalType, TableSpec
@@ -260,8 +260,8 @@ def _read_frame(
     try:
         df = to_polars(frame, table=spec.name)[0]
     except DataError as exc:
-        # Name the culprit columns (found one at a time) and read the others.
-        culprits = unreadable_columns(frame)
+        # Name the culprit columns (to_polars probed them one at a time) and read the others.
+        culprits = exc.culprits if isinstance(exc, UnreadableFrameError) else ()
         if not culprits:
             problems.append(SchemaProblem(spec.name, None, "unreadable", exc.message))
             return None, unusable
