@@ -454,16 +454,15 @@ class NumpyEvaluator:
         n = _nrows(cols)
         v = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
         if not by:
-            return over_groups(kind, v, None, 0)
+            return _over_groups(kind, v, None, 0)
         inverse = _group_ids(cols, by)
-        return over_groups(kind, v, inverse, int(inverse.max()) + 1 if n else 0)
+        return _over_groups(kind, v, inverse, int(inverse.max()) + 1 if n else 0)
 
     def _agg(self, e: Expr) -> Any:
         kind, source, value, mask = e.args
         cols = self.sources.get(source)
-        empty = AGG_KINDS[kind]
         if cols is None or _nrows(cols) == 0:
-            return np.float64(np.nan if empty is None else empty)
+            return np.float64(empty_value(e))
         ck = (source, "kept", value.key, mask.key if mask is not None else "")
         v = self._cache.get(ck)
         if v is None:
@@ -482,7 +481,7 @@ class NumpyEvaluator:
         if kind == "count":
             return np.float64(v.size)
         if v.size == 0:
-            return np.float64(np.nan if empty is None else empty)
+            return np.float64(empty_value(e))
         x = v.astype(np.float64)
         if kind == "sum":
             return x.sum()
@@ -505,7 +504,7 @@ def empty_value(node: Expr) -> float:
     return np.nan if empty is None else float(empty)
 
 
-def over_groups(kind: str, v: np.ndarray, inverse: np.ndarray | None, n_groups: int) -> np.ndarray:
+def _over_groups(kind: str, v: np.ndarray, inverse: np.ndarray | None, n_groups: int) -> np.ndarray:
     """An ``over`` window on NumPy: the sum (0 for no value) or max (NaN for no value)
     of the present values of each row's group, broadcast back to the rows.
 

@@ -44,7 +44,7 @@ from thinfile_credit.features._expr import Expr, Unsupported
 from thinfile_credit.features._fused_nodes import _Column
 from thinfile_credit.features._plan import SourcePlan
 
-__all__ = ["ENABLED", "MIN_ROWS", "FusedKernel", "Unsupported", "cache_dir", "kernel_for"]
+__all__ = ["ENABLED", "MIN_ROWS", "FusedKernel", "cache_dir", "kernel_for"]
 
 #: Whether the batch engine reduces sources with generated kernels (False: the block
 #: engine everywhere, which the tests compare against).

@@ -13,9 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thinfile_credit.features._expr import Expr
+from thinfile_credit.features._expr import Expr, Unsupported
 from thinfile_credit.features._fused_nodes import (
-    Unsupported,
     _Body,
     _both,
     _Column,

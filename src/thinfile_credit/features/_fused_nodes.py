@@ -16,7 +16,7 @@ from thinfile_credit.features._expr import AGG_KINDS, Expr, Unsupported
 if TYPE_CHECKING:
     from thinfile_credit.features._fused_codegen import _Generator
 
-__all__ = ["Unsupported"]  # raised here, defined with the expressions
+__all__: list[str] = []
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from thinfile_credit.features._vm_kernels import (
     run_code,
 )
 
-__all__ = ["Program", "Unsupported", "build_post_program", "build_program", "encode_objects"]
+__all__ = ["Program", "build_post_program", "build_program", "encode_objects"]
 
 # the expression operators the machine runs as one binary instruction
 _OPCODES = {

@@ -135,16 +135,31 @@ def _user_ids(raw: Any) -> Any:
     The float64 copy scikit-learn's validation makes would merge ids beyond 2**53 (one
     applicant would get another user's history), so ids are read from the input itself.
     """
-    values = raw.tolist()
-    ids = np.empty(len(values), dtype=np.int64)
-    bad: list[int] = []
-    for i, value in enumerate(values):
-        if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
-            ids[i] = value
-        elif isinstance(value, float) and abs(value) < _EXACT_FLOAT_LIMIT:
-            ids[i] = int(value)  # as before: a numeric array's ids are truncated to ints
-        else:
-            bad.append(i)
+    kind = raw.dtype.kind
+    bad: list[int]
+    if kind in "iu":
+        ids = raw.astype(np.int64)
+        bad = np.flatnonzero(raw > np.iinfo(np.int64).max).tolist() if kind == "u" else []
+    elif kind == "f":
+        fits = np.abs(raw) < _EXACT_FLOAT_LIMIT  # NaN and infinities fail too
+        ids = np.where(fits, raw, 0).astype(np.int64)  # as before: truncated to ints
+        bad = np.flatnonzero(~fits).tolist()
+    else:  # object arrays mix Python ints (exact at any size) with other values
+        values = raw.tolist()
+        ids = np.zeros(len(values), dtype=np.int64)
+        bad = []
+        for i, value in enumerate(values):
+            if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                fits = -(2**63) <= int(value) < 2**63
+            else:
+                fits = (
+                    isinstance(value, (float, np.floating))
+                    and abs(float(value)) < _EXACT_FLOAT_LIMIT
+                )
+            if fits:
+                ids[i] = int(value)
+            else:
+                bad.append(i)
     if bad:
         raise DataError(
             "user ids in a float array must be below 2**53 (float64 holds no larger whole "
