@@ -175,115 +175,26 @@ def _at_t(tables: Tables, apps: pl.DataFrame) -> Tables:
                 installments=6,
             )
         )
-        bills = [
-            # issued, due and paid at t
-            dict(
-                bill_id=bid,
-                user_id=u,
-                issued_at=t,
-                due_at=t,
-                amount_due=55.0,
-                paid_at=t,
-                amount_paid=55.0,
-            ),
-            # due before t, paid exactly at t: overdue at t
-            dict(
-                bill_id=bid + 1,
-                user_id=u,
-                issued_at=t - 20 * day,
-                due_at=t - 3 * day,
-                amount_due=40.0,
-                paid_at=t,
-                amount_paid=40.0,
-            ),
-            # neighbour: due exactly at t, unpaid
-            dict(
-                bill_id=bid + 2,
-                user_id=peer,
-                issued_at=t - 10 * day,
-                due_at=t,
-                amount_due=5.0,
-                paid_at=None,
-                amount_paid=0.0,
-            ),
-            # neighbour: due before t, paid exactly at t
-            dict(
-                bill_id=bid + 3,
-                user_id=peer,
-                issued_at=t - 30 * day,
-                due_at=t - 5 * day,
-                amount_due=9.0,
-                paid_at=t,
-                amount_paid=9.0,
-            ),
+        add["bills"] += [
+            _bill(bid, u, t, t, 55.0, paid=t),  # issued, due and paid at t
+            _bill(bid + 1, u, t - 20 * day, t - 3 * day, 40.0, paid=t),  # overdue at t
+            _bill(bid + 2, peer, t - 10 * day, t, 5.0),  # neighbour: due at t, unpaid
+            _bill(bid + 3, peer, t - 30 * day, t - 5 * day, 9.0, paid=t),  # neighbour: paid at t
         ]
-        add["bills"] += bills
         add["loans"] += [
-            dict(
-                loan_id=lid,
-                user_id=u,
-                disbursed_at=t,
-                principal=90.0,
-                product="installment",
-                credit_limit=100.0,
-                application_id=aid,
-            ),
-            dict(
-                loan_id=lid + 1,
-                user_id=u,
-                disbursed_at=t - 60 * day,
-                principal=30.0,
-                product="installment",
-                credit_limit=50.0,
-                application_id=None,
-            ),
+            _loan(lid, u, t, 90.0, 100.0, application_id=aid),
+            _loan(lid + 1, u, t - 60 * day, 30.0, 50.0),
             # the neighbour's loan: one instalment becomes a known default exactly at t
-            dict(
-                loan_id=lid + 2,
-                user_id=peer,
-                disbursed_at=t - 150 * day,
-                principal=60.0,
-                product="installment",
-                credit_limit=60.0,
-                application_id=None,
-            ),
+            _loan(lid + 2, peer, t - 150 * day, 60.0, 60.0),
         ]
         add["installments"] += [
-            dict(
-                loan_id=lid,
-                installment_no=1,
-                due_at=t,
-                amount_due=90.0,
-                paid_at=None,
-                amount_paid=0.0,
-            ),
+            _instalment(lid, 1, t, 90.0),
             # an older loan's instalment due before t, paid in full exactly at t
-            dict(
-                loan_id=lid + 1,
-                installment_no=1,
-                due_at=t - 30 * day,
-                amount_due=30.0,
-                paid_at=t,
-                amount_paid=30.0,
-            ),
+            _instalment(lid + 1, 1, t - 30 * day, 30.0, paid=t),
             # neighbour: due 90 days before t, unpaid (default moment == t)
-            dict(
-                loan_id=lid + 2,
-                installment_no=1,
-                due_at=t - 90 * day,
-                amount_due=30.0,
-                paid_at=None,
-                amount_paid=0.0,
-            ),
+            _instalment(lid + 2, 1, t - 90 * day, 30.0),
             # neighbour: due 100 days before t, paid in full only at t (a default before t)
-            dict(
-                loan_id=lid + 2,
-                installment_no=2,
-                due_at=t - 100 * day,
-                amount_due=30.0,
-                paid_at=t,
-                amount_paid=30.0,
-            ),
+            _instalment(lid + 2, 2, t - 100 * day, 30.0, paid=t),
         ]
         if peer != u:
             add["edges"].append(dict(user_id=u, peer_id=peer, kind="transfer", since=t))
@@ -415,3 +326,50 @@ def test_rows_at_t_would_change_features(
     for r, got, want in zip(apps.iter_rows(named=True), rows, reference, strict=True):
         changed = [k for k in NAMES if not _close(got[k], want[k])]
         assert len(changed) >= 5, (r["application_id"], changed)
+
+
+# Rows paid in full at ``paid`` or not at all (amount_paid follows from it).
+def _bill(
+    bill_id: int, user: int, issued: datetime, due: datetime, amount: float, paid: Any = None
+) -> dict[str, Any]:
+    return dict(
+        bill_id=bill_id,
+        user_id=user,
+        issued_at=issued,
+        due_at=due,
+        amount_due=amount,
+        paid_at=paid,
+        amount_paid=amount if paid is not None else 0.0,
+    )
+
+
+def _instalment(
+    loan_id: int, no: int, due: datetime, amount: float, paid: Any = None
+) -> dict[str, Any]:
+    return dict(
+        loan_id=loan_id,
+        installment_no=no,
+        due_at=due,
+        amount_due=amount,
+        paid_at=paid,
+        amount_paid=amount if paid is not None else 0.0,
+    )
+
+
+def _loan(
+    loan_id: int,
+    user: int,
+    at: datetime,
+    principal: float,
+    limit: float,
+    application_id: Any = None,
+) -> dict[str, Any]:
+    return dict(
+        loan_id=loan_id,
+        user_id=user,
+        disbursed_at=at,
+        principal=principal,
+        product="installment",
+        credit_limit=limit,
+        application_id=application_id,
+    )
