@@ -318,6 +318,14 @@ def test_early_stopping_fallback_warns():
         model.fit(X, y)
     assert model.best_iteration_ is None
     assert model.n_iter_ == 30
+    # 40 bads, but 37 weighted 0: only the 3 in the sample count, so still no split.
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, 40, replace=False)] = 1
+    w = np.ones(n)
+    w[np.flatnonzero(y == 1)[:37]] = 0.0
+    with pytest.warns(EarlyStoppingFallbackWarning, match=r"only 3 rows"):
+        model.fit(X, y, sample_weight=w)
+    assert model.best_iteration_ is None
     y[rng.choice(np.flatnonzero(y == 0), 1)] = 1  # 10 bads: early stopping runs
     import warnings
 
@@ -342,7 +350,6 @@ def test_rows_weighted_zero_stay_out_of_the_validation_split():
 
     splitter = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=3)
     expected = next(splitter.split(np.zeros(100), y))
-    assert plain is not None
     np.testing.assert_array_equal(plain[0], expected[0])
     np.testing.assert_array_equal(plain[1], expected[1])
     # Bads weighted 0 do not count towards the minority that early stopping needs.

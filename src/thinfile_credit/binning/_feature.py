@@ -39,14 +39,13 @@ from numpy.typing import NDArray
 
 from thinfile_credit.binning._text import (
     category_text,
-    category_texts,
     factorize_texts,
     number_value,
     numeric_values,
 )
 from thinfile_credit.errors import DataError, SpecError
 
-__all__ = ["FeatureBinning", "compute_woe", "numbers_as_text"]
+__all__ = ["FeatureBinning", "compute_woe"]
 
 Kind = Literal["numeric", "categorical"]
 #: Added to both counts of a bin with no bads or no goods.
@@ -415,20 +414,6 @@ def _code_to_json(code: Any) -> Any:
         return code
     value = float(code)
     return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-
-
-def numbers_as_text(values: NDArray[Any]) -> NDArray[Any]:
-    """Numeric codes binned as categories: ``3.0`` -> ``"3"``, ``2.5`` -> ``"2.5"``, NaN -> None.
-
-    The categorical text rule of :func:`~thinfile_credit.binning._text.category_texts`,
-    kept under this name for callers that convert numeric columns.
-
-    Examples
-    --------
-    >>> numbers_as_text(np.array([3.0, 2.5, np.nan])).tolist()
-    ['3', '2.5', None]
-    """
-    return category_texts(values)
 
 
 def special_code_values(

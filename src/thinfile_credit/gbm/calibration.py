@@ -297,10 +297,7 @@ class IsotonicLogOdds(LogOddsCalibrator):
         lo, hi = np.minimum(start, start + delta), np.maximum(start, start + delta)
         first = np.searchsorted(xk, lo, side="right")  # segment just right of lo
         inside = np.searchsorted(xk, hi, side="left") - first  # knots strictly in (lo, hi)
-        out = slopes[first]
-        # delta == 0: the derivative (the right one at a knot).
-        flat = delta == 0
-        out[flat] = self.derivative(start[flat])
+        out = slopes[first]  # for delta == 0: the derivative (the right one at a knot)
         one = np.flatnonzero(inside == 1)
         if one.size:
             k = xk[first[one]]
