@@ -156,6 +156,7 @@ def resolve_monotone(
     alpha: float = 0.01,
     min_trend: float = 0.8,
     n_bins: int = 10,
+    unobserved: NDArray[np.bool_] | None = None,
 ) -> tuple[list[int], list[MonotoneDecision]]:
     """Per-feature constraints and the report explaining each.
 
@@ -177,6 +178,9 @@ def resolve_monotone(
     n_bins : int
         Quantile bins for the trend check (a value held by at least ``1 / n_bins`` of
         the rows gets a bin of its own).
+    unobserved : ndarray of bool, optional
+        Columns with no value among positive-weight rows, when the caller has them
+        already (computed from ``X`` and ``sample_weight`` otherwise).
 
     Returns
     -------
@@ -190,7 +194,9 @@ def resolve_monotone(
     """
     names = list(feature_names)
     stats = [_trend_stats(X[:, j], y, sample_weight, n_bins) for j in range(len(names))]
-    observed = dict(zip(names, ~unobserved_columns(X, np.asarray(sample_weight))))
+    if unobserved is None:
+        unobserved = unobserved_columns(X, np.asarray(sample_weight))
+    observed = dict(zip(names, ~unobserved))
     if monotone is None:
         explicit: dict[str, int] | None = {}
     elif isinstance(monotone, str):

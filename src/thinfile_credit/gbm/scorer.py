@@ -345,7 +345,8 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         self.encoder_ = DesignEncoder.fit(X, y01, w_user, self.categorical_features)
         design = self.encoder_.transform(frame, table="X")
         names = list(self.encoder_.feature_names)
-        empty = [n for n, e in zip(names, unobserved_columns(design, w_user)) if e]
+        unobserved = unobserved_columns(design, w_user)
+        empty = [n for n, e in zip(names, unobserved) if e]
         if empty:
             warnings.warn(
                 f"{', '.join(empty)}: no value in the training data; the feature gets no "
@@ -362,6 +363,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
             y01,
             w_user,
             alpha=self.monotone_alpha,
+            unobserved=unobserved,
         )
         self.monotone_constraints_ = dict(zip(names, constraints))
         self.monotone_report_ = report_frame(report)
