@@ -51,7 +51,7 @@ def test_large_integer_ids_get_the_same_text_in_batch_and_one_by_one(ids: list[i
     assert category_texts(as_int64.astype(np.uint64)).tolist() == expected
     assert [category_text(v) for v in as_int64] == expected  # NumPy scalars, one by one
     _, texts = factorize_texts(as_int64)
-    assert len(texts) == len(set(ids))  # distinct ids stay distinct
+    assert len(texts) - 1 == len(set(ids))  # distinct ids stay distinct (last: missing)
     # every container brings them to binning exactly: pandas (plain and nullable), Polars,
     # NumPy and object arrays
     frames = [

@@ -344,10 +344,10 @@ class FeatureBinning:
                 self.missing_bin
                 if text is None
                 else special.get(text, self._lookup.get(text, self.unknown_bin))
-                for text in [*texts, None]  # the trailing None serves pandas' -1 sentinel
+                for text in texts  # its trailing None serves the missing code -1
             ),
             dtype=np.intp,
-            count=len(texts) + 1,
+            count=len(texts),
         )
         out: NDArray[np.intp] = unique_bins[codes]
         return out

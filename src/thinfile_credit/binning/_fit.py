@@ -287,15 +287,14 @@ def _fit_categorical(
     # is Missing here too, and 3, 3.0 and np.int64(3) are all the category "3". The rule
     # runs once per distinct value; rows only index into per-value tables.
     index, texts = factorize_texts(values)
-    table = np.empty(len(texts) + 1, dtype=object)
-    table[: len(texts)] = texts
-    table[-1] = None  # pandas' missing sentinel -1 picks this slot
+    table = np.empty(len(texts), dtype=object)
+    table[:] = texts
     text = table[index]
-    is_missing = np.append(np.asarray([t is None for t in texts], dtype=bool), True)[index]
+    is_missing = np.asarray([t is None for t in texts], dtype=bool)[index]
     codes = list(options.special_codes)
     if codes:
         code_set = set(codes)
-        special = np.asarray([t in code_set for t in texts] + [False], dtype=bool)
+        special = np.asarray([t in code_set for t in texts], dtype=bool)
         is_special = special[index]
     else:  # no special codes: no scan
         is_special = np.zeros(text.size, dtype=bool)

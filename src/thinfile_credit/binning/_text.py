@@ -133,15 +133,17 @@ def category_texts(values: NDArray[Any]) -> NDArray[Any]:
     ['1', '1', '1', None, '1']
     """
     codes, texts = factorize_texts(values)
-    table = np.empty(len(texts) + 1, dtype=object)
-    table[: len(texts)] = texts
-    table[-1] = None  # pandas' missing sentinel -1 picks this slot
+    table = np.empty(len(texts), dtype=object)
+    table[:] = texts
     out: NDArray[Any] = table[codes]
     return out
 
 
 def factorize_texts(values: NDArray[Any]) -> tuple[NDArray[np.intp], list[str | None]]:
-    """Codes of every value into a list of distinct raw values' texts (-1 = missing).
+    """Codes of every value into a list of distinct raw values' texts.
+
+    The list ends with ``None``, the missing value's text, so the codes (``-1`` for a
+    missing value, as pandas numbers it) index it directly: ``texts[code]``.
 
     The rule is applied once per distinct value: equal values (``1 == 1.0 == True``)
     always get equal text, so hashing the raw values first is safe. Two distinct values
@@ -156,9 +158,9 @@ def factorize_texts(values: NDArray[Any]) -> tuple[NDArray[np.intp], list[str | 
     >>> import numpy as np
     >>> codes, texts = factorize_texts(np.array([2.0, None, 2, "a"], dtype=object))
     >>> codes.tolist(), texts
-    ([0, -1, 0, 1], ['2', 'a'])
+    ([0, -1, 0, 1], ['2', 'a', None])
     >>> factorize_texts(np.array([2**53, 2**53 + 1]))[1]
-    ['9007199254740992', '9007199254740993']
+    ['9007199254740992', '9007199254740993', None]
     """
     import pandas as pd
 
@@ -173,7 +175,7 @@ def factorize_texts(values: NDArray[Any]) -> tuple[NDArray[np.intp], list[str | 
         each[:] = [category_text(v) for v in flat.tolist()]
         codes, uniques = pd.factorize(each, use_na_sentinel=True)
     texts = [category_text(u) for u in np.asarray(uniques, dtype=object).tolist()]
-    return np.asarray(codes, dtype=np.intp), texts
+    return np.asarray(codes, dtype=np.intp), [*texts, None]
 
 
 def number_value(value: Any) -> float:
