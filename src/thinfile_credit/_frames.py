@@ -108,7 +108,7 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
     >>> to_polars(pd.DataFrame({"zip": [100000, "10001A"]}), table="apps")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    thinfile_credit._frames.UnreadableFrameError: apps.zip: mixes values ... (number, text); ... (rows: 1)
+    thinfile_credit._frames.UnreadableFrameError: apps.zip: mixes values ... (rows: 1)
     """
     try:
         kind = frame_kind(frame)
