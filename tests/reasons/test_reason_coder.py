@@ -108,7 +108,7 @@ def test_output_follows_input_kind(logistic_model, credit_data):
     plf = coder.explain(pl.from_pandas(X.head(5))).to_pandas()
     assert pdf["points_lost"].tolist() == plf["points_lost"].tolist()
     contrib = logistic_model.contributions(X.head(5))
-    via = coder.explain_contributions(contrib, output="polars")
+    via = coder.explain_contributions(contrib, X=X.head(5), output="polars")
     assert via.to_pandas()["points_lost"].tolist() == pdf["points_lost"].tolist()
 
 
@@ -276,8 +276,13 @@ def test_explain_one_accepts_row_kinds(logistic_model, credit_data):
     a = coder.explain_one(row.to_dict())
     b = coder.explain_one(row.to_numpy())
     c = coder.explain_one(X.iloc[[11]])
-    d = coder.explain_one(logistic_model.contributions(X.iloc[[11]]))
-    assert a == b == c == d
+    assert a == b == c
+    # contributions alone do not say which values are missing or favourable
+    with pytest.raises(DataError, match="pass X, or fit the coder with check_values=False"):
+        coder.explain_one(logistic_model.contributions(X.iloc[[11]]))
+    unchecked = ReasonCoder(method="vs_population", check_values=False).fit(logistic_model, X)
+    d = unchecked.explain_one(logistic_model.contributions(X.iloc[[11]]))
+    assert d == unchecked.explain_one(row.to_dict()) == unchecked.explain_one(X.iloc[[11]])
 
 
 def test_planted_factor_on_logistic_points():
@@ -295,7 +300,10 @@ def test_refit_replaces_every_learned_piece():
     coder = ReasonCoder(language="en").fit(model, X)
     before = coder.explain(pl.from_pandas(X))
     narrow = IdentityPoints(("bill_overdue_count_now",))
-    coder.set_params(method="vs_population").fit(narrow, np.array([[0.0], [-9.0], [3.0]]))
+    # identity points run against the feature's direction: the plain group sums
+    coder.set_params(method="vs_population", check_values=False).fit(
+        narrow, np.array([[0.0], [-9.0], [3.0]])
+    )
     out = coder.explain(pl.DataFrame({"x": [-9.0]}).to_numpy())
     assert coder.groups_ == ("BIL02",)
     assert out["code"].astype(str).tolist() == ["BIL02"]

@@ -25,7 +25,10 @@ from thinfile_credit._frames import from_polars
 __all__ = [
     "RESOLUTION",
     "GroupLoss",
+    "Layout",
     "RankedReasons",
+    "Routes",
+    "group_layout",
     "rank_keys",
     "reasons_frame",
     "top_reasons",
@@ -44,18 +47,67 @@ class RankedReasons:
     points: NDArray[np.float64]
 
 
+#: Feature columns grouped, each non-empty group's start, and the non-empty groups.
+Layout = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
+
+
+def group_layout(membership: FloatArray) -> Layout:
+    """How :class:`GroupLoss` sums a ``(columns, groups)`` 0/1 membership.
+
+    Returns the columns grouped (in column order within a group), each non-empty
+    group's start in that order, and the non-empty groups. With routes the columns are
+    the features' own losses followed by their routed ones (the membership stacked over
+    the fallback).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> order, starts, groups = group_layout(np.array([[0, 1], [1, 0], [0, 1.0]]))
+    >>> order.tolist(), starts.tolist(), groups.tolist()
+    ([1, 0, 2], [0, 1], [0, 1])
+    """
+    members = [np.flatnonzero(membership[:, g]) for g in range(membership.shape[1])]
+    nonempty = np.flatnonzero([m.size > 0 for m in members])
+    sizes = np.array([members[g].size for g in nonempty], dtype=np.intp)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    order = np.concatenate([members[g] for g in nonempty]) if nonempty.size else sizes
+    return order.astype(np.intp), starts, nonempty
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Per-applicant routing of feature losses (``ReasonCoder(check_values=True)``).
+
+    A feature's loss ``sign * (feature_baseline - value)`` goes to its own group, to its
+    group's missing-value route where ``to_fallback`` is set, or, if it is a loss (above
+    zero) where ``at_end`` is set, to no group: the value sits at the favourable end, so
+    the group's text would misstate it. Gains there stay with the group.
+    """
+
+    feature_baseline: FloatArray  # (features,)
+    fallback: FloatArray  # (features, groups), 0/1: each feature's route target
+    to_fallback: NDArray[np.bool_]  # (n, features)
+    at_end: NDArray[np.bool_]  # (n, features)
+
+
 @dataclass(frozen=True)
 class GroupLoss:
     """Points each reason group costs, ``sign * (baseline - values @ membership)``, lazily.
 
     :func:`top_reasons` asks for it a block of rows at a time, so a large batch never
-    holds the whole ``(n, groups)`` matrix; :meth:`full` materialises it.
+    holds the whole ``(n, groups)`` matrix; :meth:`full` materialises it. With
+    ``routes`` each feature's own loss is routed per applicant (see :class:`Routes`) and
+    ``baseline`` is unused.
     """
 
     values: FloatArray  # (n, features)
     membership: FloatArray  # (features, groups), 0/1
     baseline: FloatArray  # (groups,)
     sign: float
+    routes: Routes | None = None
+    #: :func:`group_layout` of the membership (stacked over the routes' fallback with
+    #: routes), when the caller keeps it; computed otherwise
+    layout: Layout | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -63,15 +115,13 @@ class GroupLoss:
         return self.values.shape[0], self.membership.shape[1]
 
     @cached_property
-    def _columns(self) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
-        """Feature columns grouped (in feature order within a group), each non-empty
-        group's start in that order, and the non-empty groups."""
-        members = [np.flatnonzero(self.membership[:, g]) for g in range(self.shape[1])]
-        nonempty = np.flatnonzero([m.size > 0 for m in members])
-        sizes = np.array([members[g].size for g in nonempty], dtype=np.intp)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-        order = np.concatenate([members[g] for g in nonempty]) if nonempty.size else sizes
-        return order.astype(np.intp), starts, nonempty
+    def _columns(self) -> Layout:
+        if self.layout is not None:
+            return self.layout
+        membership = self.membership
+        if self.routes is not None:
+            membership = np.vstack([membership, self.routes.fallback])
+        return group_layout(membership)
 
     def block(self, start: int, stop: int) -> FloatArray:
         """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array.
@@ -80,6 +130,8 @@ class GroupLoss:
         so a row's result does not depend on how many rows share the block (a matrix
         product's summation order does): one applicant alone gets exactly its batch row.
         """
+        if self.routes is not None:
+            return self._routed_block(self.routes, start, stop)
         order, starts, nonempty = self._columns
         rows = self.values[start:stop]
         out: FloatArray = np.zeros((self.shape[1], rows.shape[0]))
@@ -89,6 +141,21 @@ class GroupLoss:
         np.subtract(self.baseline[:, None], out, out=out)
         if self.sign < 0:
             np.negative(out, out=out)
+        return out
+
+    def _routed_block(self, routes: Routes, start: int, stop: int) -> FloatArray:
+        """:meth:`block` with each feature's loss routed per applicant."""
+        order, starts, nonempty = self._columns
+        lost = routes.feature_baseline[:, None] - self.values[start:stop].T  # (features, m)
+        if self.sign < 0:
+            np.negative(lost, out=lost)
+        moved = routes.to_fallback[start:stop].T
+        unstated = routes.at_end[start:stop].T & (lost > 0.0)
+        own = np.where(moved | unstated, 0.0, lost)
+        both = np.concatenate([own, np.where(moved, lost, 0.0)])
+        out: FloatArray = np.zeros((self.shape[1], lost.shape[1]))
+        if nonempty.size:
+            out[nonempty] = np.add.reduceat(both[order], starts, axis=0)
         return out
 
     def full(self) -> FloatArray:

@@ -101,6 +101,12 @@ class ReasonGroup:
         must go up / down to recover points) or ``"time"`` (time-bound features). Templates
         may use ``{label}``, ``{current}``, ``{target}``, ``{delta}`` and ``{points}``;
         missing directions fall back to the catalog's generic templates.
+    missing : str, optional
+        Code of the group that speaks for this group's features where an applicant's value
+        is missing. A missing bill feature means "no bill was due", so the points it
+        costs are worded as "no bill payment history" rather than "late bill payments".
+        The route is followed once (the target's own ``missing`` is not applied again)
+        and must name another group of the catalog.
 
     Examples
     --------
@@ -117,6 +123,7 @@ class ReasonGroup:
     features: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     hints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    missing: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _CODE_RE.match(self.code):
@@ -124,6 +131,12 @@ class ReasonGroup:
                 f"reason code {self.code!r} must be 1-32 upper-case letters, digits or '_' "
                 "starting with a letter"
             )
+        if self.missing is not None and (
+            not isinstance(self.missing, str) or not _CODE_RE.match(self.missing)
+        ):
+            raise SpecError(f"reason group {self.code}: missing={self.missing!r} is not a code")
+        if self.missing == self.code:
+            raise SpecError(f"reason group {self.code}: missing must name another group")
         for attr in ("features", "patterns"):
             value = getattr(self, attr)
             if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
@@ -160,12 +173,16 @@ class ReasonGroup:
         }
         if self.hints:
             out["hints"] = {k: dict(v) for k, v in self.hints.items()}
+        if self.missing is not None:
+            out["missing"] = self.missing
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReasonGroup:
         """Rebuild from :meth:`to_dict` output; unknown keys raise :class:`SpecError`."""
-        _no_unknown(data, {"code", "short", "long", "features", "patterns", "hints"}, "group")
+        _no_unknown(
+            data, {"code", "short", "long", "features", "patterns", "hints", "missing"}, "group"
+        )
         return cls(
             code=data.get("code", ""),
             short=data.get("short", {}),
@@ -173,6 +190,7 @@ class ReasonGroup:
             features=tuple(data.get("features", ())),
             patterns=tuple(data.get("patterns", ())),
             hints=data.get("hints") or {},
+            missing=data.get("missing"),
         )
 
 
@@ -323,6 +341,16 @@ class ReasonCatalog:
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise SpecError(f"duplicate reason codes: {', '.join(dupes)}")
+        group_codes = {g.code for g in self.groups}
+        dangling = [
+            f"{g.code} -> {g.missing}"
+            for g in self.groups
+            if g.missing is not None and g.missing not in group_codes
+        ]
+        if dangling:
+            raise SpecError(
+                "missing-value routes name no group of the catalog: " + ", ".join(dangling)
+            )
         items: tuple[ReasonGroup | ActionReason, ...] = (*self.groups, *self.actions)
         for item in items:
             for kind in ("short", "long"):
@@ -369,6 +397,17 @@ class ReasonCatalog:
         if exact is not None:
             return (exact,)
         return tuple(g.code for g in self.groups if any(match_pattern(p, name) for p in g.patterns))
+
+    def missing_route(self, code: str) -> str | None:
+        """The group speaking for ``code``'s features where a value is missing, if any.
+
+        Examples
+        --------
+        >>> from thinfile_credit.reasons import default_catalog
+        >>> default_catalog().missing_route("BIL01")
+        'THN02'
+        """
+        return self.group(code).missing
 
     def group_of(self, name: str) -> str | None:
         """The code of the one group claiming ``name``; ``None`` if none or several do."""

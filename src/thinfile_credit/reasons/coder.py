@@ -69,10 +69,19 @@ from thinfile_credit.reasons._inputs import (
 )
 from thinfile_credit.reasons._tidy import (
     GroupLoss,
+    Routes,
     _group_sum,
     _near_cutoff,
+    group_layout,
     reasons_frame,
     top_reasons,
+)
+from thinfile_credit.reasons._values import (
+    RouteSpec,
+    builtin_direction,
+    favourable_end,
+    side,
+    value_flags,
 )
 from thinfile_credit.reasons.catalog import ReasonCatalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
@@ -127,6 +136,18 @@ class ReasonCoder(BaseEstimator):
         evaluations of 100 background rows per applicant).
     owen_max_evals : int, default 500
         Evaluation budget per applicant for ``attribution="owen"``.
+    check_values : bool, default True
+        Word a feature's lost points by the applicant's value, not only by the feature's
+        group (``attribution="sum"``). Where the value is missing, the points go to the
+        group's missing-value route (``ReasonGroup.missing``: an applicant with no bills
+        hears "no bill payment history", not "late bill payments"); where the value is at
+        the favourable end of the reference sample (no late bill, every bill on time,
+        orders rising in every window) the points are not stated at all, since the
+        group's text would be false: a model with interactions can charge points there.
+        Features take their direction from ``dictionary`` or, for the library's own
+        features, from the built-in data dictionary; features of unknown or neutral
+        direction are only routed when missing. Needs the applicants' features at
+        explain time.
 
     Attributes
     ----------
@@ -153,6 +174,13 @@ class ReasonCoder(BaseEstimator):
         Reference rows used for ``vs_cutoff`` (0 for other methods).
     best_source_ : {"model", "reference", "none"}
         Where ``points_below_max`` took the per-feature maxima from.
+    missing_routes_ : dict of str -> str
+        With ``check_values``: the group each model group's missing values are worded by
+        (route targets are in ``groups_`` even when no model feature belongs to them).
+    favourable_end_ : dict of str -> float
+        With ``check_values``: per feature of known direction, the reference sample's
+        most favourable value (its minimum for ``higher_is_riskier``, its maximum for
+        ``higher_is_safer``); a value at or beyond it loses points no reason states.
     """
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {
@@ -170,6 +198,7 @@ class ReasonCoder(BaseEstimator):
         "dictionary": "no_validation",
         "attribution": [StrOptions({"sum", "owen"})],
         "owen_max_evals": [Interval(Integral, 10, None, closed="left")],
+        "check_values": ["boolean"],
     }
 
     def __init__(
@@ -188,6 +217,7 @@ class ReasonCoder(BaseEstimator):
         dictionary: Any = None,
         attribution: str = "sum",
         owen_max_evals: int = 500,
+        check_values: bool = True,
     ) -> None:
         self.catalog = catalog
         self.max_reasons = max_reasons
@@ -203,6 +233,7 @@ class ReasonCoder(BaseEstimator):
         self.dictionary = dictionary
         self.attribution = attribution
         self.owen_max_evals = owen_max_evals
+        self.check_values = check_values
 
     # --- fitting ----------------------------------------------------------------------
     def fit(self, model: Any, X_reference: Any) -> ReasonCoder:
@@ -298,7 +329,16 @@ class ReasonCoder(BaseEstimator):
         self.n_features_in_ = len(names)
         self.feature_groups_ = dict(match.groups)
         self.protected_features_ = tuple(match.protected)
-        self.groups_ = tuple(sorted(set(match.groups.values())))
+        routed = self.check_values and self.attribution == "sum"
+        self.missing_routes_: dict[str, str] = {}
+        if routed:
+            for group in sorted(set(match.groups.values())):
+                target = catalog.missing_route(group)
+                if target is not None:
+                    self.missing_routes_[group] = target
+        self.groups_ = tuple(
+            sorted(set(match.groups.values()) | set(self.missing_routes_.values()))
+        )
         index = {code: j for j, code in enumerate(self.groups_)}
         # Feature -> group indicator; protected features keep an all-zero row so their
         # points never reach a reason.
@@ -345,6 +385,16 @@ class ReasonCoder(BaseEstimator):
             self.group_baseline_points_ = best
         else:
             self.group_baseline_points_ = np.nan_to_num(self.baseline_points_) @ membership
+        self._routes: RouteSpec | None = None
+        self.favourable_end_: dict[str, float] = {}
+        if routed:
+            spec = self._fit_routes(names, values, reference)
+            # nothing to check (no route, no known direction): the plain group sums
+            if spec.fallback.any() or not np.isnan(spec.end).all():
+                self._routes = spec
+        self._layout = group_layout(
+            membership if self._routes is None else np.vstack([membership, self._routes.fallback])
+        )
         self._reference_kind = _input_kind(X_reference)
         # A private copy: hint grids and Owen backgrounds must not follow later edits of
         # the caller's frame, or the stored fingerprint would no longer describe them.
@@ -373,6 +423,75 @@ class ReasonCoder(BaseEstimator):
         # never reach their best together and inflate large groups.
         self.best_source_ = "reference"
         return np.full(len(names), np.nan)
+
+    def _fit_routes(
+        self, names: tuple[str, ...], values: FloatArray, reference: pl.DataFrame
+    ) -> RouteSpec:
+        """Per-feature baselines, missing-value routes, directions and favourable ends."""
+        index = {code: j for j, code in enumerate(self.groups_)}
+        own = self._membership.argmax(axis=1)
+        grouped = self._membership.any(axis=1)
+        if self._pbm_per_row:
+            # the loss is the model's own points below max, per row: a zero baseline
+            baseline = np.zeros(len(names))
+        elif self.best_source_ == "reference":
+            # split the best group total into the best row's own feature points, so a
+            # feature's loss can leave its group and the rest still adds up
+            group_values = values @ self._membership
+            best = group_values.argmax(axis=0) if self._sign > 0 else group_values.argmin(axis=0)
+            baseline = np.where(grouped, values[best[own], np.arange(len(names))], 0.0)
+        else:
+            baseline = np.nan_to_num(self.baseline_points_)
+        fallback = np.zeros_like(self._membership)
+        for i, name in enumerate(names):
+            code = self.feature_groups_.get(name)
+            target = None if code is None else self.missing_routes_.get(code)
+            if target is not None:
+                fallback[i, index[target]] = 1.0
+        dictionary: dict[str, Any] = {}
+        if self.dictionary is not None:
+            from thinfile_credit.reasons.hints import _dictionary
+
+            dictionary = _dictionary(self.dictionary)
+        direction = np.zeros(len(names), dtype=np.int8)
+        end = np.full(len(names), np.nan)
+        for i, name in enumerate(names):
+            if name not in self.feature_groups_:
+                continue
+            told = dictionary.get(name, {}).get("direction")
+            sign = side(told if told else builtin_direction(name))
+            direction[i] = sign
+            end[i] = favourable_end(reference, name, sign)
+            if not np.isnan(end[i]):
+                self.favourable_end_[name] = float(end[i])
+        return RouteSpec(baseline, fallback, direction, end)
+
+    def _routed(self, values: FloatArray, baseline: FloatArray, sign: float, X: Any) -> GroupLoss:
+        spec = self._routes
+        assert spec is not None
+        if X is None:
+            raise DataError(
+                "reasons are checked against the applicants' values (check_values=True): "
+                "pass X, or fit the coder with check_values=False",
+                table="X",
+            )
+        missing, at_end = value_flags(X, tuple(self.feature_names_in_), self._input_names, spec)
+        if missing.shape[0] != values.shape[0]:
+            raise DataError(
+                f"X has {missing.shape[0]} rows but the contributions {values.shape[0]}: "
+                "they must describe the same applicants, in the same order",
+                table="X",
+            )
+        has_route = spec.fallback.any(axis=1)
+        routes = Routes(
+            feature_baseline=baseline,
+            fallback=spec.fallback,
+            to_fallback=missing & has_route,
+            at_end=at_end & ~missing,
+        )
+        return GroupLoss(
+            values, self._membership, self.group_baseline_points_, sign, routes, self._layout
+        )
 
     # --- explaining -------------------------------------------------------------------
     def points_lost(self, X: Any) -> FloatArray:
@@ -503,10 +622,12 @@ class ReasonCoder(BaseEstimator):
         if values.shape[0] != 1:
             raise DataError(f"explain_one needs exactly one applicant, got {values.shape[0]}")
         self._check_names(contrib)
-        loss = self._group_loss(contrib, X)
+        lazy = self._loss(contrib, X)
+        loss = lazy.full() if isinstance(lazy, GroupLoss) else lazy
         # the batch's own ranking, so one applicant gets exactly the reasons of a batch
         ranked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
         short, long = self._texts[lang]
+        through = self._speaks_through(lazy) if ranked.groups.size else None
         picked = [
             Reason(
                 rank=int(slot) + 1,
@@ -514,7 +635,11 @@ class ReasonCoder(BaseEstimator):
                 text=short[j],
                 long_text=long[j],
                 points_lost=float(lost),
-                features=self._group_features[self.groups_[j]],
+                features=(
+                    self._group_features[self.groups_[j]]
+                    if through is None
+                    else tuple(str(n) for n in self.feature_names_in_[through == j])
+                ),
                 also_considered=bool(slot >= self.max_reasons),
             )
             for slot, j, lost in zip(ranked.slots.tolist(), ranked.groups.tolist(), ranked.points)
@@ -536,6 +661,21 @@ class ReasonCoder(BaseEstimator):
         )
 
     # --- internals --------------------------------------------------------------------
+    def _speaks_through(self, loss: FloatArray | GroupLoss) -> NDArray[np.intp] | None:
+        """For the one applicant: the group each feature's points went to (-1: unstated,
+        or protected); ``None`` when every feature speaks through its own group."""
+        routes = loss.routes if isinstance(loss, GroupLoss) else None
+        if routes is None or not isinstance(loss, GroupLoss):
+            return None
+        lost = routes.feature_baseline - loss.values[0]
+        if loss.sign < 0:
+            lost = -lost
+        target = np.where(self._membership.any(axis=1), self._membership.argmax(axis=1), -1)
+        moved = routes.to_fallback[0]
+        target[moved] = routes.fallback[moved].argmax(axis=1)
+        target[routes.at_end[0] & (lost > 0) & ~moved] = -1
+        return target
+
     def _group_loss(self, contrib: Contributions, X: Any) -> FloatArray:
         loss = self._loss(contrib, X)
         return loss.full() if isinstance(loss, GroupLoss) else loss
@@ -560,8 +700,15 @@ class ReasonCoder(BaseEstimator):
             pbm = _as_matrix(
                 self.model_.points_below_max(X), tuple(self.feature_names_in_), "points_below_max"
             )
+            if self._routes is not None:
+                # sign -1 against a zero baseline: each feature's loss is its pbm
+                return self._routed(pbm, self._routes.feature_baseline, -1.0, X)
             return _group_sum(pbm, self._membership)
-        return GroupLoss(values, self._membership, self.group_baseline_points_, self._sign)
+        if self._routes is not None:
+            return self._routed(values, self._routes.feature_baseline, self._sign, X)
+        return GroupLoss(
+            values, self._membership, self.group_baseline_points_, self._sign, None, self._layout
+        )
 
     def _frame(
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str

@@ -21,6 +21,19 @@ from thinfile_credit.reasons.catalog import ActionReason, ReasonCatalog, ReasonG
 
 __all__ = ["default_action_reasons", "default_catalog"]
 
+#: Where a group's missing values are worded (``ReasonGroup.missing``). A missing bill
+#: feature means no bill was due, a missing loan feature no loan, a missing windowed
+#: shopping feature no order in that window, a missing neighbour share no neighbour.
+_MISSING_ROUTES: dict[str, str] = {
+    **dict.fromkeys(("BIL01", "BIL02", "BIL03", "BIL04"), "THN02"),
+    **dict.fromkeys(("LON01", "LON02", "LON04"), "LON03"),
+    "LON03": "THN03",
+    **dict.fromkeys(("CON02", "CON03", "CON04", "CON05", "CON06"), "CON01"),
+    "CON01": "THN01",
+    **dict.fromkeys(("SOC01", "SOC03"), "SOC02"),
+    "SOC02": "THN03",
+}
+
 
 def _g(
     code: str,
@@ -37,6 +50,7 @@ def _g(
         patterns=patterns,
         features=features,
         hints={d: {"zh": t[0], "en": t[1]} for d, t in (hints or {}).items()},
+        missing=_MISSING_ROUTES.get(code),
     )
 
 
@@ -332,7 +346,7 @@ def default_catalog() -> ReasonCatalog:
     return ReasonCatalog(
         groups=_GROUPS,
         name="thinfile_credit.default",
-        version="1",
+        version="2",
         languages=("zh", "en"),
         # Attributes a lender may not base credit decisions on (Reg B / ECOA, China's
         # PIPL sensitive data); the built-in features never produce them, but a lender's

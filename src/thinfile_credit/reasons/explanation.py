@@ -78,7 +78,9 @@ class Reason:
     points_lost : float
         Points the reason's features cost relative to the coder's baseline (always > 0).
     features : tuple of str
-        The model features in the reason's group.
+        The model features whose points make up the reason: the group's features, or
+        with ``ReasonCoder(check_values=True)`` those whose values support its text
+        plus features routed to it because the applicant's value is missing.
     also_considered : bool
         True for the optional slot after the principal reasons.
     hint : Hint or None

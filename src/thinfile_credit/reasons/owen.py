@@ -20,7 +20,7 @@ Examples
 >>> from thinfile_credit.reasons import ReasonCoder, owen_group_values
 >>> from thinfile_credit.reasons._demo import tiny_scorecard
 >>> model, X = tiny_scorecard()
->>> coder = ReasonCoder(method="vs_population").fit(model, X)
+>>> coder = ReasonCoder(method="vs_population", check_values=False).fit(model, X)
 >>> values, base = owen_group_values(coder, X.iloc[:1], max_evals=200)
 >>> values.shape
 (1, 4)
@@ -156,9 +156,12 @@ def owen_group_values(
     position = {c: i for i, c in enumerate(cols)}
     # Hierarchy over every input column: each reason group is a coalition; protected and
     # unused inputs form coalitions of their own (their value never reaches a reason).
-    members: list[list[int]] = [
+    # A group only missing-value routes reach (check_values) holds no feature: it is no
+    # coalition and its Owen value is 0.
+    by_group: list[list[int]] = [
         [position[f] for f in coder._group_features[c]] for c in coder.groups_
     ]
+    members = [m for m in by_group if m]
     claimed = {i for m in members for i in m}
     members += [[i] for i in range(len(cols)) if i not in claimed]
     linkage = group_linkage(members)
@@ -181,7 +184,7 @@ def owen_group_values(
     x = _model_frame(X, names, input_names).select(cols).cast(pl.Float64).to_numpy()
     out = explainer(x, max_evals=max_evals, silent=True)
     per_feature = np.asarray(out.values, dtype=np.float64).reshape(x.shape[0], len(cols))
-    values = np.column_stack([per_feature[:, m].sum(axis=1) for m in members[: len(coder.groups_)]])
+    values = np.column_stack([per_feature[:, m].sum(axis=1) for m in by_group])
     base = np.asarray(out.base_values, dtype=np.float64).reshape(-1)
     return values, base
 
@@ -197,7 +200,7 @@ def owen_points_lost(coder: Any, X: Any, **kwargs: Any) -> FloatArray:
     >>> from thinfile_credit.reasons import ReasonCoder
     >>> from thinfile_credit.reasons._demo import tiny_scorecard
     >>> model, X = tiny_scorecard()
-    >>> coder = ReasonCoder(method="vs_population").fit(model, X)
+    >>> coder = ReasonCoder(method="vs_population", check_values=False).fit(model, X)
     >>> owen_points_lost(coder, X.iloc[:2], max_evals=200).shape
     (2, 4)
     """

@@ -1,0 +1,227 @@
+"""Checking a reason's text against the applicant's value (``ReasonCoder(check_values=True)``).
+
+A group's text describes an adverse value ("late bill payments"). A model can still charge
+points where the applicant's value says otherwise: a missing bill feature (no bill was
+due), or a value at the favourable end of the range (no late bill at all) that a boosted
+model with interactions scores below average. These helpers find such cells so the coder
+words the first by the group's missing-value route and states the second not at all.
+
+Examples
+--------
+>>> import numpy as np
+>>> spec = RouteSpec(
+...     feature_baseline=np.zeros(2), fallback=np.zeros((2, 1)),
+...     direction=np.array([-1, 1], dtype=np.int8), end=np.array([0.0, 1.0]),
+... )
+>>> missing, at_end = value_flags({"late": 0, "ontime": float("nan")}, ("late", "ontime"),
+...                               ("late", "ontime"), spec)
+>>> missing.tolist(), at_end.tolist()
+([[False, True]], [[True, False]])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from thinfile_credit.reasons._inputs import _model_frame
+
+__all__ = ["RouteSpec", "builtin_direction", "favourable_end", "side", "value_flags"]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+#: Feature direction -> sign of the favourable side (+1: higher is safer).
+_SIDE = {"higher_is_safer": 1, "higher_is_riskier": -1}
+_WINDOW = re.compile(r"_\d+d$")
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a fitted coder needs to route losses by value.
+
+    Attributes
+    ----------
+    feature_baseline : ndarray of shape (features,)
+        Reference points each feature's loss is measured from.
+    fallback : ndarray of shape (features, groups)
+        0/1: the group each feature's missing values are worded by (a zero row: none).
+    direction : ndarray of int8, shape (features,)
+        +1 higher is safer, -1 higher is riskier, 0 unknown or neutral.
+    end : ndarray of shape (features,)
+        The reference sample's most favourable value (NaN where the direction is unknown
+        or the feature is not numeric).
+    """
+
+    feature_baseline: FloatArray
+    fallback: FloatArray
+    direction: NDArray[np.int8]
+    end: FloatArray
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> dict[str, str]:
+    from thinfile_credit.features import FeatureBuilder
+
+    return {_WINDOW.sub("", f.name): f.direction for f in FeatureBuilder().features()}
+
+
+def builtin_direction(name: str) -> str | None:
+    """Direction of one of the library's own features, whatever its window.
+
+    Examples
+    --------
+    >>> builtin_direction("bill_late3_count_60d")
+    'higher_is_riskier'
+    >>> builtin_direction("my_feature") is None
+    True
+    """
+    return _builtin().get(_WINDOW.sub("", name))
+
+
+def side(direction: Any) -> int:
+    """+1 for ``higher_is_safer``, -1 for ``higher_is_riskier``, 0 for anything else.
+
+    Examples
+    --------
+    >>> side("higher_is_riskier"), side("neutral"), side(None)
+    (-1, 0, 0)
+    """
+    return _SIDE.get(str(direction), 0)
+
+
+def favourable_end(reference: pl.DataFrame, name: str, side: int) -> float:
+    """The reference's most favourable value of ``name`` (NaN when it has none).
+
+    Examples
+    --------
+    >>> favourable_end(pl.DataFrame({"x": [3.0, None, 1.0]}), "x", -1)
+    1.0
+    """
+    s = reference.get_column(name)
+    if side == 0 or not (s.dtype.is_numeric() or s.dtype == pl.Boolean):
+        return math.nan
+    values = s.cast(pl.Float64).drop_nulls().drop_nans()
+    if values.len() == 0:
+        return math.nan
+    best = values.max() if side > 0 else values.min()
+    return float(best)  # type: ignore[arg-type]
+
+
+def value_flags(
+    X: Any, names: Sequence[str], input_names: Sequence[str], spec: RouteSpec
+) -> tuple[BoolArray, BoolArray]:
+    """Which cells are missing, and which sit at or beyond the favourable end.
+
+    Parameters
+    ----------
+    X : mapping (one applicant), DataFrame or 2-D array
+        The applicants, in the model's input form.
+    names : sequence of str
+        The model's explained features, in contribution order.
+    input_names : sequence of str
+        The model's ``feature_names_in_`` (for positional arrays).
+    spec : RouteSpec
+        Directions and favourable ends.
+
+    Returns
+    -------
+    missing, at_end : bool ndarrays of shape (n, features)
+    """
+    if isinstance(X, Mapping):
+        return _row_flags(X, names, spec)
+    narrow = _narrow(X, names)
+    values = _pandas_numbers(narrow, names)
+    if values is None:
+        frame = _model_frame(narrow, names, input_names).select(names)
+        if not all(d.is_numeric() or d == pl.Boolean for d in frame.dtypes):
+            return _mixed_flags(frame, spec)
+        values = frame.cast(pl.Float64).to_numpy()  # nulls become NaN
+    side, end = spec.direction, spec.end
+    with np.errstate(invalid="ignore"):
+        at_end = ((side > 0) & (values >= end)) | ((side < 0) & (values <= end))
+    return np.isnan(values), at_end
+
+
+def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolArray]:
+    """:func:`value_flags` column by column, for frames holding text or categories."""
+    missing = np.zeros(frame.shape, dtype=bool)
+    at_end = np.zeros(frame.shape, dtype=bool)
+    for j, s in enumerate(frame.iter_columns()):
+        null = s.is_null()
+        if s.dtype.is_float():
+            null = null | s.is_nan().fill_null(True)
+        missing[:, j] = null.to_numpy()
+        side, end = int(spec.direction[j]), float(spec.end[j])
+        if side and not math.isnan(end) and (s.dtype.is_numeric() or s.dtype == pl.Boolean):
+            values = s.cast(pl.Float64).fill_null(math.nan).to_numpy()
+            with np.errstate(invalid="ignore"):
+                at_end[:, j] = values >= end if side > 0 else values <= end
+    return missing, at_end
+
+
+def _narrow(X: Any, names: Sequence[str]) -> Any:
+    """Only the explained columns of a named frame (converting the rest costs more)."""
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(X, np.ndarray) or not set(names) <= set(map(str, columns)):
+        return X  # arrays are positional; a frame lacking a feature fails in _model_frame
+    if isinstance(X, pl.DataFrame):
+        return X.select(names)
+    module = type(X).__module__
+    if module.startswith("pandas"):
+        return X[list(names)]
+    if module.startswith("pyarrow"):
+        return X.select(list(names))
+    return X
+
+
+def _pandas_numbers(X: Any, names: Sequence[str]) -> FloatArray | None:
+    """A pandas frame of numbers and booleans as one float matrix (missing -> NaN)."""
+    if not type(X).__module__.startswith("pandas") or not hasattr(X, "dtypes"):
+        return None
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if not all(is_numeric_dtype(d) or is_bool_dtype(d) for d in X.dtypes):
+        return None
+    out: FloatArray = X[list(names)].to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
+def _row_flags(
+    row: Mapping[str, Any], names: Sequence[str], spec: RouteSpec
+) -> tuple[BoolArray, BoolArray]:
+    values = np.array([_as_float(row.get(name)) for name in names], dtype=np.float64)
+    side, end = spec.direction, spec.end
+    with np.errstate(invalid="ignore"):
+        at_end = ((side > 0) & (values >= end)) | ((side < 0) & (values <= end))
+    return np.isnan(values)[None, :], at_end[None, :]
+
+
+#: Types taken as numbers without the slower ``numbers.Real`` check.
+_FLOATS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+
+
+def _as_float(value: Any) -> float:
+    """A cell as a float: NaN when missing, 0.0 for text (not missing, never at an end:
+    a text feature has no favourable end)."""
+    if type(value) in _FLOATS:
+        return float(value)
+    if value is None or _is_na(value):
+        return math.nan
+    if isinstance(value, (np.bool_, Real)):
+        return float(value)
+    return 0.0
+
+
+def _is_na(value: Any) -> bool:
+    # pandas.NA and NaT without importing pandas
+    return type(value).__name__ in ("NAType", "NaTType")

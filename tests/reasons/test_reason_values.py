@@ -1,0 +1,351 @@
+"""Reasons checked against the applicant's values (``ReasonCoder(check_values=True)``)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit.protocol import Contributions
+from thinfile_credit.reasons import ReasonCatalog, ReasonCoder, ReasonGroup, default_catalog
+from thinfile_credit.scale import ScoreScale
+
+#: (name, group, route of the group's missing values, favourable side)
+FEATURES = (
+    ("bill_late3_count_30d", "BIL01", "THN02", -1),
+    ("bill_ontime_share_30d", "BIL01", "THN02", +1),
+    ("cons_order_trend_90d", "CON05", "CON01", +1),
+    ("soc_degree_social", "SOC02", "THN03", 0),
+    ("ten_account_age_days", "TEN01", None, +1),
+    ("thin_bill_count", "THN02", None, +1),
+)
+NAMES = tuple(f[0] for f in FEATURES)
+NAN_POINTS = -4.0
+
+
+class WavyPoints:
+    """A non-monotone scorer: ``10 sin(3x + j)`` points per feature, -4 where missing.
+
+    Like a boosted model with interactions, it can charge points at any value, including
+    the favourable end of a feature's range.
+    """
+
+    def __init__(self, names=NAMES, higher_is_better=True):
+        self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.scale_ = ScoreScale(higher_is_better=higher_is_better)
+        self.classes_ = np.array([0, 1])
+
+    def contributions(self, X):
+        names = tuple(str(n) for n in self.feature_names_in_)
+        x = pd.DataFrame(X, columns=list(names)) if isinstance(X, np.ndarray) else X
+        x = pl.from_pandas(x) if isinstance(x, pd.DataFrame) else x
+        x = x.select(names).to_numpy().astype(float)
+        j = np.arange(x.shape[1])
+        with np.errstate(invalid="ignore"):
+            points = np.where(np.isnan(x), NAN_POINTS, 10 * np.sin(3 * x + j))
+        return Contributions(points, np.full(x.shape[0], 500.0), names)
+
+    def score(self, X):
+        return self.contributions(X).total()
+
+    def predict_proba(self, X):
+        p = self.scale_.pd_from_points(self.score(X))
+        return np.column_stack([1 - p, p])
+
+
+def reference_loss(coder, model, X, X_ref):
+    """Points lost per group, routed by value with plain loops (an independent spec)."""
+    groups = list(coder.groups_)
+    names = list(coder.feature_names_in_)
+    sign = 1.0 if model.scale_.higher_is_better else -1.0
+    c_ref = model.contributions(X_ref).values
+    c = model.contributions(X).values
+    group_of = [coder.feature_groups_[n] for n in names]
+    if coder.method == "vs_population":
+        base = c_ref.mean(axis=0)
+    else:  # points_below_max from the reference's best group total
+        base = np.zeros(len(names))
+        for g in set(group_of):
+            cols = [k for k, n in enumerate(names) if group_of[k] == g]
+            totals = c_ref[:, cols].sum(axis=1)
+            best = int(np.argmax(totals) if sign > 0 else np.argmin(totals))
+            base[cols] = c_ref[best, cols]
+    route = dict((f[1], f[2]) for f in FEATURES)
+    side = {f[0]: f[3] for f in FEATURES}
+    ref = X_ref[names]
+    out = np.zeros((len(X), len(groups)))
+    for i in range(len(X)):
+        for k, name in enumerate(names):
+            value = X[name].iloc[i]
+            lost = sign * (base[k] - c[i, k])
+            target = group_of[k]
+            if pd.isna(value):
+                target = route.get(target) or target
+            else:
+                s = side[name]
+                finite = ref[name].dropna()
+                if s > 0 and value >= finite.max() and lost > 0:
+                    continue
+                if s < 0 and value <= finite.min() and lost > 0:
+                    continue
+            out[i, groups.index(target)] += lost
+    return out
+
+
+def frame(rows):
+    return pd.DataFrame(rows, columns=list(NAMES), dtype=float)
+
+
+@st.composite
+def samples(draw):
+    n = draw(st.integers(2, 25))
+    # few distinct values so applicants often sit exactly at the reference's ends
+    values = draw(
+        arrays(
+            np.float64,
+            (n, len(NAMES)),
+            elements=st.sampled_from([0.0, 0.5, 1.0, 2.0, 7.0, math.nan]),
+        )
+    )
+    return frame(values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    X=samples(),
+    method=st.sampled_from(["vs_population", "points_below_max"]),
+    higher=st.booleans(),
+)
+def test_routed_losses_match_a_loop_reference(X, method, higher):
+    model = WavyPoints(higher_is_better=higher)
+    coder = ReasonCoder(method=method, min_points=0.0).fit(model, X)
+    np.testing.assert_allclose(
+        coder.points_lost(X), reference_loss(coder, model, X, X), atol=1e-9, rtol=0
+    )
+    # one applicant alone gets exactly its batch row, from a mapping or a frame
+    batch = coder.explain(X)
+    for i in range(len(X)):
+        one = coder.explain_one(X.iloc[i].to_dict())
+        rows = batch[batch["application_id"] == i]
+        assert list(one.codes) == rows["code"].astype(str).tolist()
+        assert [r.points_lost for r in one.reasons] == rows["points_lost"].tolist()
+        assert coder.explain_one(X.iloc[[i]]) == one
+
+
+def test_missing_values_are_worded_by_the_route():
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [1, 0.8, 0.2, 2, 50, 1]])
+    coder = ReasonCoder(method="vs_population", language="en").fit(WavyPoints(), ref)
+    assert coder.missing_routes_["BIL01"] == "THN02"
+    assert "THN02" in coder.groups_
+    assert "THN03" in coder.groups_
+    no_bills = frame([[math.nan, math.nan, 0.2, 2, 50, 0]])
+    lost = dict(zip(coder.groups_, coder.points_lost(no_bills)[0]))
+    assert lost["BIL01"] == 0.0  # nothing is said about late bills without bills
+    c = WavyPoints().contributions(ref).values.mean(axis=0)
+    expected_thn02 = (c[0] - NAN_POINTS) + (c[1] - NAN_POINTS) + (c[5] - 10 * math.sin(5))
+    assert lost["THN02"] == pytest.approx(expected_thn02)
+    unchecked = ReasonCoder(method="vs_population", check_values=False).fit(WavyPoints(), ref)
+    plain = dict(zip(unchecked.groups_, unchecked.points_lost(no_bills)[0]))
+    assert plain["BIL01"] == pytest.approx((c[0] - NAN_POINTS) + (c[1] - NAN_POINTS))
+    assert "THN03" not in unchecked.groups_
+    assert unchecked.missing_routes_ == {}
+
+
+def test_losses_at_the_favourable_end_are_not_stated_but_gains_are_kept():
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [1, 0.8, 0.2, 2, 50, 1]])
+    coder = ReasonCoder(method="vs_population").fit(WavyPoints(), ref)
+    assert coder.favourable_end_ == {
+        "bill_late3_count_30d": 0.0,
+        "bill_ontime_share_30d": 1.0,
+        "cons_order_trend_90d": 1.0,
+        "ten_account_age_days": 400.0,
+        "thin_bill_count": 5.0,
+    }  # soc_degree_social is neutral
+    c = WavyPoints().contributions(ref).values.mean(axis=0)
+    # a rising trend (+1, the end) that the model charges: "declining activity" is false
+    rising = frame([[1, 0.8, 1.0, 2, 50, 1]])
+    assert c[2] - 10 * math.sin(3 + 2) > 0  # the model does charge it
+    lost = dict(zip(coder.groups_, coder.points_lost(rising)[0]))
+    assert lost["CON05"] == 0.0
+    # a value beyond the reference's end counts as the end too; a gain there stays
+    beyond = frame([[1, 0.8, 2.0, 2, 50, 1]])
+    gain = c[2] - 10 * math.sin(6 + 2)
+    assert gain < 0
+    assert coder.points_lost(beyond)[0][coder.groups_.index("CON05")] == pytest.approx(gain)
+
+
+def test_directions_come_from_the_dictionary_first():
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2]])
+    told = pd.DataFrame(
+        {
+            "name": ["cons_order_trend_90d", "ten_account_age_days"],
+            "definition": ["trend", "age"],
+            "unit": ["ratio", "days"],
+            "direction": ["higher_is_riskier", "neutral"],
+        }
+    )
+    coder = ReasonCoder(dictionary=told).fit(WavyPoints(), ref)
+    assert coder.favourable_end_["cons_order_trend_90d"] == -0.5
+    assert "ten_account_age_days" not in coder.favourable_end_
+
+
+def test_contributions_alone_cannot_be_checked():
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2]])
+    model = WavyPoints()
+    coder = ReasonCoder().fit(model, ref)
+    with pytest.raises(DataError, match="pass X") as err:
+        coder.explain_contributions(model.contributions(ref))
+    assert err.value.table == "X"
+    checked = coder.explain_contributions(model.contributions(ref), X=ref)
+    pd.testing.assert_frame_equal(checked, coder.explain(ref))
+    with pytest.raises(DataError, match="X has 1 rows but the contributions 2"):
+        coder.explain_contributions(model.contributions(ref), X=ref.iloc[:1])
+
+
+def test_unknown_features_without_routes_keep_the_plain_sums():
+    catalog = ReasonCatalog(
+        groups=(
+            ReasonGroup("A01", {"zh": "甲", "en": "a"}, {"zh": "甲", "en": "a"}, ("a",)),
+            ReasonGroup("B01", {"zh": "乙", "en": "b"}, {"zh": "乙", "en": "b"}, ("b",)),
+        )
+    )
+    model = WavyPoints(("a", "b"))
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [2.0, 1.0, 0.0]})
+    coder = ReasonCoder(catalog=catalog, method="vs_population").fit(model, X)
+    assert coder._routes is None
+    assert coder.favourable_end_ == {}
+    plain = model.contributions(X).values
+    np.testing.assert_allclose(coder.points_lost(X), plain.mean(axis=0) - plain, atol=1e-12)
+    coder.explain_contributions(model.contributions(X))  # no X needed: nothing to check
+
+
+def test_route_validation_and_round_trip():
+    a = ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), missing="B01")
+    b = ReasonGroup("B01", {"en": "b"}, {"en": "b"}, ("b*",))
+    catalog = ReasonCatalog(groups=(a, b), languages=("en",))
+    assert catalog.missing_route("A01") == "B01"
+    assert catalog.missing_route("B01") is None
+    again = ReasonCatalog.from_json(catalog.to_json())
+    assert again == catalog
+    assert again.group("A01").missing == "B01"
+    dangling = ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), missing="C01")
+    with pytest.raises(SpecError, match="A01 -> C01"):
+        ReasonCatalog(groups=(dangling,), languages=("en",))
+    with pytest.raises(SpecError, match="another group"):
+        ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), missing="A01")
+    with pytest.raises(SpecError, match="is not a code"):
+        ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), missing="lower")
+    with pytest.raises(SpecError, match="unknown group key"):
+        ReasonGroup.from_dict({**a.to_dict(), "route": "B01"})
+
+
+def test_default_catalog_routes_every_record_group_to_a_no_record_reason():
+    cat = default_catalog()
+    routes = {g.code: g.missing for g in cat.groups if g.missing}
+    assert {c for c in routes if c.startswith("BIL")} == {"BIL01", "BIL02", "BIL03", "BIL04"}
+    assert all(routes[c] == "THN02" for c in routes if c.startswith("BIL"))
+    assert routes["LON02"] == "LON03"
+    assert routes["LON03"] == "THN03"
+    assert routes["CON05"] == "CON01"
+    assert routes["CON01"] == "THN01"
+    assert cat.version == "2"
+
+
+def test_gbm_reasons_no_longer_contradict_the_applicants_data():
+    """A boosted model charges applicants with no bills through bill features; before the
+    check those points read "late bill payments" and "declining shopping activity" for
+    applicants without bills or with orders rising in every window."""
+    pytest.importorskip("lightgbm")
+    from thinfile_credit.features import FeatureBuilder
+    from thinfile_credit.gbm import GBMScorer
+    from thinfile_credit.synthetic import make_marketplace
+
+    mk = make_marketplace(n_users=1500, seed=3)
+    F = FeatureBuilder().build(mk.tables, mk.tables.applications)
+    F = F if isinstance(F, pd.DataFrame) else F.to_pandas()
+    truth = mk.truth if isinstance(mk.truth, pd.DataFrame) else mk.truth.to_pandas()
+    df = F.merge(truth[["application_id", "bad"]], on="application_id")
+    names = [
+        c for c in F.columns if c.split("_")[0] in {"cons", "bill", "loan", "soc", "ten", "thin"}
+    ]
+    X, y = df[names].astype(float), df["bad"].astype(int).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = GBMScorer(n_jobs=1, random_state=0).fit(X, y)
+    no_bills = (X["thin_bill_count"] == 0).to_numpy()
+    trends = [c for c in X.columns if "trend" in c]
+    rising = (X[trends] == 1.0).all(axis=1).to_numpy()
+
+    def said(coder):
+        out = coder.explain(X)
+        code = out["code"].astype(str)
+        apps = out["application_id"].to_numpy()
+        late = np.isin(code, ["BIL01", "BIL02", "BIL03"])
+        return int(no_bills[apps[late]].sum()), int(rising[apps[code == "CON05"]].sum())
+
+    before = said(ReasonCoder(method="vs_population", check_values=False).fit(model, X))
+    after = said(ReasonCoder(method="vs_population").fit(model, X))
+    assert before[0] > 20  # the defect this guards against is real on this data
+    assert after == (0, 0)
+
+
+def test_a_reason_lists_the_features_that_make_it_up():
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [1, 0.8, 0.2, 2, 50, 1]])
+    coder = ReasonCoder(method="vs_population", min_points=0.0).fit(WavyPoints(), ref)
+    e = coder.explain_one(frame([[math.nan, math.nan, 1.0, 2, 50, 0]]).iloc[0].to_dict())
+    by_code = {r.code: r.features for r in e.reasons}
+    # both bill features are missing: they speak through THN02 beside its own feature
+    assert by_code["THN02"] == ("bill_late3_count_30d", "bill_ontime_share_30d", "thin_bill_count")
+    assert "BIL01" not in by_code
+    unchecked = ReasonCoder(method="vs_population", check_values=False).fit(WavyPoints(), ref)
+    plain = unchecked.explain_one(frame([[math.nan, math.nan, 1.0, 2, 50, 0]]).iloc[0].to_dict())
+    assert {r.code: r.features for r in plain.reasons}["BIL01"] == (
+        "bill_late3_count_30d",
+        "bill_ontime_share_30d",
+    )
+
+
+def test_value_flags_agree_across_input_kinds():
+    import pyarrow as pa
+
+    from thinfile_credit.reasons._values import RouteSpec, value_flags
+
+    names = ("late", "share", "kind")
+    spec = RouteSpec(
+        feature_baseline=np.zeros(3),
+        fallback=np.zeros((3, 1)),
+        direction=np.array([-1, 1, 0], dtype=np.int8),
+        end=np.array([0.0, 1.0, np.nan]),
+    )
+    numeric = pd.DataFrame({"late": [0, 2, None], "share": [1.0, np.nan, 1.5], "kind": [1.0] * 3})
+    want_missing = [[False, False, False], [False, True, False], [True, False, False]]
+    want_end = [[True, True, False], [False, False, False], [False, True, False]]
+    for X in (
+        numeric,
+        pl.from_pandas(numeric),
+        pa.Table.from_pandas(numeric),
+        numeric.to_numpy(),
+        numeric.astype({"late": "Int64"}),
+    ):
+        missing, at_end = value_flags(X, names, names, spec)
+        assert missing.tolist() == want_missing
+        assert at_end.tolist() == want_end
+    # a text column goes column by column: missing where null, never at an end
+    mixed = pl.DataFrame(
+        {"late": [0, 2, None], "share": [1.0, None, 1.5], "kind": ["a", None, "b"]}
+    )
+    missing, at_end = value_flags(mixed, names, names, spec)
+    assert missing.tolist() == [[False, False, False], [False, True, True], [True, False, False]]
+    assert at_end.tolist() == want_end
+    for i in range(3):
+        one_missing, one_end = value_flags(mixed.row(i, named=True), names, names, spec)
+        assert one_missing[0].tolist() == missing[i].tolist()
+        assert one_end[0].tolist() == at_end[i].tolist()
