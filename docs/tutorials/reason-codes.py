@@ -100,3 +100,20 @@ try:
     ReasonCoder(catalog=catalog).fit(biased, X_gender)
 except ModelError as err:
     print("refused:", str(err)[:90], "...")
+
+# 7. Reasons must match the applicant's data. A boosted model can charge an applicant
+#    with no bills through the bill features; those points are worded "no bill payment
+#    history" (the group's missing-value route), never "late bill payments".
+from thinfile_credit.gbm import GBMScorer  # noqa: E402 - the GBM part of the tour
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    gbm = GBMScorer(n_jobs=1, random_state=0).fit(X, y)
+no_bills = (X["thin_bill_count"] == 0).to_numpy()
+for check in (False, True):
+    gbm_coder = ReasonCoder(method="vs_population", language="en", check_values=check)
+    out = gbm_coder.fit(gbm, X).explain(X)
+    late = out[out["code"].astype(str).isin(["BIL01", "BIL02", "BIL03"])]
+    told = int(no_bills[late["application_id"].to_numpy()].sum())
+    print(f"check_values={check}: {told} applicants without bills told of bad bill payments")
+print("missing-value routes:", gbm_coder.missing_routes_)
