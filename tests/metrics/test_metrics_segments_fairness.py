@@ -184,3 +184,16 @@ def test_adverse_impact_bad_input():
     with pytest.raises(DataError, match="0/1") as info:
         adverse_impact_ratio([0, 5], ["a", "b"])
     assert info.value.column == "approved"
+
+
+def test_segment_called_all_is_not_merged_with_the_overall_row():
+    df = pl.DataFrame(
+        {
+            "bad": [0, 1, 0, 1, 0, 1],
+            "score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "seg": ["all", "all", "x", "x", "<all>", "<all>"],
+        }
+    )
+    out = pl.DataFrame(segment_metrics(df, target_col="bad", score_col="score", segment_col="seg"))
+    assert out["segment"].to_list() == ["<<all>>", "<all>", "all", "x"]
+    assert out["n"].to_list() == [6, 2, 2, 2]

@@ -40,8 +40,18 @@ def missing_label(labels: Any) -> str:
     >>> missing_label(["a", "b"]), missing_label(["a", "missing"])
     ('missing', '<missing>')
     """
+    return free_label(MISSING, labels)
+
+
+def free_label(label: str, labels: Any) -> str:
+    """``label``, bracketed (``"<all>"``, ``"<<all>>"``...) until no real label uses it.
+
+    Examples
+    --------
+    >>> free_label("all", ["a", "b"]), free_label("all", ["all", "b"])
+    ('all', '<all>')
+    """
     taken = {str(x) for x in labels}
-    label = MISSING
     while label in taken:
         label = f"<{label}>"
     return label

@@ -30,6 +30,7 @@ from thinfile_credit.metrics._validation import (
     check_binary_target,
     check_scores,
     check_weights,
+    free_label,
     missing_label,
 )
 from thinfile_credit.metrics.calibration import brier_score, calibration_table, hosmer_lemeshow
@@ -74,7 +75,8 @@ def segment_metrics(
     higher_is_better : bool, default False
         ``True`` when ``score_col`` holds points.
     include_overall : bool, default True
-        Start with a row ``"all"`` for the whole population.
+        Start with a row ``"all"`` for the whole population (``"<all>"`` when a real
+        segment is called ``"all"``).
 
     Returns
     -------
@@ -236,8 +238,10 @@ def _segment_labels(col: pl.Series) -> NDArray[Any]:
 
 def _segments(seg: NDArray[Any], include_overall: bool) -> list[tuple[str, NDArray[np.bool_]]]:
     out: list[tuple[str, NDArray[np.bool_]]] = []
+    labels = sorted(set(seg.tolist()))
     if include_overall:
-        out.append(("all", np.ones(seg.size, dtype=bool)))
-    for label in sorted(set(seg.tolist())):
+        # "all", or "<all>" when a real segment is called "all", so the two never merge
+        out.append((free_label("all", labels), np.ones(seg.size, dtype=bool)))
+    for label in labels:
         out.append((str(label), seg == label))
     return out
