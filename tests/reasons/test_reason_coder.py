@@ -278,7 +278,7 @@ def test_explain_one_accepts_row_kinds(logistic_model, credit_data):
     c = coder.explain_one(X.iloc[[11]])
     assert a == b == c
     # contributions alone do not say which values are missing or favourable
-    with pytest.raises(DataError, match="pass X, or fit the coder with check_values=False"):
+    with pytest.raises(DataError, match=r"explain_contributions\(contributions, X=features\)"):
         coder.explain_one(logistic_model.contributions(X.iloc[[11]]))
     unchecked = ReasonCoder(method="vs_population", check_values=False).fit(logistic_model, X)
     d = unchecked.explain_one(logistic_model.contributions(X.iloc[[11]]))

@@ -89,6 +89,11 @@ class Routes:
     to_fallback: NDArray[np.bool_]  # (n, features)
     at_end: NDArray[np.bool_]  # (n, features)
 
+    @cached_property
+    def routed(self) -> NDArray[np.intp]:
+        """Features that have a route."""
+        return np.flatnonzero(self.fallback.any(axis=1))
+
 
 @dataclass(frozen=True)
 class GroupLoss:
@@ -146,22 +151,37 @@ class GroupLoss:
     def _routed_block(self, routes: Routes, start: int, stop: int) -> FloatArray:
         """:meth:`block` with each feature's loss routed per applicant."""
         order, starts, nonempty = self._columns
+        n_features = self.values.shape[1]
         lost = routes.feature_baseline[:, None] - self.values[start:stop].T  # (features, m)
         if self.sign < 0:
             np.negative(lost, out=lost)
         moved = routes.to_fallback[start:stop].T
-        unstated = routes.at_end[start:stop].T & (lost > 0.0)
-        own = np.where(moved | unstated, 0.0, lost)
-        both = np.concatenate([own, np.where(moved, lost, 0.0)])
+        # own losses, then routed ones; the layout reads the routed half only at features
+        # that have a route, so the rest of it is never filled
+        both = np.empty((2 * n_features, lost.shape[1]))
+        np.copyto(both[:n_features], lost)
+        both[:n_features][moved | (routes.at_end[start:stop].T & (lost > 0.0))] = 0.0
+        routed = routes.routed
+        both[n_features + routed] = np.where(moved[routed], lost[routed], 0.0)
         out: FloatArray = np.zeros((self.shape[1], lost.shape[1]))
         if nonempty.size:
             out[nonempty] = np.add.reduceat(both[order], starts, axis=0)
         return out
 
     def full(self) -> FloatArray:
-        """The whole ``(n, groups)`` matrix (a column-major view)."""
-        with _one_blas_thread(self.shape[0]):
-            return self.block(0, self.shape[0]).T
+        """The whole ``(n, groups)`` matrix (a column-major view), built a block of
+        rows at a time so no temporary spans the batch."""
+        n = self.shape[0]
+        out: FloatArray = np.empty((self.shape[1], n))
+        with _one_blas_thread(n):
+            for start in range(0, n, _FULL_CHUNK):
+                stop = min(n, start + _FULL_CHUNK)
+                out[:, start:stop] = self.block(start, stop)
+        return out.T
+
+
+#: Rows per block when :meth:`GroupLoss.full` materialises a batch.
+_FULL_CHUNK = 4096
 
 
 def top_reasons(

@@ -26,13 +26,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from numbers import Real
 from typing import Any
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from thinfile_credit.binning._text import is_missing, number_value
 from thinfile_credit.reasons._inputs import _model_frame
 
 __all__ = ["RouteSpec", "builtin_direction", "favourable_end", "side", "value_flags"]
@@ -146,10 +146,7 @@ def value_flags(
         if not all(d.is_numeric() or d == pl.Boolean for d in frame.dtypes):
             return _mixed_flags(frame, spec)
         values = frame.cast(pl.Float64).to_numpy()  # nulls become NaN
-    side, end = spec.direction, spec.end
-    with np.errstate(invalid="ignore"):
-        at_end = ((side > 0) & (values >= end)) | ((side < 0) & (values <= end))
-    return np.isnan(values), at_end
+    return np.isnan(values), _at_end(values, spec.direction, spec.end)
 
 
 def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolArray]:
@@ -161,26 +158,26 @@ def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolA
         if s.dtype.is_float():
             null = null | s.is_nan().fill_null(True)
         missing[:, j] = null.to_numpy()
-        side, end = int(spec.direction[j]), float(spec.end[j])
-        if side and not math.isnan(end) and (s.dtype.is_numeric() or s.dtype == pl.Boolean):
+        if s.dtype.is_numeric() or s.dtype == pl.Boolean:
             values = s.cast(pl.Float64).fill_null(math.nan).to_numpy()
-            with np.errstate(invalid="ignore"):
-                at_end[:, j] = values >= end if side > 0 else values <= end
+            at_end[:, j] = _at_end(values, spec.direction[j], spec.end[j])
     return missing, at_end
 
 
 def _narrow(X: Any, names: Sequence[str]) -> Any:
-    """Only the explained columns of a named frame (converting the rest costs more)."""
-    columns = getattr(X, "columns", None)
-    if columns is None or isinstance(X, np.ndarray) or not set(names) <= set(map(str, columns)):
-        return X  # arrays are positional; a frame lacking a feature fails in _model_frame
+    """Only the explained columns of a named frame (converting the rest costs more).
+
+    Arrays are positional, and a frame with other labels (integers...) or lacking a
+    feature goes to ``_model_frame`` whole, which converts or refuses it.
+    """
+    wanted = set(names)
     if isinstance(X, pl.DataFrame):
-        return X.select(names)
+        return X.select(names) if wanted <= set(X.columns) else X
     module = type(X).__module__
-    if module.startswith("pandas"):
-        return X[list(names)]
-    if module.startswith("pyarrow"):
-        return X.select(list(names))
+    if module.startswith("pandas") and hasattr(X, "columns"):
+        return X[list(names)] if wanted <= set(X.columns) else X
+    if module.startswith("pyarrow") and hasattr(X, "column_names"):
+        return X.select(list(names)) if wanted <= set(X.column_names) else X
     return X
 
 
@@ -188,6 +185,8 @@ def _pandas_numbers(X: Any, names: Sequence[str]) -> FloatArray | None:
     """A pandas frame of numbers and booleans as one float matrix (missing -> NaN)."""
     if not type(X).__module__.startswith("pandas") or not hasattr(X, "dtypes"):
         return None
+    if not set(names) <= set(X.columns):
+        return None  # other labels (integers...): _model_frame converts them
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     if not all(is_numeric_dtype(d) or is_bool_dtype(d) for d in X.dtypes):
@@ -199,29 +198,39 @@ def _pandas_numbers(X: Any, names: Sequence[str]) -> FloatArray | None:
 def _row_flags(
     row: Mapping[str, Any], names: Sequence[str], spec: RouteSpec
 ) -> tuple[BoolArray, BoolArray]:
-    values = np.array([_as_float(row.get(name)) for name in names], dtype=np.float64)
-    side, end = spec.direction, spec.end
-    with np.errstate(invalid="ignore"):
-        at_end = ((side > 0) & (values >= end)) | ((side < 0) & (values <= end))
-    return np.isnan(values)[None, :], at_end[None, :]
+    cells = [_cell(row.get(name)) for name in names]
+    values = np.array([c[0] for c in cells], dtype=np.float64)
+    missing = np.array([c[1] for c in cells], dtype=bool)
+    return missing[None, :], _at_end(values, spec.direction, spec.end)[None, :]
 
 
-#: Types taken as numbers without the slower ``numbers.Real`` check.
+#: Types read as numbers without the slower general conversion.
 _FLOATS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
 
 
-def _as_float(value: Any) -> float:
-    """A cell as a float: NaN when missing, 0.0 for text (not missing, never at an end:
-    a text feature has no favourable end)."""
+def _cell(value: Any) -> tuple[float, bool]:
+    """A cell as (number, missing), read as the scorers read numbers (NaN for text,
+    which is not missing and has no favourable end)."""
     if type(value) in _FLOATS:
-        return float(value)
-    if value is None or _is_na(value):
-        return math.nan
-    if isinstance(value, (np.bool_, Real)):
-        return float(value)
-    return 0.0
+        number = float(value)
+        return number, number != number
+    try:
+        number = number_value(value)
+    except TypeError:
+        return math.nan, is_missing(value)
+    return number, number != number
 
 
-def _is_na(value: Any) -> bool:
-    # pandas.NA and NaT without importing pandas
-    return type(value).__name__ in ("NAType", "NaTType")
+def _at_end(values: FloatArray, side: NDArray[np.int8], end: FloatArray) -> BoolArray:
+    """Values at or beyond their feature's favourable end, within float noise (shares
+    computed two ways can end in 1.0000000000000002 instead of 1.0)."""
+    slack = _END_TOLERANCE * np.maximum(1.0, np.abs(end))
+    with np.errstate(invalid="ignore"):
+        out: BoolArray = ((side > 0) & (values >= end - slack)) | (
+            (side < 0) & (values <= end + slack)
+        )
+    return out
+
+
+#: Relative tolerance of "at the favourable end".
+_END_TOLERANCE = 1e-9

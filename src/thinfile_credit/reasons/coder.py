@@ -392,6 +392,11 @@ class ReasonCoder(BaseEstimator):
             # nothing to check (no route, no known direction): the plain group sums
             if spec.fallback.any() or not np.isnan(spec.end).all():
                 self._routes = spec
+        self._own_group = np.where(membership.any(axis=1), membership.argmax(axis=1), -1)
+        self._fallback_group = self._own_group.copy()
+        if self._routes is not None:
+            has = self._routes.fallback.any(axis=1)
+            self._fallback_group[has] = self._routes.fallback[has].argmax(axis=1)
         self._layout = group_layout(
             membership if self._routes is None else np.vstack([membership, self._routes.fallback])
         )
@@ -576,8 +581,9 @@ class ReasonCoder(BaseEstimator):
         ids : array-like, optional
             Application ids.
         X : DataFrame or array, optional
-            The applicants' features; needed only for hints or a model whose maxima are
-            per row.
+            The applicants' features, in the same order as the contributions; needed
+            with ``check_values`` (when the catalog routes or directions apply to a model
+            feature), for hints, and for a model whose maxima are per row.
         language : str, optional
             Overrides the coder's ``language``.
         output : {"pandas", "polars", "pyarrow"}, default "pandas"
@@ -622,12 +628,21 @@ class ReasonCoder(BaseEstimator):
         if values.shape[0] != 1:
             raise DataError(f"explain_one needs exactly one applicant, got {values.shape[0]}")
         self._check_names(contrib)
+        if X is None and self._routes is not None:
+            raise DataError(
+                "explain_one(contributions) cannot check the reasons against the "
+                "applicant's values (check_values=True): use "
+                "explain_contributions(contributions, X=features), or fit the coder "
+                "with check_values=False",
+                table="applicant",
+            )
         lazy = self._loss(contrib, X)
         loss = lazy.full() if isinstance(lazy, GroupLoss) else lazy
         # the batch's own ranking, so one applicant gets exactly the reasons of a batch
         ranked = top_reasons(loss, self.max_reasons, self.also_considered, self.min_points)
         short, long = self._texts[lang]
-        through = self._speaks_through(lazy) if ranked.groups.size else None
+        routed = self._through(lazy, np.zeros(1, dtype=np.intp)) if ranked.groups.size else None
+        through = None if routed is None else routed[0]
         picked = [
             Reason(
                 rank=int(slot) + 1,
@@ -647,7 +662,7 @@ class ReasonCoder(BaseEstimator):
         if want_hints and picked:
             if X is None:
                 raise DataError("hints need the applicant's features, not only contributions")
-            found = self._hints_for(X, [(0, r.code) for r in picked], lang)
+            found = self._hints_for(X, [(0, r.code) for r in picked], lang, lazy)
             picked = [_with_hint(r, h) for r, h in zip(picked, found)]
         main = tuple(r for r in picked if not r.also_considered)
         extra_reason = next((r for r in picked if r.also_considered), None)
@@ -661,19 +676,22 @@ class ReasonCoder(BaseEstimator):
         )
 
     # --- internals --------------------------------------------------------------------
-    def _speaks_through(self, loss: FloatArray | GroupLoss) -> NDArray[np.intp] | None:
-        """For the one applicant: the group each feature's points went to (-1: unstated,
-        or protected); ``None`` when every feature speaks through its own group."""
+    def _through(
+        self, loss: FloatArray | GroupLoss, rows: NDArray[np.intp]
+    ) -> NDArray[np.intp] | None:
+        """For applicants ``rows``: the group each feature's points went to (-1: unstated,
+        or a protected feature); ``None`` when every feature speaks through its own
+        group."""
         routes = loss.routes if isinstance(loss, GroupLoss) else None
         if routes is None or not isinstance(loss, GroupLoss):
             return None
-        lost = routes.feature_baseline - loss.values[0]
+        lost = routes.feature_baseline - loss.values[rows]
         if loss.sign < 0:
             lost = -lost
-        target = np.where(self._membership.any(axis=1), self._membership.argmax(axis=1), -1)
-        moved = routes.to_fallback[0]
-        target[moved] = routes.fallback[moved].argmax(axis=1)
-        target[routes.at_end[0] & (lost > 0) & ~moved] = -1
+        own, fallback = self._own_group, self._fallback_group
+        moved = routes.to_fallback[rows]
+        target = np.where(moved, fallback, own)
+        target[routes.at_end[rows] & (lost > 0) & ~moved] = -1
         return target
 
     def _group_loss(self, contrib: Contributions, X: Any) -> FloatArray:
@@ -729,7 +747,7 @@ class ReasonCoder(BaseEstimator):
             if X is None:
                 raise DataError("hints need the applicants' features (pass X)")
             pairs = [(int(r), self.groups_[int(g)]) for r, g in zip(picked.rows, picked.groups)]
-            found = self._hints_for(X, pairs, lang)
+            found = self._hints_for(X, pairs, lang, loss)
             hint_texts = [None if h is None else h.text for h in found]
         cache: dict[str, Any] = self.__dict__.setdefault("_enum_cache", {})
         return reasons_frame(
@@ -743,12 +761,30 @@ class ReasonCoder(BaseEstimator):
             cache=cache.setdefault(lang, {}),
         )
 
-    def _hints_for(self, X: Any, pairs: list[tuple[int, str]], lang: str) -> list[Hint | None]:
+    def _hints_for(
+        self,
+        X: Any,
+        pairs: list[tuple[int, str]],
+        lang: str,
+        loss: FloatArray | GroupLoss,
+    ) -> list[Hint | None]:
         from thinfile_credit.reasons.hints import HintFinder
 
         if self._hint_finder is None:
             self._hint_finder = HintFinder.from_coder(self)
-        return self._hint_finder.find(X, pairs, lang)
+        rows = np.array(sorted({r for r, _ in pairs}), dtype=np.intp)
+        through = self._through(loss, rows)
+        allowed: list[frozenset[str]] | None = None
+        if through is not None:
+            # a hint moves a feature whose points this reason states for this applicant,
+            # never one routed to it (a missing value) or left unstated
+            at = {int(r): i for i, r in enumerate(rows)}
+            index = {c: j for j, c in enumerate(self.groups_)}
+            names = self.feature_names_in_
+            allowed = [
+                frozenset(str(n) for n in names[through[at[r]] == index[code]]) for r, code in pairs
+            ]
+        return self._hint_finder.find(X, pairs, lang, allowed=allowed)
 
     def _one_row_input(self, row: Any) -> tuple[Any, Contributions | None]:
         names = [str(n) for n in self.feature_names_in_]

@@ -21,17 +21,17 @@ from thinfile_credit.reasons.catalog import ActionReason, ReasonCatalog, ReasonG
 
 __all__ = ["default_action_reasons", "default_catalog"]
 
-#: Where a group's missing values are worded (``ReasonGroup.missing``). A missing bill
-#: feature means no bill was due, a missing loan feature no loan, a missing windowed
+#: Where a group's missing values are worded (``ReasonGroup.missing``), for the groups
+#: whose text a missing value would make false: a missing bill feature means no bill was
+#: due (not "late bill payments"), a missing loan feature no loan, a missing windowed
 #: shopping feature no order in that window, a missing neighbour share no neighbour.
+#: Groups whose text stays true without a record (BIL04, LON03, CON01, SOC02, ...) keep
+#: their missing values.
 _MISSING_ROUTES: dict[str, str] = {
-    **dict.fromkeys(("BIL01", "BIL02", "BIL03", "BIL04"), "THN02"),
+    **dict.fromkeys(("BIL01", "BIL02", "BIL03"), "THN02"),
     **dict.fromkeys(("LON01", "LON02", "LON04"), "LON03"),
-    "LON03": "THN03",
     **dict.fromkeys(("CON02", "CON03", "CON04", "CON05", "CON06"), "CON01"),
-    "CON01": "THN01",
-    **dict.fromkeys(("SOC01", "SOC03"), "SOC02"),
-    "SOC02": "THN03",
+    "SOC01": "SOC02",
 }
 
 
@@ -220,7 +220,7 @@ _GROUPS: tuple[ReasonGroup, ...] = (
     # --- social graph -------------------------------------------------------------------
     _g(
         "SOC01",
-        ("关联账户存在违约", "Linked accounts with defaults"),
+        ("关联账户存在违约或还款较差", "Linked accounts with defaults or poor repayment"),
         (
             "与您有关联的账户中，有账户在申请前已发生违约或还款较差。",
             "Accounts linked to yours had defaulted or repaid poorly before the application.",

@@ -162,7 +162,14 @@ class HintFinder:
             input_names=coder._input_names,
         )
 
-    def find(self, X: Any, pairs: list[tuple[int, str]], language: str) -> list[Hint | None]:
+    def find(
+        self,
+        X: Any,
+        pairs: list[tuple[int, str]],
+        language: str,
+        *,
+        allowed: list[frozenset[str]] | None = None,
+    ) -> list[Hint | None]:
         """Best hint for each ``(row position, reason code)`` pair (``None`` if no change helps).
 
         Parameters
@@ -173,6 +180,9 @@ class HintFinder:
             Applicant position and reason code.
         language : str
             Language of the phrased hints.
+        allowed : list of frozenset of str, optional
+            Per pair, the features the hint may move (those whose points the reason states
+            for that applicant); every hintable feature of the group when omitted.
         """
         from thinfile_credit.reasons._inputs import _model_frame
 
@@ -193,6 +203,8 @@ class HintFinder:
         by_feature: dict[str, tuple[list[int], list[float], list[int]]] = {}
         for p, (row, code) in enumerate(pairs):
             for name in self.groups.get(code, ()):
+                if allowed is not None and name not in allowed[p]:
+                    continue
                 f = self.features[name]
                 current = _value(Xp, row, name)
                 cand = f.grid

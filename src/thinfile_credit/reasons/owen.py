@@ -134,7 +134,9 @@ def owen_group_values(
     Returns
     -------
     values : ndarray of shape (n, len(coder.groups_))
-        Points each group adds relative to the background's expected score.
+        Points each group adds relative to the background's expected score; 0 for a
+        group only ``check_values`` routes reach (it holds no feature, so it is no
+        coalition).
     base : ndarray of shape (n,)
         The background's expected score.
     """
