@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from optbinning import BinningProcess
 from optbinning.binning.prebinning import PreBinning
@@ -31,6 +31,9 @@ def _draw(kind: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 @settings(max_examples=30)
 @given(st.integers(0, 3), st.integers(20, 5000), st.integers(0, 10_000), st.sampled_from([5, 20]))
+# equal improvements: scikit-learn's frontier (a std::vector heap) pops them in heap
+# order, not insertion order
+@example(kind=2, n=20, seed=513, n_bins=5)
 def test_prebins_equal_optbinning_cart(kind: int, n: int, seed: int, n_bins: int) -> None:
     x, y = _draw(kind, n, seed)
     min_leaf = int(np.ceil(0.05 * n))

@@ -17,8 +17,6 @@ Complexity: ``O(n log n)`` for the sort plus ``O(n_distinct * max_leaf_nodes)``.
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -74,24 +72,71 @@ def cart_prebin_splits(
     tree = _Tree(v64, values, cum_n, cum_1, allowed, float(min_samples_leaf), total)
 
     thresholds: list[float] = []
-    # heap of (-improvement, insertion order, a, b, split group k); scikit-learn pops the
-    # largest improvement first and its heap keeps insertion order among exact ties
-    frontier: list[tuple[float, int, int, int, int]] = []
-    order = 0
-    root = tree.node(0, n_groups)
-    if root is not None:
-        heapq.heappush(frontier, (-root[0], order, 0, n_groups, root[1]))
+    # scikit-learn's frontier: a std::vector heap (push_heap / pop_heap on improvement
+    # alone) holding every node, leaves included with improvement 0. Its order among
+    # equal improvements follows the heap's layout, not insertion, so it is replayed
+    # exactly: records are (improvement, a, b, split group or -1 for a leaf).
+    frontier: list[tuple[float, int, int, int]] = []
+    _push(frontier, _record(tree, 0, n_groups))
     splits_left = max_leaf_nodes - 1
     while frontier and splits_left > 0:
-        _, _, a, b, k = heapq.heappop(frontier)
+        _, a, b, k = _pop(frontier)
+        if k < 0:
+            continue  # a leaf
         thresholds.append(tree.threshold(k))
         splits_left -= 1
-        for lo, hi in ((a, k + 1), (k + 1, b)):
-            child = tree.node(lo, hi)
-            if child is not None:
-                order += 1
-                heapq.heappush(frontier, (-child[0], order, lo, hi, child[1]))
+        _push(frontier, _record(tree, a, k + 1))
+        _push(frontier, _record(tree, k + 1, b))
     return np.unique(np.asarray(thresholds, dtype=np.float64))
+
+
+def _record(tree: _Tree, a: int, b: int) -> tuple[float, int, int, int]:
+    found = tree.node(a, b)
+    return (0.0, a, b, -1) if found is None else (found[0], a, b, found[1])
+
+
+def _push(heap: list[tuple[float, int, int, int]], record: tuple[float, int, int, int]) -> None:
+    """libstdc++ ``push_heap`` with ``improvement <`` as the ordering."""
+    heap.append(record)
+    _sift_up(heap, len(heap) - 1, 0, record)
+
+
+def _pop(heap: list[tuple[float, int, int, int]]) -> tuple[float, int, int, int]:
+    """libstdc++ ``pop_heap`` then ``pop_back``: the record with the largest improvement."""
+    last = len(heap) - 1
+    if last > 0:
+        value = heap[last]
+        heap[last] = heap[0]
+        # __adjust_heap: walk the hole down to a leaf along the larger child (the left
+        # one when the right is not larger), then sift the moved record back up
+        hole = second = 0
+        while second < (last - 1) // 2:
+            second = 2 * (second + 1)
+            if heap[second][0] < heap[second - 1][0]:
+                second -= 1
+            heap[hole] = heap[second]
+            hole = second
+        if last % 2 == 0 and second == (last - 2) // 2:
+            second = 2 * (second + 1)
+            heap[hole] = heap[second - 1]
+            hole = second - 1
+        _sift_up(heap, hole, 0, value)
+    return heap.pop()
+
+
+def _sift_up(
+    heap: list[tuple[float, int, int, int]],
+    hole: int,
+    top: int,
+    value: tuple[float, int, int, int],
+) -> None:
+    """libstdc++ ``__push_heap``: move ``value`` up from ``hole`` past smaller parents."""
+    parent = (hole - 1) // 2
+    while hole > top and heap[parent][0] < value[0]:
+        heap[hole] = heap[parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    heap[hole] = value
 
 
 class _Tree:
