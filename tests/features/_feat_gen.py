@@ -20,8 +20,15 @@ def _times(rng: np.random.Generator, n: int, days: float = 400.0) -> list[dateti
     return [START + timedelta(minutes=int(m)) for m in mins]
 
 
-def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> EventTables:
-    """Every table, with late, unpaid, partly paid and paid-after-application rows."""
+def make_tables(
+    n_users: int = 30, seed: int = 0, apps_per_user: int = 2, status_times: bool = True
+) -> EventTables:
+    """Every table, with late, unpaid, partly paid and paid-after-application rows.
+
+    ``status_times``: orders carry ``status_at`` (refunds, returns and cancellations days
+    after ordering, some at the very moment of the order; paid orders half null), drawn
+    from a stream of their own so every other column is the same without it.
+    """
     rng = np.random.default_rng(seed)
     users = np.arange(1, n_users + 1)
     # applications: some users twice, user n_users has no history at all
@@ -155,6 +162,8 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
             "kind": rng.choice(["device", "address", "phone"], n_c),
         }
     ).unique(["user_id", "changed_at", "kind"], maintain_order=True)
+    if status_times:
+        orders = orders.with_columns(status_at=_status_times(orders, seed))
     return EventTables(
         applications=apps,
         orders=orders,
@@ -164,4 +173,21 @@ def make_tables(n_users: int = 30, seed: int = 0, apps_per_user: int = 2) -> Eve
         edges=edges,
         profiles=profiles,
         profile_changes=changes,
+    )
+
+
+def _status_times(orders: pl.DataFrame, seed: int) -> pl.Series:
+    """When each order reached its status: 0-60 days after ordering in whole minutes
+    (1 in 10 at the order's very moment); for a paid order, null half of the time."""
+    rng = np.random.default_rng([seed, 1])
+    n = orders.height
+    minutes = np.where(rng.random(n) < 0.1, 0, rng.integers(0, 60 * 24 * 60, n))
+    null = (orders["status"] == "paid").to_numpy() & (rng.random(n) < 0.5)
+    return pl.Series(
+        "status_at",
+        [
+            None if skip else at + timedelta(minutes=int(m))
+            for at, m, skip in zip(orders["ordered_at"], minutes, null, strict=True)
+        ],
+        dtype=pl.Datetime("us"),
     )

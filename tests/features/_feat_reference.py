@@ -34,6 +34,13 @@ def paid_in_full_by(row: dict[str, Any], limit: datetime, t: datetime) -> bool:
     return p is not None and p < t and p <= limit and row["amount_paid"] >= row["amount_due"]
 
 
+def status_at_t(order: dict[str, Any], t: datetime) -> str:
+    """The order's status as known at ``t``: its final status once reached before ``t``
+    (``status_at`` absent or null: reached when placed), else still ``paid``."""
+    reached = order.get("status_at")
+    return order["status"] if reached is None or reached < t else "paid"
+
+
 def reference_features(
     tables: dict[str, list[dict[str, Any]]],
     app: dict[str, Any],
@@ -75,8 +82,8 @@ def reference_features(
         ess = sum(o["amount"] for o in rec if o["category"] in ESSENTIAL)
         out[f"cons_essential_share{s}"] = ratio(ess, sum(amts))
         for st, name in (("refunded", "refund"), ("returned", "return"), ("cancelled", "cancel")):
-            out[f"cons_{name}_rate{s}"] = ratio(sum(o["status"] == st for o in rec), n)
-        kept = [o["amount"] for o in rec if o["status"] == "paid"]
+            out[f"cons_{name}_rate{s}"] = ratio(sum(status_at_t(o, t) == st for o in rec), n)
+        kept = [o["amount"] for o in rec if status_at_t(o, t) == "paid"]
         out[f"cons_basket_mean{s}"] = statistics.fmean(kept) if kept else NAN
         out[f"cons_order_trend{s}"] = ratio(n - len(prev), n + len(prev))
         inst_n = sum(

@@ -17,7 +17,7 @@ from _feat_gen import make_tables
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from thinfile_credit.features import FeatureBuilder, _fused
+from thinfile_credit.features import FeatureBuilder, _fused, pit
 from thinfile_credit.features import _segments as sg
 from thinfile_credit.features._expr import DAY_US, Expr, agg, col, lit, log, over, when
 from thinfile_credit.features._plan import APP, make_plan
@@ -56,6 +56,9 @@ def _exprs() -> list[Expr]:
         agg("count", "orders", N, N.is_in((1, 3))),
         agg("sum", "orders", when(AMOUNT > 1.0, N, 2.5)),  # integer and float branches
         agg("sum", "orders", when(recent, days, lit(None))),
+        # statuses as known at t: a nullable time compared with t, negated, three-valued
+        agg("sum", "orders", pit.has_status_at_t("refunded").to_float(), recent),
+        agg("mean", "orders", AMOUNT, pit.has_status_at_t("paid")),
     ]
 
 
@@ -84,12 +87,16 @@ def orders(draw: st.DrawFn) -> pl.DataFrame:
                 st.one_of(st.none(), st.integers(0, 4)),
                 st.one_of(st.none(), st.sampled_from(["food", "toys", "car"])),
                 st.one_of(st.none(), st.sampled_from(["paid", "refunded"])),
+                # status_at on whole days: some exactly at an application's t
+                st.one_of(st.none(), st.integers(0, 130)),
             ),
             min_size=n,
             max_size=n,
         )
     )
-    users, days, amount, inst, cat, status = zip(*rows, strict=True) if rows else ([],) * 6
+    users, days, amount, inst, cat, status, status_day = (
+        zip(*rows, strict=True) if rows else ([],) * 7
+    )
     return pl.DataFrame(
         {
             "user_id": pl.Series(users, dtype=pl.Int64),
@@ -97,6 +104,9 @@ def orders(draw: st.DrawFn) -> pl.DataFrame:
             "amount": pl.Series(amount, dtype=pl.Float64),
             "category": pl.Series(cat, dtype=pl.String).cast(pl.Categorical),
             "status": pl.Series(status, dtype=pl.String).cast(pl.Categorical),
+            "status_at": pl.Series(
+                [None if d is None else d * DAY_US for d in status_day], dtype=pl.Int64
+            ),
             "payment_method": pl.Series(["card"] * len(rows), dtype=pl.Categorical),
             "installments": pl.Series(inst, dtype=pl.Int64),
         }

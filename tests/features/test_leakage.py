@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from thinfile_credit.features import FeatureBuilder, SocialFeatures
-from thinfile_credit.schema import EventTables
+from thinfile_credit.schema import ORDER_STATUSES, EventTables
 
 FB = FeatureBuilder()
 TIME_OF = {
@@ -75,6 +75,15 @@ def _future_version(tables: EventTables, t: datetime, uid: int, data: st.DataObj
                 .otherwise(pl.col("paid_at"))
             )
         out[name] = df
+    # statuses reached at or after t: any other final status, reached any time later
+    late = pl.col("status_at") >= t
+    status = data.draw(st.sampled_from(ORDER_STATUSES), label="status reached after t")
+    out["orders"] = out["orders"].with_columns(
+        status=pl.when(late).then(pl.lit(status)).otherwise(pl.col("status")),
+        status_at=pl.when(late)
+        .then(pl.col("status_at") + data.draw(later, label="status moved"))
+        .otherwise(pl.col("status_at")),
+    )
     # add new events at or after t for the applicant and a peer
     peer = data.draw(st.sampled_from(out["profiles"]["user_id"].to_list()), label="peer")
     d = [data.draw(later, label=f"offset {i}") for i in range(5)]
@@ -87,6 +96,7 @@ def _future_version(tables: EventTables, t: datetime, uid: int, data: st.DataObj
         amount=999.0,
         category="toys",
         status="refunded",
+        status_at=t + d[0] + timedelta(days=1),
         payment_method="pay_later",
         installments=6,
     )

@@ -3,13 +3,17 @@
 For every application ``(u, t)`` the features of the full batch build must equal the
 features built from the data *as it was known strictly before t* - for every user, the
 applicant's neighbours included: events at or after ``t`` dropped, payments made at or
-after ``t`` blanked, profile facts from ``t`` on removed. The cut is written below in plain
+after ``t`` blanked, an order's refund, return or cancellation reached at or after ``t``
+undone (the order still ``paid``), profile facts from ``t`` on removed. The cut is written
+below in plain
 Polars filters (:func:`_known_before`), independently of :mod:`thinfile_credit.features.pit`,
 so a wrong library cut cannot make the comparison pass.
 
 The data is made adversarial: several applications of the same user at different
 moments (before and after the marketplace's own one), and extra rows placed *exactly*
-at each application moment (orders, bills issued, due and paid at ``t``, loans
+at each application moment (orders, orders placed before ``t`` whose status was reached
+exactly at ``t`` - and others just before and after it -, bills issued, due and paid at
+``t``, loans
 disbursed at ``t``, instalments and a neighbour's bill paid at ``t``, a neighbour's
 default observed exactly at ``t``, links and profile changes from ``t``, phone
 verification and registration at ``t``). Every application is also
@@ -56,11 +60,20 @@ def _unpay(df: pl.DataFrame, t: datetime) -> pl.DataFrame:
     )
 
 
+def _status_as_of(orders: pl.DataFrame, t: datetime) -> pl.DataFrame:
+    """A status reached at or after ``t`` has not happened yet: the order is still paid."""
+    reached = pl.col("status_at").is_null() | (pl.col("status_at") < t)
+    return orders.with_columns(
+        status=pl.when(reached).then(pl.col("status")).otherwise(pl.lit("paid")),
+        status_at=pl.when(reached).then(pl.col("status_at")).otherwise(None),
+    )
+
+
 def _known_before(tables: Tables, t: datetime) -> Tables:
     """Every table (all users) cut to what was known strictly before ``t``."""
     loans = tables["loans"].filter(pl.col("disbursed_at") < t)
     return {
-        "orders": tables["orders"].filter(pl.col("ordered_at") < t),
+        "orders": _status_as_of(tables["orders"].filter(pl.col("ordered_at") < t), t),
         "bills": _unpay(tables["bills"].filter(pl.col("issued_at") < t), t),
         "loans": loans,
         # a schedule is known with its loan; its payments only once made
@@ -162,19 +175,16 @@ def _at_t(tables: Tables, apps: pl.DataFrame) -> Tables:
         )
         peers = sorted(set(links["user_id"].to_list() + links["peer_id"].to_list()) - {u})
         peer = peers[i % len(peers)] if peers else users[(7 * i + 3) % len(users)]
-        oid, bid, lid = ids["orders"] + i, ids["bills"] + 10 * i, ids["loans"] + 3 * i
-        add["orders"].append(
-            dict(
-                order_id=oid,
-                user_id=u,
-                ordered_at=t,
-                amount=777.0,
-                category="toys",
-                status="refunded",
-                payment_method="pay_later",
-                installments=6,
-            )
-        )
+        oid, bid, lid = ids["orders"] + 10 * i, ids["bills"] + 10 * i, ids["loans"] + 3 * i
+        add["orders"] += [
+            _order(oid, u, t, 777.0, "refunded", status_at=t),  # placed and refunded at t
+            # placed before t, final status reached exactly at, just before or after t
+            _order(oid + 1, u, t - 3 * day, 41.0, "refunded", status_at=t),
+            _order(oid + 2, u, t - 20 * day, 52.0, "returned", status_at=t - _US),
+            _order(oid + 3, u, t - 2 * day, 63.0, "cancelled", status_at=t + _US),
+            _order(oid + 4, u, t - 40 * day, 74.0, "returned", status_at=t + 5 * day),
+            _order(oid + 5, u, t - day, 85.0, "paid", status_at=t),  # paid exactly at t
+        ]
         add["bills"] += [
             _bill(bid, u, t, t, 55.0, paid=t),  # issued, due and paid at t
             _bill(bid + 1, u, t - 20 * day, t - 3 * day, 40.0, paid=t),  # overdue at t
@@ -326,6 +336,55 @@ def test_rows_at_t_would_change_features(
     for r, got, want in zip(apps.iter_rows(named=True), rows, reference, strict=True):
         changed = [k for k in NAMES if not _close(got[k], want[k])]
         assert len(changed) >= 5, (r["application_id"], changed)
+
+
+_US = timedelta(microseconds=1)
+
+
+def _order(
+    order_id: int, user: int, at: datetime, amount: float, status: str, status_at: datetime
+) -> dict[str, Any]:
+    return dict(
+        order_id=order_id,
+        user_id=user,
+        ordered_at=at,
+        amount=amount,
+        category="toys",
+        status=status,
+        status_at=status_at,
+        payment_method="pay_later",
+        installments=6,
+    )
+
+
+STATUS_FEATURES = [
+    n
+    for n in NAMES
+    if n.startswith(
+        ("cons_refund_rate", "cons_return_rate", "cons_cancel_rate", "cons_basket_mean")
+    )
+]
+
+
+def test_final_statuses_would_leak_without_status_at(
+    scenario: tuple[Tables, pl.DataFrame], reference: list[dict[str, Any]]
+) -> None:
+    """Sensitivity: without ``status_at`` (the final status taken as known) exactly the
+    status features move away from the cut reference, for most applications.
+
+    Guards the scenario and shows the leak the column closes: the synthetic orders and
+    the rows added around each t carry statuses reached after it.
+    """
+    tables, apps = scenario
+    assert len(STATUS_FEATURES) == 16
+    final = {**tables, "orders": tables["orders"].drop("status_at")}
+    rows = list(_build(final, apps).iter_rows(named=True))
+    leaked = 0
+    for r, got, want in zip(apps.iter_rows(named=True), rows, reference, strict=True):
+        changed = [k for k in NAMES if not _close(got[k], want[k])]
+        assert set(changed) <= set(STATUS_FEATURES), (r["application_id"], changed)
+        leaked += bool(changed)
+    assert leaked > apps.height // 2
 
 
 # Rows paid in full at ``paid`` or not at all (amount_paid follows from it).

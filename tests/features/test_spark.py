@@ -85,3 +85,45 @@ def test_spark_reads_naive_times_as_wall_clock_whatever_the_session_zone(spark: 
     finally:
         spark.conf.set("spark.sql.session.timeZone", before)
     assert out["ten_device_changes_30d"] == 0.0
+
+
+def test_spark_counts_a_status_only_once_reached_before_t(spark: Any) -> None:
+    """``status_at`` exactly at, just before and after ``t`` on Spark, and the final
+    status when the column is absent, as on the embedded engine."""
+    from datetime import datetime, timedelta
+
+    from thinfile_credit.features import ConsumptionFeatures
+
+    spark.conf.set("spark.sql.constraintPropagation.enabled", "false")
+    t = datetime(2024, 6, 1, 12)
+    day, us = timedelta(days=1), timedelta(microseconds=1)
+    rows = [  # (status, ordered, status_at)
+        ("refunded", t - 20 * day, t - day),  # counts
+        ("refunded", t - 10 * day, t),  # at t: still paid
+        ("returned", t - 5 * day, t + 3 * day),  # after t: still paid
+        ("cancelled", t - 3 * day, t - us),  # counts
+        ("cancelled", t - day, None),  # known when placed: counts
+    ]
+    orders = pl.DataFrame(
+        {
+            "order_id": range(len(rows)),
+            "user_id": [1] * len(rows),
+            "ordered_at": [r[1] for r in rows],
+            "amount": [10.0, 20.0, 30.0, 40.0, 50.0],
+            "category": ["food"] * len(rows),
+            "status": [r[0] for r in rows],
+            "status_at": pl.Series([r[2] for r in rows], dtype=pl.Datetime("us")),
+        }
+    )
+    apps = pl.DataFrame({"application_id": [1, 2], "user_id": [1, 1], "applied_at": [t, t + us]})
+    fb = FeatureBuilder([ConsumptionFeatures(windows=(30,))])
+    names = ["cons_refund_rate_30d", "cons_return_rate_30d", "cons_cancel_rate_30d"]
+    for frame, want in (
+        (orders, [[0.2, 0.0, 0.4], [0.4, 0.0, 0.4]]),
+        (orders.drop("status_at"), [[0.4, 0.2, 0.4], [0.4, 0.2, 0.4]]),
+    ):
+        local = EventTables(applications=apps, orders=frame)
+        sdfs = EventTables(**{n: spark.createDataFrame(df.to_arrow()) for n, df in local})
+        got = pl.from_arrow(fb.build(sdfs).toArrow()).sort("application_id")
+        np.testing.assert_allclose(got.select(names).to_numpy(), want, rtol=1e-12)
+        np.testing.assert_allclose(fb.build(local).select(names).to_numpy(), want, rtol=1e-12)

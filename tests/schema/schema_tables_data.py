@@ -30,6 +30,9 @@ def valid_tables() -> dict[str, pl.DataFrame]:
                 "amount": [25.5, 310.0, 0.0, 48.2],
                 "category": ["food", "digital", "home", "food"],
                 "status": ["paid", "refunded", "cancelled", "returned"],
+                # a payment minutes later, a refund weeks later, a cancellation at the
+                # very moment of the order, a status known when placed
+                "status_at": [d(2024, 1, 5, 0, 3), d(2024, 1, 30), d(2024, 2, 1), None],
                 "payment_method": ["card", "pay_later", None, "balance"],
                 "installments": [1, 3, 1, 1],
             }

@@ -111,3 +111,9 @@ def test_nullable_payment_dates() -> None:
     for name in ("bills", "installments"):
         assert TABLES[name].column("paid_at").nullable
         assert not TABLES[name].column("amount_paid").nullable
+
+
+def test_status_at_is_an_optional_nullable_time() -> None:
+    col = TABLES["orders"].column("status_at")
+    assert (col.dtype, col.required, col.nullable) == ("datetime", False, True)
+    assert "status_at" not in TABLES["orders"].required_columns

@@ -35,9 +35,36 @@ def test_extra_columns_are_kept_and_ignored(kind: str) -> None:
 
 
 def test_optional_columns_may_be_absent() -> None:
-    orders = valid_tables()["orders"].drop("payment_method", "installments")
+    orders = valid_tables()["orders"].drop("payment_method", "installments", "status_at")
     applications = valid_tables()["applications"].select("application_id", "user_id", "applied_at")
     assert validate_tables({"orders": orders, "applications": applications}, errors="collect") == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_status_at_may_be_null_at_the_order_moment_or_on_a_paid_order(kind: str) -> None:
+    orders = valid_tables()["orders"]
+    # the paid order carries its payment moment, another status is known when placed
+    assert orders.filter(pl.col("status") == "paid")["status_at"].is_not_null().all()
+    assert orders["status_at"].null_count() == 1
+    at_order = orders.with_columns(status_at=pl.col("ordered_at"))  # reached at once
+    all_null = orders.with_columns(status_at=pl.lit(None, pl.Datetime("us")))
+    for frame in (orders, at_order, all_null):
+        assert validate_table(convert(frame, kind), "orders", errors="collect") == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_status_reached_before_the_order_names_table_column_and_rows(kind: str) -> None:
+    orders = valid_tables()["orders"].with_columns(
+        status_at=pl.when(pl.col("order_id").is_in([11, 13]))
+        .then(pl.col("ordered_at") - pl.duration(seconds=1))
+        .otherwise(pl.col("status_at"))
+    )
+    with pytest.raises(SchemaValidationError) as info:
+        validate_table(convert(orders, kind), "orders")
+    err = info.value
+    assert (err.table, err.column, err.rows) == ("orders", "status_at", [1, 3])
+    assert [p.check for p in err.problems] == ["status_before_order"]
+    assert str(err) == "orders.status_at: status reached before ordered_at in 2 rows (rows: 1, 3)"
 
 
 @pytest.mark.parametrize("kind", KINDS)

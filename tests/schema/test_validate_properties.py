@@ -26,16 +26,24 @@ def valid_tables(draw: st.DrawFn) -> Tables:
     n = draw(st.integers(1, 25))
     id_kind = draw(st.sampled_from(["int", "text"]))
     ids = draw(st.lists(st.integers(0, 10_000), min_size=n, max_size=n, unique=True))
+    ordered = draw(st.lists(moments, min_size=n, max_size=n))
+    # the status reached at the order's moment (0 hours) or later, or known when placed
+    status_after = draw(st.lists(st.none() | st.integers(0, 60 * 24), min_size=n, max_size=n))
     orders = pl.DataFrame(
         {
             "order_id": [f"o{i}" for i in ids] if id_kind == "text" else ids,
             "user_id": draw(st.lists(st.integers(1, 20), min_size=n, max_size=n)),
-            "ordered_at": draw(st.lists(moments, min_size=n, max_size=n)),
+            "ordered_at": ordered,
             "amount": draw(st.lists(amounts, min_size=n, max_size=n)),
             "category": draw(st.lists(st.sampled_from(["food", "home"]), min_size=n, max_size=n)),
             "status": draw(st.lists(st.sampled_from(ORDER_STATUSES), min_size=n, max_size=n)),
+            "status_at": [
+                None if h is None else t + timedelta(hours=h)
+                for t, h in zip(ordered, status_after, strict=True)
+            ],
             "installments": draw(st.lists(st.integers(1, 12), min_size=n, max_size=n)),
-        }
+        },
+        schema_overrides={"status_at": pl.Datetime("us")},
     )
 
     m = draw(st.integers(1, 20))
@@ -134,6 +142,11 @@ def _due_before_issue(t: Tables, row: int) -> None:
     _column(t, "bills", "due_at", row, t["bills"]["issued_at"][row] - timedelta(days=1))
 
 
+def _status_before_order(t: Tables, row: int) -> None:
+    ordered = t["orders"]["ordered_at"][row]
+    _column(t, "orders", "status_at", row, ordered - timedelta(microseconds=1))
+
+
 def _paid_without_date(t: Tables, row: int) -> None:
     _column(t, "bills", "paid_at", row, None)
     _column(t, "bills", "amount_paid", row, 5.0)
@@ -166,6 +179,7 @@ DEFECTS: dict[str, tuple[str, str, Callable[[Tables, int], None]]] = {
         lambda t, r: _column(t, "orders", "installments", r, 0),
     ),
     "duplicate": ("orders", "order_id", _duplicate_order_id),
+    "status_before_order": ("orders", "status_at", _status_before_order),
     "due_before_issue": ("bills", "due_at", _due_before_issue),
     "paid_without_date": ("bills", "amount_paid", _paid_without_date),
     "self_loop": ("edges", "peer_id", _self_loop),

@@ -317,6 +317,44 @@ def test_orders_have_categories_statuses_and_seasonality(market: Marketplace) ->
     assert per_day[5:].mean() > per_day[:5].mean() * 1.1  # weekend (ISO 6, 7) busier
 
 
+def test_orders_reach_their_final_status_after_a_realistic_delay(market: Marketplace) -> None:
+    o = market.tables.orders
+    assert o["status_at"].dtype == pl.Datetime("us")
+    assert o.filter(pl.col("status_at") < pl.col("ordered_at")).height == 0
+    delay = o.with_columns(
+        days=(pl.col("status_at") - pl.col("ordered_at")).dt.total_seconds() / 86_400
+    )
+    median = dict(delay.group_by("status").agg(pl.col("days").median()).iter_rows())
+    # a payment confirms in minutes, a cancellation in hours, a refund in days, a return
+    # (delivered and sent back) in weeks
+    assert median["paid"] < 10 / 1440
+    assert 1 / 24 < median["cancelled"] < 1
+    assert 2 < median["refunded"] < 10
+    assert 7 < median["returned"] < 20
+    # a pay-later order is paid (by the platform's credit) when placed: no time of its own
+    paid = o.filter(pl.col("status") == "paid")
+    later = paid["payment_method"] == "pay_later"
+    assert paid.filter(later)["status_at"].is_null().all()
+    assert paid.filter(~later)["status_at"].is_not_null().all()
+    assert o.filter(pl.col("status") != "paid")["status_at"].is_not_null().all()
+
+
+def test_status_times_leave_every_other_column_of_the_seed_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The status times come from a stream of their own: without them (the generator as
+    it was before them), every other value of the seed is the same."""
+    from thinfile_credit.synthetic import marketplace
+
+    timed = _all_frames(make_marketplace(600, seed=3, backend="polars"))
+    monkeypatch.setattr(marketplace, "draw_status_times", lambda cfg, orders, rng: orders)
+    untimed = _all_frames(make_marketplace(600, seed=3, backend="polars"))
+    assert "status_at" not in untimed["orders"].columns
+    timed["orders"] = timed["orders"].drop("status_at")
+    for name, frame in untimed.items():
+        assert frame.equals(timed[name]), name
+
+
 def test_risky_users_behave_differently(market: Marketplace) -> None:
     users = market.users.with_columns(
         (pl.col("risk") > pl.col("risk").quantile(0.75)).alias("risky"),

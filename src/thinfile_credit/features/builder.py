@@ -35,6 +35,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "amount",
         "category",
         "status",
+        "status_at",
         "payment_method",
         "installments",
     ),
@@ -46,6 +47,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "profile_changes": ("user_id", "changed_at", "kind"),
 }
 OPTIONAL_COLUMNS: dict[tuple[str, str], pl.DataType] = {
+    # a time column is read as integer microseconds: absent, it is all null (the final
+    # status counts as known since the order was placed)
+    ("orders", "status_at"): pl.Int64(),
     ("orders", "payment_method"): pl.String(),
     ("orders", "installments"): pl.Int64(),
     ("loans", "credit_limit"): pl.Float64(),
@@ -53,6 +57,7 @@ OPTIONAL_COLUMNS: dict[tuple[str, str], pl.DataType] = {
 TIME_COLUMNS = {
     "applied_at",
     "ordered_at",
+    "status_at",
     "issued_at",
     "due_at",
     "paid_at",
@@ -328,6 +333,10 @@ def prepare_polars(name: str, df: pl.DataFrame) -> pl.LazyFrame:
             continue
         dtype = df.schema[c]
         if c in TIME_COLUMNS and not (name == "applications" and c != "applied_at"):
+            if dtype == pl.String and df[c].null_count() == df.height:
+                # pandas holds a column of None (``orders["status_at"] = None``) as
+                # objects, read as text; like validation, read it as the null it is
+                dtype = pl.Null()
             exprs.append(_to_micros(c, dtype, name))
         elif c in FLOAT_COLUMNS:
             exprs.append(pl.col(c).cast(pl.Float64))

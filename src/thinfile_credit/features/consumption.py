@@ -51,6 +51,14 @@ class ConsumptionFeatures(FeatureFamily):
         for China) when timestamps are time-zone aware, since they are compared as UTC
         instants; leave 0 for naive local timestamps.
 
+    Notes
+    -----
+    The refund, return and cancel rates and the kept-basket mean read each order's status
+    as known at the application moment (:func:`~thinfile_credit.features.pit.has_status_at_t`):
+    a refund, return or cancellation counts only once reached (``orders.status_at``)
+    strictly before it. Without a ``status_at`` column the final status is taken as known
+    since the order was placed, which leaks later decisions into back-tests.
+
     Examples
     --------
     >>> fam = ConsumptionFeatures(windows=(30,))
@@ -122,7 +130,6 @@ class ConsumptionFeatures(FeatureFamily):
         amount = col("amount")
         n = agg("count", _SRC, amount, inw)
         gmv = agg("sum", _SRC, amount, inw)
-        status = col("status")
         offset = round(self.utc_offset_hours * HOUR_US)
         local = col("ordered_at") + offset
         hour = (local % DAY_US) // HOUR_US
@@ -139,7 +146,8 @@ class ConsumptionFeatures(FeatureFamily):
         )
         n_prev = agg("count", _SRC, amount, prev)
         essential = col("category").is_in(self.essential_categories)
-        kept = status.eq("paid")
+        # statuses as known at t: a refund decided after the application is not one yet
+        kept = pit.has_status_at_t("paid")
 
         def share(mask: Expr) -> Expr:
             return agg("sum", _SRC, mask.to_float(), inw) / n
@@ -258,42 +266,43 @@ class ConsumptionFeatures(FeatureFamily):
             d(
                 f"cons_refund_rate{s}",
                 w,
-                f"Share of orders refunded, last {w} days.",
+                f"Share of orders refunded before the application, last {w} days.",
                 "share",
                 "higher_is_riskier",
-                share(status.eq("refunded")),
+                share(pit.has_status_at_t("refunded")),
                 none,
-                definition_zh=f"{zh}退款订单的占比",
+                definition_zh=f"{zh}订单中在申请前已退款的占比",
             ),
             d(
                 f"cons_return_rate{s}",
                 w,
-                f"Share of orders returned, last {w} days.",
+                f"Share of orders returned before the application, last {w} days.",
                 "share",
                 "higher_is_riskier",
-                share(status.eq("returned")),
+                share(pit.has_status_at_t("returned")),
                 none,
-                definition_zh=f"{zh}退货订单的占比",
+                definition_zh=f"{zh}订单中在申请前已退货的占比",
             ),
             d(
                 f"cons_cancel_rate{s}",
                 w,
-                f"Share of orders cancelled, last {w} days.",
+                f"Share of orders cancelled before the application, last {w} days.",
                 "share",
                 "higher_is_riskier",
-                share(status.eq("cancelled")),
+                share(pit.has_status_at_t("cancelled")),
                 none,
-                definition_zh=f"{zh}取消订单的占比",
+                definition_zh=f"{zh}订单中在申请前已取消的占比",
             ),
             d(
                 f"cons_basket_mean{s}",
                 w,
-                f"Mean value of kept (status paid) orders in the last {w} days.",
+                f"Mean value of kept orders (not refunded, returned or cancelled before the "
+                f"application) in the last {w} days.",
                 "yuan",
                 "neutral",
                 agg("mean", _SRC, amount, inw & kept),
                 f"no kept order in the last {w} days",
-                definition_zh=f"{zh}实际成交（状态为已付款）订单的平均金额",
+                definition_zh=f"{zh}实际成交（申请前未退款、退货或取消）订单的平均金额",
             ),
             d(
                 f"cons_order_trend{s}",

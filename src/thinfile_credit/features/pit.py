@@ -12,6 +12,9 @@ For an application by user ``u`` at moment ``t``:
   instalment becomes a known default ``default_dpd`` days (90 by default) after its due
   date unless it was paid in full strictly before that moment (:func:`default_moments`);
 * instalments are visible with their loan (from its disbursement);
+* an order's final **status** (refunded, returned, cancelled) counts only if it was
+  reached strictly before ``t`` (``status_at``; null means known since the order was
+  placed): until then the order counts as ``paid`` (:func:`has_status_at_t`);
 * profile facts (registration, phone verification) count only if before ``t``.
 
 Each rule exists twice in this module and nowhere else: as a *cut* (which rows of an
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from thinfile_credit.features._expr import DAY_US, Expr, col, lit, when
+from thinfile_credit.schema.tables import ORDER_STATUSES
 
 __all__ = [
     "LINK_SINCE",
@@ -49,11 +53,13 @@ __all__ = [
     "default_moments",
     "due_within",
     "edge_table",
+    "has_status_at_t",
     "is_due",
     "link_table",
     "overdue_at_t",
     "paid_by_t",
     "paid_in_full_by",
+    "status_known_at_t",
     "user_table",
     "within",
 ]
@@ -68,6 +74,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
         "amount",
         "category",
         "status",
+        "status_at",
         "payment_method",
         "installments",
     ),
@@ -181,6 +188,49 @@ def days_late_at_t() -> Expr:
         is_due(),
         when(settled, when(late_paid > 0.0, late_paid, 0.0), running),
     )
+
+
+def status_known_at_t() -> Expr:
+    """The order's final ``status`` was known strictly before ``t``.
+
+    It was when ``status_at`` is null (the status held from the moment the order was
+    placed, as a payment does; an orders table without ``status_at`` reads as all null)
+    or strictly before ``t``.
+
+    Examples
+    --------
+    >>> status_known_at_t().key
+    'or(is_null(col(status_at)),lt(col(status_at),col(_t)))'
+    """
+    return col("status_at").is_null() | (col("status_at") < T)
+
+
+def has_status_at_t(status: str) -> Expr:
+    """The order's status as known at ``t`` is ``status`` (one of ``ORDER_STATUSES``).
+
+    The ``status`` column holds the order's *final* status. A refund, return or
+    cancellation reached at or after ``t`` had not happened at ``t``: until then the
+    order counts as ``paid``. Written as masks (no text-valued ``when``) so the compiled
+    engines run it.
+
+    Parameters
+    ----------
+    status : {"paid", "cancelled", "refunded", "returned"}
+        The status tested.
+
+    Examples
+    --------
+    >>> has_status_at_t("refunded").key
+    'and(eq(col(status),lit(refunded)),or(is_null(col(status_at)),lt(col(status_at),col(_t))))'
+    >>> has_status_at_t("paid").key
+    'or(eq(col(status),lit(paid)),not(or(is_null(col(status_at)),lt(col(status_at),col(_t)))))'
+    """
+    if status not in ORDER_STATUSES:
+        raise ValueError(f"unknown order status {status!r}; expected one of {ORDER_STATUSES}")
+    final = col("status").eq(status)
+    if status == "paid":
+        return final | ~status_known_at_t()
+    return final & status_known_at_t()
 
 
 # ---------------------------------------------------------------------------------------

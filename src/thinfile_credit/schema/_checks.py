@@ -66,6 +66,17 @@ _PAID_WITHOUT_DATE = _RowRule(
 
 
 _ROW_RULES: dict[str, tuple[_RowRule, ...]] = {
+    "orders": (
+        # A status decided before the order existed is a data fault, and would make a
+        # refund look known at moments the order was not even placed.
+        _RowRule(
+            "status_at",
+            "status_before_order",
+            "status reached before ordered_at",
+            ("status_at", "ordered_at"),
+            pl.col("status_at") < pl.col("ordered_at"),
+        ),
+    ),
     "bills": (
         _RowRule(
             "due_at",

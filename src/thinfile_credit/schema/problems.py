@@ -41,9 +41,9 @@ class SchemaProblem:
         Machine-readable name of the failed check: ``"unreadable"``, ``"duplicate_column"``,
         ``"missing_column"``, ``"dtype"``, ``"null"``, ``"nan"``, ``"infinite"``,
         ``"min_value"``, ``"allowed"``, ``"duplicate_key"``, ``"due_before_issue"``,
-        ``"paid_before_issue"``, ``"paid_without_date"``, ``"self_loop"``,
-        ``"time_zone"``, ``"id_kind"``, ``"foreign_key"``, ``"due_before_disbursed"``,
-        ``"paid_before_disbursed"`` or ``"unknown_table"``.
+        ``"paid_before_issue"``, ``"paid_without_date"``, ``"status_before_order"``,
+        ``"self_loop"``, ``"time_zone"``, ``"id_kind"``, ``"foreign_key"``,
+        ``"due_before_disbursed"``, ``"paid_before_disbursed"`` or ``"unknown_table"``.
     message : str
         What is wrong, in the lender's words.
     n_rows : int

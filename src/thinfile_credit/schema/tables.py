@@ -163,6 +163,14 @@ ORDERS = TableSpec(
         _c("category", "string", "Product category of the order."),
         _c("status", "string", "Final status of the order.", allowed=ORDER_STATUSES),
         _c(
+            "status_at",
+            "datetime",
+            "When the order reached its final status (status); null means the status was "
+            "known when the order was placed (e.g. paid). Must not be before ordered_at.",
+            required=False,
+            nullable=True,
+        ),
+        _c(
             "payment_method",
             "string",
             "How it was paid (balance, card, pay_later...).",

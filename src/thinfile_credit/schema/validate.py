@@ -19,7 +19,8 @@ Per table (:func:`validate_table`):
   column's ``min_value`` (negative amounts), no value outside its ``allowed`` set;
 * the key is unique (every row sharing a duplicated key is reported);
 * row rules: a bill due or paid before it was issued, an amount paid with no payment
-  date (bills and instalments), an edge linking a user to itself;
+  date (bills and instalments), an order reaching its final status (``status_at``)
+  before it was placed, an edge linking a user to itself;
 * all timestamp columns share one time zone, or are all naive.
 
 Across tables (:func:`validate_tables`), additionally:

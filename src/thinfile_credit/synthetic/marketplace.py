@@ -24,7 +24,7 @@ from thinfile_credit.synthetic.loans import (
     loans_frame,
     schedule_installments,
 )
-from thinfile_credit.synthetic.orders import draw_orders, orders_frame
+from thinfile_credit.synthetic.orders import draw_orders, draw_status_times, orders_frame
 from thinfile_credit.synthetic.profiles import profile_changes_frame, profiles_frame
 from thinfile_credit.synthetic.social import edges_frame
 from thinfile_credit.synthetic.users import RISK_FACTORS, LatentUsers, draw_users, sigmoid
@@ -32,8 +32,20 @@ from thinfile_credit.synthetic.users import RISK_FACTORS, LatentUsers, draw_user
 __all__ = ["Marketplace", "bad_from_installments", "make_marketplace"]
 
 # Independent random streams, one per part, so that changing how one table is drawn
-# leaves the others identical for the same seed.
-_STREAMS = ("users", "timeline", "orders", "bills", "loans", "profiles", "social", "outcome")
+# leaves the others identical for the same seed. New streams go at the end: the i-th
+# child of a SeedSequence does not depend on how many are spawned, so the earlier
+# streams (and every column drawn from them) stay bit-identical.
+_STREAMS = (
+    "users",
+    "timeline",
+    "orders",
+    "bills",
+    "loans",
+    "profiles",
+    "social",
+    "outcome",
+    "order_status",
+)
 
 
 @dataclass(frozen=True)
@@ -172,12 +184,12 @@ def make_marketplace(
     elif options:
         config = MarketplaceConfig.from_dict({**config.to_dict(), **options})
     cfg = config
-    rngs = dict(
-        zip(_STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(8)))
-    )
+    seeds = np.random.SeedSequence(cfg.seed).spawn(len(_STREAMS))
+    rngs = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, seeds)}
     users = draw_users(cfg, rngs["users"])
     tl = draw_timeline(cfg, users, rngs["timeline"])
     orders = draw_orders(cfg, users, tl, rngs["orders"])
+    orders = draw_status_times(cfg, orders, rngs["order_status"])
     bills = draw_bills(cfg, users, orders, rngs["bills"])
     history, rung = draw_loan_history(cfg, users, tl, rngs["loans"])
 

@@ -10,14 +10,16 @@
   users lean discretionary.
 * **How much** - lognormal per category scaled by capacity, with a Pareto tail for the
   rare very large basket.
-* **Outcome** - cancelled, refunded, returned (apparel most) or paid.
+* **Outcome** - cancelled, refunded, returned (apparel most) or paid, and when that
+  final status was reached (:func:`draw_status_times`): cancellations within hours,
+  refunds within days, returns within weeks; card and balance payments within minutes.
 * **Payment** - pay-later (once the account has it), card or balance; larger pay-later
   orders are often split into 3, 6 or 12 instalments.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -41,6 +43,7 @@ __all__ = [
     "PAYMENT_METHODS",
     "Orders",
     "draw_orders",
+    "draw_status_times",
     "orders_frame",
 ]
 
@@ -60,6 +63,11 @@ _WITHIN_DISCRETIONARY = np.array([0.34, 0.20, 0.17, 0.04, 0.17, 0.08])
 _MEDIAN = np.array([60.0, 80.0, 110.0, 85.0, 130.0, 110.0, 320.0, 700.0, 45.0, 380.0])
 _LOG_SD = np.array([0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7, 0.6, 0.8, 0.6])
 _RETURN_P = np.array([0.02, 0.02, 0.03, 0.02, 0.10, 0.04, 0.05, 0.04, 0.0, 0.02])
+#: Days from ordering to the final status, lognormal per status (paid, cancelled,
+#: refunded, returned): median and log-sd. A payment confirms in minutes, a cancellation
+#: comes within hours, a refund within days, a return after delivery and the trip back.
+_STATUS_DELAY_MEDIAN = np.array([2.0 / 1440.0, 4.0 / 24.0, 5.0, 12.0])
+_STATUS_DELAY_LOG_SD = np.array([0.8, 0.9, 0.6, 0.4])
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,9 @@ class Orders:
     status: NDArray[np.int64]
     method: NDArray[np.int64]
     installments: NDArray[np.int64]
+    #: When the final status was reached (days since start, NaN: known when placed);
+    #: None until :func:`draw_status_times` has drawn it.
+    status_time: NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.user)
@@ -152,8 +163,47 @@ def draw_orders(
     )
 
 
+def draw_status_times(cfg: MarketplaceConfig, orders: Orders, rng: np.random.Generator) -> Orders:
+    """``orders`` with the moment each reached its final status (``status_at``).
+
+    * **paid** - the payment moment, minutes after ordering, for card and balance
+      orders; null for pay-later orders, whose status holds from the moment they are
+      placed (the platform pays the merchant at once);
+    * **cancelled** - hours after ordering (median 4 hours);
+    * **refunded** - days after it (median 5 days);
+    * **returned** - weeks after it, once delivered and sent back (median 12 days).
+
+    A status reached after the horizon is moved to its last moment, so that ``status``
+    stays as drawn and no timestamp reaches the horizon's end. The delays come from
+    their own random stream (``rng``): the other columns of a seed are the same with or
+    without them.
+
+    Examples
+    --------
+    >>> from thinfile_credit.synthetic import MarketplaceConfig
+    >>> from thinfile_credit.synthetic.users import draw_users
+    >>> from thinfile_credit.synthetic.applications import draw_timeline
+    >>> cfg = MarketplaceConfig(n_users=100)
+    >>> rng = np.random.default_rng(0)
+    >>> users = draw_users(cfg, rng)
+    >>> orders = draw_orders(cfg, users, draw_timeline(cfg, users, rng), rng)
+    >>> timed = draw_status_times(cfg, orders, np.random.default_rng(1))
+    >>> known = ~np.isnan(timed.status_time)
+    >>> bool((timed.status_time[known] >= timed.time[known]).all())
+    True
+    >>> bool(np.isnan(timed.status_time[(orders.status == 0) & (orders.method == 0)]).all())
+    True
+    """
+    n = len(orders)
+    median = _STATUS_DELAY_MEDIAN[orders.status]
+    delay = median * np.exp(_STATUS_DELAY_LOG_SD[orders.status] * rng.standard_normal(n))
+    status_time = np.minimum(orders.time + delay, last_moment(float(cfg.horizon_days)))
+    status_time[(orders.status == 0) & (orders.method == 0)] = np.nan
+    return replace(orders, status_time=status_time)
+
+
 def orders_frame(cfg: MarketplaceConfig, users: LatentUsers, orders: Orders) -> pl.DataFrame:
-    """The ``orders`` table.
+    """The ``orders`` table (``status_at`` when the orders carry their status times).
 
     Examples
     --------
@@ -161,15 +211,16 @@ def orders_frame(cfg: MarketplaceConfig, users: LatentUsers, orders: Orders) -> 
     >>> make_marketplace(200, backend="polars").tables.orders.columns[:4]
     ['order_id', 'user_id', 'ordered_at', 'amount']
     """
-    return pl.DataFrame(
-        {
-            "order_id": np.arange(1, len(orders) + 1, dtype=np.int64),
-            "user_id": users.user_id[orders.user],
-            "ordered_at": to_timestamps(cfg.start_date, orders.time),
-            "amount": orders.amount,
-            "category": pl.Series(CATEGORIES).gather(orders.category),
-            "status": pl.Series(_STATUSES).gather(orders.status),
-            "payment_method": pl.Series(PAYMENT_METHODS).gather(orders.method),
-            "installments": orders.installments,
-        }
-    )
+    columns = {
+        "order_id": np.arange(1, len(orders) + 1, dtype=np.int64),
+        "user_id": users.user_id[orders.user],
+        "ordered_at": to_timestamps(cfg.start_date, orders.time),
+        "amount": orders.amount,
+        "category": pl.Series(CATEGORIES).gather(orders.category),
+        "status": pl.Series(_STATUSES).gather(orders.status),
+    }
+    if orders.status_time is not None:
+        columns["status_at"] = to_timestamps(cfg.start_date, orders.status_time)
+    columns["payment_method"] = pl.Series(PAYMENT_METHODS).gather(orders.method)
+    columns["installments"] = orders.installments
+    return pl.DataFrame(columns)
