@@ -28,6 +28,8 @@ FEATURES = (
     ("thin_bill_count", "THN02", None, +1),
 )
 NAMES = tuple(f[0] for f in FEATURES)
+#: Features with a neutral value inside their range (FeatureDef.neutral)
+NEUTRAL = {"cons_order_trend_90d": 0.0}
 NAN_POINTS = -4.0
 
 
@@ -92,9 +94,10 @@ def reference_loss(coder, model, X, X_ref):
             else:
                 s = side[name]
                 finite = ref[name].dropna()
-                if s > 0 and value >= finite.max() and lost > 0:
+                end = NEUTRAL.get(name, finite.max() if s > 0 else finite.min())
+                if s > 0 and value >= end and lost > 0:
                     continue
-                if s < 0 and value <= finite.min() and lost > 0:
+                if s < 0 and value <= end and lost > 0:
                     continue
             out[i, groups.index(target)] += lost
     return out
@@ -165,7 +168,7 @@ def test_losses_at_the_favourable_end_are_not_stated_but_gains_are_kept():
     assert coder.favourable_end_ == {
         "bill_late3_count_30d": 0.0,
         "bill_ontime_share_30d": 1.0,
-        "cons_order_trend_90d": 1.0,
+        "cons_order_trend_90d": 0.0,  # its neutral value: below it, activity declined
         "ten_account_age_days": 400.0,
         "thin_bill_count": 5.0,
     }  # soc_degree_social is neutral
@@ -193,8 +196,29 @@ def test_directions_come_from_the_dictionary_first():
         }
     )
     coder = ReasonCoder(dictionary=told).fit(WavyPoints(), ref)
-    assert coder.favourable_end_["cons_order_trend_90d"] == -0.5
+    # the dictionary's direction, the built-in neutral value (it has no such column)
+    assert coder.favourable_end_["cons_order_trend_90d"] == 0.0
     assert "ten_account_age_days" not in coder.favourable_end_
+    # a dictionary's own neutral column wins; an empty cell means the reference's end
+    coder = ReasonCoder(dictionary=told.assign(neutral=[None, None])).fit(WavyPoints(), ref)
+    assert coder.favourable_end_["cons_order_trend_90d"] == -0.5
+    coder = ReasonCoder(dictionary=told.assign(neutral=[0.25, None])).fit(WavyPoints(), ref)
+    assert coder.favourable_end_["cons_order_trend_90d"] == 0.25
+
+
+def test_trend_losses_are_stated_only_when_activity_declined():
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [1, 0.8, 0.2, 2, 50, 1]])
+    coder = ReasonCoder(method="vs_population", min_points=0.0).fit(WavyPoints(), ref)
+    at = coder.groups_.index("CON05")
+    c = WavyPoints().contributions(ref).values.mean(axis=0)
+    for trend in (0.0, 0.25, 0.5):  # flat or rising: "declining activity" would be false
+        lost = c[2] - 10 * math.sin(3 * trend + 2)
+        got = coder.points_lost(frame([[1, 0.8, trend, 2, 50, 1]]))[0][at]
+        assert got == (pytest.approx(lost) if lost < 0 else 0.0)
+    falling = c[2] - 10 * math.sin(3 * -1.0 + 2)
+    assert falling > 0
+    got = coder.points_lost(frame([[1, 0.8, -1.0, 2, 50, 1]]))[0][at]
+    assert got == pytest.approx(falling)
 
 
 def test_contributions_alone_cannot_be_checked():
@@ -283,7 +307,7 @@ def test_gbm_reasons_no_longer_contradict_the_applicants_data():
         model = GBMScorer(n_jobs=1, random_state=0).fit(X, y)
     no_bills = (X["thin_bill_count"] == 0).to_numpy()
     trends = [c for c in X.columns if "trend" in c]
-    rising = (X[trends] == 1.0).all(axis=1).to_numpy()
+    rising = (X[trends].fillna(0.0) >= 0.0).all(axis=1).to_numpy()  # no window declined
 
     def said(coder):
         out = coder.explain(X)

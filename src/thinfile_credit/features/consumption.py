@@ -315,6 +315,7 @@ class ConsumptionFeatures(FeatureFamily):
                 f"no order in the last {2 * w} days",
                 definition_zh=f"{zh}相比之前{w}天的下单趋势（两段下单笔数之差÷两者之和：1表示"
                 "全在近期，-1表示全在之前）",
+                neutral=0.0,
             ),
             d(
                 f"cons_instalment_share{s}",

@@ -21,6 +21,7 @@ DICTIONARY_COLUMNS: tuple[str, ...] = (
     "definition_zh",
     "unit",
     "direction",
+    "neutral",
     "when_undefined",
 )
 
@@ -43,7 +44,10 @@ def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
         simplified Chinese (empty when a feature has none), which Chinese reason hints
         use to name the feature (:class:`~thinfile_credit.reasons.ReasonCoder`'s
         ``dictionary``); ``direction`` is ``higher_is_riskier``, ``higher_is_safer`` or
-        ``neutral``; ``when_undefined`` says when the value is NaN (empty: never).
+        ``neutral``; ``neutral`` is the value that speaks neither for nor against the
+        applicant where a feature has one (0 for order trends; null for most), which
+        reason codes use to keep a text such as "declining activity" true;
+        ``when_undefined`` says when the value is NaN (empty: never).
 
     Examples
     --------
@@ -63,8 +67,9 @@ def describe(features: Sequence[FeatureDef], kind: str = "pandas") -> Any:
             "definition_zh": [f.definition_zh for f in features],
             "unit": [f.unit for f in features],
             "direction": [f.direction for f in features],
+            "neutral": pl.Series([f.neutral for f in features], dtype=pl.Float64),
             "when_undefined": [f.when_undefined for f in features],
         },
-        schema_overrides={"window": pl.Int64},
+        schema_overrides={"window": pl.Int64, "neutral": pl.Float64},
     )
     return from_polars(frame, kind)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
 
@@ -58,6 +59,12 @@ class FeatureDef:
         The definition in plain simplified Chinese, a noun phrase without a final full
         stop (``最近90天到期的账单笔数``): Chinese reason hints name the feature with it.
         Empty when there is none (hints then name the feature's reason group).
+    neutral : float, optional
+        The value at which the feature speaks neither for nor against the applicant,
+        when it has one inside its range (0 for an order trend: below it activity
+        declined). Reason codes leave a loss unstated on its favourable side, where a
+        text such as "declining shopping activity" would be false; ``None`` (most
+        features) means the favourable end of the observed range.
 
     Examples
     --------
@@ -77,10 +84,13 @@ class FeatureDef:
     expr: Expr
     when_undefined: str = ""
     definition_zh: str = ""
+    neutral: float | None = None
 
     def __post_init__(self) -> None:
         if self.direction not in _DIRECTIONS:
             raise SpecError(f"feature {self.name}: direction must be one of {_DIRECTIONS}")
+        if self.neutral is not None and not math.isfinite(self.neutral):
+            raise SpecError(f"feature {self.name}: neutral must be a finite number")
 
 
 def check_windows(windows: Any, owner: str) -> tuple[int, ...]:
@@ -131,6 +141,7 @@ class FeatureFamily:
         undefined: str = "",
         *,
         definition_zh: str = "",
+        neutral: float | None = None,
     ) -> FeatureDef:
         """A :class:`FeatureDef` of this family (shared by every family's listing).
 
@@ -146,6 +157,7 @@ class FeatureFamily:
             expr,
             undefined,
             definition_zh=definition_zh,
+            neutral=neutral,
         )
 
     @property

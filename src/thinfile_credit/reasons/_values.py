@@ -35,7 +35,14 @@ from numpy.typing import NDArray
 from thinfile_credit.binning._text import is_missing, number_value
 from thinfile_credit.reasons._inputs import _model_frame
 
-__all__ = ["RouteSpec", "builtin_direction", "favourable_end", "side", "value_flags"]
+__all__ = [
+    "RouteSpec",
+    "builtin_direction",
+    "builtin_neutral",
+    "favourable_end",
+    "side",
+    "value_flags",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -69,10 +76,10 @@ class RouteSpec:
 
 
 @lru_cache(maxsize=1)
-def _builtin() -> dict[str, str]:
+def _builtin() -> dict[str, tuple[str, float | None]]:
     from thinfile_credit.features import FeatureBuilder
 
-    return {_WINDOW.sub("", f.name): f.direction for f in FeatureBuilder().features()}
+    return {_WINDOW.sub("", f.name): (f.direction, f.neutral) for f in FeatureBuilder().features()}
 
 
 def builtin_direction(name: str) -> str | None:
@@ -85,7 +92,20 @@ def builtin_direction(name: str) -> str | None:
     >>> builtin_direction("my_feature") is None
     True
     """
-    return _builtin().get(_WINDOW.sub("", name))
+    found = _builtin().get(_WINDOW.sub("", name))
+    return None if found is None else found[0]
+
+
+def builtin_neutral(name: str) -> float | None:
+    """Neutral value of one of the library's own features (``FeatureDef.neutral``).
+
+    Examples
+    --------
+    >>> builtin_neutral("cons_order_trend_60d"), builtin_neutral("bill_late3_count_30d")
+    (0.0, None)
+    """
+    found = _builtin().get(_WINDOW.sub("", name))
+    return None if found is None else found[1]
 
 
 def side(direction: Any) -> int:

@@ -79,6 +79,7 @@ from thinfile_credit.reasons._tidy import (
 from thinfile_credit.reasons._values import (
     RouteSpec,
     builtin_direction,
+    builtin_neutral,
     favourable_end,
     side,
     value_flags,
@@ -144,7 +145,8 @@ class ReasonCoder(BaseEstimator):
         the favourable end of the reference sample (no late bill, every bill on time,
         orders rising in every window) the points are not stated at all, since the
         group's text would be false: a model with interactions can charge points there.
-        Features take their direction from ``dictionary`` or, for the library's own
+        Features take their direction (and neutral value, where one lies inside the
+        range: an order trend's 0) from ``dictionary`` or, for the library's own
         features, from the built-in data dictionary; features of unknown or neutral
         direction are only routed when missing. Needs the applicants' features at
         explain time.
@@ -178,8 +180,9 @@ class ReasonCoder(BaseEstimator):
         With ``check_values``: the group each model group's missing values are worded by
         (route targets are in ``groups_`` even when no model feature belongs to them).
     favourable_end_ : dict of str -> float
-        With ``check_values``: per feature of known direction, the reference sample's
-        most favourable value (its minimum for ``higher_is_riskier``, its maximum for
+        With ``check_values``: per feature of known direction, its neutral value where
+        the dictionary gives one (0 for order trends), else the reference sample's most
+        favourable value (its minimum for ``higher_is_riskier``, its maximum for
         ``higher_is_safer``); a value at or beyond it loses points no reason states.
     """
 
@@ -463,10 +466,17 @@ class ReasonCoder(BaseEstimator):
         for i, name in enumerate(names):
             if name not in self.feature_groups_:
                 continue
-            told = dictionary.get(name, {}).get("direction")
+            info = dictionary.get(name, {})
+            told = info.get("direction")
             sign = side(told if told else builtin_direction(name))
             direction[i] = sign
-            end[i] = favourable_end(reference, name, sign)
+            # the dictionary's neutral value when it has the column, else the built-in
+            neutral = (
+                _number_or_none(info["neutral"]) if "neutral" in info else builtin_neutral(name)
+            )
+            end[i] = (
+                favourable_end(reference, name, sign) if neutral is None or not sign else neutral
+            )
             if not np.isnan(end[i]):
                 self.favourable_end_[name] = float(end[i])
         return RouteSpec(baseline, fallback, direction, end)
@@ -860,6 +870,17 @@ def _default() -> ReasonCatalog:
     from thinfile_credit.reasons.default_catalog import default_catalog
 
     return default_catalog()
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A dictionary's ``neutral`` cell: a finite number, else ``None``."""
+    if value is None or isinstance(value, (str, bytes)):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
 
 
 def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
