@@ -329,7 +329,10 @@ def prepare_polars(name: str, df: pl.DataFrame) -> pl.LazyFrame:
     exprs = []
     for c in TABLE_COLUMNS[name]:
         if c not in df.columns:
-            exprs.append(pl.lit(None, dtype=OPTIONAL_COLUMNS[(name, c)]).alias(c))
+            absent = pl.lit(None, dtype=OPTIONAL_COLUMNS[(name, c)])
+            # coded like a present column: the generated kernels read categoricals, not
+            # text, and would hand the whole source to the slower block engine
+            exprs.append((absent.cast(pl.Categorical) if c in CODED_COLUMNS else absent).alias(c))
             continue
         dtype = df.schema[c]
         if c in TIME_COLUMNS and not (name == "applications" and c != "applied_at"):
