@@ -115,9 +115,15 @@ def test_data_dictionary_is_complete() -> None:
         "definition_zh",
         "unit",
         "direction",
+        "neutral",
         "when_undefined",
     ]
     assert d["name"].tolist() == fb.feature_names_
+    # only the order trends have a neutral value inside their range: 0, below it decline
+    neutral = d.dropna(subset=["neutral"])
+    assert neutral["name"].str.startswith("cons_order_trend_").all()
+    assert len(neutral) == 4
+    assert (neutral["neutral"] == 0.0).all()
     assert set(d["direction"]) <= {"higher_is_riskier", "higher_is_safer", "neutral"}
     assert d["definition"].str.len().min() > 10
     assert set(d["unit"]) <= {"count", "yuan", "days", "share", "ratio", "nats", "flag"}
@@ -136,3 +142,21 @@ def test_builder_round_trips_and_documents_every_name_in_the_docs() -> None:
         text = page.read_text()
         missing = [n for n in fb.feature_names_ if f"`{n}`" not in text]
         assert not missing, missing
+
+
+def test_neutral_values_are_finite() -> None:
+    from thinfile_credit.errors import SpecError
+    from thinfile_credit.features._expr import agg, col
+    from thinfile_credit.features.spec import FeatureDef
+
+    expr = agg("count", "orders", col("amount"))
+    assert (
+        FeatureDef(
+            "x", "consumption", None, "x", "ratio", "higher_is_safer", expr, neutral=0.5
+        ).neutral
+        == 0.5
+    )
+    with pytest.raises(SpecError, match="neutral must be a finite number"):
+        FeatureDef(
+            "x", "consumption", None, "x", "ratio", "higher_is_safer", expr, neutral=float("nan")
+        )
