@@ -86,8 +86,9 @@ class Routes:
 
     feature_baseline: FloatArray  # (features,)
     fallback: FloatArray  # (features, groups), 0/1: each feature's route target
-    to_fallback: NDArray[np.bool_]  # (n, features)
-    at_end: NDArray[np.bool_]  # (n, features)
+    # feature-major, like the blocks: a block of rows is a contiguous slice of each
+    to_fallback: NDArray[np.bool_]  # (features, n)
+    at_end: NDArray[np.bool_]  # (features, n)
 
     @cached_property
     def routed(self) -> NDArray[np.intp]:
@@ -125,7 +126,7 @@ class GroupLoss:
             return self.layout
         membership = self.membership
         if self.routes is not None:
-            membership = np.vstack([membership, self.routes.fallback])
+            membership = np.vstack([membership, self.routes.fallback[self.routes.routed]])
         return group_layout(membership)
 
     def block(self, start: int, stop: int) -> FloatArray:
@@ -152,17 +153,20 @@ class GroupLoss:
         """:meth:`block` with each feature's loss routed per applicant."""
         order, starts, nonempty = self._columns
         n_features = self.values.shape[1]
-        lost = routes.feature_baseline[:, None] - self.values[start:stop].T  # (features, m)
+        routed = routes.routed
+        # rows: every feature's own loss, then the routed loss of each feature that has a
+        # route (the layout stacks the membership over those features' fallback)
+        both = np.empty((n_features + routed.size, stop - start))
+        lost = both[:n_features]
+        np.subtract(routes.feature_baseline[:, None], self.values[start:stop].T, out=lost)
         if self.sign < 0:
             np.negative(lost, out=lost)
-        moved = routes.to_fallback[start:stop].T
-        # own losses, then routed ones; the layout reads the routed half only at features
-        # that have a route, so the rest of it is never filled
-        both = np.empty((2 * n_features, lost.shape[1]))
-        np.copyto(both[:n_features], lost)
-        both[:n_features][moved | (routes.at_end[start:stop].T & (lost > 0.0))] = 0.0
-        routed = routes.routed
-        both[n_features + routed] = np.where(moved[routed], lost[routed], 0.0)
+        moved = routes.to_fallback[:, start:stop]
+        np.multiply(lost[routed], moved[routed], out=both[n_features:])
+        gone = np.greater(lost, 0.0)
+        gone &= routes.at_end[:, start:stop]
+        gone |= moved
+        np.copyto(lost, 0.0, where=gone)
         out: FloatArray = np.zeros((self.shape[1], lost.shape[1]))
         if nonempty.size:
             out[nonempty] = np.add.reduceat(both[order], starts, axis=0)

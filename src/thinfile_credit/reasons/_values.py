@@ -156,17 +156,20 @@ def value_flags(
     Returns
     -------
     missing, at_end : bool ndarrays of shape (n, features)
+        Transposed views of feature-major arrays (``.T`` is C-contiguous), the layout
+        the loss blocks read.
     """
     if isinstance(X, Mapping):
         return _row_flags(X, names, spec)
-    narrow = _narrow(X, names)
-    values = _pandas_numbers(narrow, names)
+    values = _pandas_numbers(X, names)
     if values is None:
-        frame = _model_frame(narrow, names, input_names).select(names)
+        frame = _model_frame(_narrow(X, names), names, input_names).select(names)
         if not all(d.is_numeric() or d == pl.Boolean for d in frame.dtypes):
             return _mixed_flags(frame, spec)
-        values = frame.cast(pl.Float64).to_numpy()  # nulls become NaN
-    return np.isnan(values), _at_end(values, spec.direction, spec.end)
+        # nulls become NaN
+        values = np.stack([s.cast(pl.Float64).to_numpy() for s in frame.iter_columns()])
+    side, end = spec.direction[:, None], spec.end[:, None]
+    return np.isnan(values).T, _at_end(values, side, end).T
 
 
 def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolArray]:
@@ -202,16 +205,27 @@ def _narrow(X: Any, names: Sequence[str]) -> Any:
 
 
 def _pandas_numbers(X: Any, names: Sequence[str]) -> FloatArray | None:
-    """A pandas frame of numbers and booleans as one float matrix (missing -> NaN)."""
+    """A pandas frame of numbers and booleans as one ``(features, n)`` float matrix
+    (missing -> NaN)."""
     if not type(X).__module__.startswith("pandas") or not hasattr(X, "dtypes"):
         return None
     if not set(names) <= set(X.columns):
         return None  # other labels (integers...): _model_frame converts them
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-    if not all(is_numeric_dtype(d) or is_bool_dtype(d) for d in X.dtypes):
+    dtypes = [X[name].dtype for name in names]
+    if not all(is_numeric_dtype(d) or is_bool_dtype(d) for d in dtypes):
         return None
-    out: FloatArray = X[list(names)].to_numpy(dtype=np.float64, na_value=np.nan)
+    # feature-major: one contiguous row per feature, read column by column; NumPy dtypes
+    # hold no pd.NA, so only the nullable ones need the (slower) missing-value pass
+    out: FloatArray = np.stack(
+        [
+            X[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            if not isinstance(dtype, np.dtype)
+            else X[name].to_numpy(dtype=np.float64)
+            for name, dtype in zip(names, dtypes)
+        ]
+    )
     return out
 
 
@@ -241,14 +255,20 @@ def _cell(value: Any) -> tuple[float, bool]:
     return number, number != number
 
 
-def _at_end(values: FloatArray, side: NDArray[np.int8], end: FloatArray) -> BoolArray:
+def _at_end(values: FloatArray, side: Any, end: Any) -> BoolArray:
     """Values at or beyond their feature's favourable end, within float noise (shares
-    computed two ways can end in 1.0000000000000002 instead of 1.0)."""
-    slack = _END_TOLERANCE * np.maximum(1.0, np.abs(end))
+    computed two ways can end in 1.0000000000000002 instead of 1.0).
+
+    One comparison per cell: ``side * value >= side * end - slack`` is ``value >= end -
+    slack`` where higher is safer and ``value <= end + slack`` where higher is riskier;
+    features without a side or an end compare with +inf (never).
+    """
+    sign = np.asarray(side, dtype=np.float64)
+    edge = np.asarray(end, dtype=np.float64)
+    slack = _END_TOLERANCE * np.maximum(1.0, np.abs(edge))
     with np.errstate(invalid="ignore"):
-        out: BoolArray = ((side > 0) & (values >= end - slack)) | (
-            (side < 0) & (values <= end + slack)
-        )
+        bar = np.where((sign != 0) & ~np.isnan(edge), sign * edge - slack, np.inf)
+        out: BoolArray = np.multiply(values, sign) >= bar
     return out
 
 

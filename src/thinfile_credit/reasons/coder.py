@@ -401,7 +401,9 @@ class ReasonCoder(BaseEstimator):
             has = self._routes.fallback.any(axis=1)
             self._fallback_group[has] = self._routes.fallback[has].argmax(axis=1)
         self._layout = group_layout(
-            membership if self._routes is None else np.vstack([membership, self._routes.fallback])
+            membership
+            if self._routes is None
+            else np.vstack([membership, self._routes.fallback[self._routes.fallback.any(axis=1)]])
         )
         self._reference_kind = _input_kind(X_reference)
         # A private copy: hint grids and Owen backgrounds must not follow later edits of
@@ -501,8 +503,8 @@ class ReasonCoder(BaseEstimator):
         routes = Routes(
             feature_baseline=baseline,
             fallback=spec.fallback,
-            to_fallback=missing & has_route,
-            at_end=at_end & ~missing,
+            to_fallback=np.ascontiguousarray((missing & has_route).T),
+            at_end=np.ascontiguousarray((at_end & ~missing).T),
         )
         return GroupLoss(
             values, self._membership, self.group_baseline_points_, sign, routes, self._layout
@@ -699,9 +701,9 @@ class ReasonCoder(BaseEstimator):
         if loss.sign < 0:
             lost = -lost
         own, fallback = self._own_group, self._fallback_group
-        moved = routes.to_fallback[rows]
+        moved = routes.to_fallback[:, rows].T
         target = np.where(moved, fallback, own)
-        target[routes.at_end[rows] & (lost > 0) & ~moved] = -1
+        target[routes.at_end[:, rows].T & (lost > 0) & ~moved] = -1
         return target
 
     def _group_loss(self, contrib: Contributions, X: Any) -> FloatArray:
