@@ -102,8 +102,8 @@ except ModelError as err:
     print("refused:", str(err)[:90], "...")
 
 # 7. Reasons must match the applicant's data. A boosted model can charge an applicant
-#    with no bills through the bill features; those points are worded "no bill payment
-#    history" (the group's missing-value route), never "late bill payments".
+#    with no bills through the bill features; those points are worded "limited bill
+#    payment record" (the group's missing-value route), never "late bill payments".
 from thinfile_credit.gbm import GBMScorer  # noqa: E402 - the GBM part of the tour
 
 with warnings.catch_warnings():

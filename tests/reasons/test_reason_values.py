@@ -20,8 +20,8 @@ from thinfile_credit.scale import ScoreScale
 
 #: (name, group, route of the group's missing values, favourable side)
 FEATURES = (
-    ("bill_late3_count_30d", "BIL01", "THN02", -1),
-    ("bill_ontime_share_30d", "BIL01", "THN02", +1),
+    ("bill_late3_count_30d", "BIL01", "BIL04", -1),
+    ("bill_ontime_share_30d", "BIL01", "BIL04", +1),
     ("cons_order_trend_90d", "CON05", "CON01", +1),
     ("soc_degree_social", "SOC02", None, 0),
     ("ten_account_age_days", "TEN01", None, +1),
@@ -146,15 +146,15 @@ def test_routed_losses_match_a_loop_reference(X, method, higher):
 def test_missing_values_are_worded_by_the_route():
     ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [1, 0.8, 0.2, 2, 50, 1]])
     coder = ReasonCoder(method="vs_population", language="en").fit(WavyPoints(), ref)
-    assert coder.missing_routes_["BIL01"] == "THN02"
-    assert "THN02" in coder.groups_
+    assert coder.missing_routes_["BIL01"] == "BIL04"
+    assert "BIL04" in coder.groups_  # a route target without features of its own
     assert "SOC02" not in coder.missing_routes_
     no_bills = frame([[math.nan, math.nan, 0.2, 2, 50, 0]])
     lost = dict(zip(coder.groups_, coder.points_lost(no_bills)[0]))
     assert lost["BIL01"] == 0.0  # nothing is said about late bills without bills
     c = WavyPoints().contributions(ref).values.mean(axis=0)
-    expected_thn02 = (c[0] - NAN_POINTS) + (c[1] - NAN_POINTS) + (c[5] - 10 * math.sin(5))
-    assert lost["THN02"] == pytest.approx(expected_thn02)
+    assert lost["BIL04"] == pytest.approx((c[0] - NAN_POINTS) + (c[1] - NAN_POINTS))
+    assert lost["THN02"] == pytest.approx(c[5] - 10 * math.sin(5))  # its own feature only
     unchecked = ReasonCoder(method="vs_population", check_values=False).fit(WavyPoints(), ref)
     plain = dict(zip(unchecked.groups_, unchecked.points_lost(no_bills)[0]))
     assert plain["BIL01"] == pytest.approx((c[0] - NAN_POINTS) + (c[1] - NAN_POINTS))
@@ -275,7 +275,9 @@ def test_default_catalog_routes_every_record_group_to_a_no_record_reason():
     cat = default_catalog()
     routes = {g.code: g.missing for g in cat.groups if g.missing}
     assert {c for c in routes if c.startswith("BIL")} == {"BIL01", "BIL02", "BIL03"}
-    assert all(routes[c] == "THN02" for c in routes if c.startswith("BIL"))
+    # no recent bill is a limited record, not "no bill payment history": older bills
+    # may exist
+    assert all(routes[c] == "BIL04" for c in routes if c.startswith("BIL"))
     assert routes["LON02"] == "LON03"
     assert routes["CON05"] == "CON01"
     # texts a missing record leaves true keep their points: no loans is "limited record
@@ -327,8 +329,9 @@ def test_a_reason_lists_the_features_that_make_it_up():
     coder = ReasonCoder(method="vs_population", min_points=0.0).fit(WavyPoints(), ref)
     e = coder.explain_one(frame([[math.nan, math.nan, 1.0, 2, 50, 0]]).iloc[0].to_dict())
     by_code = {r.code: r.features for r in e.reasons}
-    # both bill features are missing: they speak through THN02 beside its own feature
-    assert by_code["THN02"] == ("bill_late3_count_30d", "bill_ontime_share_30d", "thin_bill_count")
+    # both bill features are missing: they speak through BIL04 (no feature of its own)
+    assert by_code["BIL04"] == ("bill_late3_count_30d", "bill_ontime_share_30d")
+    assert by_code["THN02"] == ("thin_bill_count",)
     assert "BIL01" not in by_code
     unchecked = ReasonCoder(method="vs_population", check_values=False).fit(WavyPoints(), ref)
     plain = unchecked.explain_one(frame([[math.nan, math.nan, 1.0, 2, 50, 0]]).iloc[0].to_dict())

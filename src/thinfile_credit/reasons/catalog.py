@@ -103,8 +103,9 @@ class ReasonGroup:
         missing directions fall back to the catalog's generic templates.
     missing : str, optional
         Code of the group that speaks for this group's features where an applicant's value
-        is missing. A missing bill feature means "no bill was due", so the points it
-        costs are worded as "no bill payment history" rather than "late bill payments".
+        is missing. A missing bill feature means "no bill was due in its window", so the
+        points it costs are worded as "limited bill payment record" rather than "late
+        bill payments".
         The route is followed once (the target's own ``missing`` is not applied again)
         and must name another group of the catalog.
 
@@ -405,7 +406,7 @@ class ReasonCatalog:
         --------
         >>> from thinfile_credit.reasons import default_catalog
         >>> default_catalog().missing_route("BIL01")
-        'THN02'
+        'BIL04'
         """
         return self.group(code).missing
 

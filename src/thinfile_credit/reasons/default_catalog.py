@@ -23,12 +23,13 @@ __all__ = ["default_action_reasons", "default_catalog"]
 
 #: Where a group's missing values are worded (``ReasonGroup.missing``), for the groups
 #: whose text a missing value would make false: a missing bill feature means no bill was
-#: due (not "late bill payments"), a missing loan feature no loan, a missing windowed
-#: shopping feature no order in that window, a missing neighbour share no neighbour.
-#: Groups whose text stays true without a record (BIL04, LON03, CON01, SOC02, ...) keep
-#: their missing values.
+#: due in its window ("limited bill payment record", not "late bill payments": the
+#: applicant may have older bills, so not "no bill payment history" either), a missing
+#: loan feature no loan, a missing windowed shopping feature no order in that window, a
+#: missing neighbour share no neighbour. Groups whose text stays true without a record
+#: (BIL04, LON03, CON01, SOC02, ...) keep their missing values.
 _MISSING_ROUTES: dict[str, str] = {
-    **dict.fromkeys(("BIL01", "BIL02", "BIL03"), "THN02"),
+    **dict.fromkeys(("BIL01", "BIL02", "BIL03"), "BIL04"),
     **dict.fromkeys(("LON01", "LON02", "LON04"), "LON03"),
     **dict.fromkeys(("CON02", "CON03", "CON04", "CON05", "CON06"), "CON01"),
     "SOC01": "SOC02",
