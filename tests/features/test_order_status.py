@@ -266,6 +266,34 @@ def test_build_one_rejects_bad_status_times() -> None:
     assert info.value.column == "status_at"
 
 
+def test_aware_records_with_missing_status_times() -> None:
+    """``df.to_dict("records")`` of a time-zone aware table holds ``pd.NaT`` for a missing
+    status time: it is a null, not a naive timestamp mixed with aware ones."""
+    import pandas as pd
+
+    aware = _orders_frame(ORDERS).with_columns(
+        pl.col("ordered_at", "status_at").dt.replace_time_zone("UTC")
+    )
+    records = aware.to_pandas().to_dict("records")
+    assert any(r["status_at"] is pd.NaT for r in records)
+    row = FB.build_one({"orders": records}, T.replace(tzinfo=UTC))
+    assert _status_part(row) == pytest.approx(EXPECTED)
+
+
+@pytest.mark.parametrize("validate", [True, False])
+def test_date_status_times_are_rejected(validate: bool) -> None:
+    """A date has no time of day: read as midnight, a refund at 15:00 would count for an
+    application at noon the same day."""
+    dates = _orders_frame(ORDERS).with_columns(pl.col("status_at").dt.date())
+    with pytest.raises(SchemaError) as info:
+        FeatureBuilder(validate=validate).build(EventTables(applications=_apps(T), orders=dates))
+    assert (info.value.table, info.value.column) == ("orders", "status_at")
+    good = _order(1, T - DAY, "refunded", T - DAY)
+    with pytest.raises(SchemaError, match="has no time of day") as info:
+        FB.build_one({"orders": [{**good, "status_at": (T - DAY).date()}]}, T)
+    assert (info.value.table, info.value.column) == ("orders", "status_at")
+
+
 # ------------------------------------------------------------------------------ property
 
 

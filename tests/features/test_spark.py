@@ -127,3 +127,18 @@ def test_spark_counts_a_status_only_once_reached_before_t(spark: Any) -> None:
         got = pl.from_arrow(fb.build(sdfs).toArrow()).sort("application_id")
         np.testing.assert_allclose(got.select(names).to_numpy(), want, rtol=1e-12)
         np.testing.assert_allclose(fb.build(local).select(names).to_numpy(), want, rtol=1e-12)
+
+
+def test_spark_rejects_date_columns(spark: Any) -> None:
+    """As the embedded engines: a date read as midnight would move an event earlier."""
+    from thinfile_credit.errors import SchemaError
+
+    tables = make_tables(n_users=4, seed=0)
+    orders = pl.DataFrame(tables.orders).with_columns(pl.col("status_at").dt.date())
+    sdfs = EventTables(
+        applications=spark.createDataFrame(tables.applications.to_arrow()),
+        orders=spark.createDataFrame(orders.to_arrow()),
+    )
+    with pytest.raises(SchemaError, match="no time of day") as info:
+        FeatureBuilder(validate=False).build(sdfs)
+    assert (info.value.table, info.value.column) == ("orders", "status_at")

@@ -358,7 +358,13 @@ def _to_micros(c: str, dtype: pl.DataType, table: str) -> pl.Expr:
     if dtype == pl.Null:
         return pl.col(c).cast(pl.Int64)
     if dtype == pl.Date:
-        return pl.col(c).cast(pl.Datetime("us")).dt.epoch("us")
+        # a date has no time of day: read as midnight it would move an event (a payment,
+        # a refund's status_at) earlier than it happened, into applications before it
+        raise SchemaError(
+            "a date column has no time of day: give datetimes (the moment of each event)",
+            table=table,
+            column=c,
+        )
     if isinstance(dtype, pl.Datetime):
         return pl.col(c).dt.epoch("us")
     raise SchemaError(f"expected a timestamp column, got {dtype}", table=table, column=c)

@@ -340,6 +340,8 @@ def _naive_micros(values: Sequence[_dt.datetime | None]) -> np.ndarray | None:
 def _micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float:
     if value is None:
         return np.nan
+    if isinstance(value, _dt.datetime) and value != value:  # pandas' NaT: a missing time
+        return np.nan
     if isinstance(value, _dt.datetime):
         aware = value.tzinfo is not None and value.utcoffset() is not None
         _check_tz(aware, table, column, state)
@@ -351,8 +353,14 @@ def _micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float
         _check_tz(False, table, column, state)
         return float(value.astype("datetime64[us]").astype(np.int64))
     if isinstance(value, _dt.date):
-        _check_tz(False, table, column, state)
-        return float((_dt.datetime(value.year, value.month, value.day) - _EPOCH) // _US)
+        # as validation does: a date has no time of day, and reading it as midnight would
+        # move the event (a refund's status_at, an order) earlier than it happened
+        raise SchemaError(
+            f"a date ({value.isoformat()}) has no time of day: give a datetime (the moment "
+            "of the event)",
+            table=table,
+            column=column,
+        )
     if isinstance(value, float) and np.isnan(value):
         return np.nan
     raise SchemaError(

@@ -100,7 +100,15 @@ def prepare_spark(name: str, df: Any) -> Any:
             continue
         field = df.schema[c].dataType
         if c in TIME_COLUMNS:
-            if isinstance(field, (T.TimestampType, T.TimestampNTZType, T.DateType)):
+            if isinstance(field, T.DateType):
+                # as the embedded engines: midnight would move events earlier
+                raise SchemaError(
+                    "a date column has no time of day: give timestamps (the moment of "
+                    "each event)",
+                    table=name,
+                    column=c,
+                )
+            if isinstance(field, (T.TimestampType, T.TimestampNTZType)):
                 cols.append(_micros(F.col(c), field).alias(c))
             elif isinstance(field, T.NullType):
                 cols.append(F.lit(None).cast("long").alias(c))
@@ -118,8 +126,8 @@ def prepare_spark(name: str, df: Any) -> Any:
 def _micros(col: Any, field: Any) -> Any:
     """A time column as microseconds since 1970-01-01, as the embedded engines count them.
 
-    An aware timestamp is its instant. A naive timestamp or a date is its wall-clock
-    reading, assembled from its calendar fields: casting it to Spark's timestamp would
+    An aware timestamp is its instant. A naive timestamp is its wall-clock reading,
+    assembled from its calendar fields: casting it to Spark's timestamp would
     read it in the session time zone, which moves times in a daylight-saving gap by an
     hour (an event after the application could then land before it).
     """
@@ -129,8 +137,6 @@ def _micros(col: Any, field: Any) -> Any:
     if isinstance(field, T.TimestampType):
         return F.unix_micros(col)
     day = F.unix_date(F.to_date(col)).cast("long") * 86_400_000_000
-    if isinstance(field, T.DateType):
-        return day
     return (
         day
         + F.hour(col).cast("long") * 3_600_000_000
