@@ -455,3 +455,70 @@ def test_frames_labelled_by_integers():
     lost = coder.points_lost(X)
     assert lost.tolist() == coder.points_lost(X.to_numpy()).tolist()
     assert lost[1, 0] == 0.0  # A01's missing value speaks through B01
+
+
+def test_edge_values_of_the_check():
+    # a reference column entirely missing has no end: an infinite value is not "at" it
+    class Clipped(PositionalPoints):
+        """Charges more the larger the value, within 5 points (infinities included)."""
+
+        def contributions(self, X):
+            names = tuple(str(n) for n in self.feature_names_in_)
+            x = np.asarray(X, dtype=float)
+            points = np.where(np.isnan(x), NAN_POINTS, np.clip(-x, -5.0, 5.0))
+            return Contributions(points, np.full(len(x), 500.0), names)
+
+    ref = frame([[0, 1.0, 1.0, 3, math.nan, 5], [2, 0.5, -0.5, 1, math.nan, 2]])
+    coder = ReasonCoder(method="vs_population", min_points=0.0).fit(Clipped(), ref)
+    assert "ten_account_age_days" not in coder.favourable_end_
+    X = frame([[1, 0.8, 0.2, 2, math.inf, 1], [1, 0.8, 0.2, 2, 20.0, 1]])
+    at = coder.groups_.index("TEN01")
+    lost = coder.points_lost(X)[:, at]
+    assert lost[0] == lost[1] != 0.0  # +inf is stated like any value without an end
+    # a repeated feature label is refused, naming the column
+    from thinfile_credit.reasons._values import value_flags
+
+    twice = pd.concat([X, X[["bill_late3_count_30d"]]], axis=1)
+    with pytest.raises(DataError, match="bill_late3_count_30d"):
+        value_flags(twice, NAMES, NAMES, coder._routes)
+
+
+@pytest.mark.parametrize("bad", ["0", True, math.inf])
+def test_neutral_cells_must_be_finite_numbers(bad):
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2]])
+    told = pd.DataFrame(
+        {"name": ["cons_order_trend_90d"], "direction": ["higher_is_safer"], "neutral": [bad]}
+    )
+    with pytest.raises(DataError, match="cons_order_trend_90d") as info:
+        ReasonCoder(dictionary=told).fit(WavyPoints(), ref)
+    assert info.value.column == "neutral"
+    from thinfile_credit.features._expr import agg, col
+    from thinfile_credit.features.spec import FeatureDef
+
+    with pytest.raises(SpecError, match="neutral must be a finite number"):
+        FeatureDef(
+            "x",
+            "consumption",
+            None,
+            "x",
+            "ratio",
+            "neutral",
+            agg("count", "orders", col("amount")),
+            neutral=bad,
+        )
+
+
+def test_non_finite_model_maxima_never_leak_into_routed_groups():
+    class Maxima(WavyPoints):
+        def points_below_max(self, X):
+            pbm = np.abs(self.contributions(X).values) + 1.0
+            if len(pbm) == 3:  # the applicants, not the reference sample
+                pbm[0, 0] = math.inf  # bill_late3_count_30d, present for row 0
+            return pbm
+
+    ref = frame([[1, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2]])
+    coder = ReasonCoder(min_points=0.0).fit(Maxima(), ref)
+    assert coder._pbm_per_row
+    applicants = frame([[1, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [2, 0.5, 0, 1, 1, 1]])
+    lost = dict(zip(coder.groups_, coder.points_lost(applicants)[0]))
+    assert lost["BIL04"] == 0.0  # nothing routed there for row 0

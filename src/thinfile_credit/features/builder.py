@@ -175,7 +175,9 @@ class FeatureBuilder:
 
         Columns: ``name``, ``family``, ``window``, ``definition``, ``definition_zh``
         (the definition in plain Chinese, for Chinese reason hints), ``unit``,
-        ``direction``, ``when_undefined``. See :func:`thinfile_credit.features.describe`.
+        ``direction``, ``neutral`` (the value that speaks neither for nor against the
+        applicant, where a feature has one: 0 for order trends), ``when_undefined``. See
+        :func:`thinfile_credit.features.describe`.
         """
         from thinfile_credit.features.dictionary import describe
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Literal
 
@@ -89,7 +90,11 @@ class FeatureDef:
     def __post_init__(self) -> None:
         if self.direction not in _DIRECTIONS:
             raise SpecError(f"feature {self.name}: direction must be one of {_DIRECTIONS}")
-        if self.neutral is not None and not math.isfinite(self.neutral):
+        if self.neutral is not None and (
+            isinstance(self.neutral, bool)
+            or not isinstance(self.neutral, numbers.Real)
+            or not math.isfinite(self.neutral)
+        ):
             raise SpecError(f"feature {self.name}: neutral must be a finite number")
 
 

@@ -162,7 +162,7 @@ class GroupLoss:
         if self.sign < 0:
             np.negative(lost, out=lost)
         moved = routes.to_fallback[:, start:stop]
-        np.multiply(lost[routed], moved[routed], out=both[n_features:])
+        both[n_features:] = np.where(moved[routed], lost[routed], 0.0)
         gone = np.greater(lost, 0.0)
         gone &= routes.at_end[:, start:stop]
         gone |= moved

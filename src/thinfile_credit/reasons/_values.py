@@ -213,6 +213,8 @@ def _pandas_numbers(X: Any, names: Sequence[str]) -> FloatArray | None:
         return None  # other labels (integers...): _model_frame converts them
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+    if X.columns.duplicated().any():
+        return None  # a repeated label: _model_frame refuses it by name
     dtypes = [X[name].dtype for name in names]
     if not all(is_numeric_dtype(d) or is_bool_dtype(d) for d in dtypes):
         return None
@@ -261,13 +263,13 @@ def _at_end(values: FloatArray, side: Any, end: Any) -> BoolArray:
 
     One comparison per cell: ``side * value >= side * end - slack`` is ``value >= end -
     slack`` where higher is safer and ``value <= end + slack`` where higher is riskier;
-    features without a side or an end compare with +inf (never).
+    features without a side or an end compare with NaN (never, infinities included).
     """
     sign = np.asarray(side, dtype=np.float64)
     edge = np.asarray(end, dtype=np.float64)
     slack = _END_TOLERANCE * np.maximum(1.0, np.abs(edge))
     with np.errstate(invalid="ignore"):
-        bar = np.where((sign != 0) & ~np.isnan(edge), sign * edge - slack, np.inf)
+        bar = np.where((sign != 0) & ~np.isnan(edge), sign * edge - slack, np.nan)
         out: BoolArray = np.multiply(values, sign) >= bar
     return out
 

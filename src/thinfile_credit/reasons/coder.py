@@ -125,7 +125,9 @@ class ReasonCoder(BaseEstimator):
         Attach improvement hints to reasons (costs extra model evaluations).
     dictionary : DataFrame or mapping, optional
         Data dictionary (``FeatureBuilder.describe()``: ``name``, ``definition``, ``unit``,
-        ``direction``) used to phrase hints; optional ``definition_zh`` or ``label_zh``
+        ``direction``, optional ``neutral``) used to phrase hints and, with
+        ``check_values``, for each feature's direction and neutral value; optional
+        ``definition_zh`` or ``label_zh``
         (any catalog language ``xx``: ``label_xx``) name a feature in that language.
         Without them English hints name the feature by its name with spaces, other
         languages by its reason group (``「账户注册时间较短」相关指标``), never a raw
@@ -474,7 +476,9 @@ class ReasonCoder(BaseEstimator):
             direction[i] = sign
             # the dictionary's neutral value when it has the column, else the built-in
             neutral = (
-                _number_or_none(info["neutral"]) if "neutral" in info else builtin_neutral(name)
+                _number_or_none(info["neutral"], name)
+                if "neutral" in info
+                else builtin_neutral(name)
             )
             end[i] = (
                 favourable_end(reference, name, sign) if neutral is None or not sign else neutral
@@ -874,15 +878,34 @@ def _default() -> ReasonCatalog:
     return default_catalog()
 
 
-def _number_or_none(value: Any) -> float | None:
-    """A dictionary's ``neutral`` cell: a finite number, else ``None``."""
-    if value is None or isinstance(value, (str, bytes)):
+def _number_or_none(value: Any, name: str) -> float | None:
+    """A dictionary's ``neutral`` cell: a finite number, ``None`` when empty.
+
+    Raises
+    ------
+    DataError
+        For anything else (text, a boolean, an infinity), naming the feature.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)) or _is_na(value):
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if np.isfinite(number) else None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise DataError(
+            f"neutral value {value!r} of feature {name!r} is not a number",
+            table="dictionary",
+            column="neutral",
+        )
+    number = float(value)
+    if not np.isfinite(number):
+        raise DataError(
+            f"neutral value {value!r} of feature {name!r} is not finite",
+            table="dictionary",
+            column="neutral",
+        )
+    return number
+
+
+def _is_na(value: Any) -> bool:
+    return type(value).__name__ == "NAType"
 
 
 def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
