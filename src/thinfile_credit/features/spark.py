@@ -103,8 +103,7 @@ def prepare_spark(name: str, df: Any) -> Any:
             if isinstance(field, T.DateType):
                 # as the embedded engines: midnight would move events earlier
                 raise SchemaError(
-                    "a date column has no time of day: give timestamps (the moment of "
-                    "each event)",
+                    "a date column has no time of day: give timestamps (the moment of each event)",
                     table=name,
                     column=c,
                 )
