@@ -340,9 +340,9 @@ def _naive_micros(values: Sequence[_dt.datetime | None]) -> np.ndarray | None:
 def _micros(value: Any, table: str, column: str, state: dict[str, Any]) -> float:
     if value is None:
         return np.nan
-    if isinstance(value, _dt.datetime) and value != value:  # pandas' NaT: a missing time
-        return np.nan
     if isinstance(value, _dt.datetime):
+        if value != value:  # pandas' NaT: a missing time
+            return np.nan
         aware = value.tzinfo is not None and value.utcoffset() is not None
         _check_tz(aware, table, column, state)
         delta = value - (_EPOCH_UTC if aware else _EPOCH)

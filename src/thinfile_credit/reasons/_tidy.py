@@ -51,13 +51,13 @@ class RankedReasons:
 Layout = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
 
 
-def group_layout(membership: FloatArray) -> Layout:
-    """How :class:`GroupLoss` sums a ``(columns, groups)`` 0/1 membership.
+def group_layout(membership: FloatArray, fallback: FloatArray | None = None) -> Layout:
+    """How :class:`GroupLoss` sums a ``(features, groups)`` 0/1 membership.
 
     Returns the columns grouped (in column order within a group), each non-empty
-    group's start in that order, and the non-empty groups. With routes the columns are
-    the features' own losses followed by their routed ones (the membership stacked over
-    the fallback).
+    group's start in that order, and the non-empty groups. With a ``fallback`` (the
+    routes' ``(features, groups)`` targets) the columns are the features' own losses
+    followed by the routed losses of the features that have a route.
 
     Examples
     --------
@@ -66,6 +66,8 @@ def group_layout(membership: FloatArray) -> Layout:
     >>> order.tolist(), starts.tolist(), groups.tolist()
     ([1, 0, 2], [0, 1], [0, 1])
     """
+    if fallback is not None:
+        membership = np.vstack([membership, fallback[fallback.any(axis=1)]])
     members = [np.flatnonzero(membership[:, g]) for g in range(membership.shape[1])]
     nonempty = np.flatnonzero([m.size > 0 for m in members])
     sizes = np.array([members[g].size for g in nonempty], dtype=np.intp)
@@ -124,10 +126,7 @@ class GroupLoss:
     def _columns(self) -> Layout:
         if self.layout is not None:
             return self.layout
-        membership = self.membership
-        if self.routes is not None:
-            membership = np.vstack([membership, self.routes.fallback[self.routes.routed]])
-        return group_layout(membership)
+        return group_layout(self.membership, None if self.routes is None else self.routes.fallback)
 
     def block(self, start: int, stop: int) -> FloatArray:
         """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array.

@@ -37,8 +37,7 @@ from thinfile_credit.reasons._inputs import _model_frame
 
 __all__ = [
     "RouteSpec",
-    "builtin_direction",
-    "builtin_neutral",
+    "builtin_feature",
     "favourable_end",
     "side",
     "value_flags",
@@ -82,30 +81,18 @@ def _builtin() -> dict[str, tuple[str, float | None]]:
     return {_WINDOW.sub("", f.name): (f.direction, f.neutral) for f in FeatureBuilder().features()}
 
 
-def builtin_direction(name: str) -> str | None:
-    """Direction of one of the library's own features, whatever its window.
+def builtin_feature(name: str) -> tuple[str | None, float | None]:
+    """Direction and neutral value of one of the library's own features, whatever its
+    window; ``(None, None)`` for any other name.
 
     Examples
     --------
-    >>> builtin_direction("bill_late3_count_60d")
-    'higher_is_riskier'
-    >>> builtin_direction("my_feature") is None
-    True
+    >>> builtin_feature("cons_order_trend_60d"), builtin_feature("bill_late3_count_30d")
+    (('higher_is_safer', 0.0), ('higher_is_riskier', None))
+    >>> builtin_feature("my_feature")
+    (None, None)
     """
-    found = _builtin().get(_WINDOW.sub("", name))
-    return None if found is None else found[0]
-
-
-def builtin_neutral(name: str) -> float | None:
-    """Neutral value of one of the library's own features (``FeatureDef.neutral``).
-
-    Examples
-    --------
-    >>> builtin_neutral("cons_order_trend_60d"), builtin_neutral("bill_late3_count_30d")
-    (0.0, None)
-    """
-    found = _builtin().get(_WINDOW.sub("", name))
-    return None if found is None else found[1]
+    return _builtin().get(_WINDOW.sub("", name), (None, None))
 
 
 def side(direction: Any) -> int:

@@ -53,6 +53,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from thinfile_credit.binning._text import is_missing
 from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.reasons._errors import ProtectedFeatureError, ReasonMappingError
@@ -78,8 +79,7 @@ from thinfile_credit.reasons._tidy import (
 )
 from thinfile_credit.reasons._values import (
     RouteSpec,
-    builtin_direction,
-    builtin_neutral,
+    builtin_feature,
     favourable_end,
     side,
     value_flags,
@@ -384,16 +384,18 @@ class ReasonCoder(BaseEstimator):
             self._cutoff_rows = rows
             self.baseline_points_ = values[rows].mean(axis=0)
 
+        best_rows: NDArray[np.intp] | None = None
         if self.method == "points_below_max" and self.best_source_ == "reference":
             group_values = values @ membership
-            best = group_values.max(axis=0) if self._sign > 0 else group_values.min(axis=0)
-            self.group_baseline_points_ = best
+            pick = group_values.argmax if self._sign > 0 else group_values.argmin
+            best_rows = pick(axis=0)
+            self.group_baseline_points_ = group_values[best_rows, np.arange(len(self.groups_))]
         else:
             self.group_baseline_points_ = np.nan_to_num(self.baseline_points_) @ membership
         self._routes: RouteSpec | None = None
         self.favourable_end_: dict[str, float] = {}
         if routed:
-            spec = self._fit_routes(names, values, reference)
+            spec = self._fit_routes(names, values, reference, best_rows)
             # nothing to check (no route, no known direction): the plain group sums
             if spec.fallback.any() or not np.isnan(spec.end).all():
                 self._routes = spec
@@ -403,9 +405,7 @@ class ReasonCoder(BaseEstimator):
             has = self._routes.fallback.any(axis=1)
             self._fallback_group[has] = self._routes.fallback[has].argmax(axis=1)
         self._layout = group_layout(
-            membership
-            if self._routes is None
-            else np.vstack([membership, self._routes.fallback[self._routes.fallback.any(axis=1)]])
+            membership, None if self._routes is None else self._routes.fallback
         )
         self._reference_kind = _input_kind(X_reference)
         # A private copy: hint grids and Owen backgrounds must not follow later edits of
@@ -437,7 +437,11 @@ class ReasonCoder(BaseEstimator):
         return np.full(len(names), np.nan)
 
     def _fit_routes(
-        self, names: tuple[str, ...], values: FloatArray, reference: pl.DataFrame
+        self,
+        names: tuple[str, ...],
+        values: FloatArray,
+        reference: pl.DataFrame,
+        best_rows: NDArray[np.intp] | None,
     ) -> RouteSpec:
         """Per-feature baselines, missing-value routes, directions and favourable ends."""
         index = {code: j for j, code in enumerate(self.groups_)}
@@ -446,12 +450,10 @@ class ReasonCoder(BaseEstimator):
         if self._pbm_per_row:
             # the loss is the model's own points below max, per row: a zero baseline
             baseline = np.zeros(len(names))
-        elif self.best_source_ == "reference":
+        elif best_rows is not None:
             # split the best group total into the best row's own feature points, so a
             # feature's loss can leave its group and the rest still adds up
-            group_values = values @ self._membership
-            best = group_values.argmax(axis=0) if self._sign > 0 else group_values.argmin(axis=0)
-            baseline = np.where(grouped, values[best[own], np.arange(len(names))], 0.0)
+            baseline = np.where(grouped, values[best_rows[own], np.arange(len(names))], 0.0)
         else:
             baseline = np.nan_to_num(self.baseline_points_)
         fallback = np.zeros_like(self._membership)
@@ -472,13 +474,12 @@ class ReasonCoder(BaseEstimator):
                 continue
             info = dictionary.get(name, {})
             told = info.get("direction")
-            sign = side(told if told else builtin_direction(name))
+            builtin_side, builtin_neutral = builtin_feature(name)
+            sign = side(told if told else builtin_side)
             direction[i] = sign
             # the dictionary's neutral value when it has the column, else the built-in
             neutral = (
-                _number_or_none(info["neutral"], name)
-                if "neutral" in info
-                else builtin_neutral(name)
+                _number_or_none(info["neutral"], name) if "neutral" in info else builtin_neutral
             )
             end[i] = (
                 favourable_end(reference, name, sign) if neutral is None or not sign else neutral
@@ -886,7 +887,7 @@ def _number_or_none(value: Any, name: str) -> float | None:
     DataError
         For anything else (text, a boolean, an infinity), naming the feature.
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or _is_na(value):
+    if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise DataError(
@@ -902,10 +903,6 @@ def _number_or_none(value: Any, name: str) -> float | None:
             column="neutral",
         )
     return number
-
-
-def _is_na(value: Any) -> bool:
-    return type(value).__name__ == "NAType"
 
 
 def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
