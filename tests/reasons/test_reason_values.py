@@ -18,7 +18,8 @@ from thinfile_credit.protocol import Contributions
 from thinfile_credit.reasons import ReasonCatalog, ReasonCoder, ReasonGroup, default_catalog
 from thinfile_credit.scale import ScoreScale
 
-#: (name, group, route of the group's missing values, favourable side)
+#: (name, group, route of the group's missing values, favourable side; 0: neutral, in
+#: a group whose text describes low values, "Few established connections")
 FEATURES = (
     ("bill_late3_count_30d", "BIL01", "BIL04", -1),
     ("bill_ontime_share_30d", "BIL01", "BIL04", +1),
@@ -63,6 +64,19 @@ class WavyPoints:
         return np.column_stack([1 - p, p])
 
 
+def best_scoring_value(x, points, sign):
+    """The lowest value of the best-scoring distinct value (few distinct values here)."""
+    rows = [(v, p) for v, p in zip(x, points) if not math.isnan(v)]
+    need = max(1, math.ceil(0.01 * len(rows)))
+    best, best_merit = math.nan, -math.inf
+    for v in sorted({v for v, _ in rows}):
+        pts = [p for w, p in rows if w == v]
+        merit = sign * sum(pts) / len(pts)
+        if len(pts) >= need and merit > best_merit:
+            best, best_merit = v, merit
+    return best
+
+
 def reference_loss(coder, model, X, X_ref):
     """Points lost per group, routed by value with plain loops (an independent spec)."""
     groups = list(coder.groups_)
@@ -95,6 +109,8 @@ def reference_loss(coder, model, X, X_ref):
                 s = side[name]
                 finite = ref[name].dropna()
                 end = NEUTRAL.get(name, finite.max() if s > 0 else finite.min())
+                if s == 0:  # SOC02 describes few links: false from the best-scoring up
+                    s, end = 1, best_scoring_value(ref[name].to_numpy(), c_ref[:, k], sign)
                 if s > 0 and value >= end and lost > 0:
                     continue
                 if s < 0 and value <= end and lost > 0:
@@ -169,9 +185,10 @@ def test_losses_at_the_favourable_end_are_not_stated_but_gains_are_kept():
         "bill_late3_count_30d": 0.0,
         "bill_ontime_share_30d": 1.0,
         "cons_order_trend_90d": 0.0,  # its neutral value: below it, activity declined
+        "soc_degree_social": 2.0,  # neutral: where the model scores best (10 sin(3x + 3))
         "ten_account_age_days": 400.0,
         "thin_bill_count": 5.0,
-    }  # soc_degree_social is neutral
+    }
     c = WavyPoints().contributions(ref).values.mean(axis=0)
     # a rising trend (+1, the end) that the model charges: "declining activity" is false
     rising = frame([[1, 0.8, 1.0, 2, 50, 1]])
@@ -283,7 +300,9 @@ def test_default_catalog_routes_every_record_group_to_a_no_record_reason():
     # texts a missing record leaves true keep their points: no loans is "limited record
     # of repaid loans", not "too little platform activity"
     assert not {"BIL04", "LON03", "CON01", "SOC02", "TEN01"} & set(routes)
-    assert cat.version == "2"
+    # no loan at all is a limited record, not "loans taken recently"
+    assert routes["LON05"] == "LON03"
+    assert cat.version == "3"
 
 
 def test_gbm_reasons_no_longer_contradict_the_applicants_data():
@@ -311,17 +330,116 @@ def test_gbm_reasons_no_longer_contradict_the_applicants_data():
     trends = [c for c in X.columns if "trend" in c]
     rising = (X[trends].fillna(0.0) >= 0.0).all(axis=1).to_numpy()  # no window declined
 
+    many_bills = (X["thin_bill_count"] >= 7).to_numpy()
+
     def said(coder):
         out = coder.explain(X)
         code = out["code"].astype(str)
         apps = out["application_id"].to_numpy()
         late = np.isin(code, ["BIL01", "BIL02", "BIL03"])
-        return int(no_bills[apps[late]].sum()), int(rising[apps[code == "CON05"]].sum())
+        return (
+            int(no_bills[apps[late]].sum()),
+            int(rising[apps[code == "CON05"]].sum()),
+            int(many_bills[apps[code == "BIL04"]].sum()),  # "limited bill payment record"
+        )
 
     before = said(ReasonCoder(method="vs_population", check_values=False).fit(model, X))
     after = said(ReasonCoder(method="vs_population").fit(model, X))
     assert before[0] > 20  # the defect this guards against is real on this data
-    assert after == (0, 0)
+    # (many bills read as "limited record": test_a_neutral_feature_is_stated_only_...)
+    assert after == (0, 0, 0)
+
+
+class PeakedPoints(WavyPoints):
+    """One neutral count the model scores best at 3: fewer *and* more cost points."""
+
+    def contributions(self, X):
+        x = np.asarray(pd.DataFrame(X)[["n"]], dtype=float)
+        return Contributions(-((x - 3.0) ** 2), np.full(x.shape[0], 500.0), ("n",))
+
+
+def _claim_catalog(claim):
+    few = {"en": "Few bills"}
+    return ReasonCatalog(
+        groups=(ReasonGroup("A01", few, few, ("n",), claim=claim),), languages=("en",)
+    )
+
+
+@pytest.mark.parametrize("method", ["vs_population", "points_below_max"])
+def test_a_neutral_feature_is_stated_only_on_the_side_its_group_describes(method):
+    ref = pd.DataFrame({"n": [0.0, 1, 2, 3, 3, 4, 5, 6, 8, 12]})
+    model = PeakedPoints(("n",))
+    X = pd.DataFrame({"n": [0.0, 1.0, 3.0, 5.0, 12.0, 40.0]})
+    plain = ReasonCoder(
+        catalog=_claim_catalog(None), method=method, min_points=0.0, language="en"
+    ).fit(model, ref)
+    assert plain.favourable_end_ == {}  # neutral, no claim: every loss is stated
+    lost = plain.points_lost(X)[:, 0]
+    low = ReasonCoder(
+        catalog=_claim_catalog("low"), method=method, min_points=0.0, language="en"
+    ).fit(model, ref)
+    assert low.favourable_end_ == {"n": 3.0}  # the value the model scores best
+    # "few bills" is true below 3 and false from 3 up, where the model also charges
+    want = np.where(X["n"] < 3.0, lost, np.minimum(lost, 0.0))
+    np.testing.assert_allclose(low.points_lost(X)[:, 0], want, atol=1e-12)
+    assert lost[4] > 0  # the model charges 12 bills ...
+    assert low.points_lost(X)[4, 0] == 0.0  # ... but they are not "few"
+    high = ReasonCoder(
+        catalog=_claim_catalog("high"), method=method, min_points=0.0, language="en"
+    ).fit(model, ref)
+    want = np.where(X["n"] > 3.0, lost, np.minimum(lost, 0.0))
+    np.testing.assert_allclose(high.points_lost(X)[:, 0], want, atol=1e-12)
+    # a feature of known direction keeps it: the claim speaks for neutral features only
+    told = pd.DataFrame(
+        {
+            "name": ["n"],
+            "definition": ["bills"],
+            "unit": ["count"],
+            "direction": ["higher_is_safer"],
+        }
+    )
+    directed = ReasonCoder(
+        catalog=_claim_catalog("high"),
+        method=method,
+        min_points=0.0,
+        dictionary=told,
+        language="en",
+    ).fit(model, ref)
+    assert directed.favourable_end_ == {"n": 12.0}
+
+
+def test_best_scoring_value_groups_rare_and_continuous_values():
+    from thinfile_credit.reasons._values import best_scoring_value
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 100, 5000)
+    points = -np.abs(x - 30.0)  # best at 30: quantile bins of about 5 either side tie
+    assert 20.0 <= best_scoring_value(x, points, 1.0, 1) <= 30.0  # the lower bin's start
+    assert 30.0 <= best_scoring_value(x, points, 1.0, -1) <= 40.0  # the upper bin's end
+    # fewer points are better on a PD-like scale: the bin farthest from 30 wins
+    assert best_scoring_value(x, points, -1.0, 1) >= 90.0
+    # a value held by fewer than 1 % of the rows never decides
+    x = np.r_[np.zeros(200), 1.0]
+    assert best_scoring_value(x, np.r_[np.zeros(200), 50.0], 1.0, 1) == 0.0
+    assert math.isnan(best_scoring_value(np.array([math.nan]), np.zeros(1), 1.0, 1))
+
+
+def test_claim_validation_and_round_trip():
+    group = ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), claim="low")
+    assert ReasonGroup.from_dict(group.to_dict()) == group
+    assert group.to_dict()["claim"] == "low"
+    assert "claim" not in ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",)).to_dict()
+    with pytest.raises(SpecError, match=r"A01: claim='few' is not one of 'low', 'high'"):
+        ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), claim="few")
+    cat = default_catalog()
+    assert {g.code: g.claim for g in cat.groups if g.claim} == dict.fromkeys(
+        ("BIL04", "LON03", "LON05", "CON02", "SOC02"), "low"
+    )
+    # recent loans are loan stacking, not a "limited record of repaid loans"
+    assert cat.group_of("loan_count_30d") == "LON05"
+    assert cat.group_of("loan_days_since_last_loan") == "LON05"
+    assert cat.group_of("loan_count_ever") == "LON03"
+    assert cat.group_of("loan_repaid_count") == "LON03"
 
 
 def test_a_reason_lists_the_features_that_make_it_up():

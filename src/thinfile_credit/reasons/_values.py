@@ -37,6 +37,7 @@ from thinfile_credit.reasons._inputs import _model_frame
 
 __all__ = [
     "RouteSpec",
+    "best_scoring_value",
     "builtin_feature",
     "favourable_end",
     "side",
@@ -263,3 +264,61 @@ def _at_end(values: FloatArray, side: Any, end: Any) -> BoolArray:
 
 #: Relative tolerance of "at the favourable end".
 _END_TOLERANCE = 1e-9
+
+
+def best_scoring_value(
+    x: FloatArray, points: FloatArray, sign: float, side: int, *, bins: int = 20
+) -> float:
+    """The value of a feature the model scores best, read off a reference sample.
+
+    Reference rows are grouped by value (each distinct value when there are at most
+    ``bins``, else ``bins`` quantile bins) and the group with the best mean points wins
+    among groups holding at least 1 % of the finite rows. The group's lowest value is
+    returned for ``side > 0`` (a text describing low values is false from there up), its
+    highest for ``side < 0``; ties go to the group that makes the text false soonest.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n,)
+        The feature's reference values (NaN for missing).
+    points : ndarray of shape (n,)
+        The feature's points for the same rows.
+    sign : float
+        +1 when more points are better (``ScoreScale.higher_is_better``), else -1.
+    side : {1, -1}
+        +1: the text describes low values; -1: high values.
+    bins : int, default 20
+        Most value groups.
+
+    Returns
+    -------
+    float
+        NaN when the reference holds no finite value.
+
+    Examples
+    --------
+    >>> x = np.array([0.0, 1, 2, 3, 4, 5, 6, 7])
+    >>> best_scoring_value(x, -((x - 3.0) ** 2), 1.0, 1)  # best at 3 bills
+    3.0
+    >>> best_scoring_value(x, x, 1.0, 1)  # more is better: only the top is "not few"
+    7.0
+    """
+    finite = np.isfinite(x)
+    xs, ps = x[finite], points[finite]
+    if xs.size == 0:
+        return math.nan
+    distinct = np.unique(xs)
+    if distinct.size <= bins:
+        labels = np.searchsorted(distinct, xs)
+    else:
+        edges = np.unique(np.quantile(xs, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+        labels = np.searchsorted(edges, xs, side="right")
+    counts = np.bincount(labels)
+    means = np.bincount(labels, weights=ps) / np.maximum(counts, 1)
+    merit = np.where(counts >= max(1, math.ceil(0.01 * xs.size)), sign * means, -np.inf)
+    # the text is false from the best group on: ties go to the lowest group for a
+    # low-values text (side > 0), the highest for a high-values one
+    order = np.arange(merit.size) if side > 0 else np.arange(merit.size)[::-1]
+    best = order[int(np.argmax(merit[order]))]
+    member = xs[labels == best]
+    return float(member.min() if side > 0 else member.max())

@@ -54,6 +54,8 @@ __all__ = ["ActionReason", "CatalogMatch", "ReasonCatalog", "ReasonGroup", "matc
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 #: Hint template directions a group may define.
 HINT_DIRECTIONS = ("increase", "decrease", "time")
+#: Values a group's text can describe (``ReasonGroup.claim``).
+CLAIMS = ("low", "high")
 _FORMAT_VERSION = 1
 
 
@@ -108,6 +110,14 @@ class ReasonGroup:
         bill payments".
         The route is followed once (the target's own ``missing`` is not applied again)
         and must name another group of the catalog.
+    claim : {"low", "high"}, optional
+        Which values the text describes, for the group's features whose risk direction
+        is neutral or unknown: ``"low"`` for "few", "little", "limited" (a count of bills
+        behind "Limited bill payment record"), ``"high"`` for "many", "large". With
+        ``ReasonCoder(check_values=True)`` such a feature's lost points are stated only
+        where the applicant's value lies on that side of the value the model scores
+        best: a model that charges points for *many* bills must not be worded as "too
+        few bills". Features with a known direction are checked by their direction.
 
     Examples
     --------
@@ -125,12 +135,18 @@ class ReasonGroup:
     patterns: tuple[str, ...] = ()
     hints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     missing: str | None = None
+    claim: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _CODE_RE.match(self.code):
             raise SpecError(
                 f"reason code {self.code!r} must be 1-32 upper-case letters, digits or '_' "
                 "starting with a letter"
+            )
+        if self.claim is not None and self.claim not in CLAIMS:
+            raise SpecError(
+                f"reason group {self.code}: claim={self.claim!r} is not one of "
+                f"{', '.join(map(repr, CLAIMS))}"
             )
         if self.missing is not None and (
             not isinstance(self.missing, str) or not _CODE_RE.match(self.missing)
@@ -176,13 +192,17 @@ class ReasonGroup:
             out["hints"] = {k: dict(v) for k, v in self.hints.items()}
         if self.missing is not None:
             out["missing"] = self.missing
+        if self.claim is not None:
+            out["claim"] = self.claim
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReasonGroup:
         """Rebuild from :meth:`to_dict` output; unknown keys raise :class:`SpecError`."""
         _no_unknown(
-            data, {"code", "short", "long", "features", "patterns", "hints", "missing"}, "group"
+            data,
+            {"code", "short", "long", "features", "patterns", "hints", "missing", "claim"},
+            "group",
         )
         return cls(
             code=data.get("code", ""),
@@ -192,6 +212,7 @@ class ReasonGroup:
             patterns=tuple(data.get("patterns", ())),
             hints=data.get("hints") or {},
             missing=data.get("missing"),
+            claim=data.get("claim"),
         )
 
 

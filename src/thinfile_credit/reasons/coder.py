@@ -79,6 +79,7 @@ from thinfile_credit.reasons._tidy import (
 )
 from thinfile_credit.reasons._values import (
     RouteSpec,
+    best_scoring_value,
     builtin_feature,
     favourable_end,
     side,
@@ -149,9 +150,11 @@ class ReasonCoder(BaseEstimator):
         group's text would be false: a model with interactions can charge points there.
         Features take their direction (and neutral value, where one lies inside the
         range: an order trend's 0) from ``dictionary`` or, for the library's own
-        features, from the built-in data dictionary; features of unknown or neutral
-        direction are only routed when missing. Needs the applicants' features at
-        explain time.
+        features, from the built-in data dictionary. A feature of unknown or neutral
+        direction is routed when missing and, in a group that declares which values its
+        text describes (``ReasonGroup.claim``: "limited bill payment record" describes
+        few bills), its loss is stated only on that side of the value the model scores
+        best in the reference sample. Needs the applicants' features at explain time.
 
     Attributes
     ----------
@@ -185,7 +188,9 @@ class ReasonCoder(BaseEstimator):
         With ``check_values``: per feature of known direction, its neutral value where
         the dictionary gives one (0 for order trends), else the reference sample's most
         favourable value (its minimum for ``higher_is_riskier``, its maximum for
-        ``higher_is_safer``); a value at or beyond it loses points no reason states.
+        ``higher_is_safer``); for a neutral feature in a group with a ``claim``, the
+        value the model scores best. A value at or beyond it loses points no reason
+        states.
     """
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {
@@ -484,6 +489,16 @@ class ReasonCoder(BaseEstimator):
             end[i] = (
                 favourable_end(reference, name, sign) if neutral is None or not sign else neutral
             )
+            claim = self.catalog_.group(self.feature_groups_[name]).claim
+            if not sign and claim is not None:
+                # a neutral feature in a group whose text describes low (high) values:
+                # the text is false from the value the model scores best on up (down)
+                column = reference.get_column(name)
+                if column.dtype.is_numeric() or column.dtype == pl.Boolean:
+                    sign = 1 if claim == "low" else -1
+                    direction[i] = sign
+                    x = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
+                    end[i] = best_scoring_value(x, values[:, i], self._sign, sign)
             if not np.isnan(end[i]):
                 self.favourable_end_[name] = float(end[i])
         return RouteSpec(baseline, fallback, direction, end)

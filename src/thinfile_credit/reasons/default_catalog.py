@@ -33,6 +33,17 @@ _MISSING_ROUTES: dict[str, str] = {
     **dict.fromkeys(("LON01", "LON02", "LON04"), "LON03"),
     **dict.fromkeys(("CON02", "CON03", "CON04", "CON05", "CON06"), "CON01"),
     "SOC01": "SOC02",
+    # no loan yet: "limited record of repaid loans", not "loans taken recently"
+    "LON05": "LON03",
+}
+
+#: Groups whose text describes low values ("limited", "few", "low spending"): their
+#: features of neutral direction (how many bills fell due, loans ever taken, links,
+#: basket sizes) are stated only below the value the model scores best.
+_CLAIMS: dict[str, str] = {
+    **dict.fromkeys(("BIL04", "LON03", "CON02", "SOC02"), "low"),
+    # its neutral feature is days since the last loan: a *short* time is "recently"
+    "LON05": "low",
 }
 
 
@@ -52,6 +63,7 @@ def _g(
         features=features,
         hints={d: {"zh": t[0], "en": t[1]} for d, t in (hints or {}).items()},
         missing=_MISSING_ROUTES.get(code),
+        claim=_CLAIMS.get(code),
     )
 
 
@@ -142,14 +154,14 @@ _GROUPS: tuple[ReasonGroup, ...] = (
             "There is little record of loans taken and repaid on time on the platform.",
         ),
         (
-            "loan_*count*",
+            "loan_count_ever*",
+            "loan_*_count*",
             "loan_*completed*",
             "loan_*streak*",
             "loan_*early*",
             "loan_*ontime*",
             "loan_*on_time*",
             "loan_*taken*",
-            "loan_days_since*",
         ),
     ),
     _g(
@@ -161,6 +173,16 @@ _GROUPS: tuple[ReasonGroup, ...] = (
             "still outstanding at the time of application.",
         ),
         ("loan_*util*", "loan_outstanding*"),
+    ),
+    _g(
+        "LON05",
+        ("近期借款较多或较频繁", "Loans taken recently or in quick succession"),
+        (
+            "申请前不久在平台上借款，或近期借款次数较多。",
+            "A loan was taken on the platform shortly before the application, or several "
+            "loans were taken recently.",
+        ),
+        ("re:loan_count_[0-9]+d", "loan_days_since*"),
     ),
     # --- consumption --------------------------------------------------------------------
     _g(
@@ -347,7 +369,7 @@ def default_catalog() -> ReasonCatalog:
     return ReasonCatalog(
         groups=_GROUPS,
         name="thinfile_credit.default",
-        version="2",
+        version="3",
         languages=("zh", "en"),
         # Attributes a lender may not base credit decisions on (Reg B / ECOA, China's
         # PIPL sensitive data); the built-in features never produce them, but a lender's
