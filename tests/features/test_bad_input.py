@@ -192,3 +192,106 @@ def test_build_one_event_exactly_at_t_is_excluded() -> None:
         {"orders": [{**o, "ordered_at": t}, {**o, "ordered_at": t - timedelta(microseconds=1)}]}, t
     )
     assert row["cons_order_count_30d"] == 1.0
+
+
+_D = datetime(2024, 1, 1)
+#: (table, good row, the field that breaks it, check): a bad row follows a good one
+_ROW_RULE_CASES = [
+    (
+        "orders",
+        {
+            "user_id": 1,
+            "ordered_at": _D,
+            "amount": 5.0,
+            "category": "food",
+            "status": "refunded",
+            "status_at": _D + timedelta(days=1),
+        },
+        {"status_at": _D - timedelta(seconds=1)},
+        ("status_at", "status_before_order"),
+    ),
+    (
+        "bills",
+        {
+            "user_id": 1,
+            "issued_at": _D,
+            "due_at": _D + timedelta(days=5),
+            "amount_due": 9.0,
+            "paid_at": _D + timedelta(days=2),
+            "amount_paid": 9.0,
+        },
+        {"due_at": _D - timedelta(days=1)},
+        ("due_at", "due_before_issue"),
+    ),
+    (
+        "bills",
+        {
+            "user_id": 1,
+            "issued_at": _D,
+            "due_at": _D + timedelta(days=5),
+            "amount_due": 9.0,
+            "paid_at": _D + timedelta(days=2),
+            "amount_paid": 9.0,
+        },
+        {"paid_at": _D - timedelta(days=1)},
+        ("paid_at", "paid_before_issue"),
+    ),
+    (
+        "bills",
+        {
+            "user_id": 1,
+            "issued_at": _D,
+            "due_at": _D + timedelta(days=5),
+            "amount_due": 9.0,
+            "paid_at": None,
+            "amount_paid": 0.0,
+        },
+        {"amount_paid": 4.0},
+        ("amount_paid", "paid_without_date"),
+    ),
+    (
+        "installments",
+        {
+            "loan_id": 1,
+            "installment_no": 1,
+            "due_at": _D + timedelta(days=30),
+            "amount_due": 50.0,
+            "paid_at": None,
+            "amount_paid": 0.0,
+        },
+        {"amount_paid": 50.0},
+        ("amount_paid", "paid_without_date"),
+    ),
+    (
+        "edges",
+        {"user_id": 1, "peer_id": 2, "kind": "social", "since": _D},
+        {"peer_id": 1},
+        ("peer_id", "self_loop"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "good", "change", "fault"), _ROW_RULE_CASES)
+def test_build_one_refuses_rows_batch_validation_refuses(
+    table: str, good: dict, change: dict, fault: tuple[str, str]
+) -> None:
+    """One applicant's events break the same row rules as a batch's, named alike."""
+    from thinfile_credit.schema import validate_tables
+
+    fb = FeatureBuilder(windows=(30,))
+    t = datetime(2024, 3, 1)
+    loans = [{"loan_id": 1, "user_id": 1, "disbursed_at": _D, "principal": 100.0}]
+    extra = {"loans": loans} if table == "installments" else {}
+    fb.build_one({table: [good], **extra}, t)  # the good row alone is accepted
+    events = {table: [good, {**good, **change}], **extra}
+    with pytest.raises(SchemaError) as err:
+        fb.build_one(events, t)
+    column, check = fault
+    _expect(err, f"{table}.{column}", check)
+    assert (err.value.table, err.value.column, list(err.value.rows)) == (table, column, [1])
+    problems = validate_tables(
+        EventTables(**{k: pl.DataFrame(v) for k, v in events.items()}), errors="collect"
+    )
+    assert [(p.location, p.check, tuple(p.rows)) for p in problems if p.check == check] == [
+        (f"{table}.{column}", check, (1,))
+    ]

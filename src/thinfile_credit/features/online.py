@@ -11,7 +11,7 @@ application (tested on random applications to 1e-9).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -67,7 +67,10 @@ def build_one(
     Raises
     ------
     SchemaError
-        Null timestamps, negative amounts, naive mixed with aware timestamps.
+        Null timestamps, negative amounts, naive mixed with aware timestamps, and rows
+        breaking the data model's row rules as batch validation reports them (a status
+        reached before its order, a bill due or paid before it was issued, an amount paid
+        without a date, a user linked to itself).
     DataError
         ``user_id`` cannot be inferred.
 
@@ -90,6 +93,7 @@ def build_one(
     tz_state: dict[str, Any] = {}
     t = _scalar_micros(applied_at, "applications", "applied_at", tz_state)
     arrays = tables_to_arrays(user_events, tz_state)
+    _check_rows(arrays)
     if user_id is None:
         user_id = _infer_user(arrays)
     plan = builder._plan()
@@ -385,6 +389,64 @@ def _check_tz(aware: bool, table: str, column: str, state: dict[str, Any]) -> No
             column=column,
         )
     state.setdefault("where", f"{table}.{column}")
+
+
+#: The data model's row rules (``schema`` validation's ``_ROW_RULES``) on column arrays:
+#: (table, column at fault, check, message, rows breaking it).
+_ROW_RULES: tuple[tuple[str, str, str, str, Callable[[Mapping[str, np.ndarray]], Any]], ...] = (
+    (
+        "orders",
+        "status_at",
+        "status_before_order",
+        "status reached before ordered_at",
+        lambda a: a["status_at"] < a["ordered_at"],
+    ),
+    (
+        "bills",
+        "due_at",
+        "due_before_issue",
+        "due before issued_at",
+        lambda a: a["due_at"] < a["issued_at"],
+    ),
+    (
+        "bills",
+        "paid_at",
+        "paid_before_issue",
+        "paid before issued_at",
+        lambda a: a["paid_at"] < a["issued_at"],
+    ),
+    *(
+        (
+            table,
+            "amount_paid",
+            "paid_without_date",
+            "amount_paid above 0 but paid_at is null",
+            lambda a: (a["amount_paid"] > 0) & np.isnan(a["paid_at"]),
+        )
+        for table in ("bills", "installments")
+    ),
+    (
+        "edges",
+        "peer_id",
+        "self_loop",
+        "links a user to itself (peer_id == user_id)",
+        lambda a: a["user_id"] == a["peer_id"],
+    ),
+)
+
+
+def _check_rows(arrays: Mapping[str, Mapping[str, np.ndarray]]) -> None:
+    """Refuse rows breaking the data model's row rules, as batch validation does (a
+    status reached before its order, a bill due before it was issued, money paid without
+    a date, a user linked to itself), naming table, column and rows."""
+    for table, column, check, message, rule in _ROW_RULES:
+        columns = arrays.get(table)
+        if not columns or not len(next(iter(columns.values()))):
+            continue
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(rule(columns))
+        if bad.size:
+            raise SchemaError(f"{check}: {message}", table=table, column=column, rows=bad.tolist())
 
 
 def _no_nulls(arr: np.ndarray, table: str, column: str) -> None:
