@@ -64,12 +64,13 @@ class WavyPoints:
         return np.column_stack([1 - p, p])
 
 
-def best_scoring_value(x, points, sign):
-    """The lowest value of the best-scoring distinct value (few distinct values here)."""
+def best_scoring_value(x, points, sign, side):
+    """The best-scoring distinct value (few distinct values here); ties go to the lowest
+    for ``side > 0``, the highest for ``side < 0``."""
     rows = [(v, p) for v, p in zip(x, points) if not math.isnan(v)]
     need = max(1, math.ceil(0.01 * len(rows)))
     best, best_merit = math.nan, -math.inf
-    for v in sorted({v for v, _ in rows}):
+    for v in sorted({v for v, _ in rows}, reverse=side < 0):
         pts = [p for w, p in rows if w == v]
         merit = sign * sum(pts) / len(pts)
         if len(pts) >= need and merit > best_merit:
@@ -109,8 +110,12 @@ def reference_loss(coder, model, X, X_ref):
                 s = side[name]
                 finite = ref[name].dropna()
                 end = NEUTRAL.get(name, finite.max() if s > 0 else finite.min())
-                if s == 0:  # SOC02 describes few links: false from the best-scoring up
-                    s, end = 1, best_scoring_value(ref[name].to_numpy(), c_ref[:, k], sign)
+                claim = default_catalog().group(group_of[k]).claim
+                if claim is not None and name not in NEUTRAL:
+                    # a text comparing with others ("few links", "account too new"): false
+                    # from the best-scoring value on; a neutral feature takes its side
+                    s = s or (1 if claim == "low" else -1)
+                    end = best_scoring_value(ref[name].to_numpy(), c_ref[:, k], sign, s)
                 if s > 0 and value >= end and lost > 0:
                     continue
                 if s < 0 and value <= end and lost > 0:
@@ -185,8 +190,10 @@ def test_losses_at_the_favourable_end_are_not_stated_but_gains_are_kept():
         "bill_late3_count_30d": 0.0,
         "bill_ontime_share_30d": 1.0,
         "cons_order_trend_90d": 0.0,  # its neutral value: below it, activity declined
-        "soc_degree_social": 2.0,  # neutral: where the model scores best (10 sin(3x + 3))
-        "ten_account_age_days": 400.0,
+        # texts comparing with others ("few links", "account too new"): where the model
+        # scores best (10 sin(3x + j)), the side of a neutral feature from its text
+        "soc_degree_social": 2.0,
+        "ten_account_age_days": 100.0,
         "thin_bill_count": 5.0,
     }
     c = WavyPoints().contributions(ref).values.mean(axis=0)
@@ -206,16 +213,16 @@ def test_directions_come_from_the_dictionary_first():
     ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2]])
     told = pd.DataFrame(
         {
-            "name": ["cons_order_trend_90d", "ten_account_age_days"],
-            "definition": ["trend", "age"],
-            "unit": ["ratio", "days"],
+            "name": ["cons_order_trend_90d", "thin_bill_count"],
+            "definition": ["trend", "bills"],
+            "unit": ["ratio", "count"],
             "direction": ["higher_is_riskier", "neutral"],
         }
     )
     coder = ReasonCoder(dictionary=told).fit(WavyPoints(), ref)
     # the dictionary's direction, the built-in neutral value (it has no such column)
     assert coder.favourable_end_["cons_order_trend_90d"] == 0.0
-    assert "ten_account_age_days" not in coder.favourable_end_
+    assert "thin_bill_count" not in coder.favourable_end_  # neutral, THN02 has no claim
     # a dictionary's own neutral column wins; an empty cell means the reference's end
     coder = ReasonCoder(dictionary=told.assign(neutral=[None, None])).fit(WavyPoints(), ref)
     assert coder.favourable_end_["cons_order_trend_90d"] == -0.5
@@ -389,7 +396,8 @@ def test_a_neutral_feature_is_stated_only_on_the_side_its_group_describes(method
     ).fit(model, ref)
     want = np.where(X["n"] > 3.0, lost, np.minimum(lost, 0.0))
     np.testing.assert_allclose(high.points_lost(X)[:, 0], want, atol=1e-12)
-    # a feature of known direction keeps it: the claim speaks for neutral features only
+    # a feature of known direction takes its side from it: the claim gives the side of
+    # neutral features only (a catalog groups features whose adverse side its text names)
     told = pd.DataFrame(
         {
             "name": ["n"],
@@ -405,7 +413,8 @@ def test_a_neutral_feature_is_stated_only_on_the_side_its_group_describes(method
         dictionary=told,
         language="en",
     ).fit(model, ref)
-    assert directed.favourable_end_ == {"n": 12.0}
+    assert directed.favourable_end_ == {"n": 3.0}
+    np.testing.assert_allclose(directed.points_lost(X), low.points_lost(X), atol=1e-12)
 
 
 def test_best_scoring_value_groups_rare_and_continuous_values():
@@ -432,9 +441,16 @@ def test_claim_validation_and_round_trip():
     with pytest.raises(SpecError, match=r"A01: claim='few' is not one of 'low', 'high'"):
         ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), claim="few")
     cat = default_catalog()
-    assert {g.code: g.claim for g in cat.groups if g.claim} == dict.fromkeys(
-        ("BIL04", "LON03", "LON05", "CON02", "SOC02"), "low"
-    )
+    claims = {g.code: g.claim for g in cat.groups if g.claim}
+    assert claims == {
+        **dict.fromkeys(
+            ("BIL04", "LON03", "LON05", "CON01", "CON02", "SOC02", "TEN01", "THN01", "THN03"),
+            "low",
+        ),
+        **dict.fromkeys(("LON04", "CON03", "CON04", "CON06", "SOC03", "TEN02"), "high"),
+    }
+    # texts stating a fact have none: one late bill makes "late bill payments" true
+    assert not {"BIL01", "BIL02", "BIL03", "LON01", "LON02", "SOC01", "THN02"} & set(claims)
     # recent loans are loan stacking, not a "limited record of repaid loans"
     assert cat.group_of("loan_count_30d") == "LON05"
     assert cat.group_of("loan_days_since_last_loan") == "LON05"

@@ -273,9 +273,11 @@ def best_scoring_value(
 
     Reference rows are grouped by value (each distinct value when there are at most
     ``bins``, else ``bins`` quantile bins) and the group with the best mean points wins
-    among groups holding at least 1 % of the finite rows. The group's lowest value is
-    returned for ``side > 0`` (a text describing low values is false from there up), its
-    highest for ``side < 0``; ties go to the group that makes the text false soonest.
+    among groups holding at least 1 % of the finite rows. Of its rows scoring at least
+    that mean, the lowest value is returned for ``side > 0`` (a text describing low
+    values is false from there up), the highest for ``side < 0``; ties go to the group
+    that makes the text false soonest. A quantile bin holding the start of a
+    scorecard's best bin thus returns that start, not the bin's first value.
 
     Parameters
     ----------
@@ -320,5 +322,10 @@ def best_scoring_value(
     # low-values text (side > 0), the highest for a high-values one
     order = np.arange(merit.size) if side > 0 else np.arange(merit.size)[::-1]
     best = order[int(np.argmax(merit[order]))]
-    member = xs[labels == best]
+    # within the group, only rows scoring at least its mean: a quantile bin straddling
+    # two of a scorecard's bins must not pull the end into the weaker one
+    inside = labels == best
+    level = sign * means[best]
+    strong = sign * ps[inside] >= level - 1e-9 * max(1.0, abs(level))
+    member = xs[inside][strong]
     return float(member.min() if side > 0 else member.max())

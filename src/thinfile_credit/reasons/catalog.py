@@ -111,13 +111,15 @@ class ReasonGroup:
         The route is followed once (the target's own ``missing`` is not applied again)
         and must name another group of the catalog.
     claim : {"low", "high"}, optional
-        Which values the text describes, for the group's features whose risk direction
-        is neutral or unknown: ``"low"`` for "few", "little", "limited" (a count of bills
-        behind "Limited bill payment record"), ``"high"`` for "many", "large". With
-        ``ReasonCoder(check_values=True)`` such a feature's lost points are stated only
-        where the applicant's value lies on that side of the value the model scores
-        best: a model that charges points for *many* bills must not be worded as "too
-        few bills". Features with a known direction are checked by their direction.
+        Marks a text that compares the applicant with others rather than stating a fact:
+        ``"low"`` for "few", "limited", "too new" ("Limited bill payment record"),
+        ``"high"`` for "many", "a high share". With ``ReasonCoder(check_values=True)`` a
+        loss on such a group's feature is stated only on the adverse side of the value
+        the model scores best in the reference sample, not merely short of the sample's
+        most favourable value: 12 bills are not "few" when the model scores 4 best. The
+        side is the feature's direction where it has one; a neutral feature (how many
+        bills fell due) takes the side the text describes. A text stating a fact ("late
+        bill payments") has no claim: any late bill makes it true.
 
     Examples
     --------

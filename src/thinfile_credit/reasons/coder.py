@@ -150,11 +150,12 @@ class ReasonCoder(BaseEstimator):
         group's text would be false: a model with interactions can charge points there.
         Features take their direction (and neutral value, where one lies inside the
         range: an order trend's 0) from ``dictionary`` or, for the library's own
-        features, from the built-in data dictionary. A feature of unknown or neutral
-        direction is routed when missing and, in a group that declares which values its
-        text describes (``ReasonGroup.claim``: "limited bill payment record" describes
-        few bills), its loss is stated only on that side of the value the model scores
-        best in the reference sample. Needs the applicants' features at explain time.
+        features, from the built-in data dictionary; features of unknown or neutral
+        direction are only routed when missing. A group whose text compares the
+        applicant with others (``ReasonGroup.claim``: "limited bill payment record",
+        "account too new") states a loss only on the adverse side of the value the model
+        scores best in the reference sample, a neutral feature on the side the text
+        describes (few bills, not many). Needs the applicants' features at explain time.
 
     Attributes
     ----------
@@ -188,9 +189,8 @@ class ReasonCoder(BaseEstimator):
         With ``check_values``: per feature of known direction, its neutral value where
         the dictionary gives one (0 for order trends), else the reference sample's most
         favourable value (its minimum for ``higher_is_riskier``, its maximum for
-        ``higher_is_safer``); for a neutral feature in a group with a ``claim``, the
-        value the model scores best. A value at or beyond it loses points no reason
-        states.
+        ``higher_is_safer``); in a group with a ``claim``, the value the model scores
+        best. A value at or beyond it loses points no reason states.
     """
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {
@@ -490,12 +490,13 @@ class ReasonCoder(BaseEstimator):
                 favourable_end(reference, name, sign) if neutral is None or not sign else neutral
             )
             claim = self.catalog_.group(self.feature_groups_[name]).claim
-            if not sign and claim is not None:
-                # a neutral feature in a group whose text describes low (high) values:
-                # the text is false from the value the model scores best on up (down)
+            if claim is not None and (neutral is None or not sign):
+                # a text comparing the applicant with others ("few bills", "account too
+                # new") is false from the value the model scores best on; a neutral
+                # feature takes the side the text describes
                 column = reference.get_column(name)
                 if column.dtype.is_numeric() or column.dtype == pl.Boolean:
-                    sign = 1 if claim == "low" else -1
+                    sign = sign or (1 if claim == "low" else -1)
                     direction[i] = sign
                     x = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
                     end[i] = best_scoring_value(x, values[:, i], self._sign, sign)

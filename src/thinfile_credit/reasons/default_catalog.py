@@ -37,12 +37,19 @@ _MISSING_ROUTES: dict[str, str] = {
     "LON05": "LON03",
 }
 
-#: Groups whose text describes low values ("limited", "few", "low spending"): their
-#: features of neutral direction (how many bills fell due, loans ever taken, links,
-#: basket sizes) are stated only below the value the model scores best.
+#: Groups whose text compares the applicant with others (``ReasonGroup.claim``): "few",
+#: "limited", "too new" describe low values, "many", "a high share" high ones. Their
+#: losses are stated only on the adverse side of the value the model scores best, and
+#: their neutral features (how many bills fell due, loans ever taken, links, basket
+#: sizes) only on the side the text describes. Texts stating a fact (late or overdue
+#: payments, linked defaults, no bill at all) have none.
 _CLAIMS: dict[str, str] = {
-    **dict.fromkeys(("BIL04", "LON03", "CON02", "SOC02"), "low"),
-    # its neutral feature is days since the last loan: a *short* time is "recently"
+    **dict.fromkeys(
+        ("BIL04", "LON03", "CON01", "CON02", "SOC02", "TEN01", "THN01", "THN03"), "low"
+    ),
+    **dict.fromkeys(("LON04", "CON03", "CON04", "CON06", "SOC03", "TEN02"), "high"),
+    # many loans, or one taken recently: its neutral feature is the days since the last
+    # loan, where a *short* time is what the text describes
     "LON05": "low",
 }
 
