@@ -111,7 +111,10 @@ def reference_loss(coder, model, X, X_ref):
                 finite = ref[name].dropna()
                 end = NEUTRAL.get(name, finite.max() if s > 0 else finite.min())
                 claim = default_catalog().group(group_of[k]).claim
-                if claim is not None and name not in NEUTRAL:
+                if claim == "none":  # "no bill payment history": false from one bill
+                    positive = [v for v in ref[name].dropna() if v > 0]
+                    s, end = 1, min(positive) if positive else 1.0
+                elif claim is not None and name not in NEUTRAL:
                     # a text comparing with others ("few links", "account too new"): false
                     # from the best-scoring value on; a neutral feature takes its side
                     s = s or (1 if claim == "low" else -1)
@@ -194,7 +197,7 @@ def test_losses_at_the_favourable_end_are_not_stated_but_gains_are_kept():
         # scores best (10 sin(3x + j)), the side of a neutral feature from its text
         "soc_degree_social": 2.0,
         "ten_account_age_days": 100.0,
-        "thin_bill_count": 5.0,
+        "thin_bill_count": 1.0,  # "no bill payment history" (claim "none"): from one bill
     }
     c = WavyPoints().contributions(ref).values.mean(axis=0)
     # a rising trend (+1, the end) that the model charges: "declining activity" is false
@@ -213,8 +216,8 @@ def test_directions_come_from_the_dictionary_first():
     ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2]])
     told = pd.DataFrame(
         {
-            "name": ["cons_order_trend_90d", "thin_bill_count"],
-            "definition": ["trend", "bills"],
+            "name": ["cons_order_trend_90d", "bill_late3_count_30d"],
+            "definition": ["trend", "late bills"],
             "unit": ["ratio", "count"],
             "direction": ["higher_is_riskier", "neutral"],
         }
@@ -222,7 +225,7 @@ def test_directions_come_from_the_dictionary_first():
     coder = ReasonCoder(dictionary=told).fit(WavyPoints(), ref)
     # the dictionary's direction, the built-in neutral value (it has no such column)
     assert coder.favourable_end_["cons_order_trend_90d"] == 0.0
-    assert "thin_bill_count" not in coder.favourable_end_  # neutral, THN02 has no claim
+    assert "bill_late3_count_30d" not in coder.favourable_end_  # neutral, BIL01: no claim
     # a dictionary's own neutral column wins; an empty cell means the reference's end
     coder = ReasonCoder(dictionary=told.assign(neutral=[None, None])).fit(WavyPoints(), ref)
     assert coder.favourable_end_["cons_order_trend_90d"] == -0.5
@@ -438,7 +441,7 @@ def test_claim_validation_and_round_trip():
     assert ReasonGroup.from_dict(group.to_dict()) == group
     assert group.to_dict()["claim"] == "low"
     assert "claim" not in ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",)).to_dict()
-    with pytest.raises(SpecError, match=r"A01: claim='few' is not one of 'low', 'high'"):
+    with pytest.raises(SpecError, match=r"A01: claim='few' is not one of 'low', 'high', 'none'"):
         ReasonGroup("A01", {"en": "a"}, {"en": "a"}, ("a*",), claim="few")
     cat = default_catalog()
     claims = {g.code: g.claim for g in cat.groups if g.claim}
@@ -448,9 +451,10 @@ def test_claim_validation_and_round_trip():
             "low",
         ),
         **dict.fromkeys(("LON04", "CON03", "CON04", "CON06", "SOC03", "TEN02"), "high"),
+        "THN02": "none",
     }
     # texts stating a fact have none: one late bill makes "late bill payments" true
-    assert not {"BIL01", "BIL02", "BIL03", "LON01", "LON02", "SOC01", "THN02"} & set(claims)
+    assert not {"BIL01", "BIL02", "BIL03", "LON01", "LON02", "SOC01"} & set(claims)
     # recent loans are loan stacking, not a "limited record of repaid loans"
     assert cat.group_of("loan_count_30d") == "LON05"
     assert cat.group_of("loan_days_since_last_loan") == "LON05"
@@ -656,3 +660,21 @@ def test_non_finite_model_maxima_never_leak_into_routed_groups():
     applicants = frame([[1, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [2, 0.5, 0, 1, 1, 1]])
     lost = dict(zip(coder.groups_, coder.points_lost(applicants)[0]))
     assert lost["BIL04"] == 0.0  # nothing routed there for row 0
+
+
+def test_no_bill_history_is_said_only_without_bills():
+    """THN02 "No bill payment history" (claim "none") is false from the first bill on,
+    whatever the model charges for a small count."""
+    ref = frame([[0, 1.0, 1.0, 3, 400, 5], [2, 0.5, -0.5, 1, 100, 2], [1, 0.8, 0.2, 2, 50, 0]])
+    coder = ReasonCoder(method="vs_population", min_points=0.0).fit(WavyPoints(), ref)
+    assert coder.favourable_end_["thin_bill_count"] == 2.0  # the smallest positive count
+    at = coder.groups_.index("THN02")
+    c = WavyPoints().contributions(ref).values.mean(axis=0)
+    for bills in (1.0, 2.0, 3.0, 9.0):
+        lost = c[5] - 10 * math.sin(3 * bills + 5)
+        got = coder.points_lost(frame([[1, 0.8, 0.2, 2, 50, bills]]))[0][at]
+        assert got == (pytest.approx(lost) if lost < 0 or bills < 2 else 0.0)
+    charged = [b for b in (1.0, 2.0, 3.0, 9.0) if c[5] - 10 * math.sin(3 * b + 5) > 0]
+    assert charged  # the model does charge some counts; none of them from 2 on is stated
+    zero = c[5] - 10 * math.sin(5)
+    assert coder.points_lost(frame([[1, 0.8, 0.2, 2, 50, 0.0]]))[0][at] == pytest.approx(zero)

@@ -55,7 +55,7 @@ _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 #: Hint template directions a group may define.
 HINT_DIRECTIONS = ("increase", "decrease", "time")
 #: Values a group's text can describe (``ReasonGroup.claim``).
-CLAIMS = ("low", "high")
+CLAIMS = ("low", "high", "none")
 _FORMAT_VERSION = 1
 
 
@@ -110,7 +110,7 @@ class ReasonGroup:
         bill payments".
         The route is followed once (the target's own ``missing`` is not applied again)
         and must name another group of the catalog.
-    claim : {"low", "high"}, optional
+    claim : {"low", "high", "none"}, optional
         Marks a text that compares the applicant with others rather than stating a fact:
         ``"low"`` for "few", "limited", "too new" ("Limited bill payment record"),
         ``"high"`` for "many", "a high share". With ``ReasonCoder(check_values=True)`` a
@@ -118,8 +118,10 @@ class ReasonGroup:
         the model scores best in the reference sample, not merely short of the sample's
         most favourable value: 12 bills are not "few" when the model scores 4 best. The
         side is the feature's direction where it has one; a neutral feature (how many
-        bills fell due) takes the side the text describes. A text stating a fact ("late
-        bill payments") has no claim: any late bill makes it true.
+        bills fell due) takes the side the text describes. ``"none"`` marks a text
+        saying the applicant has none of what the features count ("No bill payment
+        history"): a loss is stated only where the count is 0 or less. A text stating a
+        fact ("late bill payments") has no claim: any late bill makes it true.
 
     Examples
     --------

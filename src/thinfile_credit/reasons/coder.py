@@ -190,7 +190,8 @@ class ReasonCoder(BaseEstimator):
         the dictionary gives one (0 for order trends), else the reference sample's most
         favourable value (its minimum for ``higher_is_riskier``, its maximum for
         ``higher_is_safer``); in a group with a ``claim``, the value the model scores
-        best. A value at or beyond it loses points no reason states.
+        best (for ``"none"``, the smallest positive value). A value at or beyond it
+        loses points no reason states.
     """
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {
@@ -496,10 +497,14 @@ class ReasonCoder(BaseEstimator):
                 # feature takes the side the text describes
                 column = reference.get_column(name)
                 if column.dtype.is_numeric() or column.dtype == pl.Boolean:
-                    sign = sign or (1 if claim == "low" else -1)
-                    direction[i] = sign
                     x = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
-                    end[i] = best_scoring_value(x, values[:, i], self._sign, sign)
+                    if claim == "none":
+                        # "no bill payment history": false from the first bill on
+                        sign, end[i] = 1, _smallest_positive(x)
+                    else:
+                        sign = sign or (1 if claim == "low" else -1)
+                        end[i] = best_scoring_value(x, values[:, i], self._sign, sign)
+                    direction[i] = sign
             if not np.isnan(end[i]):
                 self.favourable_end_[name] = float(end[i])
         return RouteSpec(baseline, fallback, direction, end)
@@ -933,3 +938,10 @@ def _n_rows(X: Any) -> int:
     """Rows of a frame or array (pandas, Polars, PyArrow, NumPy)."""
     shape = getattr(X, "shape", None)
     return int(shape[0]) if shape is not None else len(X)
+
+
+def _smallest_positive(x: FloatArray) -> float:
+    """The smallest positive finite value of ``x`` (1.0, a count's, when it has none):
+    where a text saying "none" ("no bill payment history") stops being true."""
+    positive = x[np.isfinite(x) & (x > 0)]
+    return float(positive.min()) if positive.size else 1.0

@@ -42,7 +42,7 @@ _MISSING_ROUTES: dict[str, str] = {
 #: losses are stated only on the adverse side of the value the model scores best, and
 #: their neutral features (how many bills fell due, loans ever taken, links, basket
 #: sizes) only on the side the text describes. Texts stating a fact (late or overdue
-#: payments, linked defaults, no bill at all) have none.
+#: payments, linked defaults) have none; "none" marks a text saying there is nothing.
 _CLAIMS: dict[str, str] = {
     **dict.fromkeys(
         ("BIL04", "LON03", "CON01", "CON02", "SOC02", "TEN01", "THN01", "THN03"), "low"
@@ -51,6 +51,8 @@ _CLAIMS: dict[str, str] = {
     # many loans, or one taken recently: its neutral feature is the days since the last
     # loan, where a *short* time is what the text describes
     "LON05": "low",
+    # "no bill payment history" is false from the first bill on
+    "THN02": "none",
 }
 
 
