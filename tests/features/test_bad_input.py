@@ -295,3 +295,37 @@ def test_build_one_refuses_rows_batch_validation_refuses(
     assert [(p.location, p.check, tuple(p.rows)) for p in problems if p.check == check] == [
         (f"{table}.{column}", check, (1,))
     ]
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), "pd.NA"])
+@pytest.mark.parametrize(("table", "column"), [("edges", "peer_id"), ("orders", "user_id")])
+def test_build_one_refuses_null_ids(missing: object, table: str, column: str) -> None:
+    """A null id is named as batch validation names it, never dropped nor taken for a
+    self-loop (two null ids compared equal)."""
+    import pandas as pd
+
+    value = pd.NA if missing == "pd.NA" else missing
+    fb = FeatureBuilder(windows=(30,))
+    rows = {
+        "edges": {"user_id": 1, "peer_id": 2, "kind": "social", "since": _D},
+        "orders": {
+            "user_id": 1,
+            "ordered_at": _D,
+            "amount": 5.0,
+            "category": "food",
+            "status": "paid",
+        },
+    }
+    good = rows[table]
+    with pytest.raises(SchemaError) as err:
+        fb.build_one({table: [good, {**good, column: value}]}, datetime(2024, 3, 1), user_id=1)
+    assert (err.value.table, err.value.column, list(err.value.rows)) == (table, column, [1])
+    assert "null values" in str(err.value)
+    if table == "edges":  # both ids null: still a null, not a self-loop
+        with pytest.raises(SchemaError, match="null values") as err:
+            fb.build_one(
+                {table: [good, {**good, "user_id": value, "peer_id": value}]},
+                datetime(2024, 3, 1),
+                user_id=1,
+            )
+        assert err.value.column == "user_id"

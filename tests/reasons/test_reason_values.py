@@ -114,7 +114,7 @@ def reference_loss(coder, model, X, X_ref):
                 if claim == "none":  # "no bill payment history": false from one bill
                     positive = [v for v in ref[name].dropna() if v > 0]
                     s, end = 1, min(positive) if positive else 1.0
-                elif claim is not None and name not in NEUTRAL:
+                elif claim is not None and (s == 0 or coder.method == "points_below_max"):
                     # a text comparing with others ("few links", "account too new"): false
                     # from the best-scoring value on; a neutral feature takes its side
                     s = s or (1 if claim == "low" else -1)
@@ -193,10 +193,10 @@ def test_losses_at_the_favourable_end_are_not_stated_but_gains_are_kept():
         "bill_late3_count_30d": 0.0,
         "bill_ontime_share_30d": 1.0,
         "cons_order_trend_90d": 0.0,  # its neutral value: below it, activity declined
-        # texts comparing with others ("few links", "account too new"): where the model
-        # scores best (10 sin(3x + j)), the side of a neutral feature from its text
+        # a neutral feature in a group comparing with others ("few links"): where the
+        # model scores best (10 sin(3x + 3)), on the side its text describes
         "soc_degree_social": 2.0,
-        "ten_account_age_days": 100.0,
+        "ten_account_age_days": 400.0,  # known direction: the reference's end
         "thin_bill_count": 1.0,  # "no bill payment history" (claim "none"): from one bill
     }
     c = WavyPoints().contributions(ref).values.mean(axis=0)
@@ -380,44 +380,50 @@ def test_a_neutral_feature_is_stated_only_on_the_side_its_group_describes(method
     ref = pd.DataFrame({"n": [0.0, 1, 2, 3, 3, 4, 5, 6, 8, 12]})
     model = PeakedPoints(("n",))
     X = pd.DataFrame({"n": [0.0, 1.0, 3.0, 5.0, 12.0, 40.0]})
-    plain = ReasonCoder(
-        catalog=_claim_catalog(None), method=method, min_points=0.0, language="en"
-    ).fit(model, ref)
+
+    def told(direction):
+        return pd.DataFrame(
+            {"name": ["n"], "definition": ["bills"], "unit": ["count"], "direction": [direction]}
+        )
+
+    def coder(claim, direction="neutral"):
+        return ReasonCoder(
+            catalog=_claim_catalog(claim),
+            method=method,
+            min_points=0.0,
+            language="en",
+            dictionary=None if direction is None else told(direction),
+        ).fit(model, ref)
+
+    plain = coder(None)
     assert plain.favourable_end_ == {}  # neutral, no claim: every loss is stated
     lost = plain.points_lost(X)[:, 0]
-    low = ReasonCoder(
-        catalog=_claim_catalog("low"), method=method, min_points=0.0, language="en"
-    ).fit(model, ref)
+    low = coder("low")
     assert low.favourable_end_ == {"n": 3.0}  # the value the model scores best
     # "few bills" is true below 3 and false from 3 up, where the model also charges
     want = np.where(X["n"] < 3.0, lost, np.minimum(lost, 0.0))
     np.testing.assert_allclose(low.points_lost(X)[:, 0], want, atol=1e-12)
     assert lost[4] > 0  # the model charges 12 bills ...
     assert low.points_lost(X)[4, 0] == 0.0  # ... but they are not "few"
-    high = ReasonCoder(
-        catalog=_claim_catalog("high"), method=method, min_points=0.0, language="en"
-    ).fit(model, ref)
+    high = coder("high")
     want = np.where(X["n"] > 3.0, lost, np.minimum(lost, 0.0))
     np.testing.assert_allclose(high.points_lost(X)[:, 0], want, atol=1e-12)
-    # a feature of known direction takes its side from it: the claim gives the side of
-    # neutral features only (a catalog groups features whose adverse side its text names)
-    told = pd.DataFrame(
-        {
-            "name": ["n"],
-            "definition": ["bills"],
-            "unit": ["count"],
-            "direction": ["higher_is_safer"],
-        }
-    )
-    directed = ReasonCoder(
-        catalog=_claim_catalog("high"),
-        method=method,
-        min_points=0.0,
-        dictionary=told,
-        language="en",
-    ).fit(model, ref)
-    assert directed.favourable_end_ == {"n": 3.0}
-    np.testing.assert_allclose(directed.points_lost(X), low.points_lost(X), atol=1e-12)
+    # a feature of unknown direction may measure the inverse of the text's quantity
+    # (days since the last order under "little activity"): left alone
+    unknown = coder("low", direction=None)
+    assert unknown.favourable_end_ == {}
+    np.testing.assert_allclose(unknown.points_lost(X)[:, 0], lost, atol=1e-12)
+    # a feature of known direction takes its side from it; its end is the model's best
+    # value only where losses are measured from the best (points_below_max), else the
+    # reference's most favourable value
+    directed = coder("high", direction="higher_is_safer")
+    if method == "points_below_max":
+        assert directed.favourable_end_ == {"n": 3.0}
+        np.testing.assert_allclose(directed.points_lost(X), low.points_lost(X), atol=1e-12)
+    else:
+        assert directed.favourable_end_ == {"n": 12.0}
+        want = np.where(X["n"] < 12.0, lost, np.minimum(lost, 0.0))
+        np.testing.assert_allclose(directed.points_lost(X)[:, 0], want, atol=1e-12)
 
 
 def test_best_scoring_value_groups_rare_and_continuous_values():
@@ -430,6 +436,12 @@ def test_best_scoring_value_groups_rare_and_continuous_values():
     assert 30.0 <= best_scoring_value(x, points, 1.0, -1) <= 40.0  # the upper bin's end
     # fewer points are better on a PD-like scale: the bin farthest from 30 wins
     assert best_scoring_value(x, points, -1.0, 1) >= 90.0
+    # one scorecard bin spanning several values: means equal up to float noise tie,
+    # and the tie goes to the value that makes the text false soonest
+    x = np.repeat([0.0, 1.0, 2.0, 3.0], 50)
+    points = np.repeat([0.1, 0.1 + 0.2, 0.3, 0.3], 50)  # 0.30000000000000004 vs 0.3
+    assert best_scoring_value(x, points, 1.0, 1) == 1.0
+    assert best_scoring_value(x, points, 1.0, -1) == 3.0
     # a value held by fewer than 1 % of the rows never decides
     x = np.r_[np.zeros(200), 1.0]
     assert best_scoring_value(x, np.r_[np.zeros(200), 50.0], 1.0, 1) == 0.0

@@ -206,6 +206,8 @@ def _to_arrays(
                     raise SchemaError("negative values", table=table, column=c.name, rows=bad)
         else:
             arr = np.fromiter(values, dtype=object, count=len(values))
+            if c.not_null and arr.size:
+                _no_null_ids(arr, table, c.name)
         out[c.name] = arr
     return out
 
@@ -268,8 +270,8 @@ def _column_plan(table: str) -> tuple[_Column, ...]:
                 cols.append(_Column(c, "time", optional, not spec.column(c).nullable))
             elif c in FLOAT_COLUMNS or c in ("installments", "installment_no"):
                 cols.append(_Column(c, "number", optional, c in FLOAT_COLUMNS and not optional))
-            else:
-                cols.append(_Column(c, "object", optional, False))
+            else:  # ids, categories, statuses: a null id would be silently dropped
+                cols.append(_Column(c, "object", optional, c in _IDS and not optional))
         plan = _PLANS[table] = tuple(cols)
     return plan
 
@@ -430,9 +432,29 @@ _ROW_RULES: tuple[tuple[str, str, str, str, Callable[[Mapping[str, np.ndarray]],
         "peer_id",
         "self_loop",
         "links a user to itself (peer_id == user_id)",
-        lambda a: a["user_id"] == a["peer_id"],
+        lambda a: _self_loops(a),
     ),
 )
+
+
+#: Key columns, never null (the data model's ids).
+_IDS = frozenset({"user_id", "peer_id", "loan_id"})
+
+
+def _no_null_ids(arr: np.ndarray, table: str, column: str) -> None:
+    """Refuse missing ids (``None``, NaN, ``pd.NA``), as batch validation does."""
+    import pandas as pd
+
+    bad = np.flatnonzero(pd.isna(arr))
+    if bad.size:
+        raise SchemaError("null values", table=table, column=column, rows=bad.tolist())
+
+
+def _self_loops(a: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Edges linking a user to itself (ids are checked non-null before)."""
+    return np.fromiter(
+        (bool(u == p) for u, p in zip(a["user_id"], a["peer_id"])), bool, len(a["user_id"])
+    )
 
 
 def _check_rows(arrays: Mapping[str, Mapping[str, np.ndarray]]) -> None:

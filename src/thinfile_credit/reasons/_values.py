@@ -63,10 +63,13 @@ class RouteSpec:
     fallback : ndarray of shape (features, groups)
         0/1: the group each feature's missing values are worded by (a zero row: none).
     direction : ndarray of int8, shape (features,)
-        +1 higher is safer, -1 higher is riskier, 0 unknown or neutral.
+        The favourable side: +1 higher is safer, -1 higher is riskier (for a neutral
+        feature in a group with a claim, the side its text does not describe), 0 none.
     end : ndarray of shape (features,)
-        The reference sample's most favourable value (NaN where the direction is unknown
-        or the feature is not numeric).
+        Where a loss stops being stated: the reference sample's most favourable value,
+        the feature's neutral value, or in a group with a claim the value the model
+        scores best (``"none"``: the smallest positive value); NaN where there is none
+        (unknown direction, not numeric).
     """
 
     feature_baseline: FloatArray
@@ -318,10 +321,12 @@ def best_scoring_value(
     counts = np.bincount(labels)
     means = np.bincount(labels, weights=ps) / np.maximum(counts, 1)
     merit = np.where(counts >= max(1, math.ceil(0.01 * xs.size)), sign * means, -np.inf)
-    # the text is false from the best group on: ties go to the lowest group for a
-    # low-values text (side > 0), the highest for a high-values one
-    order = np.arange(merit.size) if side > 0 else np.arange(merit.size)[::-1]
-    best = order[int(np.argmax(merit[order]))]
+    # the text is false from the best group on: ties (within float noise: one scorecard
+    # bin spanning several values averages to means differing in the last bits) go to
+    # the lowest group for a low-values text (side > 0), the highest for a high-values one
+    top = float(merit.max())
+    tied = np.flatnonzero(merit >= top - 1e-9 * max(1.0, abs(top)))
+    best = int(tied[0] if side > 0 else tied[-1])
     # within the group, only rows scoring at least its mean: a quantile bin straddling
     # two of a scorecard's bins must not pull the end into the weaker one
     inside = labels == best

@@ -113,15 +113,15 @@ class ReasonGroup:
     claim : {"low", "high", "none"}, optional
         Marks a text that compares the applicant with others rather than stating a fact:
         ``"low"`` for "few", "limited", "too new" ("Limited bill payment record"),
-        ``"high"`` for "many", "a high share". With ``ReasonCoder(check_values=True)`` a
-        loss on such a group's feature is stated only on the adverse side of the value
-        the model scores best in the reference sample, not merely short of the sample's
-        most favourable value: 12 bills are not "few" when the model scores 4 best. The
-        side is the feature's direction where it has one; a neutral feature (how many
-        bills fell due) takes the side the text describes. ``"none"`` marks a text
-        saying the applicant has none of what the features count ("No bill payment
-        history"): a loss is stated only where the count is 0 or less. A text stating a
-        fact ("late bill payments") has no claim: any late bill makes it true.
+        ``"high"`` for "many", "a high share". With ``ReasonCoder(check_values=True)``
+        a feature of neutral direction (how many bills fell due) is stated only on the
+        side the text describes of the value the model scores best in the reference
+        sample (12 bills are not "few" when the model scores 4 best), and with
+        ``points_below_max`` a feature of known direction only on its adverse side of
+        that value. ``"none"`` marks a text saying the applicant has none of what the
+        features count ("No bill payment history"): a loss is stated only where the
+        count is 0 or less. A text stating a fact ("late bill payments") has no claim:
+        any late bill makes it true.
 
     Examples
     --------

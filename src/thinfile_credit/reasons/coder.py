@@ -150,12 +150,13 @@ class ReasonCoder(BaseEstimator):
         group's text would be false: a model with interactions can charge points there.
         Features take their direction (and neutral value, where one lies inside the
         range: an order trend's 0) from ``dictionary`` or, for the library's own
-        features, from the built-in data dictionary; features of unknown or neutral
-        direction are only routed when missing. A group whose text compares the
-        applicant with others (``ReasonGroup.claim``: "limited bill payment record",
-        "account too new") states a loss only on the adverse side of the value the model
-        scores best in the reference sample, a neutral feature on the side the text
-        describes (few bills, not many). Needs the applicants' features at explain time.
+        features, from the built-in data dictionary; features of unknown direction are
+        only routed when missing. In a group whose text compares the applicant with
+        others (``ReasonGroup.claim``: "limited bill payment record"), a feature of
+        neutral direction (how many bills fell due) is stated only on the side the text
+        describes of the value the model scores best (few bills, not many), and with
+        ``points_below_max`` every feature only on the adverse side of that value. Needs
+        the applicants' features at explain time.
 
     Attributes
     ----------
@@ -189,9 +190,10 @@ class ReasonCoder(BaseEstimator):
         With ``check_values``: per feature of known direction, its neutral value where
         the dictionary gives one (0 for order trends), else the reference sample's most
         favourable value (its minimum for ``higher_is_riskier``, its maximum for
-        ``higher_is_safer``); in a group with a ``claim``, the value the model scores
-        best (for ``"none"``, the smallest positive value). A value at or beyond it
-        loses points no reason states.
+        ``higher_is_safer``); in a group with a ``claim``, for its neutral features (and
+        for all its features with ``points_below_max``) the value the model scores best,
+        for ``"none"`` the smallest positive value. A value at or beyond it loses points
+        no reason states.
     """
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {
@@ -491,20 +493,29 @@ class ReasonCoder(BaseEstimator):
                 favourable_end(reference, name, sign) if neutral is None or not sign else neutral
             )
             claim = self.catalog_.group(self.feature_groups_[name]).claim
-            if claim is not None and (neutral is None or not sign):
-                # a text comparing the applicant with others ("few bills", "account too
-                # new") is false from the value the model scores best on; a neutral
-                # feature takes the side the text describes
-                column = reference.get_column(name)
-                if column.dtype.is_numeric() or column.dtype == pl.Boolean:
-                    x = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
-                    if claim == "none":
-                        # "no bill payment history": false from the first bill on
-                        sign, end[i] = 1, _smallest_positive(x)
-                    else:
-                        sign = sign or (1 if claim == "low" else -1)
-                        end[i] = best_scoring_value(x, values[:, i], self._sign, sign)
-                    direction[i] = sign
+            column = reference.get_column(name)
+            if (
+                claim is not None
+                and (neutral is None or not sign)
+                and (column.dtype.is_numeric() or column.dtype == pl.Boolean)
+            ):
+                x = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
+                if claim == "none":
+                    # "no bill payment history": false from the first bill on
+                    sign, end[i] = 1, _smallest_positive(x)
+                elif not sign and (told or builtin_side) == "neutral":
+                    # no risk direction (how many bills fell due): the text ("few
+                    # bills") is true on its side of the value the model scores best;
+                    # a feature of unknown direction may measure the inverse and is
+                    # left alone
+                    sign = 1 if claim == "low" else -1
+                    end[i] = best_scoring_value(x, values[:, i], self._sign, sign)
+                elif sign and self.method == "points_below_max":
+                    # losses measured from the best: "account too new" is false from
+                    # the value the model scores best on (a model scoring fewer orders
+                    # best never says "little shopping activity")
+                    end[i] = best_scoring_value(x, values[:, i], self._sign, sign)
+                direction[i] = sign
             if not np.isnan(end[i]):
                 self.favourable_end_[name] = float(end[i])
         return RouteSpec(baseline, fallback, direction, end)

@@ -163,14 +163,15 @@ _GROUPS: tuple[ReasonGroup, ...] = (
             "There is little record of loans taken and repaid on time on the platform.",
         ),
         (
-            "loan_count_ever*",
-            "loan_*_count*",
+            # every loan count but the windowed ones (LON05), as in version 2
+            "re:loan_(?!count_[0-9]+d$).*count.*",
             "loan_*completed*",
             "loan_*streak*",
             "loan_*early*",
             "loan_*ontime*",
             "loan_*on_time*",
             "loan_*taken*",
+            "re:loan_days_since(?!_last_loan).*",
         ),
     ),
     _g(
@@ -191,7 +192,7 @@ _GROUPS: tuple[ReasonGroup, ...] = (
             "A loan was taken on the platform shortly before the application, or several "
             "loans were taken recently.",
         ),
-        ("re:loan_count_[0-9]+d", "loan_days_since*"),
+        ("re:loan_count_[0-9]+d", "loan_days_since_last_loan*"),
     ),
     # --- consumption --------------------------------------------------------------------
     _g(
