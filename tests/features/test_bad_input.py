@@ -195,6 +195,14 @@ def test_build_one_event_exactly_at_t_is_excluded() -> None:
 
 
 _D = datetime(2024, 1, 1)
+_PAID_BILL = {
+    "user_id": 1,
+    "issued_at": _D,
+    "due_at": _D + timedelta(days=5),
+    "amount_due": 9.0,
+    "paid_at": _D + timedelta(days=2),
+    "amount_paid": 9.0,
+}
 #: (table, good row, the field that breaks it, check): a bad row follows a good one
 _ROW_RULE_CASES = [
     (
@@ -212,40 +220,19 @@ _ROW_RULE_CASES = [
     ),
     (
         "bills",
-        {
-            "user_id": 1,
-            "issued_at": _D,
-            "due_at": _D + timedelta(days=5),
-            "amount_due": 9.0,
-            "paid_at": _D + timedelta(days=2),
-            "amount_paid": 9.0,
-        },
+        _PAID_BILL,
         {"due_at": _D - timedelta(days=1)},
         ("due_at", "due_before_issue"),
     ),
     (
         "bills",
-        {
-            "user_id": 1,
-            "issued_at": _D,
-            "due_at": _D + timedelta(days=5),
-            "amount_due": 9.0,
-            "paid_at": _D + timedelta(days=2),
-            "amount_paid": 9.0,
-        },
+        _PAID_BILL,
         {"paid_at": _D - timedelta(days=1)},
         ("paid_at", "paid_before_issue"),
     ),
     (
         "bills",
-        {
-            "user_id": 1,
-            "issued_at": _D,
-            "due_at": _D + timedelta(days=5),
-            "amount_due": 9.0,
-            "paid_at": None,
-            "amount_paid": 0.0,
-        },
+        {**_PAID_BILL, "paid_at": None, "amount_paid": 0.0},
         {"amount_paid": 4.0},
         ("amount_paid", "paid_without_date"),
     ),
