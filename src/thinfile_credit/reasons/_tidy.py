@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -21,6 +22,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars
+from thinfile_credit.errors import DataError
 
 __all__ = [
     "RESOLUTION",
@@ -35,15 +37,17 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
 class RankedReasons:
-    """The chosen (applicant, group) pairs in rank order, as parallel arrays."""
+    """The chosen (applicant, group) pairs in rank order, as parallel arrays (slots and
+    groups in compact integer dtypes)."""
 
     rows: NDArray[np.intp]
-    slots: NDArray[np.intp]
-    groups: NDArray[np.intp]
+    slots: NDArray[np.signedinteger[Any]]
+    groups: NDArray[np.signedinteger[Any]]
     points: NDArray[np.float64]
 
 
@@ -84,18 +88,41 @@ class Routes:
     group's missing-value route where ``to_fallback`` is set, or, if it is a loss (above
     zero) where ``at_end`` is set, to no group: the value sits at the favourable end, so
     the group's text would misstate it. Gains there stay with the group.
+
+    The cells are read from the applicants' values a block of rows at a time
+    (``flags``), as the losses are: a batch never holds them whole unless
+    :attr:`to_fallback` or :attr:`at_end` is asked for.
     """
 
     feature_baseline: FloatArray  # (features,)
     fallback: FloatArray  # (features, groups), 0/1: each feature's route target
-    # feature-major, like the blocks: a block of rows is a contiguous slice of each
-    to_fallback: NDArray[np.bool_]  # (features, n)
-    at_end: NDArray[np.bool_]  # (features, n)
+    #: ``flags(start, stop, to_fallback, at_end)`` writes rows ``start:stop`` into
+    #: feature-major ``(features, stop - start)`` bool buffers (at-end cells are never
+    #: missing); it leaves the rows of features it never flags as they are (zeros)
+    flags: Callable[[int, int, BoolArray, BoolArray], None]
+    n_rows: int
 
     @cached_property
     def routed(self) -> NDArray[np.intp]:
         """Features that have a route."""
         return np.flatnonzero(self.fallback.any(axis=1))
+
+    @property
+    def to_fallback(self) -> BoolArray:
+        """``(features, n)``: the value is missing and the feature has a route."""
+        return self._whole[0]
+
+    @property
+    def at_end(self) -> BoolArray:
+        """``(features, n)``: the value sits at or beyond the favourable end."""
+        return self._whole[1]
+
+    @cached_property
+    def _whole(self) -> tuple[BoolArray, BoolArray]:
+        shape = (self.fallback.shape[0], self.n_rows)
+        moved, at_end = np.zeros(shape, dtype=np.bool_), np.zeros(shape, dtype=np.bool_)
+        self.flags(0, self.n_rows, moved, at_end)
+        return moved, at_end
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,15 @@ class GroupLoss:
     #: :func:`group_layout` of the membership (stacked over the routes' fallback with
     #: routes), when the caller keeps it; computed otherwise
     layout: Layout | None = None
+    #: With routes: the table named when ``values`` hold a non-finite number, found
+    #: block by block as they are read (the caller has not checked them: a large batch
+    #: is then read once, not twice); ``None`` when they are known to be finite
+    unchecked: str | None = None
+    #: A cache of the group-sum plans (:meth:`_plan`, :meth:`_live_plan`), which depend
+    #: only on the membership, the routes' fallback and the layout: a caller building
+    #: many GroupLoss objects of one model (a coder) shares one; each keeps its own when
+    #: ``None``
+    plans: dict[Any, Any] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -131,60 +167,328 @@ class GroupLoss:
     def block(self, start: int, stop: int) -> FloatArray:
         """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array.
 
-        Each group's points are summed over its features in feature order, row by row,
-        so a row's result does not depend on how many rows share the block (a matrix
-        product's summation order does): one applicant alone gets exactly its batch row.
+        Each group's points are summed over its feature-major rows exactly as
+        ``np.add.reduceat`` sums them (see :func:`_group_sums`), one whole row of
+        applicants at a time, so a row's result does not depend on how many rows share
+        the block (a matrix product's summation order does): one applicant alone gets
+        exactly its batch row.
         """
-        if self.routes is not None:
-            return self._routed_block(self.routes, start, stop)
-        order, starts, nonempty = self._columns
-        rows = self.values[start:stop]
-        out: FloatArray = np.zeros((self.shape[1], rows.shape[0]))
-        if nonempty.size:
-            # Feature-major rows, so each group is a run of whole-row additions.
-            out[nonempty] = np.add.reduceat(rows.T[order], starts, axis=0)
-        np.subtract(self.baseline[:, None], out, out=out)
-        if self.sign < 0:
-            np.negative(out, out=out)
+        out: FloatArray = np.empty((self.shape[1], stop - start))
+        self._fill(start, stop, out, self._scratch(stop - start))
         return out
 
-    def _routed_block(self, routes: Routes, start: int, stop: int) -> FloatArray:
-        """:meth:`block` with each feature's loss routed per applicant."""
+    @cached_property
+    def _plans(self) -> dict[Any, Any]:
+        """:attr:`plans`, or this object's own cache."""
+        return {} if self.plans is None else self.plans
+
+    @property
+    def _plan(self) -> _Plan:
+        """Each non-empty group's rows of the block's terms, the empty groups, and the
+        same sums as ``np.add.reduceat`` arguments.
+
+        Without routes the terms are the features' points (feature-major); with routes
+        they are every feature's own loss, then every feature's routed loss (the routed
+        row of a feature without a route is read by no group).
+        """
+        key = ("plan", self.routes is not None)
+        found: _Plan | None = self._plans.get(key)
+        if found is not None:
+            return found
         order, starts, nonempty = self._columns
         n_features = self.values.shape[1]
-        routed = routes.routed
-        # rows: every feature's own loss, then the routed loss of each feature that has a
-        # route (the layout stacks the membership over those features' fallback)
-        both = np.empty((n_features + routed.size, stop - start))
-        lost = both[:n_features]
-        np.subtract(routes.feature_baseline[:, None], self.values[start:stop].T, out=lost)
+        rows = order.tolist()
+        if self.routes is not None:
+            routed = self.routes.routed.tolist()
+            rows = [k if k < n_features else n_features + routed[k - n_features] for k in rows]
+        bounds = [*starts.tolist(), len(rows)]
+        groups = tuple(
+            (g, rows[bounds[i]], tuple(rows[bounds[i] + 1 : bounds[i + 1]]), False)
+            for i, g in enumerate(nonempty.tolist())
+        )
+        empty = np.setdiff1d(np.arange(self.shape[1]), nonempty).astype(np.intp)
+        index = np.array(rows, dtype=np.intp)
+        self._plans[key] = found = (groups, empty, (index, starts.astype(np.intp), nonempty))
+        return found
+
+    @property
+    def _pairwise_routed(self) -> BoolArray:
+        """Features whose routed row a group summing 9 or more terms reads (every
+        block writes it; :meth:`_live_plan` leaves such groups whole)."""
+        found: BoolArray | None = self._plans.get("pairwise")
+        if found is not None:
+            return found
+        n_features = self.values.shape[1]
+        found = np.zeros(n_features, dtype=np.bool_)
+        for _, first, rest, _ in self._plan[0]:
+            if len(rest) >= 8:
+                for k in (first, *rest):
+                    if k >= n_features:
+                        found[k - n_features] = True
+        self._plans["pairwise"] = found
+        return found
+
+    def _live_plan(self, live: tuple[bool, ...]) -> _Sums:
+        """:attr:`_plan`'s groups for a block in which only the features ``live`` have a
+        routed (missing) loss: the other routed rows are +0.0 throughout and are not
+        added (see :func:`_group_sums`). Cached per pattern of live features (a few
+        hundred at most)."""
+        cache: dict[tuple[bool, ...], _Sums] = self._plans.setdefault("live", {})
+        found = cache.get(live)
+        if found is not None:
+            return found
+        n_features = self.values.shape[1]
+
+        def dead(k: int) -> bool:
+            return k >= n_features and not live[k - n_features]
+
+        groups = []
+        for g, first, rest, _ in self._plan[0]:
+            terms = (first, *rest)
+            if len(rest) >= 8 or not any(dead(k) for k in terms):
+                # NumPy's pairwise sum of 8 or more: every term keeps its place
+                groups.append((g, first, rest, False))
+                continue
+            kept = tuple(k for k in rest if not dead(k))
+            groups.append((g, -1 if dead(first) else first, kept, True))
+        if len(cache) >= _LIVE_PLANS:
+            cache.clear()
+        cache[live] = found = tuple(groups)
+        return found
+
+    def _scratch(self, rows: int) -> _Scratch | None:
+        """Buffers for blocks of up to ``rows`` rows (routes only), reused block after
+        block: on a large batch fresh memory (page faults) costs more than arithmetic."""
+        if self.routes is None:
+            return None
+        return _Scratch(self.values.shape[1], min(rows, _TERMS_CHUNK), rows)
+
+    def _fill(self, start: int, stop: int, out: FloatArray, scratch: _Scratch | None) -> None:
+        """Rows ``start:stop`` into ``out``, a ``(groups, m)`` array with contiguous rows."""
+        groups, empty, reduceat = self._plan
+        if empty.size:
+            out[empty] = 0.0
+        if self.routes is None:
+            for first in range(start, stop, _TERMS_CHUNK):
+                block = self.values[first : min(stop, first + _TERMS_CHUNK)]
+                # read in memory order first: the feature-major view then hits cache
+                np.maximum.reduce(block, axis=None, initial=-np.inf)
+                target = out[:, first - start : first - start + len(block)]
+                _group_sums(block.T, groups, target, reduceat)
+            np.subtract(self.baseline[:, None], out, out=out)
+            if self.sign < 0:
+                np.negative(out, out=out)
+            return
+        assert scratch is not None
+        # the applicants' cells for the whole block at once (fewer, longer calls), then
+        # the terms a cache-sized part at a time
+        moved, at_end = scratch.moved[:, : stop - start], scratch.at_end[:, : stop - start]
+        self.routes.flags(start, stop, moved, at_end)
+        step = scratch.terms.shape[1]
+        for first in range(start, stop, step):
+            last = min(stop, first + step)
+            part = slice(first - start, last - start)
+            terms, live = self._routed_terms(first, last, scratch, moved[:, part], at_end[:, part])
+            if live is None:
+                _group_sums(terms, groups, out[:, part], reduceat)
+            else:
+                _group_sums(terms, self._live_plan(live), out[:, part])
+
+    def _routed_terms(
+        self, start: int, stop: int, scratch: _Scratch, moved: BoolArray, at_end: BoolArray
+    ) -> tuple[FloatArray, tuple[bool, ...] | None]:
+        """Every feature's own loss, routed away where missing or unstated at the
+        favourable end, stacked over every feature's loss routed to its missing-value
+        group, as ``(2 * features, m)`` rows of ``scratch``; and which features have a
+        routed loss in the block (the others' routed rows, all +0.0, are written only
+        where a group's sum reads them), or ``None`` for a few rows, whose routed rows
+        are all written. ``moved`` and ``at_end`` are the rows' :class:`Routes` cells."""
+        routes = self.routes
+        assert routes is not None
+        n_features, m = self.values.shape[1], stop - start
+        terms = scratch.terms[:, :m]
+        lost, moved_lost = terms[:n_features], terms[n_features:]
+        # Read each part in memory order first (checking it is finite when asked to):
+        # the transposed copy then finds it in cache instead of striding through memory.
+        for first in range(start, stop, _COPY_ROWS):
+            last = min(stop, first + _COPY_ROWS)
+            block = self.values[first:last]
+            if self.unchecked is None:
+                np.maximum.reduce(block, axis=None, initial=-np.inf)
+            elif not np.isfinite(np.add.reduce(block, axis=None)):
+                _refuse_non_finite(self.values, self.unchecked)
+            part = lost[:, first - start : last - start]
+            np.subtract(routes.feature_baseline[:, None], block.T, out=part)
         if self.sign < 0:
             np.negative(lost, out=lost)
-        moved = routes.to_fallback[:, start:stop]
-        both[n_features:] = np.where(moved[routed], lost[routed], 0.0)
-        gone = np.greater(lost, 0.0)
-        gone &= routes.at_end[:, start:stop]
-        gone |= moved
-        np.copyto(lost, 0.0, where=gone)
-        out: FloatArray = np.zeros((self.shape[1], lost.shape[1]))
-        if nonempty.size:
-            out[nonempty] = np.add.reduceat(both[order], starts, axis=0)
-        return out
+        # Masks applied as ANDs with int8 0 / -1 (all ones once widened): bit for bit
+        # ``np.where(mask, lost, 0.0)``, several times faster than it or copyto(where=),
+        # and NumPy widens the int8 in small buffers, so no int64 mask spans the block.
+        bits, mask = lost.view(np.int64), scratch.mask[:, :m]
+        np.negative(moved.view(np.int8), out=mask)
+        routed_bits = moved_lost.view(np.int64)
+        live: BoolArray | None = None
+        if m < _FEW_ROWS:  # (one applicant: fewer calls beat less work)
+            np.bitwise_and(bits, mask, out=routed_bits)
+        else:
+            live = np.logical_or.reduce(moved, axis=1)
+            # (a pairwise sum of 8 or more reads its routed rows even where all +0.0)
+            _masked_rows(bits, mask, routed_bits, live | self._pairwise_routed)
+        # a loss (above zero) at the favourable end is unstated; a moved one leaves
+        dropped = np.greater(lost, 0.0, out=scratch.dropped[:, :m])
+        dropped &= at_end
+        dropped |= moved
+        np.subtract(dropped.view(np.int8), 1, out=mask)  # 0 where dropped, else -1
+        if live is None:
+            np.bitwise_and(bits, mask, out=bits)
+            return terms, None
+        _masked_rows(bits, mask, bits, np.logical_or.reduce(dropped, axis=1))
+        return terms, tuple(live.tolist())
 
     def full(self) -> FloatArray:
         """The whole ``(n, groups)`` matrix (a column-major view), built a block of
         rows at a time so no temporary spans the batch."""
         n = self.shape[0]
         out: FloatArray = np.empty((self.shape[1], n))
-        with _one_blas_thread(n):
-            for start in range(0, n, _FULL_CHUNK):
-                stop = min(n, start + _FULL_CHUNK)
-                out[:, start:stop] = self.block(start, stop)
+        scratch = self._scratch(min(n, _FULL_CHUNK))
+        for start in range(0, n, _FULL_CHUNK):
+            stop = min(n, start + _FULL_CHUNK)
+            self._fill(start, stop, out[:, start:stop], scratch)
         return out.T
 
 
 #: Rows per block when :meth:`GroupLoss.full` materialises a batch.
-_FULL_CHUNK = 4096
+_FULL_CHUNK = 8192
+#: Rows read (and transposed) at a time: a part of the block that stays in L2.
+_COPY_ROWS = 4096
+#: Blocks of fewer rows mask every feature row whole (fewer calls beat less work).
+_FEW_ROWS = 512
+#: Blocks of fewer rows sum their groups with one ``np.add.reduceat``.
+_REDUCEAT_ROWS = 16
+#: Most patterns of live features whose group-sum plans are kept.
+_LIVE_PLANS = 256
+#: Most rows whose terms are built at a time (a few feature-major buffers this wide:
+#: long enough to amortise NumPy's per-call cost, short enough to stay in cache).
+_TERMS_CHUNK = 8192
+
+#: Per non-empty group: its first term row (-1: left out), its other term rows, and
+#: whether rows known to be +0.0 were left out (see :func:`_group_sums`).
+_Sums = tuple[tuple[int, int, tuple[int, ...], bool], ...]
+#: The groups' term rows in one array, each non-empty group's start in it, and those
+#: groups: ``np.add.reduceat``'s arguments.
+_Reduceat = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
+#: The groups' sums, the groups without terms, and the same sums for ``reduceat``.
+_Plan = tuple[_Sums, NDArray[np.intp], _Reduceat]
+
+
+class _Scratch:
+    """Block buffers of :meth:`GroupLoss._routed_terms`, allocated once per batch."""
+
+    def __init__(self, n_features: int, rows: int, flag_rows: int) -> None:
+        self.terms: FloatArray = np.empty((2 * n_features, rows))
+        self.mask = np.empty((n_features, rows), dtype=np.int8)
+        self.dropped = np.empty((n_features, rows), dtype=np.bool_)
+        # zeros: Routes.flags leaves the rows of features it never flags as they are
+        self.moved = np.zeros((n_features, flag_rows), dtype=np.bool_)
+        self.at_end = np.zeros((n_features, flag_rows), dtype=np.bool_)
+
+
+def _masked_rows(
+    bits: NDArray[np.int64], mask: NDArray[np.int8], out: NDArray[np.int64], rows: BoolArray
+) -> None:
+    """``out = bits & mask`` on the feature rows ``rows`` (the others are left as they
+    are): one whole-block AND, or one per run of adjacent rows when a quarter or more
+    need none."""
+    count = int(np.count_nonzero(rows))
+    if 4 * count > 3 * rows.size:
+        np.bitwise_and(bits, mask, out=out)
+        return
+    edges = np.flatnonzero(np.diff(rows, prepend=False, append=False)).tolist()
+    for a, b in zip(edges[::2], edges[1::2]):
+        np.bitwise_and(bits[a:b], mask[a:b], out=out[a:b])
+
+
+def _refuse_non_finite(values: FloatArray, table: str) -> None:
+    """Raise :class:`DataError` naming the rows of ``values`` that are not finite (none:
+    the block only summed to an overflow)."""
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if bad.size:
+        raise DataError("non-finite contributions", table=table, rows=bad.tolist())
+
+
+def _group_sums(
+    terms: FloatArray, groups: _Sums, out: FloatArray, reduceat: _Reduceat | None = None
+) -> None:
+    """``out[g] = np.add.reduceat(terms[rows], [0], axis=0)[0]`` for each group's term
+    rows (``first``, then ``rest``), bit for bit.
+
+    Along axis 0 ``reduceat`` adds, applicant by applicant, a group's first row to
+    NumPy's pairwise sum of its other rows (:func:`_pairwise_rows`) in an inner loop
+    over the group's few rows; the same additions made a whole row at a time are many
+    times faster and round identically. A group may leave out rows known to be +0.0
+    (``first`` -1 when it is one, ``normalise`` set): adding +0.0 changes a sum only
+    where it is -0.0, to +0.0, wherever it is added, so one ``+ 0.0`` at the end gives
+    the same bits; the rows left out of a pairwise sum of fewer than 8 (which NumPy adds
+    in order) move no other row's place. For a few applicants (one, from
+    ``explain_one``) ``reduceat`` itself is quicker: its ``(rows, starts, groups)`` give
+    the same bits in one call.
+    """
+    if reduceat is not None and terms.shape[1] < _REDUCEAT_ROWS:
+        rows, starts, nonempty = reduceat
+        if nonempty.size:
+            out[nonempty] = np.add.reduceat(terms[rows], starts, axis=0)
+        return
+    for g, first, rest, normalise in groups:
+        target = out[g]
+        if rest:
+            _pairwise_rows(terms, rest, target)
+            if first >= 0:
+                np.add(terms[first], target, out=target)
+        elif first >= 0:
+            np.copyto(target, terms[first])
+        else:
+            target.fill(0.0)
+            continue
+        if normalise:
+            target += 0.0
+
+
+def _pairwise_rows(terms: FloatArray, rows: tuple[int, ...], out: FloatArray) -> None:
+    """``out`` = NumPy's pairwise sum of ``terms[rows]`` (``pairwise_sum`` in
+    ``loops_utils.h.src``) for every column: in order below 8 rows, with 8 accumulators
+    up to 128, else the two halves (split at a multiple of 8) added."""
+    n = len(rows)
+    if n < 8:
+        # NumPy starts from -0.0, and -0.0 + x == x
+        if n == 1:
+            np.copyto(out, terms[rows[0]])
+            return
+        np.add(terms[rows[0]], terms[rows[1]], out=out)
+        for k in rows[2:]:
+            np.add(out, terms[k], out=out)
+        return
+    if n <= 128:
+        acc = [terms[k].copy() for k in rows[:8]]
+        whole = n - n % 8
+        for i in range(8, whole, 8):
+            for j in range(8):
+                acc[j] += terms[rows[i + j]]
+        np.add(acc[0], acc[1], out=out)
+        np.add(acc[2], acc[3], out=acc[2])
+        out += acc[2]
+        np.add(acc[4], acc[5], out=acc[4])
+        np.add(acc[6], acc[7], out=acc[6])
+        acc[4] += acc[6]
+        out += acc[4]
+        for k in rows[whole:]:
+            out += terms[k]
+        return
+    half = n // 2
+    half -= half % 8
+    _pairwise_rows(terms, rows[:half], out)
+    rest = np.empty_like(out)
+    _pairwise_rows(terms, rows[half:], rest)
+    out += rest
 
 
 def top_reasons(
@@ -193,7 +497,7 @@ def top_reasons(
     also_considered: bool,
     min_points: float,
     *,
-    chunk: int = 4096,
+    chunk: int = 16384,
 ) -> RankedReasons:
     """Rank every row's groups by points lost; keep the adverse ones up to the limit.
 
@@ -204,35 +508,40 @@ def top_reasons(
     ``min_points`` rounded the same way; its exact loss is reported. The top groups
     are found by ``limit`` passes of a column-wise maximum over the keys (each pass
     retires its winner) instead of a per-row sort, and rows are processed ``chunk`` at a
-    time so every temporary stays in cache: on large batches fresh memory (page faults),
-    not arithmetic, is what costs. ``loss`` is an ``(n, groups)`` array or a
-    :class:`GroupLoss`, computed block by block.
+    time in buffers allocated once, so every temporary stays in cache: on large batches
+    fresh memory (page faults), not arithmetic, is what costs. ``loss`` is an
+    ``(n, groups)`` array or a :class:`GroupLoss`, computed block by block.
     """
     n, n_groups = loss.shape
     limit = min(max_reasons + (1 if also_considered else 0), n_groups)
-    size = n * limit
-    # compact dtypes: on a large batch every output page is a fresh page fault
-    rows, slots = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.int32)
-    groups, points = np.empty(size, dtype=_code_dtype(n_groups)), np.empty(size)
     # adverse and at least min_points, both on the ranking keys' grid (see rank_keys)
     floor = _floor_key(min_points, n_groups)
     if n == 1 and not isinstance(loss, GroupLoss):
         return _rank_row(np.asarray(loss, dtype=np.float64)[0], limit, floor)
-    every = np.arange(min(chunk, n))
+    size = n * limit
+    # compact dtypes: on a large batch every output page is a fresh page fault (only
+    # the pages filled are ever touched)
+    out = _Picked(
+        np.empty(size, dtype=np.intp),
+        np.empty(size, dtype=_code_dtype(limit)),
+        np.empty(size, dtype=_code_dtype(n_groups)),
+        np.empty(size),
+    )
     filled = 0
-    # only a GroupLoss multiplies matrices; an array needs no BLAS context
-    with _one_blas_thread(n if isinstance(loss, GroupLoss) else 0):
-        for start in range(0, n if limit else 0, chunk):
-            filled = _rank_block(
-                _block(loss, start, min(n, start + chunk)),
-                start,
-                limit,
-                floor,
-                every,
-                (rows, slots, groups, points),
-                filled,
-            )
-    return RankedReasons(rows[:filled], slots[:filled], groups[:filled], points[:filled])
+    if limit and n:
+        ranker = _BlockRanker(n_groups, limit, floor, min(chunk, n))
+        scratch = loss._scratch(min(chunk, n)) if isinstance(loss, GroupLoss) else None
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            by_group = ranker.loss_block(stop - start)
+            if isinstance(loss, GroupLoss):
+                loss._fill(start, stop, by_group, scratch)
+            else:
+                np.copyto(by_group, loss[start:stop].T)
+            filled = ranker.rank(by_group, start, out, filled)
+    return RankedReasons(
+        out.rows[:filled], out.slots[:filled], out.groups[:filled], out.points[:filled]
+    )
 
 
 def _rank_row(loss: FloatArray, limit: int, floor: int) -> RankedReasons:
@@ -254,51 +563,116 @@ def _rank_row(loss: FloatArray, limit: int, floor: int) -> RankedReasons:
     )
 
 
-def _block(loss: NDArray[np.float64] | GroupLoss, start: int, stop: int) -> FloatArray:
-    if isinstance(loss, GroupLoss):
-        return loss.block(start, stop)
-    return np.ascontiguousarray(loss[start:stop].T)
+@dataclass(frozen=True)
+class _Picked:
+    """Output arrays of :func:`top_reasons`, filled block by block."""
+
+    rows: NDArray[np.intp]
+    slots: NDArray[np.signedinteger[Any]]
+    groups: NDArray[np.signedinteger[Any]]
+    points: FloatArray
 
 
-def _rank_block(
-    by_group: FloatArray,
-    start: int,
-    limit: int,
-    floor: int,
-    every: NDArray[np.intp],
-    out: tuple[NDArray[Any], NDArray[Any], NDArray[Any], FloatArray],
-    filled: int,
-) -> int:
-    """Rank one ``(groups, m)`` block into ``out`` from position ``filled``; new end."""
-    n_groups, m = by_group.shape
-    low = _low_mask(n_groups)
-    here = every[:m]
-    keys = rank_keys(by_group, axis=0)
-    cols = np.empty((limit, m), dtype=np.intp)
-    tops = np.empty((limit, m), dtype=np.int64)
-    for slot in range(limit):
-        best = np.maximum.reduce(keys, axis=0, out=tops[slot])
-        np.subtract(n_groups - 1, best & low, out=cols[slot])
-        if slot + 1 < limit:
-            keys[cols[slot], here] = _RETIRED
-    lost = by_group.ravel()[cols * m + here]  # (limit, m): each row's ranked losses
-    # adverse and at least min_points, on the keys' grid; once a slot fails, later
-    # (smaller) slots do too
-    keep = tops >= floor
-    for slot in range(1, limit):
-        keep[slot] &= keep[slot - 1]
-    counts = np.add.reduce(keep, axis=0, dtype=np.intp)
-    row = np.repeat(here, counts)
-    ends = np.cumsum(counts)
-    rank = np.arange(row.size, dtype=np.intp) - np.repeat(ends - counts, counts)
-    flat = rank * m + row
-    stop = filled + row.size
-    rows, slots, groups, points = out
-    np.add(row, start, out=rows[filled:stop])
-    slots[filled:stop] = rank
-    groups[filled:stop] = cols.ravel()[flat]
-    points[filled:stop] = lost.ravel()[flat]
-    return stop
+class _BlockRanker:
+    """Ranks ``(groups, m)`` blocks of losses in buffers allocated once per batch."""
+
+    def __init__(self, n_groups: int, limit: int, floor: int, rows: int) -> None:
+        self.n_groups, self.limit, self.floor = n_groups, limit, floor
+        self.bits = _position_bits(n_groups)
+        self.low = _low_mask(n_groups)
+        self.offsets = _key_offsets(n_groups, self.bits)
+        # flat, so a block of any m is a C-contiguous (groups, m) reshape of a prefix
+        self._loss: FloatArray = np.empty(n_groups * rows)
+        self._keys: FloatArray = np.empty(n_groups * rows)
+        self._last = np.empty(rows, dtype=np.intp)
+        self._best = np.empty(rows, dtype=np.int64)
+        self._flat = np.empty(rows, dtype=np.intp)
+        # applicant-major (m, limit), the order of the output
+        self._kept = np.empty(rows * limit, dtype=np.bool_)
+        self._flats = np.empty(rows * limit, dtype=np.intp)
+        self._m = -1
+
+    def loss_block(self, m: int) -> FloatArray:
+        """The ``(groups, m)`` buffer a block's losses are written to."""
+        return self._loss[: self.n_groups * m].reshape(self.n_groups, m)
+
+    def rank(self, by_group: FloatArray, start: int, out: _Picked, filled: int) -> int:
+        """Rank one C-contiguous ``(groups, m)`` block into ``out`` from position
+        ``filled``; returns the new end."""
+        n_groups, m = by_group.shape
+        limit = self.limit
+        if m != self._m:
+            # flat position of (last group, applicant): a key's low bits count groups
+            # back from the last one
+            np.add(np.arange(m), (n_groups - 1) * m, out=self._last[:m])
+            self._m = m
+        keys = _block_keys(by_group, self.bits, self.offsets, self._keys[: n_groups * m])
+        flat_keys, flat_loss = keys.reshape(-1), by_group.reshape(-1)
+        last, best, flat = self._last[:m], self._best[:m], self._flat[:m]
+        kept = self._kept[: m * limit].reshape(m, limit)
+        flats = self._flats[: m * limit].reshape(m, limit)
+        for slot in range(limit):
+            np.maximum.reduce(keys, axis=0, out=best)
+            np.greater_equal(best, self.floor, out=kept[:, slot])
+            # flat position of each applicant's winner: last - (n_groups - 1 - group) * m
+            np.bitwise_and(best, self.low, out=flat)
+            np.multiply(flat, m, out=flat)
+            np.subtract(last, flat, out=flat)
+            if slot + 1 < limit:
+                flat_keys[flat] = _RETIRED
+            flats[:, slot] = flat
+        # Kept (applicant, slot) pairs in output order. Keys are distinct within a row
+        # and each pass takes the largest left, so a row's kept slots are a prefix.
+        pick = np.flatnonzero(kept)
+        stop = filled + pick.size
+        rows, slots = out.rows[filled:stop], out.slots[filled:stop]
+        if limit & (limit - 1):
+            np.floor_divide(pick, limit, out=rows)
+            np.subtract(pick, rows * limit, out=slots, casting="unsafe")
+        else:  # a power of two (four reasons): shift and mask
+            np.right_shift(pick, limit.bit_length() - 1, out=rows)
+            np.bitwise_and(pick, limit - 1, out=slots, casting="unsafe")
+        where = flats.reshape(-1).take(pick)
+        # (in range by construction; mode "raise" would copy through a buffer)
+        np.take(flat_loss, where, out=out.points[filled:stop], mode="clip")
+        groups = out.groups[filled:stop]
+        if m & (m - 1):
+            np.floor_divide(where, m, out=groups, casting="unsafe")
+        else:  # a full block
+            np.right_shift(where, m.bit_length() - 1, out=groups, casting="unsafe")
+        rows += start
+        return stop
+
+
+def _block_keys(
+    by_group: FloatArray, bits: int, offsets: NDArray[np.uint64], buffer: FloatArray
+) -> NDArray[np.int64]:
+    """:func:`rank_keys` of a ``(groups, m)`` block along axis 0, bit for bit, in five
+    passes over ``buffer`` (flat, ``groups * m``) instead of eight.
+
+    ``rint(clip(loss, 0, cap) * 1e9)`` by the magic add, as :func:`_quantised`; the
+    float's bits are then ``_MAGIC_BITS + q``, and ``(q << bits) | position`` is
+    ``(bits_of_float << bits) + (position - (_MAGIC_BITS << bits))`` modulo 2**64 (the
+    low ``bits`` of the shift are zero), one shift and one add of a per-group constant
+    in unsigned arithmetic, which wraps by definition.
+    """
+    scaled = buffer.reshape(by_group.shape)
+    np.clip(by_group, 0.0, _cap_points(bits), out=scaled)
+    np.multiply(scaled, _STEPS_PER_POINT, out=scaled)
+    scaled += _MAGIC
+    raw = scaled.view(np.uint64)
+    raw <<= np.uint64(bits)
+    raw += offsets[:, None]
+    keys: NDArray[np.int64] = scaled.view(np.int64)
+    return keys
+
+
+def _key_offsets(n_groups: int, bits: int) -> NDArray[np.uint64]:
+    """``position - (_MAGIC_BITS << bits)`` modulo 2**64 per group (see :func:`_block_keys`)."""
+    wrap = 1 << 64
+    shifted = (int(_MAGIC_BITS) << bits) % wrap
+    position = range(n_groups - 1, -1, -1)
+    return np.array([(p - shifted) % wrap for p in position], dtype=np.uint64)
 
 
 def rank_keys(loss: NDArray[np.float64], axis: int = 1) -> NDArray[np.int64]:
@@ -405,10 +779,18 @@ def reasons_frame(
     texts_unique = list(dict.fromkeys(texts))
     position = {t: i for i, t in enumerate(texts_unique)}
     lookup = np.array([position[t] for t in texts], dtype=_code_dtype(len(texts_unique)))
-    text_pos = lookup[picked.groups]
+    if len(texts_unique) == len(texts) and lookup.dtype == picked.groups.dtype:
+        # a text per group (the usual catalog): the codes are the groups' (a copy, as
+        # the two columns must not share memory)
+        text_pos = picked.groups.copy()
+    else:
+        text_pos = lookup[picked.groups]
     app: Any = picked.rows if ids is None else ids.gather(picked.rows)
     rank = np.add(picked.slots, 1, dtype=np.int32)
-    also = picked.slots >= max_reasons
+    if picked.slots.size and int(picked.slots.max()) >= max_reasons:
+        also = picked.slots >= max_reasons
+    else:  # no "also considered" reason (one pass over compact slots, not two)
+        also = np.zeros(picked.slots.size, dtype=np.bool_)
     cache = {} if cache is None else cache
     if kind == "pandas":
         # Straight to pandas: categoricals from codes copy no strings, and skip the

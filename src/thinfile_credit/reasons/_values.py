@@ -152,15 +152,86 @@ def value_flags(
     """
     if isinstance(X, Mapping):
         return _row_flags(X, names, spec)
-    values = _pandas_numbers(X, names)
-    if values is None:
+    source = _value_source(X, names, input_names, spec)
+    missing = np.zeros((len(names), source.n_rows), dtype=bool)
+    at_end = np.zeros_like(missing)
+    source.fill(0, source.n_rows, missing, at_end)
+    return missing.T, at_end.T
+
+
+def _value_source(
+    X: Any,
+    names: Sequence[str],
+    input_names: Sequence[str],
+    spec: RouteSpec,
+    missing_rows: BoolArray | None = None,
+) -> _ColumnFlags | _ArrayFlags:
+    """:func:`value_flags` of ``X``, to be read a block of rows at a time.
+
+    Numeric columns are kept (views of a pandas frame's own float64 data) and flagged
+    block by block, so no ``(features, n)`` array is built: on a large batch its fresh
+    pages cost more than the comparisons. ``missing_rows`` (per feature, default all)
+    limits the missing flags to the features that need them; the other features'
+    missing cells are never flagged.
+    """
+    wanted = np.ones(len(names), dtype=bool) if missing_rows is None else missing_rows
+    if isinstance(X, Mapping):
+        return _ArrayFlags(*_row_flags(X, names, spec), wanted)
+    columns = _pandas_numbers(X, names)
+    if columns is None:
         frame = _model_frame(_narrow(X, names), names, input_names).select(names)
         if not all(d.is_numeric() or d == pl.Boolean for d in frame.dtypes):
-            return _mixed_flags(frame, spec)
+            return _ArrayFlags(*_mixed_flags(frame, spec), wanted)
         # nulls become NaN
-        values = np.stack([s.cast(pl.Float64).to_numpy() for s in frame.iter_columns()])
-    side, end = spec.direction[:, None], spec.end[:, None]
-    return np.isnan(values).T, _at_end(values, side, end).T
+        columns = [s.cast(pl.Float64).to_numpy() for s in frame.iter_columns()]
+    return _ColumnFlags(columns, spec, wanted)
+
+
+class _ColumnFlags:
+    """Missing and at-the-favourable-end cells of float columns, a block at a time.
+
+    One comparison per cell, :func:`_at_end`'s bit for bit (``-x >= bar`` is
+    ``x <= -bar``); a missing (NaN) value is never at the end.
+    """
+
+    def __init__(self, columns: Sequence[FloatArray], spec: RouteSpec, wanted: BoolArray):
+        self.columns = columns
+        self.n_rows = int(columns[0].shape[0]) if columns else 0
+        sign = spec.direction.astype(np.float64)
+        bars = _end_bars(sign, spec.end)
+        self._missing = np.flatnonzero(wanted).tolist()
+        # features without a side or an end are never at it
+        self._ends = [
+            (j, float(sign[j]), float(bars[j])) for j in np.flatnonzero(~np.isnan(bars)).tolist()
+        ]
+
+    def fill(self, start: int, stop: int, missing: BoolArray, at_end: BoolArray) -> None:
+        """Flag rows ``start:stop`` into feature-major ``(features, stop - start)``
+        buffers; the rows of features never flagged are left as they are (zeros)."""
+        for j in self._missing:
+            np.isnan(self.columns[j][start:stop], out=missing[j])
+        for j, sign, bar in self._ends:
+            x = self.columns[j][start:stop]
+            if sign == 1.0:
+                np.greater_equal(x, bar, out=at_end[j])
+            elif sign == -1.0:
+                np.less_equal(x, -bar, out=at_end[j])
+            else:
+                np.greater_equal(x * sign, bar, out=at_end[j])
+
+
+class _ArrayFlags:
+    """Flags computed whole (one applicant, or a frame holding text or categories)."""
+
+    def __init__(self, missing: BoolArray, at_end: BoolArray, wanted: BoolArray) -> None:
+        self.n_rows = int(missing.shape[0])
+        self._missing = missing.T & wanted[:, None]
+        self._at_end = at_end.T & ~missing.T
+
+    def fill(self, start: int, stop: int, missing: BoolArray, at_end: BoolArray) -> None:
+        """As :meth:`_ColumnFlags.fill`."""
+        np.copyto(missing, self._missing[:, start:stop])
+        np.copyto(at_end, self._at_end[:, start:stop])
 
 
 def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolArray]:
@@ -195,31 +266,30 @@ def _narrow(X: Any, names: Sequence[str]) -> Any:
     return X
 
 
-def _pandas_numbers(X: Any, names: Sequence[str]) -> FloatArray | None:
-    """A pandas frame of numbers and booleans as one ``(features, n)`` float matrix
-    (missing -> NaN)."""
-    if not type(X).__module__.startswith("pandas") or not hasattr(X, "dtypes"):
+def _pandas_numbers(X: Any, names: Sequence[str]) -> list[FloatArray] | None:
+    """A pandas frame of numbers and booleans as one float array per feature (missing
+    -> NaN; a view of the frame's own data where it already holds float64)."""
+    # (on the type: a frame's dtypes are computed afresh on every access)
+    if not type(X).__module__.startswith("pandas") or not hasattr(type(X), "dtypes"):
         return None
-    if not set(names) <= set(X.columns):
+    columns = X.columns
+    if columns.nlevels != 1 or not all(name in columns for name in names):
         return None  # other labels (integers...): _model_frame converts them
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-    if X.columns.duplicated().any():
+    if not columns.is_unique:
         return None  # a repeated label: _model_frame refuses it by name
-    dtypes = [X[name].dtype for name in names]
-    if not all(is_numeric_dtype(d) or is_bool_dtype(d) for d in dtypes):
+    series = [X[name] for name in names]
+    if not all(is_numeric_dtype(s.dtype) or is_bool_dtype(s.dtype) for s in series):
         return None
-    # feature-major: one contiguous row per feature, read column by column; NumPy dtypes
-    # hold no pd.NA, so only the nullable ones need the (slower) missing-value pass
-    out: FloatArray = np.stack(
-        [
-            X[name].to_numpy(dtype=np.float64, na_value=np.nan)
-            if not isinstance(dtype, np.dtype)
-            else X[name].to_numpy(dtype=np.float64)
-            for name, dtype in zip(names, dtypes)
-        ]
-    )
-    return out
+    # NumPy dtypes hold no pd.NA, so only the nullable ones need the (slower)
+    # missing-value pass
+    return [
+        s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not isinstance(s.dtype, np.dtype)
+        else s.to_numpy(dtype=np.float64)
+        for s in series
+    ]
 
 
 def _row_flags(
@@ -257,12 +327,19 @@ def _at_end(values: FloatArray, side: Any, end: Any) -> BoolArray:
     features without a side or an end compare with NaN (never, infinities included).
     """
     sign = np.asarray(side, dtype=np.float64)
-    edge = np.asarray(end, dtype=np.float64)
-    slack = _END_TOLERANCE * np.maximum(1.0, np.abs(edge))
+    bar = _end_bars(sign, np.asarray(end, dtype=np.float64))
     with np.errstate(invalid="ignore"):
-        bar = np.where((sign != 0) & ~np.isnan(edge), sign * edge - slack, np.nan)
         out: BoolArray = np.multiply(values, sign) >= bar
     return out
+
+
+def _end_bars(sign: FloatArray, edge: FloatArray) -> FloatArray:
+    """``side * end - slack`` per feature (see :func:`_at_end`); NaN without a side or
+    an end."""
+    slack = _END_TOLERANCE * np.maximum(1.0, np.abs(edge))
+    with np.errstate(invalid="ignore"):
+        bar: FloatArray = np.where((sign != 0) & ~np.isnan(edge), sign * edge - slack, np.nan)
+    return bar
 
 
 #: Relative tolerance of "at the favourable end".

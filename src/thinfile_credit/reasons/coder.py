@@ -73,17 +73,18 @@ from thinfile_credit.reasons._tidy import (
     Routes,
     _group_sum,
     _near_cutoff,
+    _refuse_non_finite,
     group_layout,
     reasons_frame,
     top_reasons,
 )
 from thinfile_credit.reasons._values import (
     RouteSpec,
+    _value_source,
     best_scoring_value,
     builtin_feature,
     favourable_end,
     side,
-    value_flags,
 )
 from thinfile_credit.reasons.catalog import ReasonCatalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
@@ -520,31 +521,53 @@ class ReasonCoder(BaseEstimator):
                 self.favourable_end_[name] = float(end[i])
         return RouteSpec(baseline, fallback, direction, end)
 
-    def _routed(self, values: FloatArray, baseline: FloatArray, sign: float, X: Any) -> GroupLoss:
+    def _routed(
+        self,
+        values: FloatArray,
+        baseline: FloatArray,
+        sign: float,
+        X: Any,
+        unchecked: str | None = None,
+    ) -> GroupLoss:
+        """:class:`GroupLoss` of ``values`` routed by the applicants' values ``X``
+        (``unchecked``: the table named if ``values`` turn out not to be finite, see
+        :attr:`GroupLoss.unchecked`)."""
         spec = self._routes
         assert spec is not None
-        if X is None:
-            raise DataError(
-                "reasons are checked against the applicants' values (check_values=True): "
-                "pass X, or fit the coder with check_values=False",
-                table="X",
-            )
-        missing, at_end = value_flags(X, tuple(self.feature_names_in_), self._input_names, spec)
-        if missing.shape[0] != values.shape[0]:
-            raise DataError(
-                f"X has {missing.shape[0]} rows but the contributions {values.shape[0]}: "
-                "they must describe the same applicants, in the same order",
-                table="X",
-            )
-        has_route = spec.fallback.any(axis=1)
+        try:
+            if X is None:
+                raise DataError(
+                    "reasons are checked against the applicants' values (check_values=True): "
+                    "pass X, or fit the coder with check_values=False",
+                    table="X",
+                )
+            # value_flags, read a block of rows at a time as the losses are (while the
+            # block's contributions are in cache), missing cells only of routed features
+            has_route = np.asarray(spec.fallback.any(axis=1), dtype=np.bool_)
+            names = tuple(self.feature_names_in_)
+            flags = _value_source(X, names, self._input_names, spec, has_route)
+            if flags.n_rows != values.shape[0]:
+                raise DataError(
+                    f"X has {flags.n_rows} rows but the contributions {values.shape[0]}: "
+                    "they must describe the same applicants, in the same order",
+                    table="X",
+                )
+        except Exception:
+            if unchecked is not None:
+                _refuse_non_finite(values, unchecked)  # that error came first, as it did
+            raise
         routes = Routes(
-            feature_baseline=baseline,
-            fallback=spec.fallback,
-            to_fallback=np.ascontiguousarray((missing & has_route).T),
-            at_end=np.ascontiguousarray((at_end & ~missing).T),
+            feature_baseline=baseline, fallback=spec.fallback, flags=flags.fill, n_rows=flags.n_rows
         )
         return GroupLoss(
-            values, self._membership, self.group_baseline_points_, sign, routes, self._layout
+            values,
+            self._membership,
+            self.group_baseline_points_,
+            sign,
+            routes,
+            self._layout,
+            unchecked,
+            self._sum_plans(),
         )
 
     # --- explaining -------------------------------------------------------------------
@@ -749,7 +772,10 @@ class ReasonCoder(BaseEstimator):
 
     def _loss(self, contrib: Contributions, X: Any) -> FloatArray | GroupLoss:
         """Points lost per group: lazily (a :class:`GroupLoss`) when they are linear."""
-        values = _check_contributions(contrib, table="X")
+        # Routed sums read the contributions a block of rows at a time and refuse
+        # non-finite ones as they go: a large batch is read once, not twice.
+        defer = self.attribution == "sum" and self._routes is not None and not self._pbm_per_row
+        values, unchecked = _contribution_values(contrib, defer)
         self._check_names(contrib)
         if self.attribution == "owen":
             from thinfile_credit.reasons.owen import owen_points_lost
@@ -772,10 +798,25 @@ class ReasonCoder(BaseEstimator):
                 return self._routed(pbm, self._routes.feature_baseline, -1.0, X)
             return _group_sum(pbm, self._membership)
         if self._routes is not None:
-            return self._routed(values, self._routes.feature_baseline, self._sign, X)
+            return self._routed(values, self._routes.feature_baseline, self._sign, X, unchecked)
         return GroupLoss(
-            values, self._membership, self.group_baseline_points_, self._sign, None, self._layout
+            values,
+            self._membership,
+            self.group_baseline_points_,
+            self._sign,
+            None,
+            self._layout,
+            plans=self._sum_plans(),
         )
+
+    def _sum_plans(self) -> dict[Any, Any]:
+        """The group-sum plans every :class:`GroupLoss` of this fit shares (a refit
+        starts afresh: they are kept with the layout they were made for)."""
+        layout, plans = self.__dict__.get("_sum_plans_cache", (None, {}))
+        if layout is not self._layout:
+            plans = {}
+            self.__dict__["_sum_plans_cache"] = (self._layout, plans)
+        return plans
 
     def _frame(
         self, contrib: Contributions, X: Any, ids: Any, language: str | None, kind: str
@@ -943,6 +984,24 @@ def _with_hint(reason: Reason, hint: Hint | None) -> Reason:
     from dataclasses import replace
 
     return replace(reason, hint=hint)
+
+
+def _contribution_values(contrib: Any, defer: bool) -> tuple[FloatArray, str | None]:
+    """The contributions' values as float64, checked as ``_check_contributions`` checks
+    them; with ``defer`` a large batch is checked for all but finiteness, which the
+    routed loss blocks check as they read it (the table they name is returned)."""
+    if defer and isinstance(contrib, Contributions):
+        values = np.asarray(contrib.values, dtype=np.float64)
+        if values.ndim == 2 and values.shape[0] >= _DEFER_ROWS:
+            from dataclasses import replace
+
+            _check_contributions(replace(contrib, values=values[:0]), table="X")
+            return values, "X"
+    return _check_contributions(contrib, table="X"), None
+
+
+#: Batches from this many rows check their contributions while ranking them.
+_DEFER_ROWS = 2048
 
 
 def _n_rows(X: Any) -> int:
