@@ -316,3 +316,14 @@ def test_build_one_refuses_null_ids(missing: object, table: str, column: str) ->
                 user_id=1,
             )
         assert err.value.column == "user_id"
+
+
+def test_build_one_knows_every_row_rule_of_the_data_model() -> None:
+    """build_one reads names and messages from batch validation's rules; each needs its
+    array form, and each has a case above."""
+    from thinfile_credit.features.online import _AT_FAULT
+    from thinfile_credit.schema._checks import _ROW_RULES
+
+    checks = {rule.check for rules in _ROW_RULES.values() for rule in rules}
+    assert set(_AT_FAULT) == checks
+    assert {case[3][1] for case in _ROW_RULE_CASES} == checks

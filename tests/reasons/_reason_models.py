@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 from thinfile_credit.protocol import Contributions
+from thinfile_credit.reasons._values import RouteSpec
 from thinfile_credit.scale import ScoreScale
 
 
@@ -167,3 +168,18 @@ class IdentityPoints:
     def predict_proba(self, X: Any) -> np.ndarray:
         p = self.scale_.pd_from_points(self.score(X))
         return np.column_stack([1 - p, p])
+
+
+#: Features of :func:`late_share_kind_spec`.
+LATE_SHARE_KIND = ("late", "share", "kind")
+
+
+def late_share_kind_spec() -> RouteSpec:
+    """Routes of three features: a late count (favourable end 0, lower is safer), an
+    on-time share (end 1.0) and a category code with no direction."""
+    return RouteSpec(
+        feature_baseline=np.zeros(3),
+        fallback=np.zeros((3, 1)),
+        direction=np.array([-1, 1, 0], dtype=np.int8),
+        end=np.array([0.0, 1.0, np.nan]),
+    )

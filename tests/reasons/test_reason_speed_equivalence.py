@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _reason_models import LATE_SHARE_KIND, late_share_kind_spec
 
 from thinfile_credit.errors import DataError
 from thinfile_credit.protocol import Contributions
@@ -27,7 +28,7 @@ from thinfile_credit.reasons._tidy import (
     rank_keys,
     top_reasons,
 )
-from thinfile_credit.reasons._values import RouteSpec, _value_source, value_flags
+from thinfile_credit.reasons._values import _value_source, value_flags
 
 
 def bits(a):
@@ -231,13 +232,8 @@ def test_coder_refuses_non_finite_contributions_before_anything_about_x(n):
 
 
 def test_value_source_reads_blocks_like_value_flags():
-    names = ("late", "share", "kind")
-    spec = RouteSpec(
-        feature_baseline=np.zeros(3),
-        fallback=np.zeros((3, 1)),
-        direction=np.array([-1, 1, 0], dtype=np.int8),
-        end=np.array([0.0, 1.0, np.nan]),
-    )
+    names = LATE_SHARE_KIND
+    spec = late_share_kind_spec()
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(
         rng.choice([0.0, 1.0, 1.0 + 1e-12, 2.0, -1.0, np.inf, np.nan], size=(1000, 3)),

@@ -493,16 +493,12 @@ def test_a_reason_lists_the_features_that_make_it_up():
 
 def test_value_flags_agree_across_input_kinds():
     import pyarrow as pa
+    from _reason_models import LATE_SHARE_KIND, late_share_kind_spec
 
-    from thinfile_credit.reasons._values import RouteSpec, value_flags
+    from thinfile_credit.reasons._values import value_flags
 
-    names = ("late", "share", "kind")
-    spec = RouteSpec(
-        feature_baseline=np.zeros(3),
-        fallback=np.zeros((3, 1)),
-        direction=np.array([-1, 1, 0], dtype=np.int8),
-        end=np.array([0.0, 1.0, np.nan]),
-    )
+    names = LATE_SHARE_KIND
+    spec = late_share_kind_spec()
     numeric = pd.DataFrame({"late": [0, 2, None], "share": [1.0, np.nan, 1.5], "kind": [1.0] * 3})
     want_missing = [[False, False, False], [False, True, False], [True, False, False]]
     want_end = [[True, True, False], [False, False, False], [False, True, False]]

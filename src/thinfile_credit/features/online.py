@@ -393,48 +393,15 @@ def _check_tz(aware: bool, table: str, column: str, state: dict[str, Any]) -> No
     state.setdefault("where", f"{table}.{column}")
 
 
-#: The data model's row rules (``schema`` validation's ``_ROW_RULES``) on column arrays:
-#: (table, column at fault, check, message, rows breaking it).
-_ROW_RULES: tuple[tuple[str, str, str, str, Callable[[Mapping[str, np.ndarray]], Any]], ...] = (
-    (
-        "orders",
-        "status_at",
-        "status_before_order",
-        "status reached before ordered_at",
-        lambda a: a["status_at"] < a["ordered_at"],
-    ),
-    (
-        "bills",
-        "due_at",
-        "due_before_issue",
-        "due before issued_at",
-        lambda a: a["due_at"] < a["issued_at"],
-    ),
-    (
-        "bills",
-        "paid_at",
-        "paid_before_issue",
-        "paid before issued_at",
-        lambda a: a["paid_at"] < a["issued_at"],
-    ),
-    *(
-        (
-            table,
-            "amount_paid",
-            "paid_without_date",
-            "amount_paid above 0 but paid_at is null",
-            lambda a: (a["amount_paid"] > 0) & np.isnan(a["paid_at"]),
-        )
-        for table in ("bills", "installments")
-    ),
-    (
-        "edges",
-        "peer_id",
-        "self_loop",
-        "links a user to itself (peer_id == user_id)",
-        lambda a: _self_loops(a),
-    ),
-)
+#: The rows breaking each of the data model's row rules (``schema`` validation's
+#: ``_ROW_RULES``, which name the table, column and message), on column arrays.
+_AT_FAULT: dict[str, Callable[[Mapping[str, np.ndarray]], Any]] = {
+    "status_before_order": lambda a: a["status_at"] < a["ordered_at"],
+    "due_before_issue": lambda a: a["due_at"] < a["issued_at"],
+    "paid_before_issue": lambda a: a["paid_at"] < a["issued_at"],
+    "paid_without_date": lambda a: (a["amount_paid"] > 0) & np.isnan(a["paid_at"]),
+    "self_loop": lambda a: _self_loops(a),
+}
 
 
 #: Key columns, never null (the data model's ids).
@@ -461,14 +428,21 @@ def _check_rows(arrays: Mapping[str, Mapping[str, np.ndarray]]) -> None:
     """Refuse rows breaking the data model's row rules, as batch validation does (a
     status reached before its order, a bill due before it was issued, money paid without
     a date, a user linked to itself), naming table, column and rows."""
-    for table, column, check, message, rule in _ROW_RULES:
-        columns = arrays.get(table)
+    from thinfile_credit.schema._checks import _ROW_RULES
+
+    for table, columns in arrays.items():
         if not columns or not len(next(iter(columns.values()))):
             continue
-        with np.errstate(invalid="ignore"):
-            bad = np.flatnonzero(rule(columns))
-        if bad.size:
-            raise SchemaError(f"{check}: {message}", table=table, column=column, rows=bad.tolist())
+        for rule in _ROW_RULES.get(table, ()):
+            with np.errstate(invalid="ignore"):
+                bad = np.flatnonzero(_AT_FAULT[rule.check](columns))
+            if bad.size:
+                raise SchemaError(
+                    f"{rule.check}: {rule.message}",
+                    table=table,
+                    column=rule.column,
+                    rows=bad.tolist(),
+                )
 
 
 def _no_nulls(arr: np.ndarray, table: str, column: str) -> None:

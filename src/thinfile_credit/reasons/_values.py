@@ -41,6 +41,7 @@ __all__ = [
     "builtin_feature",
     "favourable_end",
     "side",
+    "smallest_positive",
     "value_flags",
 ]
 
@@ -411,3 +412,18 @@ def best_scoring_value(
     strong = sign * ps[inside] >= level - 1e-9 * max(1.0, abs(level))
     member = xs[inside][strong]
     return float(member.min() if side > 0 else member.max())
+
+
+def smallest_positive(x: FloatArray) -> float:
+    """Where a text saying "none" ("no bill payment history") stops being true: the
+    smallest positive finite value of ``x``, or 1.0 (a count's) when it has none.
+
+    Examples
+    --------
+    >>> smallest_positive(np.array([0.0, 3.0, 1.0, np.nan]))
+    1.0
+    >>> smallest_positive(np.array([0.0, 0.0]))
+    1.0
+    """
+    positive = x[np.isfinite(x) & (x > 0)]
+    return float(positive.min()) if positive.size else 1.0

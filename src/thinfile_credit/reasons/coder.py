@@ -85,6 +85,7 @@ from thinfile_credit.reasons._values import (
     builtin_feature,
     favourable_end,
     side,
+    smallest_positive,
 )
 from thinfile_credit.reasons.catalog import ReasonCatalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
@@ -503,7 +504,7 @@ class ReasonCoder(BaseEstimator):
                 x = column.cast(pl.Float64).fill_null(np.nan).to_numpy()
                 if claim == "none":
                     # "no bill payment history": false from the first bill on
-                    sign, end[i] = 1, _smallest_positive(x)
+                    sign, end[i] = 1, smallest_positive(x)
                 elif not sign and (told or builtin_side) == "neutral":
                     # no risk direction (how many bills fell due): the text ("few
                     # bills") is true on its side of the value the model scores best;
@@ -1008,10 +1009,3 @@ def _n_rows(X: Any) -> int:
     """Rows of a frame or array (pandas, Polars, PyArrow, NumPy)."""
     shape = getattr(X, "shape", None)
     return int(shape[0]) if shape is not None else len(X)
-
-
-def _smallest_positive(x: FloatArray) -> float:
-    """The smallest positive finite value of ``x`` (1.0, a count's, when it has none):
-    where a text saying "none" ("no bill payment history") stops being true."""
-    positive = x[np.isfinite(x) & (x > 0)]
-    return float(positive.min()) if positive.size else 1.0
