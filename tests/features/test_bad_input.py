@@ -327,3 +327,93 @@ def test_build_one_knows_every_row_rule_of_the_data_model() -> None:
     checks = {rule.check for rules in _ROW_RULES.values() for rule in rules}
     assert set(_AT_FAULT) == checks
     assert {case[3][1] for case in _ROW_RULE_CASES} == checks
+
+
+_ORDER = {"user_id": 1, "ordered_at": _D, "amount": 5.0, "category": "food", "status": "paid"}
+_EDGE = {"user_id": 1, "peer_id": 2, "kind": "social", "since": _D}
+_LOAN = {"loan_id": 7, "user_id": 1, "disbursed_at": _D, "principal": 100.0}
+_INSTALMENT = {
+    "loan_id": 7,
+    "installment_no": 1,
+    "due_at": _D + timedelta(days=30),
+    "amount_due": 50.0,
+    "paid_at": None,
+    "amount_paid": 0.0,
+}
+#: (events whose ids mix integers and text, the table and column named, rows named)
+_ID_KIND_CASES = [
+    ({"orders": [_ORDER], "edges": [{**_EDGE, "peer_id": "2"}]}, "edges", "peer_id", [0]),
+    (
+        {"orders": [_ORDER], "edges": [_EDGE, {**_EDGE, "user_id": "1", "peer_id": "3"}]},
+        "edges",
+        "user_id",
+        [1],
+    ),
+    (
+        {"loans": [_LOAN], "installments": [{**_INSTALMENT, "loan_id": "7"}]},
+        "installments",
+        "loan_id",
+        [0],
+    ),
+]
+
+
+@pytest.mark.parametrize(("events", "table", "column", "rows"), _ID_KIND_CASES)
+def test_build_one_refuses_ids_of_both_kinds_as_batch_does(
+    events: dict, table: str, column: str, rows: list[int]
+) -> None:
+    """Integer and text ids of one entity never match (``1 != "1"``): refused, named as
+    batch validation's ``id_kind`` check names them, never silently left out."""
+    from thinfile_credit.schema import validate_tables
+
+    fb = FeatureBuilder(windows=(30,))
+    with pytest.raises(SchemaError) as err:
+        fb.build_one(events, datetime(2024, 3, 1), user_id=1)
+    assert (err.value.table, err.value.column) == (table, column)
+    assert list(err.value.rows) == rows
+    assert "id_kind" in str(err.value)
+    frames = {k: pl.DataFrame(v) for k, v in events.items()}
+    if table == "edges" and column == "user_id":
+        return  # a column of both kinds is a dtype problem for a frame
+    problems = validate_tables(EventTables(**frames), errors="collect")
+    assert [p.location for p in problems if p.check == "id_kind"] == [f"{table}.{column}"]
+
+
+def test_build_one_refuses_a_user_id_of_the_other_kind() -> None:
+    """``user_id="1"`` for rows naming user ``1`` used to give an applicant without
+    orders; it is refused naming the rows."""
+    fb = FeatureBuilder(windows=(30,))
+    events = {"orders": [_ORDER, {**_ORDER, "amount": 7.0}]}
+    with pytest.raises(SchemaError) as err:
+        fb.build_one(events, datetime(2024, 3, 1), user_id="1")
+    assert (err.value.table, err.value.column, list(err.value.rows)) == (
+        "orders",
+        "user_id",
+        [0, 1],
+    )
+    _expect(err, "id_kind", "user_id argument ('1')")
+    text = {"orders": [{**o, "user_id": "1"} for o in events["orders"]]}
+    with pytest.raises(SchemaError, match="id_kind"):
+        fb.build_one(text, datetime(2024, 3, 1), user_id=1)
+    assert fb.build_one(text, datetime(2024, 1, 20), user_id="1")["cons_order_count_30d"] == 2.0
+
+
+@pytest.mark.parametrize("user_id", [1, np.int64(1), np.uint8(1), 1.0])
+def test_build_one_reads_integer_ids_of_any_integer_type_alike(user_id: object) -> None:
+    fb = FeatureBuilder(windows=(30,))
+    events = {"orders": [_ORDER, {**_ORDER, "user_id": user_id}]}
+    row = fb.build_one(events, datetime(2024, 1, 20), user_id=user_id)
+    assert row["cons_order_count_30d"] == 2.0
+    want = fb.build_one({"orders": [_ORDER, _ORDER]}, datetime(2024, 1, 20), user_id=1)
+    np.testing.assert_array_equal(list(row.values()), list(want.values()))
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, b"1", (1,)])
+def test_build_one_refuses_ids_that_are_neither_integers_nor_text(bad: object) -> None:
+    fb = FeatureBuilder(windows=(30,))
+    with pytest.raises(SchemaError, match="expected integer or text identifiers") as err:
+        fb.build_one({"orders": [_ORDER, {**_ORDER, "user_id": bad}]}, datetime(2024, 3, 1))
+    assert (err.value.table, err.value.column, list(err.value.rows)) == ("orders", "user_id", [1])
+    with pytest.raises(SchemaError, match="integer or text identifier") as err:
+        fb.build_one({"orders": [_ORDER]}, datetime(2024, 3, 1), user_id=bad)
+    assert (err.value.table, err.value.column) == ("applications", "user_id")

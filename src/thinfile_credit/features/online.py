@@ -70,9 +70,21 @@ def build_one(
         Null timestamps, negative amounts, naive mixed with aware timestamps, and rows
         breaking the data model's row rules as batch validation reports them (a status
         reached before its order, a bill due or paid before it was issued, an amount paid
-        without a date, a user linked to itself).
+        without a date, a user linked to itself). Ids that are neither integers nor text,
+        and integer ids mixed with text ids of the same entity (users and peers, loans),
+        in the events or in ``user_id`` (``1`` and ``"1"`` never match, so the
+        applicant's rows would be silently left out).
     DataError
         ``user_id`` cannot be inferred.
+
+    Notes
+    -----
+    Times are read at microsecond precision, as the batch builder reads them, so the
+    features equal the batch row's; the row rules compare at that precision too (batch
+    validation compares the frame's own unit: a status 400 ns before its order is
+    refused there, not here). Time-zone aware timestamps are compared as instants, as
+    the batch builder compares them; batch validation also asks every column to share
+    one zone.
 
     Examples
     --------
@@ -94,6 +106,7 @@ def build_one(
     t = _scalar_micros(applied_at, "applications", "applied_at", tz_state)
     arrays = tables_to_arrays(user_events, tz_state)
     _check_rows(arrays)
+    _check_id_kinds(arrays, user_id)
     if user_id is None:
         user_id = _infer_user(arrays)
     plan = builder._plan()
@@ -422,6 +435,89 @@ def _self_loops(a: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.fromiter(
         (bool(u == p) for u, p in zip(a["user_id"], a["peer_id"])), bool, len(a["user_id"])
     )
+
+
+#: Id columns and the entity they name (a peer is a user), as batch validation groups them.
+_ID_ENTITY = {"user_id": "user", "peer_id": "user", "loan_id": "loan"}
+
+
+def _id_kind(value: Any) -> str | None:
+    """``"integer"`` or ``"text"``; ``None`` for anything else (a bool, a fraction)."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return "integer"
+    if isinstance(value, float | np.floating) and np.isfinite(value) and value == int(value):
+        return "integer"  # a whole float, as a pandas integer column with nulls holds ids
+    return None
+
+
+def _check_id_kinds(arrays: Mapping[str, Mapping[str, np.ndarray]], user_id: Any) -> None:
+    """Refuse ids that are neither integers nor text, and ids of one entity of both kinds
+    (``user_id=1`` never matches a row's ``"1"``: the rows would be silently left out).
+
+    The reference kind of users is ``user_id``'s when given, else the first id column's,
+    as batch validation's ``id_kind`` check takes the first table's.
+    """
+    refs: dict[str, tuple[str, str]] = {}
+    if user_id is not None:
+        kind = _id_kind(user_id)
+        if kind is None:
+            raise SchemaError(
+                f"user_id={user_id!r}: expected an integer or text identifier",
+                table="applications",
+                column="user_id",
+            )
+        refs["user"] = (f"the user_id argument ({user_id!r})", kind)
+    for table, columns in arrays.items():
+        for column, entity in _ID_ENTITY.items():
+            ids = columns.get(column)
+            if ids is None or not ids.size:
+                continue
+            kinds = _kinds(ids, table, column)
+            first = kinds if isinstance(kinds, str) else str(kinds[0])
+            where, ref = refs.setdefault(entity, (f"{table}.{column}", first))
+            if isinstance(kinds, str):
+                off = np.arange(ids.size) if kinds != ref else np.empty(0, np.intp)
+            else:
+                off = np.flatnonzero(kinds != ref)
+            if off.size:
+                other = "text" if ref == "integer" else "integer"
+                raise SchemaError(
+                    f"id_kind: holds {other} ids but {where} holds {ref} ids; ids of one "
+                    "entity must be of one kind (1 and '1' name different users)",
+                    table=table,
+                    column=column,
+                    rows=off.tolist(),
+                )
+
+
+def _kinds(ids: np.ndarray, table: str, column: str) -> str | np.ndarray:
+    """The kind of a column's ids: one string when they are all integers or all text
+    (the usual case: one C-level pass), else each id's kind."""
+    if ids.size < 128:  # a set of types costs less than pandas' call
+        types = set(map(type, ids.tolist()))
+        if types == {int}:
+            return "integer"
+        if types == {str}:
+            return "text"
+    else:
+        from pandas.api.types import infer_dtype
+
+        inferred = infer_dtype(ids, skipna=False)
+        if inferred == "integer":
+            return "integer"
+        if inferred == "string":
+            return "text"
+    kinds = [_id_kind(v) for v in ids.tolist()]
+    bad = [i for i, k in enumerate(kinds) if k is None]
+    if bad:
+        raise SchemaError(
+            "expected integer or text identifiers", table=table, column=column, rows=bad
+        )
+    return np.array(kinds)
 
 
 def _check_rows(arrays: Mapping[str, Mapping[str, np.ndarray]]) -> None:
