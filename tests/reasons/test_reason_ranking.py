@@ -11,7 +11,8 @@ from hypothesis.extra.numpy import arrays
 
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.reasons import ReasonCoder
-from thinfile_credit.reasons._tidy import RESOLUTION, GroupLoss, rank_keys, top_reasons
+from thinfile_credit.reasons._ranking import RESOLUTION, rank_keys, top_reasons
+from thinfile_credit.reasons._tidy import GroupLoss
 from thinfile_credit.scale import ScoreScale
 
 

@@ -17,17 +17,14 @@ from thinfile_credit.errors import DataError
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.reasons import ReasonCoder
 from thinfile_credit.reasons._demo import tiny_scorecard
-from thinfile_credit.reasons._tidy import (
-    GroupLoss,
-    Routes,
+from thinfile_credit.reasons._ranking import (
     _block_keys,
-    _group_sums,
     _key_offsets,
     _position_bits,
-    group_layout,
     rank_keys,
     top_reasons,
 )
+from thinfile_credit.reasons._tidy import GroupLoss, Routes, _group_sums, group_layout
 from thinfile_credit.reasons._values import _value_source, value_flags
 
 

@@ -68,6 +68,7 @@ from thinfile_credit.reasons._inputs import (
     _model_frame,
     _output_kind,
 )
+from thinfile_credit.reasons._ranking import top_reasons
 from thinfile_credit.reasons._tidy import (
     GroupLoss,
     Routes,
@@ -76,7 +77,6 @@ from thinfile_credit.reasons._tidy import (
     _refuse_non_finite,
     group_layout,
     reasons_frame,
-    top_reasons,
 )
 from thinfile_credit.reasons._values import (
     RouteSpec,
