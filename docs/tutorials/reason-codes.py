@@ -9,7 +9,13 @@ import numpy as np
 
 from thinfile_credit.errors import ModelError
 from thinfile_credit.features import FeatureBuilder
-from thinfile_credit.reasons import ReasonCatalog, ReasonCoder, ReasonGroup, default_catalog
+from thinfile_credit.reasons import (
+    ReasonCatalog,
+    ReasonCoder,
+    ReasonGroup,
+    default_catalog,
+    reason_coverage,
+)
 from thinfile_credit.scorecard import WoEScorecard
 from thinfile_credit.synthetic import make_marketplace
 
@@ -117,3 +123,9 @@ for check in (False, True):
     told = int(no_bills[late["application_id"].to_numpy()].sum())
     print(f"check_values={check}: {told} applicants without bills told of bad bill payments")
 print("missing-value routes:", gbm_coder.missing_routes_)
+
+# 8. What no reason states: points the model takes where every text would misstate the
+#    applicant's value. Monitor them per feature; a large "outranks_a_reason" says the
+#    catalog lacks a text for what the model charges.
+coverage = reason_coverage(gbm_coder, X)
+print(coverage.head(5).to_string(index=False) if len(coverage) else "nothing unstated")

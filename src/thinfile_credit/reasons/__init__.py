@@ -7,6 +7,8 @@
   limit-ladder actions.
 * :class:`ReasonCoder` - fitted on any scorer and a reference sample; ``explain`` gives a
   tidy frame, ``explain_one`` a structured :class:`Explanation` for services.
+* :func:`reason_coverage` / :func:`unstated_points` - the points a model takes that no
+  reason may state (the value contradicts every text), per feature: what to monitor.
 * :func:`owen_points_lost` - optional group attributions by Owen values (shap's Partition
   explainer) for correlated features.
 
@@ -32,6 +34,7 @@ from thinfile_credit.reasons.catalog import (
     match_pattern,
 )
 from thinfile_credit.reasons.coder import ReasonCoder
+from thinfile_credit.reasons.coverage import reason_coverage, unstated_points
 from thinfile_credit.reasons.default_catalog import default_action_reasons, default_catalog
 from thinfile_credit.reasons.explanation import Explanation, Hint, Reason
 from thinfile_credit.reasons.hints import format_value
@@ -56,4 +59,6 @@ __all__ = [
     "match_pattern",
     "owen_group_values",
     "owen_points_lost",
+    "reason_coverage",
+    "unstated_points",
 ]

@@ -589,6 +589,27 @@ class ReasonCoder(BaseEstimator):
         contrib = self.model_.contributions(X)
         return self._group_loss(contrib, X)
 
+    def unstated_points(self, X: Any) -> FloatArray:
+        """Points each feature costs each applicant that no reason states: the value
+        contradicts its group's text (``check_values``), so the loss is left unstated
+        rather than misstated. Over a batch, :func:`~thinfile_credit.reasons.reason_coverage`
+        summarises them per feature, for monitoring the catalog.
+
+        Parameters
+        ----------
+        X : DataFrame or array
+            Applicants, in the model's input form.
+
+        Returns
+        -------
+        ndarray of shape (n, n_features)
+            Non-negative; columns follow ``feature_names_in_``; all zeros without
+            ``check_values`` (see :func:`thinfile_credit.reasons.coverage.unstated_points`).
+        """
+        from thinfile_credit.reasons.coverage import unstated_points
+
+        return unstated_points(self, X)
+
     def group_contributions(self, X: Any) -> FloatArray:
         """Points each reason group adds to each applicant's score (sums over its features).
 
