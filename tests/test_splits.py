@@ -299,3 +299,87 @@ def test_unreadable_column_raises_data_error_naming_it() -> None:
         with pytest.raises(DataError, match="mixes values") as info:
             split()
         assert (info.value.table, info.value.column, info.value.rows) == ("frame", "zip_code", [1])
+
+
+# --------------------------------------------------------------------------- bad arguments
+
+
+@pytest.mark.parametrize("cutoff", [pd.NaT, np.datetime64("NaT"), 2024, 2024.5, True], ids=repr)
+def test_cutoff_that_is_no_time_is_refused(apps: pd.DataFrame, cutoff: object) -> None:
+    with pytest.raises(SpecError, match="cutoff"):
+        out_of_time_split(apps, "applied_at", cutoff=cutoff)
+
+
+def test_numpy_cutoff_outside_python_years_is_refused() -> None:
+    df = pl.DataFrame({"t": [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]})
+    with pytest.raises(SpecError, match="cutoff"):
+        out_of_time_split(df, "t", cutoff=np.datetime64(10**7, "D"))  # year 29349
+
+
+@pytest.mark.parametrize("share", ["0.3", True, np.True_, float("nan"), [0.3], 0, 1], ids=repr)
+def test_shares_must_be_numbers_in_the_open_unit_interval(apps: pd.DataFrame, share: object):
+    with pytest.raises(SpecError, match="test_share"):
+        out_of_time_split(apps, "applied_at", test_share=share)
+    with pytest.raises(SpecError, match="test_size"):
+        stratified_split(apps, "bad", test_size=share)
+
+
+def test_numpy_shares_and_seeds_are_numbers(apps: pd.DataFrame) -> None:
+    want = out_of_time_split(apps, "applied_at", test_share=0.3)
+    got = out_of_time_split(apps, "applied_at", test_share=np.float64(0.3))
+    pd.testing.assert_frame_equal(got[1], want[1])
+    a = stratified_split(apps, "bad", test_size=np.float64(0.3), random_state=np.int64(3))
+    b = stratified_split(apps, "bad", test_size=0.3, random_state=3)
+    pd.testing.assert_frame_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("seed", ["x", -1, 1.5, True], ids=repr)
+def test_random_state_must_be_a_seed_or_generator(apps: pd.DataFrame, seed: object) -> None:
+    with pytest.raises(SpecError, match="random_state"):
+        stratified_split(apps, "bad", random_state=seed)
+
+
+def test_column_names_must_be_strings(apps: pd.DataFrame) -> None:
+    with pytest.raises(SpecError, match="time_col"):
+        out_of_time_split(apps, ["applied_at"], cutoff="2024-06-01")
+    with pytest.raises(SpecError, match="target_col"):
+        stratified_split(apps, ["bad"])
+    with pytest.raises(SpecError, match="group_col"):
+        stratified_split(apps, "bad", group_col=["user_id"])
+
+
+def _nanos(unit: str) -> pd.DataFrame:
+    t = pd.Timestamp("2024-01-01")
+    offsets = pd.to_timedelta([0, 100, 900, 10**9], unit="ns")
+    return pd.DataFrame({"t": (t + offsets).as_unit(unit)})
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "ms"])
+@pytest.mark.parametrize(
+    "cutoff",
+    [
+        pd.Timestamp("2024-01-01") + pd.Timedelta(nanoseconds=500),
+        np.datetime64("2024-01-01T00:00:00.000000500"),
+        pd.Timestamp("2024-01-01 00:00:00.000000500", tz="UTC"),
+    ],
+    ids=repr,
+)
+def test_cutoff_nanoseconds_are_not_dropped(unit: str, cutoff: object) -> None:
+    df = _nanos(unit)
+    if getattr(cutoff, "tz", None) is not None:
+        df["t"] = df["t"].dt.tz_localize("UTC")
+    train, test = out_of_time_split(df, "t", cutoff=cutoff)
+    # Each row on the side the exact comparison puts it (the column's own times).
+    cut = (
+        pd.Timestamp(cutoff).tz_localize(None) if pd.Timestamp(cutoff).tz else pd.Timestamp(cutoff)
+    )
+    times = df["t"].dt.tz_localize(None) if getattr(cutoff, "tz", None) else df["t"]
+    assert len(test) == int((times >= cut).sum())
+    assert len(train) == int((times < cut).sum())
+    assert len(train) == (2 if unit == "ns" else 3)
+
+
+def test_cutoff_nanoseconds_on_a_date_column_are_a_time_of_day() -> None:
+    df = pl.DataFrame({"t": [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]})
+    with pytest.raises(SpecError, match="time of day"):
+        out_of_time_split(df, "t", cutoff=np.datetime64("2024-01-02T00:00:00.000000001"))

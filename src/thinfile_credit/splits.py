@@ -50,8 +50,11 @@ def out_of_time_split(
         Date or datetime column, e.g. ``applied_at``.
     cutoff : date-like, optional
         Rows with ``time < cutoff`` go to train, the rest (ties included) to test. A
-        ``datetime.date``/``datetime``, ``pandas.Timestamp`` or ISO string
-        (``"2024-08-01"``, ``"2024-08-01T12:00"``, ``"2024-08-01T12:00+08:00"``).
+        ``datetime.date``/``datetime``, ``pandas.Timestamp``, ``numpy.datetime64`` or
+        ISO string (``"2024-08-01"``, ``"2024-08-01T12:00"``,
+        ``"2024-08-01T12:00+08:00"``); ``NaT`` is not a time. Nanoseconds count: a
+        cut-off finer than the column's unit is compared exactly, as its ceiling in
+        that unit.
         Naive and time-zone-aware times never mix: an aware cut-off needs an aware
         column (it is compared as the same instant in the column's zone) and a naive
         one is read as wall-clock time in an aware column's zone, where it must exist
@@ -75,8 +78,10 @@ def out_of_time_split(
     Raises
     ------
     SpecError
-        Neither or both of ``cutoff`` and ``test_share``; a share outside (0, 1); a
-        cut-off that is not a date or time, that mixes naive and aware with the column,
+        Neither or both of ``cutoff`` and ``test_share``; a ``test_share`` that is not a
+        number (a bool or a string such as ``"0.3"``) or lies outside (0, 1); a
+        ``time_col`` that is not a string; a cut-off that is not a date or time (``NaT``,
+        a number), that mixes naive and aware with the column,
         that does not exist or is ambiguous in the column's time zone, or that has a
         time of day on a ``Date`` column.
     SchemaError
@@ -103,7 +108,10 @@ def out_of_time_split(
     """
     if (cutoff is None) == (test_share is None):
         raise SpecError("give exactly one of cutoff or test_share")
+    if test_share is not None:
+        test_share = _share("test_share", test_share)
     df, kind = to_polars(frame, table="frame")
+    _check_column_name("time_col", time_col)
     if time_col not in df.columns:
         raise SchemaError("column not found", table="frame", column=time_col)
     dtype = df[time_col].dtype
@@ -117,8 +125,6 @@ def out_of_time_split(
     if df.height == 0:
         raise DataError("no rows to split", table="frame")
     if test_share is not None:
-        if not 0.0 < test_share < 1.0:
-            raise SpecError(f"test_share must be in (0, 1), got {test_share!r}")
         n_test = _n_test_rows(test_share, df.height)
         # Compared inside Polars: a Python datetime would drop nanoseconds.
         cut = pl.col(time_col).sort().get(df.height - n_test)
@@ -167,7 +173,7 @@ def stratified_split(
         stratified by their largest target value (a user with any bad loan is a bad
         user).
     random_state : int or numpy Generator, optional
-        Seed.
+        Seed (an integer >= 0) or generator.
 
     Returns
     -------
@@ -175,6 +181,17 @@ def stratified_split(
         Frames of the input kind, each in the input row order. A pandas input's rows
         are selected from it as they are (``frame.iloc[positions]``), keeping its index
         and dtypes.
+
+    Raises
+    ------
+    SpecError
+        A ``test_size`` that is not a number in (0, 1) (booleans and strings
+        included), a ``random_state`` that is neither None, an integer >= 0 nor a
+        generator, or column names that are not strings.
+    SchemaError
+        A missing ``target_col`` or ``group_col``, or missing group ids.
+    DataError
+        An unreadable or empty frame, or an empty train or test side.
 
     Examples
     --------
@@ -184,15 +201,17 @@ def stratified_split(
     >>> len(test), int(test["bad"].sum())
     (25, 5)
     """
-    if not 0.0 < test_size < 1.0:
-        raise SpecError(f"test_size must be in (0, 1), got {test_size!r}")
+    test_size = _share("test_size", test_size)
+    rng = _generator(random_state)
     df, kind = to_polars(frame, table="frame")
+    _check_column_name("target_col", target_col)
+    if group_col is not None:
+        _check_column_name("group_col", group_col)
     for col in (target_col, group_col):
         if col is not None and col not in df.columns:
             raise SchemaError("column not found", table="frame", column=col)
     if df.height == 0:
         raise DataError("no rows to split", table="frame")
-    rng = np.random.default_rng(random_state)
     if group_col is None:
         units = df.select(_stratum=pl.col(target_col).cast(pl.String).fill_null("<null>"))
         unit_index = np.arange(df.height)
@@ -227,6 +246,36 @@ def stratified_split(
     return _take(frame, df, kind, ~mask), _take(frame, df, kind, mask)
 
 
+def _share(name: str, value: Any) -> float:
+    """``value`` as a float if it is a real number strictly between 0 and 1."""
+    real = not isinstance(value, bool | np.bool_) and isinstance(
+        value, int | float | np.integer | np.floating
+    )
+    if not real or not 0.0 < value < 1.0:
+        raise SpecError(f"{name} must be a number in (0, 1), got {value!r}")
+    return float(value)
+
+
+def _generator(random_state: Any) -> np.random.Generator:
+    """A generator from a seed (an integer >= 0), a generator or None."""
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if (
+        isinstance(random_state, bool | np.bool_)
+        or not isinstance(random_state, int | np.integer)
+        or random_state < 0
+    ):
+        raise SpecError(
+            f"random_state must be None, an integer >= 0 or a numpy Generator, got {random_state!r}"
+        )
+    return np.random.default_rng(int(random_state))
+
+
+def _check_column_name(name: str, column: Any) -> None:
+    if not isinstance(column, str):
+        raise SpecError(f"{name} must be a column name (a string), got {column!r}")
+
+
 def _take(frame: Any, df: pl.DataFrame, kind: FrameKind, mask: np.ndarray) -> Any:
     """The rows of ``mask``, as the kind of frame the caller gave."""
     if kind == "pandas":
@@ -252,18 +301,27 @@ def _n_test_rows(share: float, n: int) -> int:
 def _cutoff_literal(cutoff: Any, dtype: pl.DataType, column: str) -> pl.Expr:
     """The cut-off as a literal of the time column's dtype, refusing silent shifts."""
     where = f"frame.{column}"
+    # Nanoseconds past ``value`` (a Python time: whole microseconds, floored).
+    extra_ns = 0
     if isinstance(cutoff, str):
         try:
             value: Any = dt.datetime.fromisoformat(cutoff)
         except ValueError:
             raise SpecError(f"cutoff must be an ISO date or datetime, got {cutoff!r}") from None
-    elif hasattr(cutoff, "to_pydatetime"):  # pandas Timestamp
+    elif hasattr(cutoff, "to_pydatetime"):  # pandas Timestamp (or NaT, refused below)
         value = cutoff.to_pydatetime(warn=False)
+        nanos = getattr(cutoff, "nanosecond", 0)
+        extra_ns = int(nanos) if nanos == nanos else 0  # NaT's is NaN
     elif isinstance(cutoff, np.datetime64) and not np.isnat(cutoff):
-        value = cutoff.astype("datetime64[us]").item()
+        floor = cutoff.astype("datetime64[us]")
+        value = floor.item()  # an int outside years 1-9999
+        extra_ns = math.ceil((cutoff - floor) / np.timedelta64(1, "ns"))
     elif isinstance(cutoff, dt.date):
         value = cutoff
     else:
+        value = None
+    # pandas' NaT is a datetime subclass that is no time at all (NaT != NaT).
+    if not isinstance(value, dt.date) or value != value:
         raise SpecError(f"cutoff must be a date or datetime, got {cutoff!r}")
     aware = isinstance(value, dt.datetime) and value.utcoffset() is not None
     if dtype == pl.Date:
@@ -272,7 +330,7 @@ def _cutoff_literal(cutoff: Any, dtype: pl.DataType, column: str) -> pl.Expr:
                 f"cutoff {cutoff!r} is time-zone aware but {where} holds dates; give a date"
             )
         if isinstance(value, dt.datetime):
-            if value.time() != dt.time(0):
+            if value.time() != dt.time(0) or extra_ns:
                 raise SpecError(
                     f"cutoff {cutoff!r} has a time of day but {where} holds dates "
                     "(a whole day each); give a date"
@@ -282,9 +340,15 @@ def _cutoff_literal(cutoff: Any, dtype: pl.DataType, column: str) -> pl.Expr:
     assert isinstance(dtype, pl.Datetime)
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
-    if dtype.time_unit == "ms" and value.microsecond % 1000:
-        # Round up to the column's unit: a row at t >= cutoff exactly when t >= the ceiling.
-        value += dt.timedelta(microseconds=1000 - value.microsecond % 1000)
+    # Round up to the column's unit: a row at t >= cutoff exactly when t >= the ceiling.
+    # An ns column keeps the nanoseconds, added to the literal at the end.
+    step_us = {"ns": 0, "us": 1, "ms": 1000}[dtype.time_unit]
+    if step_us and (extra_ns or value.microsecond % step_us):
+        try:
+            value += dt.timedelta(microseconds=step_us - value.microsecond % step_us)
+        except OverflowError:
+            raise SpecError(f"cutoff {cutoff!r} is after the last representable time") from None
+    nanos = pl.duration(nanoseconds=extra_ns if step_us == 0 else 0)
     zone = dtype.time_zone
     if zone is None:
         if aware:
@@ -292,7 +356,7 @@ def _cutoff_literal(cutoff: Any, dtype: pl.DataType, column: str) -> pl.Expr:
                 f"cutoff {cutoff!r} is time-zone aware but {where} is naive; naive and "
                 "aware times never mix: give a naive cut-off or localise the column"
             )
-        return pl.lit(value, dtype)
+        return pl.lit(value, dtype) + nanos
     if aware:
         utc = value.astimezone(dt.UTC).replace(tzinfo=None)
         instant = pl.Series([utc]).dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
@@ -311,4 +375,4 @@ def _cutoff_literal(cutoff: Any, dtype: pl.DataType, column: str) -> pl.Expr:
                 "give it with a UTC offset"
             )
         instant = unique
-    return pl.lit(instant.cast(dtype).item(), dtype)
+    return pl.lit(instant.cast(dtype).item(), dtype) + nanos

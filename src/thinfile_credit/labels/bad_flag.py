@@ -45,10 +45,12 @@ import datetime as dt
 import re
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from thinfile_credit._frames import from_polars
 from thinfile_credit.errors import SpecError
+from thinfile_credit.labels._args import MAX_DAYS, flag, whole_number
 from thinfile_credit.labels.dpd import RepaymentHistory, worst_dpd_expr
 
 __all__ = ["STATUSES", "bad_flag", "window_days"]
@@ -79,19 +81,22 @@ def bad_flag(
         ``installments`` table (``loan_id``, ``due_at``, ``amount_due``, ``paid_at``,
         ``amount_paid``).
     dpd : int, default 30
-        Days-past-due threshold defining bad (>= 1).
+        Days-past-due threshold defining bad: a whole number of days >= 1.
     window : int, str or timedelta, default "180D"
-        Performance window after disbursement: days as an int, ``"180D"`` or a timedelta.
+        Performance window after disbursement: whole days as an int, ``"180D"`` or a
+        timedelta (see :func:`window_days`). The window of the latest loan must end by
+        9999-12-31.
     as_of : date-like, optional
-        Observation date; defaults to the latest disbursement or payment in the data
-        (pass the data extraction date when you know it). Events after it are ignored.
+        Observation date (a date, datetime, pandas Timestamp, NumPy datetime64 or ISO
+        string); defaults to the latest disbursement or payment in the data (pass the
+        data extraction date when you know it). Events after it are ignored.
     indeterminate : (int, int), optional
-        Inclusive DPD band, e.g. ``(1, 29)``, whose loans are indeterminate; its upper end
-        must be below ``dpd``.
+        Inclusive DPD band of whole days, e.g. ``(1, 29)``, whose loans are
+        indeterminate; its upper end must be below ``dpd``.
     early_bad : bool, default False
         Flag immature loans that already reached ``dpd`` as bad (see module notes).
     tolerance : float, default 0.01
-        Shortfall (yuan) still counted as paid in full.
+        Shortfall (yuan) still counted as paid in full: a finite number >= 0.
 
     Returns
     -------
@@ -105,9 +110,15 @@ def bad_flag(
     Raises
     ------
     SpecError
-        Invalid ``dpd``, ``window``, ``indeterminate`` or ``as_of``.
+        Invalid ``dpd``, ``window``, ``indeterminate``, ``early_bad``, ``tolerance`` or
+        ``as_of``: numbers that are not whole days where days are meant (``29.9`` is
+        not truncated), booleans or text where numbers are meant, a non-finite
+        ``tolerance``, an ``as_of`` that is not a date, or a window ending after
+        9999-12-31 for some loan.
     SchemaError
-        Malformed tables (see :class:`~thinfile_credit.labels.RepaymentHistory`).
+        Malformed tables (see :meth:`~thinfile_credit.labels.RepaymentHistory.from_frames`).
+    DataError
+        No loans at all.
 
     Examples
     --------
@@ -128,8 +139,10 @@ def bad_flag(
     threshold = _check_dpd(dpd)
     days = window_days(window)
     band = _check_band(indeterminate, threshold)
+    early = flag("early_bad", early_bad)
     hist = RepaymentHistory.from_frames(loans, installments, tolerance=tolerance)
     as_of_day = hist.as_of_day(as_of)
+    _check_window_end(hist, days, window)
     lo = hist.loans.with_columns(
         window_end=pl.col("disbursed_day") + pl.duration(days=days),
     ).with_columns(
@@ -161,7 +174,7 @@ def bad_flag(
         .then(pl.lit("indeterminate"))
         .when(pl.col("mature"))
         .then(pl.lit("good"))
-        .when(pl.lit(early_bad) & reached)
+        .when(pl.lit(early) & reached)
         .then(pl.lit("bad"))
         .otherwise(pl.lit("immature"))
     )
@@ -190,15 +203,33 @@ def bad_flag(
 def window_days(window: int | str | dt.timedelta) -> int:
     """Parse a performance window into whole days.
 
+    Parameters
+    ----------
+    window : int, str or timedelta
+        Days as an integer (``90``), a string ``"NNND"`` (``"180D"``) or a
+        ``datetime.timedelta`` of whole days.
+
+    Returns
+    -------
+    int
+        The window in days, from 1 to 3,652,058 (the span of the calendar, 0001-01-01
+        to 9999-12-31).
+
+    Raises
+    ------
+    SpecError
+        Another type (floats and booleans included), a timedelta with a fraction of a
+        day, or a number of days outside that range.
+
     Examples
     --------
     >>> window_days("180D"), window_days(90), window_days(dt.timedelta(weeks=26))
     (180, 90, 182)
     """
-    if isinstance(window, bool):
+    if isinstance(window, (bool, np.bool_)):
         raise SpecError(f"window must be days (int, 'NNND' or timedelta), got {window!r}")
-    if isinstance(window, int):
-        days = window
+    if isinstance(window, (int, np.integer)):
+        days = int(window)
     elif isinstance(window, dt.timedelta):
         if window % dt.timedelta(days=1):
             raise SpecError(f"window must be a whole number of days, got {window!r}")
@@ -209,22 +240,32 @@ def window_days(window: int | str | dt.timedelta) -> int:
         raise SpecError(f"window must be days (int, 'NNND' or timedelta), got {window!r}")
     if days < 1:
         raise SpecError(f"window must be at least one day, got {window!r}")
+    if days > MAX_DAYS:
+        raise SpecError(f"window must be at most {MAX_DAYS:,} days, got {window!r}")
     return days
 
 
+def _check_window_end(hist: RepaymentHistory, days: int, window: Any) -> None:
+    """Refuse a window whose end falls after the calendar's last day for some loan."""
+    latest = hist.loans["disbursed_day"].max()
+    assert isinstance(latest, dt.date)
+    if (dt.date.max - latest).days < days:
+        raise SpecError(
+            f"window {window!r} ends after {dt.date.max} for the loans disbursed on "
+            f"{latest}; give a window of at most {(dt.date.max - latest).days:,} days"
+        )
+
+
 def _check_dpd(dpd: Any) -> int:
-    if isinstance(dpd, bool) or not isinstance(dpd, int) or dpd < 1:
-        raise SpecError(f"dpd threshold must be a positive integer number of days, got {dpd!r}")
-    return dpd
+    return whole_number("dpd threshold", dpd, minimum=1)
 
 
 def _check_band(band: tuple[int, int] | None, threshold: int) -> tuple[int, int] | None:
     if band is None:
         return None
-    try:
-        lo, hi = (int(b) for b in band)
-    except (TypeError, ValueError):
-        raise SpecError(f"indeterminate must be a (low, high) pair of days, got {band!r}") from None
+    if isinstance(band, (str, bytes)) or not hasattr(band, "__len__") or len(band) != 2:
+        raise SpecError(f"indeterminate must be a (low, high) pair of days, got {band!r}")
+    lo, hi = (whole_number("indeterminate", b, minimum=0) for b in band)
     if not 0 <= lo <= hi < threshold:
         raise SpecError(
             f"indeterminate band {band!r} must satisfy 0 <= low <= high < dpd ({threshold})"

@@ -38,15 +38,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import polars as pl
 
 from thinfile_credit._frames import FrameKind, from_polars, to_polars
+from thinfile_credit._keys import align_key
 from thinfile_credit.errors import DataError, SchemaError, SpecError
+from thinfile_credit.labels._args import finite_number
 
 __all__ = ["RepaymentHistory", "current_dpd_expr", "instalment_dpd", "worst_dpd_expr"]
 
 _LOAN_COLUMNS = ("loan_id", "user_id", "disbursed_at")
 _INSTALMENT_COLUMNS = ("loan_id", "due_at", "amount_due", "paid_at", "amount_paid")
+#: The key of the installments table (checked when ``installment_no`` is given).
+_INSTALMENT_KEY = ("loan_id", "installment_no")
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,14 @@ class RepaymentHistory:
     ) -> RepaymentHistory:
         """Check and prepare the ``loans`` and ``installments`` tables.
 
+        Parameters
+        ----------
+        loans, installments : DataFrame
+            The ``loans`` and ``installments`` tables (pandas, Polars or PyArrow).
+        tolerance : float, default 0.01
+            A payment short of ``amount_due`` by at most this much (yuan) counts as
+            full; a finite number >= 0.
+
         Raises
         ------
         SchemaError
@@ -85,12 +99,19 @@ class RepaymentHistory:
             dates, negative or infinite amounts, a null or NaN ``amount_due``, a null or
             NaN ``amount_paid`` on an instalment with a ``paid_at`` (an unpaid one, with
             a null ``paid_at``, may leave it missing: it is unpaid whatever the amount),
-            instalments of unknown loans, instalments due or paid before their loan was
-            disbursed.
+            instalment ``loan_id`` keys that are not exactly keys of ``loans.loan_id``
+            (a fraction such as 2.5 against integer ids, text against numbers: never
+            cast to another loan's id), instalments of unknown loans, instalments due or
+            paid before their loan was disbursed, and, when the table has an
+            ``installment_no``, null instalment numbers or a ``(loan_id,
+            installment_no)`` key that is not unique (every row of each duplicated key is
+            named).
+        SpecError
+            A ``tolerance`` that is not a finite number >= 0.
         DataError
             No loans at all.
         """
-        if not tolerance >= 0:
+        if finite_number("tolerance", tolerance) < 0:
             raise SpecError(f"tolerance must be >= 0, got {tolerance!r}")
         lo, kind = to_polars(loans, table="loans")
         ins, _ = to_polars(installments, table="installments")
@@ -129,16 +150,16 @@ class RepaymentHistory:
                 raise SchemaError(
                     "negative amounts", table="installments", column=col, rows=_rows(neg)
                 )
-        if ins["loan_id"].dtype != lo["loan_id"].dtype:
-            try:
-                ins = ins.with_columns(pl.col("loan_id").cast(lo["loan_id"].dtype))
-            except pl.exceptions.PolarsError:
-                raise SchemaError(
-                    f"loan_id type {ins['loan_id'].dtype} does not match loans.loan_id "
-                    f"type {lo['loan_id'].dtype}",
-                    table="installments",
-                    column="loan_id",
-                ) from None
+        # Only a lossless cast: 2.5 or "01" must not become another loan's id.
+        key = align_key(
+            ins["loan_id"],
+            lo["loan_id"].dtype,
+            table="installments",
+            column="loan_id",
+            reference="loans.loan_id",
+        )
+        ins = ins.with_columns(key)
+        _unique_instalments(ins)
         ins = ins.join(
             lo.select("loan_id", "disbursed_day"), on="loan_id", how="left", coalesce=True
         )
@@ -180,7 +201,8 @@ class RepaymentHistory:
         return cls(loans=lo, installments=ins, kind=kind, last_day=last)
 
     def as_of_day(self, as_of: Any) -> dt.date:
-        """Resolve ``as_of`` (None, date, datetime, timestamp or ISO string) to a date."""
+        """Resolve ``as_of`` to a date: None is :attr:`last_day`, anything else goes
+        through :func:`parse_day` (which raises :class:`SpecError` on a non-date)."""
         if as_of is None:
             return self.last_day
         return parse_day(as_of, "as_of")
@@ -196,8 +218,9 @@ def instalment_dpd(
     loans, installments : DataFrame
         Tables of :data:`thinfile_credit.schema.TABLES` (pandas, Polars or PyArrow).
     as_of : date-like, optional
-        Observation date; defaults to the latest disbursement or payment in the data.
-        Payments after it are treated as not yet made.
+        Observation date (see :func:`parse_day` for the accepted forms); defaults to the
+        latest disbursement or payment in the data. Payments after it are treated as not
+        yet made.
     tolerance : float, default 0.01
         A payment short of ``amount_due`` by at most this much (yuan) counts as full.
 
@@ -207,6 +230,15 @@ def instalment_dpd(
         Same kind as ``loans``: the instalments in input order with ``loan_id``,
         ``due_day``, ``paid_day`` (day of the full payment, null if not paid in full)
         and ``dpd``.
+
+    Raises
+    ------
+    SpecError
+        An ``as_of`` that is not a date, or an invalid ``tolerance``.
+    SchemaError
+        Malformed tables (see :meth:`RepaymentHistory.from_frames`).
+    DataError
+        No loans at all.
 
     Examples
     --------
@@ -243,27 +275,61 @@ def current_dpd_expr(day: pl.Expr) -> pl.Expr:
 
 
 def parse_day(value: Any, name: str) -> dt.date:
-    """Turn a date, datetime, pandas Timestamp, NumPy datetime64 or ISO string into a date."""
-    if isinstance(value, dt.datetime):
+    """The calendar day a date-like ``value`` names.
+
+    Parameters
+    ----------
+    value : date-like
+        A ``datetime.date``; a ``datetime.datetime`` or ``pandas.Timestamp`` (its date,
+        in its own time zone when aware); a ``numpy.datetime64`` (the day it falls on);
+        or an ISO 8601 string of a date or a date and time, read as a whole
+        (``"2024-06-30"``, ``"2024-06-30T18:00"``, ``"2024-06-30 18:00:00+08:00"``).
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    datetime.date
+
+    Raises
+    ------
+    SpecError
+        Anything else: numbers and booleans (``2024`` is not a date, nor a count of days
+        since 1970), ``None``, ``NaT``, strings that are not ISO 8601 as a whole, and
+        ``datetime64`` values outside the years 1 to 9999.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parse_day("2024-06-30T18:00", "as_of"), parse_day(np.datetime64("2024-06-30"), "as_of")
+    (datetime.date(2024, 6, 30), datetime.date(2024, 6, 30))
+    >>> parse_day(2024, "as_of")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: as_of must be a date (...), got 2024
+    """
+    if value is pd.NaT or (isinstance(value, np.datetime64) and np.isnat(value)):
+        raise SpecError(f"{name} is NaT (not a time); give a date")
+    if isinstance(value, dt.datetime):  # pandas.Timestamp included
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, np.datetime64):
+        day = value.astype("datetime64[D]").item()
+        if not isinstance(day, dt.date):  # NumPy gives an int outside years 1-9999
+            raise SpecError(f"{name} {value!r} lies outside the years 1 to 9999")
+        return day
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value[:10])
+            return dt.datetime.fromisoformat(value).date()
         except ValueError:
-            raise SpecError(f"{name} must be an ISO date, got {value!r}") from None
-    if hasattr(value, "to_pydatetime"):
-        out = value.to_pydatetime()
-        assert isinstance(out, dt.datetime)
-        return out.date()
-    try:
-        day = pl.Series([value]).cast(pl.Date).item()
-    except Exception:
-        raise SpecError(f"{name} must be a date, got {value!r}") from None
-    if not isinstance(day, dt.date):
-        raise SpecError(f"{name} must be a date, got {value!r}")
-    return day
+            raise SpecError(
+                f"{name} must be an ISO 8601 date or date and time, got {value!r}"
+            ) from None
+    raise SpecError(
+        f"{name} must be a date (datetime.date, datetime, pandas Timestamp, "
+        f"numpy datetime64 or ISO string), got {value!r}"
+    )
 
 
 def _as_day(df: pl.DataFrame, table: str, column: str) -> pl.Expr:
@@ -300,6 +366,22 @@ def _finite_amounts(ins: pl.DataFrame, col: str) -> None:
         raise SchemaError(what, table="installments", column=col, rows=_rows(bad))
 
 
+def _unique_instalments(ins: pl.DataFrame) -> None:
+    """Refuse a duplicated ``(loan_id, installment_no)``: a stale copy of an instalment
+    (unpaid where the other copy is paid) would decide the loan's label."""
+    if "installment_no" not in ins.columns:
+        return
+    _no_nulls(ins, "installments", "installment_no")
+    dup = ins.filter(pl.struct(_INSTALMENT_KEY).is_duplicated())
+    if dup.height:
+        raise SchemaError(
+            f"duplicated key ({', '.join(_INSTALMENT_KEY)} must be unique)",
+            table="installments",
+            column=f"({', '.join(_INSTALMENT_KEY)})",
+            rows=dup["_row"].to_list(),
+        )
+
+
 def _require(df: pl.DataFrame, table: str, columns: tuple[str, ...]) -> None:
     for col in columns:
         if col not in df.columns:
@@ -307,7 +389,11 @@ def _require(df: pl.DataFrame, table: str, columns: tuple[str, ...]) -> None:
 
 
 def _no_nulls(df: pl.DataFrame, table: str, name: str, column: str | None = None) -> None:
-    bad = df.filter(pl.col(name).is_null())
+    """Refuse nulls (and NaN, a missing id in a float column) in ``name``."""
+    missing = pl.col(name).is_null()
+    if df[name].dtype.is_float():
+        missing = missing | pl.col(name).is_nan()
+    bad = df.filter(missing)
     if bad.height:
         raise SchemaError("missing values", table=table, column=column or name, rows=_rows(bad))
 

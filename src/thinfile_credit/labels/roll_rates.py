@@ -28,10 +28,12 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from thinfile_credit._frames import from_polars
 from thinfile_credit.errors import SpecError
+from thinfile_credit.labels._args import MAX_DAYS
 from thinfile_credit.labels.dpd import RepaymentHistory
 
 __all__ = ["DEFAULT_BUCKETS", "delinquency_snapshots", "roll_rate_matrix"]
@@ -62,15 +64,25 @@ def delinquency_snapshots(
         Last observation date; defaults to the latest disbursement or payment in the
         data (pass the data extraction date when you know it).
     buckets : sequence of int, default (1, 30, 60, 90)
-        Increasing lower DPD bounds of the delinquent buckets; DPD 0 is ``current``.
+        Strictly increasing lower DPD bounds (whole days >= 1) of the delinquent
+        buckets; DPD 0 is ``current``.
     tolerance : float, default 0.01
-        Shortfall (yuan) still counted as paid in full.
+        Shortfall (yuan) still counted as paid in full: a finite number >= 0.
 
     Returns
     -------
     DataFrame
         Same kind as ``loans``: ``loan_id``, ``snapshot`` (month-end date), ``dpd``,
         ``bucket`` (``closed`` once every instalment is paid in full).
+
+    Raises
+    ------
+    SpecError
+        Invalid ``buckets``, ``tolerance`` or ``as_of`` (not a date).
+    SchemaError
+        Malformed tables (see :meth:`~thinfile_credit.labels.RepaymentHistory.from_frames`).
+    DataError
+        No loans at all.
 
     Examples
     --------
@@ -111,6 +123,11 @@ def roll_rate_matrix(
         and the delinquent buckets), ``to_bucket`` (those plus ``closed``), ``n`` (loan
         transitions between consecutive month-ends) and ``rate`` (share of the
         ``from_bucket`` row; null when the row is empty). Pivot for the matrix.
+
+    Raises
+    ------
+    SpecError, SchemaError, DataError
+        As for :func:`delinquency_snapshots`.
 
     Examples
     --------
@@ -251,9 +268,15 @@ def _labels(bounds: list[int]) -> list[str]:
 
 
 def _check_buckets(buckets: Sequence[int]) -> list[int]:
-    b = list(buckets)
-    if not b or any(not isinstance(x, int) or isinstance(x, bool) for x in b):
+    if isinstance(buckets, (str, bytes)) or not isinstance(buckets, Sequence | np.ndarray):
         raise SpecError(f"buckets must be a non-empty sequence of ints, got {buckets!r}")
-    if b[0] < 1 or any(y <= x for x, y in itertools.pairwise(b)):
-        raise SpecError(f"buckets must be strictly increasing and start at >= 1, got {b}")
+    b = list(buckets)
+    whole = [isinstance(x, int | np.integer) and not isinstance(x, bool) for x in b]
+    if not b or not all(whole):
+        raise SpecError(f"buckets must be a non-empty sequence of ints, got {buckets!r}")
+    b = [int(x) for x in b]
+    if b[0] < 1 or b[-1] > MAX_DAYS or any(y <= x for x, y in itertools.pairwise(b)):
+        raise SpecError(
+            f"buckets must be strictly increasing, from >= 1 to <= {MAX_DAYS:,}, got {b}"
+        )
     return b

@@ -27,12 +27,18 @@ from typing import Any
 
 import polars as pl
 
-from thinfile_credit._frames import from_polars
-from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit._frames import from_polars, to_polars
+from thinfile_credit.errors import DataError, SchemaError, SpecError
+from thinfile_credit.labels._args import finite_number, whole_number
 from thinfile_credit.labels.bad_flag import _check_dpd
 from thinfile_credit.labels.dpd import RepaymentHistory
 
 __all__ = ["first_bad_day_expr", "suggest_window", "vintage_curves"]
+
+#: The columns of :func:`vintage_curves`' output that :func:`suggest_window` reads, and
+#: the numeric ones among them.
+_CURVE_COLUMNS = ("cohort", "months_on_book", "cohort_size", "n_loans", "n_bad")
+_CURVE_COUNTS = _CURVE_COLUMNS[1:]
 
 
 def vintage_curves(
@@ -51,14 +57,16 @@ def vintage_curves(
     loans, installments : DataFrame
         The ``loans`` and ``installments`` tables (pandas, Polars or PyArrow).
     dpd : int, default 30
-        DPD threshold of "ever bad".
+        DPD threshold of "ever bad": a whole number of days >= 1.
     as_of : date-like, optional
-        Observation date; defaults to the latest disbursement or payment in the data
-        (pass the data extraction date when you know it).
+        Observation date (a date, datetime, pandas Timestamp, NumPy datetime64 or ISO
+        string); defaults to the latest disbursement or payment in the data (pass the
+        data extraction date when you know it).
     max_months_on_book : int, optional
-        Longest horizon; by default the oldest cohort's observed months.
+        Longest horizon, a whole number of months >= 1; by default (and at most) the
+        oldest cohort's observed months.
     tolerance : float, default 0.01
-        Shortfall (yuan) still counted as paid in full.
+        Shortfall (yuan) still counted as paid in full: a finite number >= 0.
 
     Returns
     -------
@@ -68,6 +76,16 @@ def vintage_curves(
         ``months_on_book``, ``cohort_size``, ``n_loans`` (observed that long), ``n_bad``
         (ever reached ``dpd``) and ``bad_rate``. Pivot on ``months_on_book`` for the
         classic triangle.
+
+    Raises
+    ------
+    SpecError
+        A ``dpd``, ``max_months_on_book``, ``tolerance`` or ``as_of`` of the wrong type
+        or out of range (``dpd=29.9`` and ``max_months_on_book=True`` included).
+    SchemaError
+        Malformed tables (see :meth:`~thinfile_credit.labels.RepaymentHistory.from_frames`).
+    DataError
+        No loans, or no loan on book a full month by ``as_of``.
 
     Examples
     --------
@@ -80,10 +98,10 @@ def vintage_curves(
     [0, 0, 1]
     """
     threshold = _check_dpd(dpd)
-    if max_months_on_book is not None and (
-        not isinstance(max_months_on_book, int) or max_months_on_book < 1
-    ):
-        raise SpecError(f"max_months_on_book must be a positive int, got {max_months_on_book!r}")
+    if max_months_on_book is not None:
+        max_months_on_book = whole_number(
+            "max_months_on_book", max_months_on_book, minimum=1, maximum=None, unit="months"
+        )
     hist = RepaymentHistory.from_frames(loans, installments, tolerance=tolerance)
     as_of_day = hist.as_of_day(as_of)
     first_bad = hist.installments.group_by("loan_id").agg(
@@ -95,7 +113,9 @@ def vintage_curves(
         observed_months=_months_between(pl.col("disbursed_day"), pl.lit(as_of_day)),
     )
     longest = lo["observed_months"].max()
-    horizon = max_months_on_book or (int(longest) if isinstance(longest, int) else 0)
+    observed = int(longest) if isinstance(longest, int) else 0
+    # No loan is observed beyond the oldest cohort's months: a longer horizon adds none.
+    horizon = min(max_months_on_book or observed, observed)
     if horizon < 1:
         raise DataError(f"no loan has been on book a full month by {as_of_day}", table="loans")
     sizes = lo.group_by("cohort").agg(cohort_size=pl.len())
@@ -135,9 +155,11 @@ def suggest_window(curves: Any, *, share: float = 0.9) -> int:
     Parameters
     ----------
     curves : DataFrame
-        Output of :func:`vintage_curves`.
+        Output of :func:`vintage_curves`: at least ``cohort``, ``months_on_book``,
+        ``cohort_size``, ``n_loans`` and ``n_bad``, the last four numeric and without
+        missing values.
     share : float, default 0.9
-        Fraction of the final ever-bad rate that the window should capture.
+        Fraction of the final ever-bad rate that the window should capture, in (0, 1].
 
     Returns
     -------
@@ -146,6 +168,11 @@ def suggest_window(curves: Any, *, share: float = 0.9) -> int:
 
     Raises
     ------
+    SpecError
+        A ``share`` that is not a number in (0, 1].
+    SchemaError
+        A missing column, a non-numeric count column, or missing values in one (named
+        with the rows).
     DataError
         No cohort covers the whole horizon, or no bads at all.
 
@@ -158,11 +185,10 @@ def suggest_window(curves: Any, *, share: float = 0.9) -> int:
     >>> suggest_window(curves)
     3
     """
-    if not 0.0 < share <= 1.0:
+    if not 0.0 < finite_number("share", share) <= 1.0:
         raise SpecError(f"share must be in (0, 1], got {share!r}")
-    from thinfile_credit._frames import to_polars
-
     df, _ = to_polars(curves, table="curves")
+    _check_curves(df)
     horizon = df["months_on_book"].max()
     full = df.filter(
         (pl.col("months_on_book") == horizon) & (pl.col("n_loans") == pl.col("cohort_size"))
@@ -181,6 +207,22 @@ def suggest_window(curves: Any, *, share: float = 0.9) -> int:
     # A relative tolerance keeps 9 / 100 from missing 0.9 * 10 / 100 by rounding.
     reached = pooled.filter(pl.col("rate") >= share * final * (1 - 1e-12))
     return int(reached["months_on_book"][0])
+
+
+def _check_curves(df: pl.DataFrame) -> None:
+    """The columns :func:`suggest_window` reads exist, and its counts are numbers."""
+    for col in _CURVE_COLUMNS:
+        if col not in df.columns:
+            raise SchemaError("required column is missing", table="curves", column=col)
+    for col in _CURVE_COUNTS:
+        if not df[col].dtype.is_numeric():
+            raise SchemaError(f"must be numeric, got {df[col].dtype}", table="curves", column=col)
+        missing = df[col].is_null()
+        if df[col].dtype.is_float():
+            missing = missing | df[col].is_nan()
+        rows = missing.arg_true().to_list()
+        if rows:
+            raise SchemaError("missing values", table="curves", column=col, rows=rows)
 
 
 def first_bad_day_expr(threshold: int) -> pl.Expr:
