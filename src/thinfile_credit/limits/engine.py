@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from thinfile_credit.errors import DataError
+from thinfile_credit.limits._checks import float_array, is_real
 from thinfile_credit.limits.ladder import LimitLadder
 from thinfile_credit.limits.reason_codes import REASON_INDEX, REASON_LIST
 
@@ -115,10 +116,23 @@ class AccountState:
     closed : bool
         The line is closed for good.
 
+    Raises
+    ------
+    DataError
+        (table ``AccountState``, column the field) On a limit that is not a finite
+        amount >= 0, a rung below -1, a limit of 0 with a rung or a rung -1 with a limit,
+        a NaN or negative cap (``inf`` means none), an unknown ``cap_reason``, negative or
+        fractional counters, or flags that are not booleans. Whether ``limit`` is the
+        rung's limit depends on the ladder: :func:`step` checks it.
+
     Examples
     --------
     >>> AccountState(limit=200.0, rung=2, cap=1500.0).frozen
     False
+    >>> AccountState(limit=200.0, rung=2, cap=float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.DataError: AccountState.cap: ...
     """
 
     limit: float
@@ -129,6 +143,31 @@ class AccountState:
     cooldown: int = 0
     frozen: bool = False
     closed: bool = False
+
+    def __post_init__(self) -> None:
+        def bad(column: str, why: str) -> DataError:
+            value = getattr(self, column)
+            return DataError(f"{why}, got {value!r}", table="AccountState", column=column)
+
+        limit, rung, cap = self.limit, self.rung, self.cap
+        if not (is_real(limit) and math.isfinite(limit) and limit >= 0):
+            raise bad("limit", "must be a finite amount >= 0 (a rung, or 0 with no line)")
+        if not _is_count(rung, minimum=-1):
+            raise bad("rung", "must be an integer >= -1 (-1 with no line)")
+        if (rung == -1) != (limit == 0):
+            raise bad("rung", f"must be -1 exactly when the limit is 0 (limit {limit!r})")
+        if not (is_real(cap) and cap >= 0):  # NaN fails the comparison
+            raise bad("cap", "must be an amount >= 0 (inf for no cap of its own), not NaN")
+        if not isinstance(self.cap_reason, str) or (
+            self.cap_reason and self.cap_reason not in REASON_INDEX
+        ):
+            raise bad("cap_reason", "must be a limit reason code (or empty)")
+        for column in ("streak", "cooldown"):
+            if not _is_count(getattr(self, column), minimum=0):
+                raise bad(column, "must be a whole number >= 0")
+        for column in ("frozen", "closed"):
+            if not isinstance(getattr(self, column), (bool, np.bool_)):
+                raise bad(column, "must be a boolean")
 
 
 @dataclass(frozen=True)
@@ -171,13 +210,9 @@ class CycleOutcome:
             value = getattr(self, column)
             if value is None:
                 continue
-            if not isinstance(value, (int, float, np.integer, np.floating)) or not (
-                math.isfinite(value) and value >= 0
-            ):
+            if not is_real(value) or not (math.isfinite(value) and value >= 0):
                 raise bad(column, f"must be finite and not negative, got {value!r}")
-        if not isinstance(self.score, (int, float, np.integer, np.floating)) or math.isinf(
-            self.score
-        ):
+        if not is_real(self.score) or math.isinf(self.score):
             raise bad("score", f"must be a finite number (NaN when none), got {self.score!r}")
 
 
@@ -210,7 +245,9 @@ def initial_limit(
     Raises
     ------
     DataError
-        On NaN scores or capacity, negative capacity or income, or length mismatch.
+        On NaN or infinite scores or capacity, negative capacity or income, infinite
+        income, text or booleans where numbers are meant, or length mismatch (column
+        and rows named).
 
     Examples
     --------
@@ -313,6 +350,12 @@ def step(
     (AccountState, Action, str or None)
         The new state, the action and its reason code (``None`` for a plain hold).
 
+    Raises
+    ------
+    DataError
+        When ``state``'s rung is not a rung of ``ladder`` or its limit is not that
+        rung's limit (table ``AccountState``), or ``state``/``cycle`` are of other types.
+
     Examples
     --------
     >>> s = AccountState(limit=500.0, rung=3, cap=1e6)
@@ -320,18 +363,19 @@ def step(
     200.0
     """
     L = ladder or DEFAULT_LADDER
+    _check_on_ladder(state, cycle, L)
     if state.closed or state.rung < 0:
         return state, Action.HOLD, None
     dpd = cycle.dpd
     cooldown = max(state.cooldown - 1, 0)
     if dpd >= L.close_dpd:
-        new = replace(state, limit=0.0, rung=-1, closed=True, frozen=True, streak=0, cooldown=0)
+        new = _evolve(state, limit=0.0, rung=-1, closed=True, frozen=True, streak=0, cooldown=0)
         return new, Action.CLOSE, "LIM_CLOSE_DPD"
     if dpd >= L.cut_dpd:
         balance = cycle.balance if cycle.balance is not None else cycle.utilisation * state.limit
         target = min(max(_rung_at_most(L, balance), 0), state.rung)
         if target < state.rung:
-            new = replace(
+            new = _evolve(
                 state,
                 limit=L.rungs[target],
                 rung=target,
@@ -341,17 +385,17 @@ def step(
             )
             return new, Action.CUT, "LIM_CUT_DPD"
     if dpd >= L.freeze_dpd:
-        new = replace(state, frozen=True, streak=0, cooldown=cooldown)
+        new = _evolve(state, frozen=True, streak=0, cooldown=cooldown)
         if state.frozen:
             return new, Action.HOLD, None
         return new, Action.FREEZE, "LIM_FREEZE_DPD"
     streak = state.streak + 1
     if state.frozen:
         if streak >= L.unfreeze_cycles:
-            new = replace(state, frozen=False, streak=streak, cooldown=L.cooldown_cycles)
+            new = _evolve(state, frozen=False, streak=streak, cooldown=L.cooldown_cycles)
             return new, Action.UNFREEZE, "LIM_UNFREEZE"
-        return replace(state, streak=streak, cooldown=cooldown), Action.HOLD, None
-    held = replace(state, streak=streak, cooldown=cooldown)
+        return _evolve(state, streak=streak, cooldown=cooldown), Action.HOLD, None
+    held = _evolve(state, streak=streak, cooldown=cooldown)
     if streak < L.promotion_cycles or state.rung >= len(L.rungs) - 1:
         return held, Action.HOLD, None
     if state.cooldown > 0:
@@ -372,7 +416,7 @@ def step(
     target = min(state.rung + L.promotion_steps, len(L.rungs) - 1, _rung_at_most(L, cap))
     if target <= state.rung:
         return held, Action.REFUSE_INCREASE, cap_reason
-    new = replace(state, limit=L.rungs[target], rung=target, streak=0, cooldown=L.cooldown_cycles)
+    new = _evolve(state, limit=L.rungs[target], rung=target, streak=0, cooldown=L.cooldown_cycles)
     return new, Action.INCREASE, "LIM_INCREASE"
 
 
@@ -497,21 +541,65 @@ def not_whole_days(days: Any) -> NDArray[np.bool_]:
 def ceiling_cap(ladder: LimitLadder, cap: Any, reason: Any) -> tuple[Any, Any]:
     """An account's cap and its reason with the regulatory ceiling applied on top.
 
-    Works on scalars (``step``) and arrays (``step_arrays``) alike.
+    Works on scalars (``step``) and arrays (``step_arrays``) alike. A cap without a
+    reason (a state built by hand) is the account's own cap: ``LIM_CAP_ACCOUNT``, so a
+    refused increase never goes out without a reason code.
 
     Examples
     --------
     >>> ceiling_cap(LimitLadder(), 1e9, "LIM_CAP_ACCOUNT")
     (300000.0, 'LIM_CAP_REGULATORY')
+    >>> ceiling_cap(LimitLadder(), 10.0, "")
+    (10.0, 'LIM_CAP_ACCOUNT')
     """
     ceiling = ladder.caps.regulatory_ceiling
     if np.ndim(cap) == 0:
-        return (ceiling, "LIM_CAP_REGULATORY") if cap > ceiling else (cap, reason)
+        return (ceiling, "LIM_CAP_REGULATORY") if cap > ceiling else (cap, reason or _OWN_CAP)
     over = cap > ceiling
+    code = np.where(reason == 0, REASON_INDEX[_OWN_CAP], reason)
     return (
         np.where(over, ceiling, cap),
-        np.where(over, REASON_INDEX["LIM_CAP_REGULATORY"], reason).astype(np.int8),
+        np.where(over, REASON_INDEX["LIM_CAP_REGULATORY"], code).astype(np.int8),
     )
+
+
+_OWN_CAP = "LIM_CAP_ACCOUNT"
+
+
+def _is_count(value: Any, minimum: int) -> bool:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        return False
+    return bool(value >= minimum)
+
+
+def _evolve(state: AccountState, **changes: Any) -> AccountState:
+    """``state`` with ``changes``, unchecked: :func:`step` derives only valid states from a
+    checked one, and re-running ``__post_init__`` on each of them would double its cost."""
+    new = object.__new__(AccountState)
+    new.__dict__.update(state.__dict__, **changes)
+    return new
+
+
+def _check_on_ladder(state: AccountState, cycle: CycleOutcome, ladder: LimitLadder) -> None:
+    """``state`` sits on ``ladder``: its rung exists and its limit is that rung's."""
+    if not isinstance(state, AccountState):
+        raise DataError(f"state must be an AccountState, got {type(state).__name__}")
+    if not isinstance(cycle, CycleOutcome):
+        raise DataError(f"cycle must be a CycleOutcome, got {type(cycle).__name__}")
+    top = len(ladder.rungs) - 1
+    if state.rung > top:
+        raise DataError(
+            f"rung {state.rung} is not on this ladder (rungs 0..{top}, or -1)",
+            table="AccountState",
+            column="rung",
+        )
+    if state.rung >= 0 and state.limit != ladder.rungs[state.rung]:
+        raise DataError(
+            f"limit {state.limit:g} is not rung {state.rung}'s limit "
+            f"{ladder.rungs[state.rung]:g} on this ladder",
+            table="AccountState",
+            column="limit",
+        )
 
 
 def _rung_at_most(ladder: LimitLadder, amount: float) -> int:
@@ -551,16 +639,13 @@ def _check_inputs(
 
 
 def _vector(values: ArrayLike, name: str, allow_nan: bool = False) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError("must be numeric", column=name) from None
+    """``values`` as a 1-D float array; NaN (missing) only where ``allow_nan``, never inf."""
+    arr = float_array(values, name)
     if arr.ndim != 1:
         arr = arr.reshape(-1) if arr.ndim == 0 else arr
         if arr.ndim != 1:
             raise DataError("must be one-dimensional", column=name)
-    if not allow_nan:
-        bad = np.flatnonzero(~np.isfinite(arr))
-        if len(bad):
-            raise DataError("missing or infinite values", column=name, rows=bad.tolist())
+    bad = np.flatnonzero(np.isinf(arr) if allow_nan else ~np.isfinite(arr))
+    if len(bad):
+        raise DataError("missing or infinite values", column=name, rows=bad.tolist())
     return arr

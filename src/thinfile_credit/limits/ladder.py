@@ -27,12 +27,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
 from thinfile_credit.errors import PolicyError, SpecError
+from thinfile_credit.limits._checks import is_real
 from thinfile_credit.scale import ScoreScale
 
 __all__ = ["DEFAULT_BANDS", "DEFAULT_RUNGS", "InitialBand", "LimitCaps", "LimitLadder"]
@@ -53,15 +54,42 @@ class InitialBand:
     limit : float
         First limit for the band; must be one of the ladder's rungs.
 
+    Raises
+    ------
+    PolicyError
+        When a bound or the limit is not a finite number (text and booleans included),
+        ``upper`` does not exceed ``lower``, or the limit is not positive.
+
     Examples
     --------
     >>> InitialBand(560, 590, 100).contains(575)
     True
+    >>> InitialBand(560, 590, "100")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.PolicyError: InitialBand.limit must be a positive amount, got '100'
     """
 
     lower: float
     upper: float | None
     limit: float
+
+    def __post_init__(self) -> None:
+        if not (is_real(self.lower) and math.isfinite(self.lower)):
+            raise PolicyError(f"InitialBand.lower must be a finite score, got {self.lower!r}")
+        if self.upper is not None and not (
+            is_real(self.upper) and math.isfinite(self.upper) and self.upper > self.lower
+        ):
+            raise PolicyError(
+                f"InitialBand.upper must be a finite score above lower {self.lower!r} "
+                f"(or None), got {self.upper!r}"
+            )
+        if not (is_real(self.limit) and math.isfinite(self.limit) and self.limit > 0):
+            raise PolicyError(f"InitialBand.limit must be a positive amount, got {self.limit!r}")
+        object.__setattr__(self, "lower", float(self.lower))
+        if self.upper is not None:
+            object.__setattr__(self, "upper", float(self.upper))
+        object.__setattr__(self, "limit", float(self.limit))
 
     def contains(self, score: float) -> bool:
         """Whether ``score`` falls in ``[lower, upper)``."""
@@ -112,13 +140,13 @@ class LimitCaps:
     def __post_init__(self) -> None:
         for name in ("affordability_multiple", "income_share", "expected_loss_budget"):
             value = getattr(self, name)
-            if value is not None and not (_is_number(value) and value > 0):
+            if value is not None and not (is_real(value) and value > 0):
                 raise PolicyError(f"LimitCaps.{name} must be a positive number or None")
-        if not (_is_number(self.regulatory_ceiling) and self.regulatory_ceiling > 0):
+        if not (is_real(self.regulatory_ceiling) and self.regulatory_ceiling > 0):
             raise PolicyError("LimitCaps.regulatory_ceiling must be a positive amount")
         if self.income_share is not None and self.income_share > 1:
             raise PolicyError("LimitCaps.income_share must not exceed 1 (all of income)")
-        if not (_is_number(self.lgd) and 0 < self.lgd <= 1):
+        if not (is_real(self.lgd) and 0 < self.lgd <= 1):
             raise PolicyError("LimitCaps.lgd must lie in (0, 1]")
         object.__setattr__(self, "regulatory_ceiling", float(self.regulatory_ceiling))
 
@@ -214,11 +242,11 @@ class LimitLadder:
                 f"{self.freeze_dpd}, {self.cut_dpd}, {self.close_dpd}"
             )
         if self.min_promotion_score is not None and not (
-            _is_number(self.min_promotion_score) and math.isfinite(self.min_promotion_score)
+            is_real(self.min_promotion_score) and math.isfinite(self.min_promotion_score)
         ):
             raise PolicyError("LimitLadder.min_promotion_score must be a finite score or None")
         u = self.min_promotion_utilisation
-        if not (_is_number(u) and 0 <= u <= 1):
+        if not (is_real(u) and 0 <= u <= 1):
             raise PolicyError("LimitLadder.min_promotion_utilisation must lie in [0, 1]")
         if not isinstance(self.caps, LimitCaps):
             raise PolicyError("LimitLadder.caps must be a LimitCaps")
@@ -234,18 +262,15 @@ class LimitLadder:
         bands = self.initial_bands
         if not _iterable(bands) or not bands:
             raise PolicyError("LimitLadder.initial_bands must hold at least one InitialBand")
-        bands = tuple(InitialBand(**b) if isinstance(b, dict) else b for b in bands)
+        bands = tuple(
+            _build(InitialBand, b, "initial band") if isinstance(b, dict) else b for b in bands
+        )
         object.__setattr__(self, "initial_bands", bands)
         for i, band in enumerate(bands):
             if not isinstance(band, InitialBand):
                 raise PolicyError(f"LimitLadder.initial_bands[{i}] is not an InitialBand")
-            if not (_is_number(band.lower) and math.isfinite(band.lower)):
-                raise PolicyError(f"initial band {i}: lower must be a finite score")
-            if band.upper is not None and not (band.upper > band.lower):
-                raise PolicyError(
-                    f"initial band {i}: upper {band.upper} must exceed lower {band.lower}"
-                )
-            if float(band.limit) not in self.rungs:
+            # InitialBand validated its own bounds and limit when it was built.
+            if band.limit not in self.rungs:
                 raise PolicyError(f"initial band {i}: limit {band.limit:g} is not a rung")
         for i, (a, b) in enumerate(itertools.pairwise(bands)):
             if b.lower < a.lower:
@@ -305,11 +330,21 @@ class LimitLadder:
     def with_changes(self, **changes: Any) -> LimitLadder:
         """A copy with some fields replaced (validated again).
 
+        Raises
+        ------
+        SpecError
+            On a name that is not a field of the ladder.
+        PolicyError
+            When the changed ladder is inconsistent.
+
         Examples
         --------
         >>> LimitLadder().with_changes(promotion_cycles=2).promotion_cycles
         2
         """
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise SpecError(f"unknown LimitLadder fields: {sorted(unknown)}")
         return replace(self, **changes)
 
     # --- serialisation ------------------------------------------------------------------
@@ -324,17 +359,23 @@ class LimitLadder:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LimitLadder:
-        """Rebuild from :meth:`to_dict`; unknown keys raise :class:`SpecError`."""
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise SpecError(f"unknown LimitLadder fields: {sorted(unknown)}")
-        kw = dict(data)
-        if "rungs" in kw:
+        """Rebuild from :meth:`to_dict`.
+
+        Raises
+        ------
+        SpecError
+            When ``data`` (or a band or the caps in it) is not a mapping, or has unknown
+            or missing keys.
+        PolicyError
+            When the rebuilt ladder is inconsistent.
+        """
+        kw = _fields_of(cls, data, "LimitLadder")
+        if isinstance(kw.get("rungs"), list):
             kw["rungs"] = tuple(kw["rungs"])
-        if "initial_bands" in kw:
-            kw["initial_bands"] = tuple(InitialBand(**b) for b in kw["initial_bands"])
+        if isinstance(kw.get("initial_bands"), list):
+            kw["initial_bands"] = tuple(kw["initial_bands"])  # dicts are built in validation
         if "caps" in kw:
-            kw["caps"] = LimitCaps(**kw["caps"])
+            kw["caps"] = _build(LimitCaps, kw["caps"], "LimitCaps")
         if "scale" in kw:
             kw["scale"] = ScoreScale.from_dict(kw["scale"])
         return cls(**kw)
@@ -345,12 +386,35 @@ class LimitLadder:
 
     @classmethod
     def from_json(cls, text: str) -> LimitLadder:
-        """Rebuild from :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+        """Rebuild from :meth:`to_json`; text that is not JSON raises :class:`SpecError`."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as err:
+            raise SpecError(f"LimitLadder JSON cannot be read: {err}") from None
+        return cls.from_dict(data)
 
 
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+def _fields_of(cls: type, data: Any, what: str) -> dict[str, Any]:
+    """``data`` as keyword arguments of the dataclass ``cls``; SpecError otherwise."""
+    if not isinstance(data, dict):
+        raise SpecError(f"a {what} is rebuilt from a dict, got {type(data).__name__}")
+    names = [f for f in fields(cls) if f.init]
+    unknown = set(data) - {f.name for f in names}
+    if unknown:
+        raise SpecError(f"unknown {what} fields: {sorted(unknown)}")
+    missing = [
+        f.name
+        for f in names
+        if f.name not in data and f.default is MISSING and f.default_factory is MISSING
+    ]
+    if missing:
+        raise SpecError(f"{what} is missing fields: {missing}")
+    return dict(data)
+
+
+def _build(cls: type, data: Any, what: str) -> Any:
+    """An instance of the dataclass ``cls`` from the mapping ``data`` (SpecError if not)."""
+    return cls(**_fields_of(cls, data, what))
 
 
 def _iterable(value: Any) -> bool:

@@ -39,9 +39,11 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import to_polars
-from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
+from thinfile_credit.errors import DataError, ModelError, NotFittedError
+from thinfile_credit.limits._checks import check_number, float_array, numeric_column
 from thinfile_credit.limits.engine import (
     DEFAULT_LADDER,
+    _check_inputs,
     loss_cap,
     not_whole_days,
     rung_at_most,
@@ -49,7 +51,7 @@ from thinfile_credit.limits.engine import (
     static_caps,
 )
 from thinfile_credit.limits.ladder import LimitLadder
-from thinfile_credit.limits.replay import LadderArrays
+from thinfile_credit.limits.replay import LadderArrays, _sorted
 from thinfile_credit.limits.simulate import DEFAULT_PRODUCT, Economics
 from thinfile_credit.pricing.product import Product
 
@@ -61,12 +63,27 @@ N_BUCKETS = 4  # non-absorbing delinquency buckets; index 4 is charge-off
 def dpd_bucket(dpd: Any) -> NDArray[np.int64]:
     """Delinquency bucket of days past due: 0, 1–29, 30–59, 60–89, 90+ → 0..4.
 
+    Raises
+    ------
+    DataError
+        (column ``dpd``, with the positions) On values that are not a whole,
+        non-negative number of days: NaN is unknown, not charged off; -5 is not current.
+        Text and booleans are refused too.
+
     Examples
     --------
     >>> dpd_bucket([0, 5, 30, 75, 200]).tolist()
     [0, 1, 2, 3, 4]
+    >>> dpd_bucket([0, float("nan"), -5])
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.DataError: dpd: must be whole, non-negative days (rows: 1, 2)
     """
-    return np.searchsorted(np.array([1, 30, 60, 90]), np.asarray(dpd), side="right")
+    days = float_array(dpd, "dpd")
+    bad = np.flatnonzero(not_whole_days(days).reshape(-1))
+    if len(bad):
+        raise DataError("must be whole, non-negative days", column="dpd", rows=bad.tolist())
+    return np.searchsorted(np.array([1, 30, 60, 90]), days, side="right")
 
 
 @dataclass(frozen=True)
@@ -119,10 +136,15 @@ def estimate_transitions(
 
     Raises
     ------
+    SpecError
+        When ``smoothing`` is not a finite number >= 0.
     DataError
-        On missing columns; null, NaN or infinite values; DPD that is not whole days;
-        a limit that is neither a rung nor 0; or no usable rows. Rows with limit 0 (no
-        line) or starting charged off are skipped: they have no transition to learn.
+        On missing columns; null, NaN or infinite values; text or booleans where
+        numbers are meant; text cycles; DPD that is not whole days; duplicate
+        ``(account_id, cycle)`` rows (a :class:`~thinfile_credit.errors.SchemaError`:
+        each would be counted twice); a limit that is neither a rung nor 0; or no
+        usable rows. Rows with limit 0 (no line) or starting charged off are skipped:
+        they have no transition to learn. Rows are quoted as positions in the input.
 
     Examples
     --------
@@ -135,17 +157,18 @@ def estimate_transitions(
     [0.5, 0.5, 0.0, 0.0, 0.0]
     """
     L = ladder or DEFAULT_LADDER
-    if smoothing < 0:
-        raise SpecError("smoothing must be >= 0")
+    check_number("estimate_transitions", "smoothing", smoothing, low=0.0)
     df, _ = to_polars(histories, table="histories")
     need = ["account_id", "cycle", "score", "limit", "dpd", "utilisation"]
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise DataError("missing required column", table="histories", column=missing[0])
     derive_start = "start_dpd" not in df.columns
-    df = df.with_row_index("_row")  # errors quote input rows whatever the order
-    if derive_start:
-        df = df.sort(["account_id", "cycle"])
+    # replay's ordering: nulls in the keys, text cycles and duplicate (account_id, cycle)
+    # rows are refused (a duplicate would count one transition twice).
+    df, order = _sorted(df)
+    rows = np.arange(df.height) if order is None else order
+    df = df.with_columns(pl.Series("_row", rows))  # errors quote input rows
     values = {c: _finite(df, c) for c in ("score", "limit", "dpd", "utilisation")}
     days, limit = values["dpd"], values["limit"]
     _reject(df, "dpd", not_whole_days(days), "must be whole, non-negative days")
@@ -268,11 +291,28 @@ class MDPPolicy:
         Returns
         -------
         self
+
+        Raises
+        ------
+        SpecError
+            Naming the parameter (``MDPPolicy.<name>``) when it is not a finite number
+            in range: ``discount`` in (0, 1), ``loss_weight`` >= 0, ``tol`` > 0,
+            ``max_initial_step`` a whole number >= 0, ``max_iter`` a whole number >= 1;
+            or ``smoothing`` (see :func:`estimate_transitions`).
+        DataError
+            On bad ``histories`` (see :func:`estimate_transitions`).
+        ModelError
+            When value iteration does not converge in ``max_iter`` iterations.
         """
-        if not 0 < self.discount < 1:
-            raise SpecError(f"discount must lie in (0, 1), got {self.discount!r}")
-        if self.loss_weight < 0:
-            raise SpecError("loss_weight must be >= 0")
+
+        def check(name: str, **bounds: Any) -> Any:
+            return check_number("MDPPolicy", name, getattr(self, name), **bounds)
+
+        check("discount", low=0.0, high=1.0, low_open=True, high_open=True)
+        check("loss_weight", low=0.0)
+        check("tol", low=0.0, low_open=True)
+        check("max_initial_step", low=0, integer=True)
+        check("max_iter", low=1, integer=True)
         self.transitions_ = estimate_transitions(histories, self.ladder, smoothing=self.smoothing)
         rewards = self._rewards(self.transitions_)
         self.value_, self.policy_, self.n_iter_ = _value_iteration(
@@ -281,22 +321,26 @@ class MDPPolicy:
         band_rungs = self.ladder.band_rungs
         best = np.empty(len(band_rungs), dtype=np.int64)
         for b, base in enumerate(band_rungs):
-            hi = min(int(base) + self.max_initial_step, len(self.ladder.rungs) - 1)
+            hi = min(int(base) + int(self.max_initial_step), len(self.ladder.rungs) - 1)
             best[b] = int(np.argmax(self.value_[b, : hi + 1, 0]))
         self.initial_rungs_ = best
         return self
 
     def open_states(self, scores: Any, capacity: Any, income: Any = None) -> LadderArrays:
-        """Opening states: the MDP's first rung per band, within every cap."""
+        """Opening states: the MDP's first rung per band, within every cap.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        DataError
+            As :func:`~thinfile_credit.limits.initial_limit`: missing or infinite scores
+            or capacities, negative capacity or income, infinite income, text or
+            booleans, or arrays of different lengths (column and rows named).
+        """
         self._check_fitted()
         L = self.ladder
-        s = np.asarray(scores, dtype=np.float64)
-        cap_vec = np.asarray(capacity, dtype=np.float64)
-        inc = np.full(len(s), np.nan) if income is None else np.asarray(income, np.float64)
-        for name, values in (("score", s), ("capacity", cap_vec)):
-            bad = np.flatnonzero(~np.isfinite(values))
-            if len(bad):
-                raise DataError("missing or infinite values", column=name, rows=bad.tolist())
+        s, cap_vec, inc = _check_inputs(scores, capacity, income)  # the ladder path's checks
         cap, cap_reason = static_caps(L, cap_vec, inc)
         allowed = rung_at_most(L, np.minimum(cap, loss_cap(L, s)))
         band = np.searchsorted(L.band_edges, s, side="right") - 1
@@ -385,12 +429,7 @@ def _value_iteration(
 
 def _finite(df: pl.DataFrame, column: str) -> NDArray[np.float64]:
     """A numeric ``histories`` column as float64; null, NaN or infinite values are errors."""
-    try:
-        values = df[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    except pl.exceptions.PolarsError:
-        raise DataError(
-            f"must be numeric, got {df.schema[column]}", table="histories", column=column
-        ) from None
+    values = numeric_column(df, column, "histories").fill_null(np.nan).to_numpy()
     _reject(df, column, ~np.isfinite(values), "null, NaN or infinite values")
     return values
 

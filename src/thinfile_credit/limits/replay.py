@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -33,7 +34,9 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
+from thinfile_credit._keys import align_key
 from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.limits._checks import float_array, numeric_column
 from thinfile_credit.limits.engine import (
     ACTION_LIST,
     DEFAULT_LADDER,
@@ -147,6 +150,24 @@ def step_arrays(
     (LadderArrays, actions, reasons)
         New state; int8 codes into ``ACTION_LIST`` and ``REASON_LIST``.
 
+    Raises
+    ------
+    DataError
+        Naming the array (table ``step_arrays``) and the offending positions: DPD that
+        is not a whole non-negative number of days, negative or non-finite utilisation,
+        infinite scores, negative or infinite balances, targets that are not rungs (or
+        -1), text or booleans where numbers are meant, or an array whose length is not
+        the number of accounts. Naming the field (table ``LadderArrays``) for a state
+        that is not on ``ladder``: a rung out of range, a limit that is not its rung's,
+        a NaN or negative cap, an unknown cap reason, negative counters, flags that are
+        not booleans, or fields of unequal lengths.
+
+    Notes
+    -----
+    The checks cost a few passes over the arrays; :func:`replay` and
+    :func:`~thinfile_credit.limits.simulate` check their inputs once and then call the
+    unchecked kernel every cycle.
+
     Examples
     --------
     >>> L = LimitLadder()
@@ -154,7 +175,41 @@ def step_arrays(
     >>> s, a, r = step_arrays(L, s, np.array([3]), np.array([0.5]), np.array([610.0]))
     >>> ACTION_LIST[a[0]].value, REASON_LIST[r[0]]
     ('freeze', 'LIM_FREEZE_DPD')
+    >>> step_arrays(L, s, np.array([-5]), np.array([0.5]), np.array([610.0]))
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.DataError: step_arrays.dpd: must be whole, non-negative days (rows: 0)
     """
+    if not isinstance(ladder, LimitLadder):
+        raise DataError(f"ladder must be a LimitLadder, got {type(ladder).__name__}")
+    n = _check_state(ladder, state)
+    days = _argument(dpd, "dpd", n)
+    _refuse_rows(not_whole_days(days), "dpd", "must be whole, non-negative days")
+    util = _argument(utilisation, "utilisation", n)
+    scores = _argument(score, "score", n)
+    bal = None if balance is None else _argument(balance, "balance", n)
+    for name, bad, why in _cycle_problems(util, scores, bal):
+        _refuse_rows(bad, name, why)
+    wanted = None
+    if target is not None:
+        goal = _argument(target, "target", n)
+        top = len(ladder.rungs) - 1
+        off = not_whole_days(goal + 1) | (goal > top)
+        _refuse_rows(off, "target", f"must be a rung index in 0..{top}, or -1")
+        wanted = goal.astype(np.int64)
+    return _step_arrays(ladder, state, days.astype(np.int64), util, scores, bal, wanted)
+
+
+def _step_arrays(
+    ladder: LimitLadder,
+    state: LadderArrays,
+    dpd: NDArray[np.int64],
+    utilisation: NDArray[np.float64],
+    score: NDArray[np.float64],
+    balance: NDArray[np.float64] | None = None,
+    target: NDArray[np.int64] | None = None,
+) -> tuple[LadderArrays, NDArray[np.int8], NDArray[np.int8]]:
+    """:func:`step_arrays` without its input checks, for callers that checked once."""
     L = ladder
     rungs = np.asarray(L.rungs)
     top = len(rungs) - 1
@@ -293,11 +348,16 @@ def replay(
     Parameters
     ----------
     histories : DataFrame (pandas, Polars or PyArrow)
-        One row per account and cycle: ``account_id``, ``cycle`` (orderable), ``dpd``
-        (days past due at cycle end, >= 0), ``utilisation`` (>= 0); optional ``score``
+        One row per account and cycle: ``account_id``, ``cycle`` (a number or a date:
+        cycles are replayed in numeric or time order; text cycles are refused, as their
+        order would be alphabetical, ``"10"`` before ``"9"``), ``dpd`` (days past due at
+        cycle end, a whole number >= 0), ``utilisation`` (>= 0); optional ``score``
         (behaviour score; NaN/null where none) and ``balance`` (outstanding, yuan).
+        Numbers must be numeric columns: text (``"45"``) and booleans are refused.
     initial : DataFrame, optional
-        One row per account: ``account_id`` and either ``score`` + ``capacity``
+        One row per account: ``account_id`` (of the histories' key type, or converted
+        to it only where no id changes: ``1.0`` matches ``1``, ``1.7`` and ``"1"`` are
+        refused) and either ``score`` + ``capacity``
         (+ optional ``income``) to open each account with the ladder, or ``limit``
         (a rung, or 0) + optional ``cap`` (the account's own ceiling, yuan; null where
         it has none) for accounts already on the book; the ladder's regulatory ceiling
@@ -318,10 +378,16 @@ def replay(
     Raises
     ------
     SchemaError
-        On missing columns, nulls, DPD that is not a whole non-negative number of days,
+        On missing columns, nulls, text or boolean columns where numbers are meant, text
+        or boolean or NaN cycles, DPD that is not a whole non-negative number of days,
         negative or non-finite utilisation or balance, infinite scores, duplicate
-        (account, cycle) rows, accounts without an initial row, an initial limit that is
-        not a rung, or a negative cap. Rows are quoted as positions in the input table.
+        (account, cycle) rows, initial account ids that would change when converted to
+        the histories' key type, accounts without an initial row, an initial limit that
+        is not a rung, or a negative cap. Rows are quoted as positions in the input
+        table.
+    DataError
+        On non-finite or negative opening scores, capacities or incomes (table
+        ``initial``, or ``histories`` without one).
 
     Notes
     -----
@@ -365,17 +431,10 @@ def replay(
     util = _floats(hist, "utilisation")
     score = _optional(hist, "score", n_rows)
     balance = _optional(hist, "balance", n_rows) if "balance" in hist.columns else None
-    checks = [("utilisation", ~(np.isfinite(util) & (util >= 0)))]
-    checks.append(("score", np.isinf(score)))
-    if balance is not None:
-        checks.append(("balance", ~(np.isnan(balance) | (np.isfinite(balance) & (balance >= 0)))))
-    for name, bad in checks:
+    for name, bad, why in _cycle_problems(util, score, balance):
         if bad.any():
             raise SchemaError(
-                "must be finite and not negative" if name != "score" else "must be finite",
-                table="histories",
-                column=name,
-                rows=_original(np.flatnonzero(bad), order),
+                why, table="histories", column=name, rows=_original(np.flatnonzero(bad), order)
             )
 
     max_len = int(lengths.max()) if n_rows else 0
@@ -411,7 +470,7 @@ def replay(
             current = state.take(acc)
             c_dpd, c_util, c_score = dpd[rows], util[rows], score[rows]
             bal = None if balance is None else balance[rows]
-        new, action, reason = step_arrays(L, current, c_dpd, c_util, c_score, bal)
+        new, action, reason = _step_arrays(L, current, c_dpd, c_util, c_score, bal)
         if isinstance(acc, slice):
             state = new
         else:
@@ -465,8 +524,26 @@ def _sorted(hist: pl.DataFrame) -> tuple[pl.DataFrame, NDArray[np.int64] | None]
     """The histories sorted by account and cycle, and the input row of each sorted row.
 
     The row map is None when the input is already in order (the common case for exports);
-    error messages quote input rows through it.
+    error messages quote input rows through it. Cycles must be numbers or dates: text
+    would be ordered alphabetically (``"10"`` before ``"9"``), so it is refused.
     """
+    cycle_type = hist.schema["cycle"]
+    if not (cycle_type.is_numeric() or cycle_type.is_temporal()):
+        raise SchemaError(
+            f"must be numbers or dates, got {cycle_type} (text cycles would be ordered "
+            "alphabetically, '10' before '9'; booleans are not cycles)",
+            table="histories",
+            column="cycle",
+        )
+    if cycle_type.is_float():
+        nan = hist["cycle"].is_nan().fill_null(False)
+        if nan.any():
+            raise SchemaError(
+                "NaN cycles have no place in the order",
+                table="histories",
+                column="cycle",
+                rows=np.flatnonzero(nan.to_numpy()).tolist(),
+            )
     for col in ("account_id", "cycle", "dpd", "utilisation"):
         nulls = hist[col].is_null()
         if nulls.any():
@@ -514,12 +591,7 @@ def _days(hist: pl.DataFrame, order: NDArray[np.int64] | None) -> NDArray[np.int
         days = col.to_numpy().astype(np.int64, copy=False)
         bad = days < 0
     else:
-        try:
-            values = col.cast(pl.Float64).to_numpy()
-        except pl.exceptions.PolarsError:
-            raise SchemaError(
-                f"must be numeric, got {col.dtype}", table="histories", column="dpd"
-            ) from None
+        values = numeric_column(hist, "dpd", "histories").to_numpy()
         bad = not_whole_days(values)
         days = np.where(bad, 0, values).astype(np.int64)
     if bad.any():
@@ -552,17 +624,26 @@ def _initial_state(
             column="account_id",
             rows=init["_row"].filter(dups).to_list(),
         )
-    key_type = accounts.schema["account_id"]
-    if init.schema["account_id"] != key_type:
-        try:
-            init = init.with_columns(pl.col("account_id").cast(key_type))
-        except pl.exceptions.PolarsError:
-            raise SchemaError(
-                f"account_id type {init.schema['account_id']} does not match the "
-                f"histories' {key_type}",
-                table=table,
-                column="account_id",
-            ) from None
+    try:
+        # Lossless only: a cast would truncate 1.7 to 1 and read "01" as 1, handing one
+        # account's limit to another.
+        key = align_key(
+            init["account_id"],
+            accounts.schema["account_id"],
+            table=table,
+            column="account_id",
+            reference="histories.account_id",
+        )
+    except SchemaError as err:  # quote this table's rows
+        quoted = None if err.rows is None else init["_row"].gather(err.rows).to_list()
+        raise SchemaError(err.message, table=table, column="account_id", rows=quoted) from None
+    init = init.with_columns(key)
+    # Amounts are read as numbers only: text ("500") and booleans are refused.
+    init = init.with_columns(
+        numeric_column(init, c, table)
+        for c in ("limit", "cap", "score", "capacity", "income")
+        if c in init.columns
+    )
     if init.height == accounts.height and init["account_id"].equals(accounts["account_id"]):
         joined = init  # already aligned (the usual export order): skip the join
     else:
@@ -597,7 +678,7 @@ def _initial_state(
         except DataError as err:  # quote this table's rows, not account positions
             quoted = None if err.rows is None else sorted(src[np.asarray(err.rows)].tolist())
             raise type(err)(err.message, table=table, column=err.column, rows=quoted) from None
-    rung = rung_index(L, joined["limit"].cast(pl.Float64).to_numpy())
+    rung = rung_index(L, joined["limit"].to_numpy())
     if (rung == -2).any():
         raise SchemaError(
             "initial limit is not a rung of the ladder (or 0)",
@@ -608,9 +689,7 @@ def _initial_state(
     # An account's own cap (e.g. the lender's affordability assessment); a null cap means
     # none was set, so only the regulatory ceiling binds - never "no cap".
     given = (
-        joined["cap"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        if "cap" in init.columns
-        else np.full(n, np.nan)
+        joined["cap"].fill_null(np.nan).to_numpy() if "cap" in init.columns else np.full(n, np.nan)
     )
     bad = given < 0
     if bad.any():
@@ -628,13 +707,79 @@ def _initial_state(
 
 def _floats(df: pl.DataFrame, name: str) -> NDArray[np.float64]:
     """A numeric ``histories`` column as float64 (NaN where null)."""
-    try:
-        col = df[name].cast(pl.Float64)
-    except pl.exceptions.PolarsError:
-        raise SchemaError(
-            f"must be numeric, got {df.schema[name]}", table="histories", column=name
-        ) from None
-    return col.fill_null(np.nan).to_numpy()
+    return numeric_column(df, name, "histories").fill_null(np.nan).to_numpy()
+
+
+def _cycle_problems(
+    util: NDArray[np.float64],
+    score: NDArray[np.float64],
+    balance: NDArray[np.float64] | None,
+) -> Iterator[tuple[str, NDArray[np.bool_], str]]:
+    """``(column, bad rows mask, why)`` for a cycle's outcomes (replay and step_arrays)."""
+    yield "utilisation", ~(np.isfinite(util) & (util >= 0)), "must be finite and not negative"
+    yield "score", np.isinf(score), "must be finite"
+    if balance is not None:
+        ok = np.isnan(balance) | (np.isfinite(balance) & (balance >= 0))
+        yield "balance", ~ok, "must be finite and not negative"
+
+
+def _refuse_rows(bad: NDArray[np.bool_], column: str, why: str, table: str = "step_arrays") -> None:
+    if bad.any():
+        raise DataError(why, table=table, column=column, rows=np.flatnonzero(bad).tolist())
+
+
+def _argument(values: Any, name: str, n: int) -> NDArray[np.float64]:
+    """A ``step_arrays`` argument as a float array of one value per account."""
+    arr = float_array(values, name, table="step_arrays")
+    if arr.ndim != 1 or len(arr) != n:
+        raise DataError(
+            f"must hold one value per account: shape {arr.shape} for {n} accounts "
+            "(nothing is broadcast)",
+            table="step_arrays",
+            column=name,
+        )
+    return arr
+
+
+# NumPy dtype kinds of the LadderArrays fields (integers where not listed).
+_STATE_KINDS = {"limit": "f", "cap": "f", "frozen": "b", "closed": "b"}
+_KIND_NAMES = {"f": "floats", "b": "booleans", "iu": "integers"}
+
+
+def _check_state(ladder: LimitLadder, state: LadderArrays) -> int:
+    """The number of accounts in ``state``, after checking that it sits on ``ladder``."""
+    if not isinstance(state, LadderArrays):
+        raise DataError(f"state must be LadderArrays, got {type(state).__name__}")
+    rung = state.rung
+    n = len(rung) if isinstance(rung, np.ndarray) and rung.ndim == 1 else -1
+    for f in fields(state):
+        arr = getattr(state, f.name)
+        if not isinstance(arr, np.ndarray) or arr.shape != (max(n, 0),):
+            raise DataError(
+                "must be a 1-D array with one entry per account (as long as rung)",
+                table="LadderArrays",
+                column=f.name,
+            )
+        kind = _STATE_KINDS.get(f.name, "iu")
+        if arr.dtype.kind not in kind:
+            raise DataError(
+                f"must hold {_KIND_NAMES[kind]}, got {arr.dtype}",
+                table="LadderArrays",
+                column=f.name,
+            )
+    top = len(ladder.rungs) - 1
+
+    def refuse(bad: NDArray[np.bool_], column: str, why: str) -> None:
+        _refuse_rows(bad, column, why, table="LadderArrays")
+
+    refuse((rung < -1) | (rung > top), "rung", f"must lie in -1..{top} on this ladder")
+    refuse(state.limit != _limits(ladder, rung), "limit", "must be the limit of its rung")
+    refuse(~(state.cap >= 0), "cap", "must be >= 0 (inf for no cap of its own), not NaN")
+    bad_reason = (state.cap_reason < 0) | (state.cap_reason >= len(REASON_LIST))
+    refuse(bad_reason, "cap_reason", "must be a code into REASON_LIST")
+    for name in ("streak", "cooldown"):
+        refuse(getattr(state, name) < 0, name, "must not be negative")
+    return n
 
 
 def _optional(df: pl.DataFrame, name: str, n: int) -> NDArray[np.float64]:

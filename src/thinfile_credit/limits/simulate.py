@@ -47,10 +47,11 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import to_polars
 from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit.limits._checks import check_number, numeric_column
 from thinfile_credit.limits.engine import ACTION_LIST, Action
 from thinfile_credit.limits.ladder import LimitLadder
 from thinfile_credit.limits.population import make_population, population_from_marketplace
-from thinfile_credit.limits.replay import LadderArrays, step_arrays
+from thinfile_credit.limits.replay import LadderArrays, _step_arrays
 from thinfile_credit.pricing.product import Product
 from thinfile_credit.scale import ScoreScale
 
@@ -92,10 +93,23 @@ class Economics:
     overextension : float, default 0.3
     pd_horizon_months : int, default 12
 
+    Raises
+    ------
+    SpecError
+        Naming the field (``Economics.<field>``) when it is not a finite real number
+        (NaN, text and booleans included) in its range: ``lgd``, ``ccf`` and each roll
+        rate in (0, 1], ``utilisation_mean`` in (0, 1), ``utilisation_concentration``
+        > 0, the costs, ``utilisation_noise`` and ``overextension`` >= 0,
+        ``pd_horizon_months`` a whole number >= 1.
+
     Examples
     --------
     >>> Economics(lgd=0.7).lgd
     0.7
+    >>> Economics(funding_rate=float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: Economics.funding_rate: must be a finite number >= 0, got nan
     """
 
     lgd: float = 0.85
@@ -110,21 +124,28 @@ class Economics:
     pd_horizon_months: int = 12
 
     def __post_init__(self) -> None:
-        for name in ("lgd", "ccf"):
-            v = getattr(self, name)
-            if not 0 < v <= 1:
-                raise SpecError(f"Economics.{name} must lie in (0, 1], got {v!r}")
-        if not 0 < self.utilisation_mean < 1:
-            raise SpecError("Economics.utilisation_mean must lie in (0, 1)")
+        def check(name: str, value: Any, **bounds: Any) -> Any:
+            return check_number("Economics", name, value, **bounds)
+
+        share = {"low": 0.0, "high": 1.0, "low_open": True}
+        check("lgd", self.lgd, **share)
+        check("ccf", self.ccf, **share)
+        check("utilisation_mean", self.utilisation_mean, **share, high_open=True)
         for name in ("funding_rate", "servicing_cost", "overextension", "utilisation_noise"):
-            if getattr(self, name) < 0:
-                raise SpecError(f"Economics.{name} must be >= 0")
-        rolls = tuple(float(r) for r in self.roll_rates)
-        if len(rolls) != 3 or not all(0 < r <= 1 for r in rolls):
-            raise SpecError("Economics.roll_rates must be three rates in (0, 1]")
-        object.__setattr__(self, "roll_rates", rolls)
-        if self.utilisation_concentration <= 0 or self.pd_horizon_months < 1:
-            raise SpecError("Economics: concentration and pd_horizon_months must be positive")
+            check(name, getattr(self, name), low=0.0)
+        check("utilisation_concentration", self.utilisation_concentration, low=0.0, low_open=True)
+        months = check("pd_horizon_months", self.pd_horizon_months, low=1, integer=True)
+        object.__setattr__(self, "pd_horizon_months", months)
+        rolls = self.roll_rates
+        if not isinstance(rolls, (tuple, list)) or len(rolls) != 3:
+            raise SpecError(
+                f"must be three rates in (0, 1], got {rolls!r}",
+                table="Economics",
+                column="roll_rates",
+            )
+        for r in rolls:
+            check("roll_rates", r, **share)
+        object.__setattr__(self, "roll_rates", tuple(float(r) for r in rolls))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data representation."""
@@ -235,7 +256,11 @@ def simulate(
     Raises
     ------
     DataError
-        On a missing or invalid column (named), or ``months < 1``.
+        On a missing or invalid column (table ``population``, column and rows named):
+        non-finite score, capacity or PD, text or booleans where numbers are meant
+        (``thin_file`` may be boolean), negative capacity or income, infinite income;
+        on ``months`` that is not a positive integer; or if the money totals come out
+        non-finite (a pd_model or product giving NaN).
 
     Notes
     -----
@@ -341,7 +366,8 @@ def simulate(
                 }
             )
         target = None if isinstance(policy, LimitLadder) else policy.target_rungs(score, state)
-        state, action, _ = step_arrays(
+        # Inputs were checked once above; the unchecked kernel keeps the loop cheap.
+        state, action, _ = _step_arrays(
             ladder, state, BUCKET_DPD[new_bucket], util, score, balance, target=target
         )
         balance = np.where(charged, 0.0, balance)
@@ -417,6 +443,7 @@ def simulate(
     import pandas as pd
 
     monthly_df = pd.DataFrame(monthly)
+    _require_finite(monthly_df, "monthly")
     monthly_df["month"] = monthly_df["month"].astype(int)
     monthly_df["cumulative_profit"] = monthly_df["profit"].cumsum()
     mean_drawn = float(monthly_df["drawn"].mean())
@@ -436,6 +463,9 @@ def simulate(
         "thin_file_share_500": _share(reached, thin, 500.0),
         "thick_file_share_500": _share(reached, ~thin, 500.0),
     }
+    # The shares are NaN by design when a cohort is empty; every money total must be real.
+    totals = {k: v for k, v in summary.items() if not k.endswith("_share_500")}
+    _require_finite(pd.DataFrame([totals]), "summary")
     panel_df = None
     if return_panel:
         panel_df = pl.concat([pl.DataFrame(p) for p in panel]) if panel else None
@@ -449,6 +479,20 @@ def simulate(
 
 
 # --- helpers ----------------------------------------------------------------------------
+def _require_finite(frame: Any, what: str) -> None:
+    """Refuse NaN/inf money figures (pandas would skip NaN in a sum and report 0)."""
+    values = frame.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        columns = sorted({str(frame.columns[j]) for j in np.flatnonzero(bad.any(axis=0))})
+        raise DataError(
+            f"the simulation produced non-finite {what} figures in {columns}: an input "
+            "(pd_model, product or population column) yields NaN or infinite values",
+            table="population",
+            rows=np.flatnonzero(bad.any(axis=1)).tolist(),
+        )
+
+
 def _share(reached: NDArray[np.float64], mask: NDArray[np.bool_], level: float) -> float:
     return float((reached[mask] >= level).mean()) if mask.any() else float("nan")
 
@@ -480,6 +524,9 @@ def _population(
         pd12 = np.asarray(pd_model.predict_proba(X))[:, 1].astype(np.float64)
         if "score" not in pop.columns:
             score = np.asarray(pd_model.score(X), dtype=np.float64)
+            _refuse(
+                ~np.isfinite(score), "score", "pd_model.score gave missing or non-finite scores"
+            )
     elif pd_column in pop.columns:
         pd12 = _numeric(pop, pd_column)
     else:
@@ -490,31 +537,22 @@ def _population(
         score = _numeric(pop, "score")
     if pd12 is None:
         pd12 = scale.pd_from_points(score)
-    bad = np.flatnonzero(~((pd12 >= 0) & (pd12 <= 1)))
-    if len(bad):
-        raise DataError(
-            "PD must lie in [0, 1]", table="population", column=pd_column, rows=bad.tolist()
-        )
+    _refuse(~((pd12 >= 0) & (pd12 <= 1)), pd_column, "PD must lie in [0, 1]")
     capacity = _numeric(pop, "capacity")
-    neg = np.flatnonzero(capacity < 0)
-    if len(neg):
-        raise DataError(
-            "must not be negative", table="population", column="capacity", rows=neg.tolist()
-        )
-    income = (
-        pop["income"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        if "income" in pop.columns
-        else np.full(n, np.nan)
+    _refuse(capacity < 0, "capacity", "must not be negative")
+    if "income" in pop.columns:
+        income = numeric_column(pop, "income", "population").fill_null(np.nan).to_numpy()
+        why = "must not be negative or infinite (NaN/null where unknown)"
+        _refuse(np.isinf(income) | (income < 0), "income", why)
+    else:
+        income = np.full(n, np.nan)
+    flag = pop["thin_file"]
+    thin_flag = (  # a flag may be boolean; nulls become NaN and fail the 0/1 check
+        flag.cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if flag.dtype == pl.Boolean
+        else _numeric(pop, "thin_file")
     )
-    thin_flag = _numeric(pop, "thin_file")
-    not_flag = np.flatnonzero((thin_flag != 0) & (thin_flag != 1))
-    if len(not_flag):
-        raise DataError(
-            "must be 0 or 1 (or boolean)",
-            table="population",
-            column="thin_file",
-            rows=not_flag.tolist(),
-        )
+    _refuse((thin_flag != 0) & (thin_flag != 1), "thin_file", "must be 0 or 1 (or boolean)")
     thin = thin_flag.astype(bool)
     if cohort is None:
         codes, labels = np.zeros(n, dtype=np.int64), ["all"]
@@ -531,13 +569,13 @@ def _population(
 
 
 def _numeric(pop: pl.DataFrame, col: str) -> NDArray[np.float64]:
-    try:
-        arr = pop[col].cast(pl.Float64).to_numpy()
-    except Exception:
-        raise DataError("must be numeric", table="population", column=col) from None
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if len(bad):
-        raise DataError(
-            "missing or non-finite values", table="population", column=col, rows=bad.tolist()
-        )
+    arr = numeric_column(pop, col, "population").fill_null(np.nan).to_numpy()
+    _refuse(~np.isfinite(arr), col, "missing or non-finite values")
     return arr
+
+
+def _refuse(bad: NDArray[np.bool_], column: str, why: str) -> None:
+    """DataError naming the population ``column`` and its ``bad`` rows, if any."""
+    rows = np.flatnonzero(bad)
+    if len(rows):
+        raise DataError(why, table="population", column=column, rows=rows.tolist())
