@@ -137,10 +137,22 @@ def test_population_from_marketplace() -> None:
             }
         )
 
+    with pytest.raises(DataError, match="missing values") as err:
+        population_from_marketplace(Mk(), random_state=0)  # a missing capacity is not 0
+    assert (err.value.table, err.value.column, list(err.value.rows)) == (
+        "truth",
+        "capacity",
+        [2],
+    )
+    Mk.truth = Mk.truth.with_columns(pl.col("capacity").fill_null(150.0))
     pop = population_from_marketplace(Mk(), random_state=0)
     assert pop["account_id"].tolist() == [10, 11, 12]
     assert pop["score"].is_monotonic_decreasing
-    assert pop["capacity"].tolist() == [900.0, 300.0, 0.0]
+    assert pop["capacity"].tolist() == [900.0, 300.0, 150.0]
+    nan_pd = Mk.truth.with_columns(pl.Series("true_pd", [0.01, float("nan"), 0.4]))
+    with pytest.raises(DataError, match="missing values") as err:
+        population_from_marketplace(type("NanPd", (), {"truth": nan_pd})())
+    assert (err.value.column, list(err.value.rows)) == ("true_pd", [1])
     given = population_from_marketplace(Mk(), scores=[600, 590, 580])
     assert given["score"].tolist() == [600, 590, 580]
     with pytest.raises(DataError, match="align"):

@@ -102,6 +102,12 @@ def population_from_marketplace(
     pandas.DataFrame
         Columns as :func:`make_population`, ``account_id`` being ``application_id``.
 
+    Raises
+    ------
+    DataError
+        A required column is absent or has missing values (a missing capacity is not
+        zero capacity), or ``scores`` do not align with the rows.
+
     Examples
     --------
     >>> import pandas as pd
@@ -117,6 +123,14 @@ def population_from_marketplace(
     for col in ("application_id", "true_pd", "thin_file", "capacity"):
         if col not in truth.columns:
             raise DataError("missing column", table="truth", column=col)
+        # a missing capacity read as 0 would decline the applicant without a word
+        missing = truth[col].is_null()
+        if truth[col].dtype.is_float():
+            missing |= truth[col].is_nan()
+        if missing.any():
+            raise DataError(
+                "missing values", table="truth", column=col, rows=missing.arg_true().to_list()
+            )
     scale = scale or ScoreScale()
     pd_ = truth["true_pd"].cast(pl.Float64).to_numpy()
     if scores is None:
@@ -138,7 +152,7 @@ def population_from_marketplace(
             "account_id": truth["application_id"].to_numpy(),
             "score": score,
             "true_pd": pd_,
-            "capacity": truth["capacity"].cast(pl.Float64).fill_null(0.0).to_numpy(),
+            "capacity": truth["capacity"].cast(pl.Float64).to_numpy(),
             "income": income,
             "thin_file": truth["thin_file"].cast(pl.Int8).to_numpy(),
         }
