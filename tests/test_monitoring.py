@@ -7,7 +7,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.errors import DataError, SchemaError, SpecError
 from thinfile_credit.metrics import auc, csi, psi
 from thinfile_credit.monitoring import MonitoringReport, monitor
 from thinfile_credit.scale import ScoreScale
@@ -158,3 +158,77 @@ def test_monitor_feature_of_another_kind_is_a_schema_error():
             "income",
             [2],
         )
+
+
+def test_monitor_target_error_names_the_table_and_the_frames_row():
+    ref = pd.DataFrame({"score": np.arange(100.0), "bad": [0, 1] * 50})
+    cur = ref.astype({"bad": object})
+    cur.loc[:9, "bad"] = None  # outcomes not yet known for the first 10 rows
+    cur.loc[37, "bad"] = 2  # row 37 of the frame, row 27 of the known outcomes
+    with pytest.raises(DataError, match="0/1") as info:
+        monitor(ref, cur, target_col="bad", features=[])
+    assert (info.value.table, info.value.column, info.value.rows) == ("current", "bad", [37])
+    assert str(info.value).startswith("current.bad:")
+    bad_ref = ref.astype({"bad": float})
+    bad_ref.loc[[3, 5], "bad"] = np.nan
+    bad_ref.loc[[4, 90], "bad"] = 0.5
+    with pytest.raises(DataError, match="0/1") as info:
+        monitor(bad_ref, ref, target_col="bad", features=[])
+    assert (info.value.table, info.value.column, info.value.rows) == ("reference", "bad", [4, 90])
+
+
+def test_monitor_text_outcomes_are_refused_with_their_rows():
+    ref = pd.DataFrame({"score": np.arange(6.0), "bad": [0, 1] * 3})
+    cur = ref.assign(bad=["0", "1", None, "1", "0", "1"])
+    with pytest.raises(DataError, match="never read as a number") as info:
+        monitor(ref, cur, target_col="bad", features=[])
+    assert (info.value.table, info.value.column, info.value.rows) == (
+        "current",
+        "bad",
+        [0, 1, 3, 4, 5],
+    )
+
+
+def test_monitor_score_errors_name_the_table():
+    ref = pd.DataFrame({"score": np.arange(100.0)})
+    cur = ref.copy()
+    cur.loc[7, "score"] = np.nan
+    with pytest.raises(DataError, match="NaN") as info:
+        monitor(ref, cur)
+    assert (info.value.table, info.value.column, info.value.rows) == ("current", "score", [7])
+    with pytest.raises(DataError, match="never read as a number") as info:
+        monitor(ref.assign(score=ref["score"].astype(str)), ref)
+    assert (info.value.table, info.value.column, info.value.rows[:2]) == (
+        "reference",
+        "score",
+        [0, 1],
+    )
+
+
+def test_monitor_model_score_errors_name_the_table_and_rows():
+    class NaNModel(PointsModel):
+        def score(self, X, y=None):
+            out = super().score(X)
+            out[[2, 11]] = np.nan
+            return out
+
+    ref = population(0).drop(columns="score")
+    with pytest.raises(DataError, match="NaN") as info:
+        monitor(ref, ref, model=NaNModel())
+    assert (info.value.table, info.value.column, info.value.rows) == ("reference", "score", [2, 11])
+
+
+@pytest.mark.parametrize("gini_drop", [float("nan"), float("inf"), -0.1, 1.5, "0.1", True, None])
+def test_monitor_refuses_a_gini_drop_that_is_not_a_share(gini_drop):
+    with pytest.raises(SpecError, match="gini_drop"):
+        monitor(population(0), population(1), target_col="bad", gini_drop=gini_drop)
+
+
+def test_monitor_still_flags_a_gini_fall_at_the_edges_of_gini_drop():
+    weak = population(1, noise=200.0)
+    assert any(
+        "Gini fell" in f for f in monitor(population(0), weak, target_col="bad", gini_drop=0).flags
+    )
+    assert not any(
+        "Gini fell" in f for f in monitor(population(0), weak, target_col="bad", gini_drop=1).flags
+    )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thinfile_credit.errors import SpecError
+from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.scale import ScoreScale
 
 scales = st.builds(
@@ -121,3 +121,38 @@ def test_is_frozen() -> None:
     scale = ScoreScale()
     with pytest.raises(AttributeError):
         scale.pdo = 40  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["{bad", "", "[1, 2]", "null", '"scale"', '{"pdo": NaN}'])
+def test_from_json_of_unreadable_text_is_a_spec_error(text: str) -> None:
+    with pytest.raises(SpecError):
+        ScoreScale.from_json(text)
+
+
+def test_from_json_error_is_worded_as_products() -> None:
+    with pytest.raises(SpecError, match="ScoreScale JSON cannot be read"):
+        ScoreScale.from_json("{bad")
+
+
+@given(scales, st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=6), st.integers(0, 5))
+def test_nan_points_are_refused_naming_their_positions(
+    scale: ScoreScale, points: list[float], at: int
+) -> None:
+    at = min(at, len(points) - 1)
+    points[at] = math.nan
+    with pytest.raises(DataError, match="NaN") as info:
+        scale.pd_from_points(points)
+    assert (info.value.column, info.value.rows) == ("points", [at])
+
+
+def test_infinite_points_are_pd_zero_and_one_the_inverse_of_points_from_pd() -> None:
+    scale = ScoreScale()
+    assert scale.pd_from_points([math.inf, -math.inf]).tolist() == [0.0, 1.0]
+    assert scale.pd_from_points(scale.points_from_pd([0.0, 1.0])).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("points", [["600", "610"], np.array([600.0, "610"], dtype=object), [True]])
+def test_text_or_boolean_points_are_refused(points) -> None:
+    with pytest.raises(DataError, match="points must be numbers") as info:
+        ScoreScale().pd_from_points(points)
+    assert info.value.column == "points"

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,7 +36,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import FrameKind, from_polars, to_polars
-from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.errors import DataError, SchemaError, SpecError
 from thinfile_credit.metrics import PSI_THRESHOLDS, PSIResult, csi, discrimination, psi
 from thinfile_credit.metrics._validation import check_binary_target, check_scores
 
@@ -173,7 +174,8 @@ def monitor(
     epsilon : float, default 1e-4
         PSI zero-cell floor.
     gini_drop : float, default 0.10
-        Relative Gini decrease from reference to current that raises a flag.
+        Relative Gini decrease from reference to current that raises a flag, in
+        ``[0, 1]``.
 
     Returns
     -------
@@ -186,7 +188,11 @@ def monitor(
         feature of another kind in ``current`` than in ``reference`` (e.g. text where
         the reference is numeric; see :func:`~thinfile_credit.metrics.csi`).
     DataError
-        NaN or infinite scores, outcomes other than 0/1/null, empty frames.
+        NaN, infinite or non-numeric scores, outcomes other than 0/1/null, empty frames;
+        ``table`` names the frame, ``column`` the score or target column and ``rows`` the
+        offending rows of that frame (positions, counted over all its rows).
+    SpecError
+        A ``gini_drop`` that is not a number in ``[0, 1]`` (NaN would never flag).
 
     Examples
     --------
@@ -199,6 +205,7 @@ def monitor(
     >>> report.performance["period"].tolist(), report.performance["n_known"].tolist()
     (['reference', 'current'], [1000, 500])
     """
+    _check_gini_drop(gini_drop)
     ref_df, kind = to_polars(reference, table="reference")
     cur_df, _ = to_polars(current, table="current")
     for df, name in ((ref_df, "reference"), (cur_df, "current")):
@@ -292,6 +299,24 @@ def monitor(
     )
 
 
+def _check_gini_drop(gini_drop: Any) -> None:
+    if (
+        isinstance(gini_drop, bool)
+        or not isinstance(gini_drop, int | float | np.integer | np.floating)
+        or not math.isfinite(float(gini_drop))
+        or not 0.0 <= float(gini_drop) <= 1.0
+    ):
+        raise SpecError(f"gini_drop must be a number in [0, 1], got {gini_drop!r}")
+
+
+def _in_table(exc: DataError, table: str, positions: NDArray[np.intp] | None = None) -> DataError:
+    """``exc`` naming ``table``, its rows mapped from a subset back to the frame's rows."""
+    rows = exc.rows
+    if rows is not None and positions is not None:
+        rows = positions[np.asarray(rows, dtype=np.intp)].tolist()
+    return type(exc)(exc.message, table=table, column=exc.column, rows=rows)
+
+
 def _feature_bins(bins: int | Sequence[float]) -> int:
     """CSI bins: the score's number of quantile bins, or deciles beside fixed edges."""
     if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
@@ -301,7 +326,10 @@ def _feature_bins(bins: int | Sequence[float]) -> int:
 
 def _scores(df: pl.DataFrame, table: str, score_col: str, model: Any) -> NDArray[np.float64]:
     if score_col in df.columns:
-        return check_scores(df[score_col].to_numpy(), score_col)
+        try:
+            return check_scores(df[score_col].to_numpy(), score_col)
+        except DataError as exc:
+            raise _in_table(exc, table) from None
     if model is None:
         raise SchemaError(
             "score column not found and no model was given to score the frame",
@@ -312,7 +340,10 @@ def _scores(df: pl.DataFrame, table: str, score_col: str, model: Any) -> NDArray
     missing = [c for c in names if c not in df.columns]
     if missing:
         raise SchemaError(f"model feature(s) {missing[:5]} not found", table=table)
-    return check_scores(np.asarray(model.score(df.select(names).to_pandas())), score_col)
+    try:
+        return check_scores(np.asarray(model.score(df.select(names).to_pandas())), score_col)
+    except DataError as exc:  # the model's scores, one per row of the frame
+        raise _in_table(exc, table) from None
 
 
 def _outcomes(
@@ -326,7 +357,10 @@ def _outcomes(
         known &= ~np.isnan(col.fill_null(0).to_numpy())
     if not known.any():
         return np.empty(0), known
-    y = check_binary_target(col.to_numpy()[known], target_col).astype(np.float64)
+    try:
+        y = check_binary_target(col.to_numpy()[known], target_col).astype(np.float64)
+    except DataError as exc:  # rows of the known-outcome subset -> rows of the frame
+        raise _in_table(exc, table, np.flatnonzero(known)) from None
     return y, known
 
 

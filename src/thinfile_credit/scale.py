@@ -35,12 +35,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from thinfile_credit.errors import SpecError
+from thinfile_credit.errors import DataError, SpecError
 
 __all__ = ["ScoreScale"]
 
@@ -127,8 +128,33 @@ class ScoreScale:
         return self.points_from_log_odds(z)
 
     def pd_from_points(self, points: ArrayLike) -> FloatArray:
-        """Probability of default for ``points`` (a logistic of the log-odds)."""
-        z = self.log_odds_from_points(points)
+        """Probability of default for ``points`` (a logistic of the log-odds).
+
+        Infinite points give PD 0 or 1, the inverse of :meth:`points_from_pd` at PD 0 and
+        1; NaN is refused rather than returned as a NaN PD, which every comparison
+        (``pd > cut``, a limit's loss cap) would silently read as "no".
+
+        Raises
+        ------
+        DataError
+            NaN points, or points that are not numbers (text such as ``"600"``,
+            booleans): ``column="points"``, ``rows`` the positions in the flattened array.
+
+        Examples
+        --------
+        >>> ScoreScale().pd_from_points([600.0, float("inf")]).round(6).tolist()
+        [0.019608, 0.0]
+        """
+        p = real_numbers(points, "points", "points")
+        nan = np.isnan(p)
+        if nan.any():
+            rows = np.flatnonzero(nan)
+            raise DataError(
+                f"{rows.size} point value(s) are NaN: no PD",
+                column="points",
+                rows=rows[:5].tolist(),
+            )
+        z = self.log_odds_from_points(p)
         return 0.5 * (1.0 + np.tanh(0.5 * z))  # stable logistic
 
     def points_from_log_odds_contributions(self, contributions: ArrayLike) -> FloatArray:
@@ -147,6 +173,8 @@ class ScoreScale:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScoreScale:
         """Rebuild from :meth:`to_dict` output; unknown keys raise :class:`SpecError`."""
+        if not isinstance(data, dict):
+            raise SpecError(f"a ScoreScale is a JSON object of its fields, got {data!r}")
         unknown = set(data) - {"base_score", "base_odds", "pdo", "higher_is_better"}
         if unknown:
             raise SpecError(f"unknown ScoreScale fields: {sorted(unknown)}")
@@ -158,5 +186,65 @@ class ScoreScale:
 
     @classmethod
     def from_json(cls, text: str) -> ScoreScale:
-        """Rebuild from :meth:`to_json` output."""
-        return cls.from_dict(json.loads(text))
+        """Rebuild from :meth:`to_json` output.
+
+        Raises
+        ------
+        SpecError
+            Text that is not JSON (as :meth:`Product.from_json
+            <thinfile_credit.pricing.Product.from_json>`), not an object, or not a valid
+            scale (see :meth:`from_dict`).
+
+        Examples
+        --------
+        >>> ScoreScale.from_json('{"pdo": 40.0}').pdo
+        40.0
+        >>> try:
+        ...     ScoreScale.from_json("{bad")
+        ... except SpecError as err:
+        ...     print(str(err).split(":")[0])
+        ScoreScale JSON cannot be read
+        """
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as err:
+            raise SpecError(f"ScoreScale JSON cannot be read: {err}") from None
+        return cls.from_dict(data)
+
+
+def real_numbers(values: ArrayLike, column: str, what: str) -> FloatArray:
+    """``values`` as float64, refusing text (``"600"``), booleans and other non-numbers.
+
+    A list is read value by value: NumPy alone would make text of ``[1, "2"]`` and
+    integers of ``[0, True]``. Shared by the scale and :mod:`thinfile_credit.pricing`.
+
+    Raises
+    ------
+    DataError
+        ``column`` as given, ``rows`` the positions (in the flattened array) at fault.
+
+    Examples
+    --------
+    >>> real_numbers([1, 2.5], "x", "x").tolist()
+    [1.0, 2.5]
+    >>> try:
+    ...     real_numbers([1, "2"], "x", "x")
+    ... except DataError as err:
+    ...     print(err.rows)
+    [1]
+    """
+    if isinstance(values, list | tuple):
+        arr = np.asarray(values, dtype=object)
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind in "iuf":
+            return arr.astype(np.float64)
+    flat = arr.ravel().astype(object).tolist()
+    bad = [i for i, v in enumerate(flat) if isinstance(v, bool) or not isinstance(v, Real)]
+    if bad:
+        raise DataError(
+            f"{what} must be numbers; found {flat[bad[0]]!r} (text is never read as a number)",
+            column=column,
+            rows=bad[:5],
+        )
+    return arr.astype(np.float64)

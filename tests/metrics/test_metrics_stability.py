@@ -208,8 +208,10 @@ def test_psi_numbers_against_text_is_an_error():
     with pytest.raises(DataError, match="text") as info:
         psi(np.array(["a", None, "b"], dtype=object), [1, 2, 3])
     assert (info.value.column, info.value.rows) == ("reference", [0, 2])
-    # asked for explicitly, categories are compared as text
-    assert psi([1, 2], ["1", "2"], categorical=True).value == 0.0
+    # asked for explicitly as categories, 1 and "1" are still not one category
+    with pytest.raises(DataError, match="text") as info:
+        psi([1, 2], ["1", "2"], categorical=True)
+    assert (info.value.column, info.value.rows) == ("current", [0, 1])
     with pytest.raises(DataError, match="numeric bins need numbers") as info:
         psi(["a", "b"], ["a", "b"], categorical=False)
     assert info.value.column == "reference"

@@ -164,7 +164,9 @@ def auc(
     ------
     DataError
         Empty input, mismatched lengths, NaN/infinite scores, outcomes other than 0/1,
-        negative weights, or a single class.
+        negative weights, a single class, or text where numbers are meant (scores,
+        outcomes, weights: ``"610"`` is never read as 610; ``column`` names the
+        argument, ``rows`` the positions).
 
     Examples
     --------

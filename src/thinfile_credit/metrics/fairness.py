@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from thinfile_credit.binning._text import category_text, category_texts
 from thinfile_credit.errors import DataError
 from thinfile_credit.metrics._validation import (
     as_1d,
     check_binary_target,
     check_weights,
     missing_label,
+    refuse_mixed_kinds,
 )
 
 __all__ = ["adverse_impact_ratio"]
@@ -45,12 +48,17 @@ def adverse_impact_ratio(
     approved : array-like of shape (n,)
         1/True where the applicant was (or would be) approved, e.g. ``score >= cutoff``.
     group : array-like of shape (n,)
-        Group label of each applicant (e.g. ``thin_file``, age band). Missing labels form
-        a group named ``"missing"`` (``"<missing>"`` when a real group is called
-        ``"missing"``, so the two are never merged).
+        Group label of each applicant (e.g. ``thin_file``, age band). Groups are named by
+        the scorecard's category rule
+        (:func:`~thinfile_credit.binning._text.category_text`): ``1``, ``1.0`` and
+        ``np.int64(1)`` are group ``"1"``, ``True``/``False`` are ``"1"``/``"0"``; text
+        or booleans beside numbers are an error, so ``1`` and ``"1"`` are never merged.
+        Missing labels form a group named ``"missing"`` (``"<missing>"`` when a real
+        group is called ``"missing"``, so the two are never merged).
     reference_group : optional
-        The comparison group; by default the group with the highest approval rate, as
-        the four-fifths rule prescribes.
+        The comparison group, a label as in ``group`` (``1`` or ``"1"`` for numeric
+        groups); by default the group with the highest approval rate, as the four-fifths
+        rule prescribes.
     sample_weight : array-like, optional
         Non-negative weights.
     threshold : float, default 0.8
@@ -59,21 +67,23 @@ def adverse_impact_ratio(
     Returns
     -------
     pandas.DataFrame
-        One row per group (sorted by label): ``group``, ``count``, ``n_approved``,
+        One row per group (sorted by label): ``group`` (its text), ``count``, ``n_approved``,
         ``approval_rate``, ``reference_group``, ``ratio`` and ``flag``
         (``ratio < threshold``).
 
     Raises
     ------
     DataError
-        Empty input, mismatched lengths, approvals other than 0/1, an unknown reference
-        group or a reference group with no approvals.
+        Empty input, mismatched lengths, approvals other than 0/1, text or booleans
+        beside numbers in ``group`` (``column="group"``, ``rows`` the text or booleans)
+        or against a numeric ``reference_group``, an unknown reference group or a
+        reference group with no approvals.
 
     Examples
     --------
-    >>> t = adverse_impact_ratio([1, 0, 1, 1], [0, 0, 1, 1], reference_group=1)
-    >>> t["ratio"].tolist()
-    [0.5, 1.0]
+    >>> t = adverse_impact_ratio([1, 0, 1, 1], [0, 0, 1.0, 1], reference_group=1)
+    >>> t["group"].tolist(), t["ratio"].tolist()
+    (['0', '1'], [0.5, 1.0])
     """
     if not 0.0 < threshold <= 1.0:
         raise DataError(f"threshold must be in (0, 1], got {threshold!r}")
@@ -82,7 +92,8 @@ def adverse_impact_ratio(
     if g.size != appr.size:
         raise DataError(f"has {g.size} rows but approved has {appr.size}", column="group")
     w = check_weights(sample_weight, appr.size)
-    labels = pd.Series(g, dtype=object)
+    refuse_mixed_kinds({"group": g})
+    labels = pd.Series(category_texts(g), dtype=object)
     present = labels.notna()
     labels = labels.where(present, missing_label(labels[present].unique()))
     frame = pd.DataFrame(
@@ -94,12 +105,15 @@ def adverse_impact_ratio(
     if reference_group is None:
         ref = agg["approval_rate"].idxmax()
     else:
-        if reference_group not in agg.index:
+        given = np.empty(1, dtype=object)
+        given[0] = reference_group
+        refuse_mixed_kinds({"group": g, "reference_group": given})
+        ref = category_text(reference_group)
+        if ref not in agg.index:
             raise DataError(
                 f"reference group {reference_group!r} does not occur; groups are {list(agg.index)}",
                 column="group",
             )
-        ref = reference_group
     rates = dict(zip(agg.index.tolist(), agg["approval_rate"].tolist()))
     ref_rate = float(rates[ref])
     if ref_rate <= 0:

@@ -11,13 +11,18 @@ Binning
   Pass ``bins`` as a sequence of interior edges to fix them (e.g. a model's score bands).
 * Categorical values (strings, booleans, categoricals, or ``categorical=True``): one bin
   per category seen in either sample; a category new in the current sample is a bin with
-  reference share 0.
+  reference share 0. Categories are named by the scorecard's own rule
+  (:func:`~thinfile_credit.binning._text.category_text`): equal numbers are one category
+  whatever their dtype (``11``, ``11.0``, ``np.int64(11)`` are ``"11"``; an ``Int64``
+  column and the ``float64`` pandas makes of it once it holds a NaN agree), ``True`` and
+  ``False`` are ``"1"`` and ``"0"``.
 * Missing values (NaN / null) form their own ``missing`` bin, so a rise in missingness
   shows up as drift. A real category literally called ``"missing"`` keeps its own bin;
   the missing-value bin is then labelled ``"<missing>"``.
 * Infinite numeric values are errors (:class:`~thinfile_credit.errors.DataError` naming
-  the rows), never silently put in an end bin; so is text on one side when the other side
-  is numeric: text is never read as numbers, nor numbers as text.
+  the rows), never silently put in an end bin; so are text and booleans beside numbers
+  (in either sample, binned or categorical): text is never read as numbers, nor numbers
+  as text (``1`` and ``"1"`` would otherwise be one category), nor booleans as 0/1.
 
 Zero cells
 ----------
@@ -54,8 +59,16 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
+from thinfile_credit.binning._text import category_texts
 from thinfile_credit.errors import DataError, SchemaError
-from thinfile_credit.metrics._validation import MISSING, as_1d, check_weights, missing_label
+from thinfile_credit.metrics._validation import (
+    MISSING,
+    as_1d,
+    check_weights,
+    kind_rows,
+    missing_label,
+    refuse_mixed_kinds,
+)
 
 __all__ = ["PSI_THRESHOLDS", "PSIResult", "csi", "psi", "psi_flag"]
 
@@ -120,8 +133,8 @@ def psi(
         Number of reference quantile bins, or interior edges. Ignored for categorical data.
     categorical : bool, optional
         Treat values as categories; by default inferred from the dtype (strings,
-        booleans and objects are categorical). Inferred, a numeric sample against one
-        holding text is an error rather than a comparison of numbers with strings.
+        booleans and objects are categorical). Either way, numbers beside text or
+        booleans are an error rather than a comparison of numbers with strings.
     epsilon : float, default 1e-4
         Floor applied to both shares of every bin (zero-cell handling).
     reference_weight, current_weight : array-like, optional
@@ -141,8 +154,9 @@ def psi(
     ------
     DataError
         An empty sample, mismatched weights, bad ``bins`` / ``epsilon``, infinite
-        numeric values, or text in one sample when the other is numeric (``column`` is
-        ``"reference"`` or ``"current"``, ``rows`` the offending positions).
+        numeric values, text where numeric bins need numbers, or text or booleans
+        beside numbers in either sample (``column`` is ``"reference"`` or
+        ``"current"``, ``rows`` the offending positions).
 
     Examples
     --------
@@ -177,10 +191,9 @@ def _psi(
             raise DataError("no rows: PSI needs a non-empty sample", column=name)
     wr = check_weights(reference_weight, ref.size, "reference_weight")
     wc = check_weights(current_weight, cur.size, "current_weight")
+    _no_text_against_numbers(ref, cur)
     if categorical is None:
         categorical = not (_is_numeric(ref) and _is_numeric(cur))
-        if categorical:
-            _no_text_against_numbers(ref, cur)
     if categorical:
         labels, lower, upper, ir, ic, missing_at = _categorical_bins(ref, cur)
     else:
@@ -254,7 +267,8 @@ def csi(
         is never converted silently. ``table="current"``, ``rows`` the offending rows
         (the strings that are not numbers, when some are not).
     DataError
-        Infinite values in a numeric feature (``table`` names the frame).
+        Infinite values in a numeric feature, or text or booleans beside numbers in a
+        categorical one (``table`` names the frame, ``rows`` the offending rows).
 
     Examples
     --------
@@ -316,6 +330,14 @@ def _is_numeric(arr: NDArray[Any]) -> bool:
 
 def _finite_or_nan(arr: NDArray[Any], name: str) -> NDArray[np.float64]:
     """``arr`` as float64; NaN is a missing value, but infinity is an error."""
+    text = kind_rows(arr)["text"]
+    if text.size:
+        raise DataError(
+            "numeric bins need numbers, got text (text is never read as numbers; "
+            "pass categorical=True)",
+            column=name,
+            rows=text[:5].tolist(),
+        )
     try:
         out = arr.astype(np.float64, copy=False)
     except (TypeError, ValueError):
@@ -330,26 +352,9 @@ def _finite_or_nan(arr: NDArray[Any], name: str) -> NDArray[np.float64]:
     return out
 
 
-def _text_rows(arr: NDArray[Any]) -> NDArray[np.intp]:
-    if arr.dtype.kind in "US":
-        return np.arange(arr.size)
-    if arr.dtype == object:
-        return np.flatnonzero([isinstance(v, str) for v in arr.tolist()])
-    return np.empty(0, dtype=np.intp)
-
-
 def _no_text_against_numbers(ref: NDArray[Any], cur: NDArray[Any]) -> None:
-    """Numbers on one side and strings on the other would compare ``1.0`` with ``"1"``."""
-    for numeric, other, other_name in ((ref, cur, "current"), (cur, ref, "reference")):
-        if _is_numeric(numeric) and not _is_numeric(other):
-            rows = _text_rows(other)
-            if rows.size:
-                raise DataError(
-                    f"{other_name} holds text while the other sample is numeric; text is "
-                    "never read as numbers (convert it, or pass categorical=True)",
-                    column=other_name,
-                    rows=rows[:5].tolist(),
-                )
+    """Numbers beside text or booleans would compare ``1.0`` with ``"1"`` or ``True``."""
+    refuse_mixed_kinds({"reference": ref, "current": cur})
 
 
 def _kind(dtype: pl.DataType) -> str:
@@ -396,9 +401,18 @@ def _same_kind(ref: pl.Series, cur: pl.Series, col: str) -> None:
 
 
 def _series_values(s: pl.Series, categorical: bool) -> NDArray[Any]:
-    if categorical:
+    """A column's values: its own numbers, text and booleans for categories (binning
+    names them, so ``11`` and ``11.0`` agree), float64 for numeric bins."""
+    if not categorical:
+        return s.cast(pl.Float64).to_numpy()
+    if s.dtype.is_integer() and s.null_count():
+        # to_numpy would make float64 of it, rounding integers beyond 2**53
+        out = np.empty(s.len(), dtype=object)
+        out[:] = s.to_list()
+        return out
+    if isinstance(s.dtype, pl.Categorical | pl.Enum):
         return s.cast(pl.String).to_numpy()
-    return s.cast(pl.Float64).to_numpy()
+    return s.to_numpy()
 
 
 def _numeric_bins(
@@ -478,12 +492,12 @@ def _categorical_bins(
     NDArray[np.intp],
     int | None,
 ]:
-    ref_s = pd.Series(ref, dtype=object)
-    cur_s = pd.Series(cur, dtype=object)
-    ref_na, cur_na = ref_s.isna().to_numpy(), cur_s.isna().to_numpy()
-    # Missing values are blanked first: pandas 3 keeps them missing through astype(str).
-    ref_str = ref_s.where(~ref_na, "").astype(str).to_numpy(dtype=object)
-    cur_str = cur_s.where(~cur_na, "").astype(str).to_numpy(dtype=object)
+    ref_text, cur_text = category_texts(ref), category_texts(cur)
+    ref_na = np.asarray([t is None for t in ref_text.tolist()], dtype=bool)
+    cur_na = np.asarray([t is None for t in cur_text.tolist()], dtype=bool)
+    # Missing values are blanked so that the searches below compare text with text only.
+    ref_str = np.where(ref_na, "", ref_text).astype(object)
+    cur_str = np.where(cur_na, "", cur_text).astype(object)
     cats = np.unique(np.concatenate([ref_str[~ref_na], cur_str[~cur_na]]))
     labels = [str(c) for c in cats]
     k = len(labels)

@@ -34,10 +34,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.pricing.schedules import DAYS_PER_MONTH, Schedule
+from thinfile_credit.scale import real_numbers
 
 __all__ = ["APR", "apr", "effective_annual_rate", "irr"]
+
+_WHAT = "cash flows and their times"
 
 
 @dataclass(frozen=True)
@@ -128,14 +131,16 @@ def irr(amounts: ArrayLike, times: ArrayLike | None = None) -> float:
     """Internal rate of return per period of cash flows at (possibly fractional) times.
 
     Solves ``sum(a_i * (1 + r) ** -t_i) = 0`` by Brent's method in ``ln(1 + r)`` on a
-    bracket found by expansion, to about 1e-15 precision.
+    bracket found by expansion, to about 1e-15 precision. The rate does not depend on the
+    flows' scale, so they are scaled (by a power of two, exactly) to the largest one first:
+    subnormal or huge amounts give the rate of their ratios rather than underflow.
 
     Parameters
     ----------
     amounts : array-like
-        Cash flows; at least one negative and one positive.
+        Cash flows (numbers); at least one negative and one positive.
     times : array-like, optional
-        Period offsets of ``amounts`` (default 0, 1, 2, ...).
+        Period offsets of ``amounts`` (numbers; default 0, 1, 2, ...).
 
     Returns
     -------
@@ -144,21 +149,30 @@ def irr(amounts: ArrayLike, times: ArrayLike | None = None) -> float:
     Raises
     ------
     DataError
-        If the flows do not change sign, are not finite, or have no root.
+        If the flows do not change sign, are not finite, have no root, or either array
+        holds text, booleans or other non-numbers (``column`` is ``"amounts"`` or
+        ``"times"``, ``rows`` their positions): text is never read as a number.
 
     Examples
     --------
     >>> round(irr([-100, 110]), 10)
     0.1
     """
-    a = np.asarray(amounts, dtype=np.float64)
-    t = np.arange(len(a), dtype=np.float64) if times is None else np.asarray(times, float)
+    a = real_numbers(amounts, "amounts", _WHAT)
+    t = (
+        np.arange(len(a), dtype=np.float64)
+        if times is None
+        else real_numbers(times, "times", _WHAT)
+    )
     if a.ndim != 1 or t.shape != a.shape:
         raise DataError("cash flows and their times must be 1-d arrays of equal length")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(t))):
         raise DataError("cash flows and times must be finite")
     if not (np.any(a < 0) and np.any(a > 0)):
         raise DataError("cash flows must contain both a negative and a positive amount")
+    # The rate is scale-free: scaling by a power of two (exact) keeps subnormal or huge
+    # flows from underflowing or overflowing in the sums below.
+    a = np.ldexp(a, -int(np.frexp(np.max(np.abs(a)))[1]))
     t = t - t.min()
 
     t_max = float(t.max())
@@ -172,7 +186,7 @@ def irr(amounts: ArrayLike, times: ArrayLike | None = None) -> float:
     lo, hi = -0.5, 0.5
     f_lo, f_hi = npv(lo), npv(hi)
     for _ in range(64):
-        if f_lo * f_hi <= 0:
+        if (f_lo <= 0.0) != (f_hi < 0.0) or f_lo == 0.0 or f_hi == 0.0:  # signs, not a product
             break
         # Widen both ends: the root may lie on either side of the start.
         lo, hi = lo * 2.0, hi * 2.0
@@ -197,11 +211,25 @@ def effective_annual_rate(amounts: ArrayLike, days: ArrayLike, day_count: int = 
     days : array-like
         Day offset of each flow.
     day_count : int, default 365
-        Days per year.
+        Days per year, a positive number.
+
+    Raises
+    ------
+    SpecError
+        If ``day_count`` is not a positive finite number.
+    DataError
+        As :func:`irr`; ``column="times"`` names the days.
 
     Examples
     --------
     >>> round(effective_annual_rate([-1000, 1100], [0, 365]), 10)
     0.1
     """
-    return irr(amounts, np.asarray(days, dtype=np.float64) / day_count)
+    if (
+        isinstance(day_count, bool)
+        or not isinstance(day_count, int | float | np.integer | np.floating)
+        or not math.isfinite(float(day_count))
+        or day_count <= 0
+    ):
+        raise SpecError(f"day_count must be a positive number of days, got {day_count!r}")
+    return irr(amounts, real_numbers(days, "times", _WHAT) / float(day_count))

@@ -4,7 +4,10 @@ Money convention
 ----------------
 Amounts are Python floats in yuan holding **whole fen** (0.01 yuan). Amounts passed in
 (principal, drawdowns, repayments) must already be whole fen: a sub-fen amount raises
-:class:`~thinfile_credit.errors.SpecError` instead of being rounded away. Schedules are
+:class:`~thinfile_credit.errors.SpecError` instead of being rounded away. Schedules hold
+fen in int64, so no amount - principal, total repaid - may exceed :data:`MAX_FEN` fen
+(about 92 thousand trillion yuan), nor a day offset 2**63 - 1: beyond them a
+:class:`~thinfile_credit.errors.SpecError` is raised rather than an overflow. Schedules are
 computed in integer fen, with rates read as written (``Decimal(repr(rate))``) and every
 rounding half-up (``ROUND_HALF_UP``, the rule on Chinese bank statements), so ``0.125``
 becomes ``0.13`` rather than banker's ``0.12``.
@@ -57,6 +60,7 @@ from thinfile_credit.errors import DataError, SpecError
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "MAX_FEN",
     "Schedule",
     "bullet",
     "equal_instalment",
@@ -70,10 +74,17 @@ __all__ = [
 #: convention of most Chinese instalment products; only revolving ledgers count real days.
 DAYS_PER_MONTH = 30
 
+#: The largest amount, in fen, a schedule holds (int64): 92,233,720,368,547,758.07 yuan.
+MAX_FEN = 2**63 - 1
+#: The largest day offset a schedule holds (int64).
+_MAX_DAY = 2**63 - 1
+
 FloatArray = NDArray[np.float64]
 
 # Exact decimal arithmetic for money: 60 digits never round a fen amount times a rate.
 _CTX = Context(prec=60, rounding=ROUND_HALF_UP)
+#: MAX_FEN in yuan, for messages.
+_MAX_YUAN = f"{MAX_FEN // 100:,}.{MAX_FEN % 100:02d}"
 # An input amount is whole fen when it is within this many fen of one (float noise such
 # as 0.1 + 0.2 passes; 0.001 yuan does not).
 _FEN_TOLERANCE = Decimal("1e-6")
@@ -85,7 +96,8 @@ def round_fen(amount: float) -> float:
     Raises
     ------
     DataError
-        If ``amount`` is not a finite number.
+        If ``amount`` is not a finite number, or beyond :data:`MAX_FEN` fen either side
+        of zero.
 
     Examples
     --------
@@ -94,7 +106,10 @@ def round_fen(amount: float) -> float:
     """
     if not _is_real(amount) or not math.isfinite(float(amount)):
         raise DataError(f"cannot round {amount!r} to the fen: not a finite number")
-    return float(Decimal(repr(float(amount))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    yuan = Decimal(repr(float(amount)))
+    if abs(_CTX.multiply(yuan, 100)) > MAX_FEN:
+        raise DataError(f"cannot round {amount!r} to the fen: beyond {_MAX_YUAN} yuan")
+    return float(yuan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=_CTX))
 
 
 @dataclass(frozen=True)
@@ -238,8 +253,9 @@ def equal_instalment(
     Raises
     ------
     SpecError
-        On a principal that is not a positive whole-fen amount, a rate outside [0, 1) or
-        a term that is not an integer >= 1.
+        On a principal that is not a positive whole-fen amount (of at most
+        :data:`MAX_FEN` fen), a rate outside [0, 1), a term that is not an integer >= 1,
+        or a schedule repaying more than :data:`MAX_FEN` fen in all.
 
     Examples
     --------
@@ -384,9 +400,11 @@ def revolving(
     ------
     SpecError
         Naming ``events.day`` / ``events.amount`` and the offending rows (positions in
-        ``events``): a day that is not an integer >= 0 or goes backwards, an amount that
-        is not a finite, non-zero, whole-fen number, a ledger not starting with a
-        drawdown, a repayment exceeding what is owed, or debt left unpaid.
+        ``events``): a day that is not an integer in ``[0, 2**63)`` or goes backwards, an
+        amount that is not a finite, non-zero, whole-fen number of at most
+        :data:`MAX_FEN` fen, a ledger not starting with a drawdown, a repayment exceeding
+        what is owed, or debt left unpaid; also a ``repay_all_on`` that is not such a
+        day, and a ledger repaying more than :data:`MAX_FEN` fen in all.
 
     Examples
     --------
@@ -408,10 +426,10 @@ def revolving(
     settle_day: int | None = None
     if repay_all_on is not None:
         settle_day = _day(repay_all_on)
-        if settle_day is None or settle_day < ev[-1][0]:
+        if settle_day is None or not ev[-1][0] <= settle_day <= _MAX_DAY:
             raise SpecError(
-                f"repay_all_on must be an integer day on or after the last event "
-                f"(day {ev[-1][0]}), got {repay_all_on!r}"
+                f"repay_all_on must be an integer day (at most 2**63 - 1) on or after the "
+                f"last event (day {ev[-1][0]}), got {repay_all_on!r}"
             )
     # (position in events or -1 for the settlement, day, amount in fen, settle everything)
     steps = [(i, d, a, False) for i, (d, a) in enumerate(ev)]
@@ -532,6 +550,8 @@ def _check_principal(principal: object, name: str = "principal") -> int:
         raise SpecError(
             f"{name} must be a positive amount in whole fen (0.01 yuan), got {principal!r}"
         )
+    if cents > MAX_FEN:
+        raise SpecError(f"{name} must be at most {_MAX_YUAN} yuan (int64 fen), got {principal!r}")
     return cents
 
 
@@ -600,7 +620,17 @@ def _parse_events(events: Iterable[tuple[int, float]]) -> list[tuple[int, int]]:
     bad_days = [i for i, d in enumerate(days) if d is None or d < 0]
     if bad_days:
         raise SpecError("days must be integers >= 0", table="events", column="day", rows=bad_days)
-    problems: dict[str, list[int]] = {"finite numbers": [], "non-zero": [], "in whole fen": []}
+    late = [i for i, d in enumerate(days) if d is not None and d > _MAX_DAY]
+    if late:
+        raise SpecError(
+            "days must be at most 2**63 - 1 (int64)", table="events", column="day", rows=late
+        )
+    problems: dict[str, list[int]] = {
+        "finite numbers": [],
+        "non-zero": [],
+        "in whole fen": [],
+        f"at most {_MAX_YUAN} yuan (int64 fen)": [],
+    }
     fen: list[int] = []
     for i, (_, value) in enumerate(pairs):
         if not _is_real(value) or not math.isfinite(float(value)):
@@ -609,6 +639,8 @@ def _parse_events(events: Iterable[tuple[int, float]]) -> list[tuple[int, int]]:
         cents = _fen(float(value))
         if cents is None:
             problems["in whole fen"].append(i)
+        elif abs(cents) > MAX_FEN:
+            problems[f"at most {_MAX_YUAN} yuan (int64 fen)"].append(i)
         elif cents == 0:
             problems["non-zero"].append(i)
         else:
@@ -627,10 +659,22 @@ def _build(
     balance: list[int] | None = None,
     draws: tuple[tuple[int, float], ...] = (),
 ) -> Schedule:
-    """Assemble a schedule from (principal, interest) rows in fen."""
+    """Assemble a schedule from (principal, interest) rows in fen.
+
+    Every amount is non-negative, so the total repaid bounds each row, each running sum
+    and the principal: when it fits in int64 fen, so does every array below.
+    """
+    fee_fen = _times(loan.principal, loan.fee_rate)
+    upfront = _times(loan.principal, loan.upfront_fee_rate)
+    total = sum(p + i for p, i in rows) + fee_fen * len(rows) + upfront
+    if max(total, loan.principal) > MAX_FEN:
+        raise SpecError(
+            f"the {kind} schedule would repay {_CTX.divide(total, 100):.6E} yuan, beyond the "
+            f"{_MAX_YUAN} yuan (int64 fen) a schedule can hold: lower the amount, rate or term"
+        )
     paid = np.array([p for p, _ in rows], dtype=np.int64)
     interest = np.array([i for _, i in rows], dtype=np.int64)
-    fee = np.full(len(rows), _times(loan.principal, loan.fee_rate), dtype=np.int64)
+    fee = np.full(len(rows), fee_fen, dtype=np.int64)
     owed = loan.principal - np.cumsum(paid) if balance is None else np.array(balance, np.int64)
     days = day if day is not None else [DAYS_PER_MONTH * (k + 1) for k in range(len(rows))]
     return Schedule(
@@ -642,6 +686,6 @@ def _build(
         fee=fee / 100,
         payment=(paid + interest + fee) / 100,
         balance=owed / 100,
-        upfront_fee=_times(loan.principal, loan.upfront_fee_rate) / 100,
+        upfront_fee=upfront / 100,
         draws=draws,
     )

@@ -17,6 +17,17 @@ Floats are written with Python's shortest round-trip ``repr``, so points, edges 
 come back bit-for-bit and scores are identical after a round trip. Keys are sorted so the
 same model always gives byte-identical text.
 
+Loading checks the artefact is what this library writes, so a corrupt or edited file is an
+:class:`~thinfile_credit.errors.ArtefactError`, never a scorecard that scores wrongly:
+
+* every number is finite: ``NaN``/``Infinity`` literals (which :func:`json.dumps` writes
+  only when asked to) and numbers beyond the float64 range are refused, as is text or
+  ``true`` where a number belongs;
+* every bin's points are what the scale, the feature's coefficient and the bin's WoE give
+  (``scale.slope * coefficient * woe``, rounded to integers when ``round_points``), and
+  the baseline is the intercept's points (``scale.points_from_log_odds(intercept)``,
+  rounded likewise); the error names the feature (``column``) and bins (``rows``).
+
 Versions
 --------
 **2** (this library) stores categories under the one category text rule of
@@ -53,9 +64,11 @@ A migrated artefact scores the data its model was fitted on as the earlier libra
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from thinfile_credit.binning import FeatureBinning, WoEBinner
 from thinfile_credit.binning._text import category_text
@@ -138,7 +151,11 @@ def scorecard_from_json(text: str) -> WoEScorecard:
     Raises
     ------
     ArtefactError
-        Not a scorecard artefact, an unsupported version, or malformed content.
+        Not a scorecard artefact, an unsupported version, malformed content, a number
+        that is not finite (``NaN``, ``Infinity``, beyond float64), or points that
+        disagree with the scale, coefficients and WoE, or a baseline that disagrees with
+        the intercept (tampering; ``table="model"``, ``column`` the feature, ``rows`` the
+        bins).
 
     Examples
     --------
@@ -150,7 +167,9 @@ def scorecard_from_json(text: str) -> WoEScorecard:
     from thinfile_credit.scorecard._scorecard import WoEScorecard
 
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except ArtefactError:
+        raise
     except (TypeError, ValueError) as exc:
         raise ArtefactError(f"not valid JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -167,7 +186,8 @@ def scorecard_from_json(text: str) -> WoEScorecard:
         if version == 1:
             stored = [migrate_v1_binning(b) for b in stored]
         binnings = {b["name"]: FeatureBinning.from_dict(b) for b in stored}
-        card = WoEScorecard(scale=scale, round_points=bool(data["round_points"]))
+        round_points = _flag(data["round_points"], "round_points")
+        card = WoEScorecard(scale=scale, round_points=round_points)
         card.scale_ = scale
         names = [str(n) for n in data["feature_names_in"]]
         binner = WoEBinner()
@@ -175,26 +195,126 @@ def scorecard_from_json(text: str) -> WoEScorecard:
         binner.iv_ = {n: fb.iv for n, fb in binnings.items()}
         binner.feature_names_in_ = np.asarray(names, dtype=object)
         binner.n_features_in_ = len(names)
-        binner._fitted_with_names = bool(data["fitted_with_names"])
+        binner._fitted_with_names = _flag(data["fitted_with_names"], "fitted_with_names")
         card.binner_ = binner
         card.features_ = tuple(str(m["feature"]) for m in data["model"])
-        card.coef_ = np.asarray([[float(m["coefficient"]) for m in data["model"]]]).reshape(1, -1)
-        card.intercept_ = np.array([float(data["intercept"])])
+        card.coef_ = np.asarray(
+            [[_number(m["coefficient"], f"{m['feature']} coefficient") for m in data["model"]]]
+        ).reshape(1, -1)
+        card.intercept_ = np.array([_number(data["intercept"], "intercept")])
         card.points_ = {
-            str(m["feature"]): np.asarray(m["points"], dtype=np.float64) for m in data["model"]
+            str(m["feature"]): np.asarray(
+                [_number(p, f"{m['feature']} points") for p in m["points"]], dtype=np.float64
+            )
+            for m in data["model"]
         }
-        card.baseline_points_ = float(data["baseline_points"])
+        card.baseline_points_ = _number(data["baseline_points"], "baseline_points")
+        _check_points(card)
         card.selection_ = SelectionReport.from_dict(data["selection"])
         card.sign_report_ = list(data["sign_report"])
         card.classes_ = np.array([0, 1])
         card.feature_names_in_ = np.asarray(names, dtype=object)
         card.n_features_in_ = len(names)
-        card._fitted_with_names = bool(data["fitted_with_names"])
+        card._fitted_with_names = binner._fitted_with_names
         card.estimator_ = None
         card._compile()
-    except (KeyError, TypeError, ValueError, SpecError) as exc:
+    except ArtefactError:
+        raise
+    except (KeyError, TypeError, ValueError, ArithmeticError, SpecError) as exc:
         raise ArtefactError(f"malformed scorecard artefact: {exc}") from None
     return card
+
+
+#: Largest difference between stored and recomputed points read as float noise, relative
+#: to the points (a library's own artefact agrees exactly: floats round-trip bit-for-bit).
+_POINTS_RTOL = 1e-9
+
+
+def _no_constant(name: str) -> float:
+    """``json.loads`` hook for ``NaN``, ``Infinity`` and ``-Infinity`` literals."""
+    raise ArtefactError(
+        f"non-finite number {name} in the artefact (this library never writes one): "
+        "corrupt or tampered with"
+    )
+
+
+def _finite_float(text: str) -> float:
+    """``json.loads`` hook for float literals: ``1e999`` would read as infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ArtefactError(f"number {text} is beyond the float64 range: corrupt artefact")
+    return value
+
+
+def _number(value: Any, what: str) -> float:
+    """A JSON number as a finite float; text, booleans and null are malformed."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArtefactError(f"malformed scorecard artefact: {what} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ArtefactError(f"malformed scorecard artefact: {what} {value!r} is not finite")
+    return number
+
+
+def _flag(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ArtefactError(f"malformed scorecard artefact: {what} must be true or false")
+    return value
+
+
+def _agrees(stored: NDArray[np.float64], raw: NDArray[np.float64], rounded: bool) -> NDArray[Any]:
+    """Where stored points are what ``raw`` (unrounded) points give.
+
+    Rounded points must be whole and within half a point of ``raw`` (either side of a tie);
+    unrounded ones equal to float noise.
+    """
+    tol = _POINTS_RTOL * np.maximum(1.0, np.abs(raw))
+    if rounded:
+        return (stored == np.round(stored)) & (np.abs(stored - raw) <= 0.5 + tol)
+    return np.abs(stored - raw) <= tol
+
+
+def _check_points(card: WoEScorecard) -> None:
+    """Refuse points or a baseline the scale, coefficients, WoE and intercept do not give.
+
+    Points are computed at fit time as ``scale.slope * coefficient * woe`` per bin and the
+    baseline as ``scale.points_from_log_odds(intercept)`` (both rounded with
+    ``round_points``); a stored value that disagrees was edited after fitting.
+    """
+    scale = card.scale_
+    rounded = bool(card.round_points)
+    for j, name in enumerate(card.features_):
+        woe = np.asarray(card.binner_.binnings_[name].woe, dtype=np.float64)
+        stored = card.points_[name]
+        if stored.shape != woe.shape:
+            raise ArtefactError(
+                f"{stored.size} points for {woe.size} bins", table="model", column=name
+            )
+        coef = float(card.coef_[0, j])
+        with np.errstate(all="ignore"):
+            raw = scale.points_from_log_odds_contributions(coef * woe)
+        bad = np.flatnonzero(~_agrees(stored, raw, rounded))
+        if bad.size:
+            b = int(bad[0])
+            raise ArtefactError(
+                f"points disagree with the scale, the coefficient {coef!r} and the bins' "
+                f"WoE (bin {b}: stored {float(stored[b])!r}, expected {float(raw[b])!r}"
+                f"{', rounded' if rounded else ''}): tampered with or corrupt",
+                table="model",
+                column=name,
+                rows=bad.tolist(),
+            )
+    raw_base = np.asarray([scale.points_from_log_odds(card.intercept_[0])], dtype=np.float64)
+    if not _agrees(np.asarray([card.baseline_points_]), raw_base, rounded)[0]:
+        raise ArtefactError(
+            f"baseline_points {card.baseline_points_!r} disagree with the intercept "
+            f"{float(card.intercept_[0])!r}, whose points are {float(raw_base[0])!r}"
+            f"{', rounded' if rounded else ''}: tampered with or corrupt",
+            column="baseline_points",
+        )
 
 
 def migrate_v1_binning(data: dict[str, Any]) -> dict[str, Any]:
