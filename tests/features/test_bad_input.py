@@ -417,3 +417,78 @@ def test_build_one_refuses_ids_that_are_neither_integers_nor_text(bad: object) -
     with pytest.raises(SchemaError, match="integer or text identifier") as err:
         fb.build_one({"orders": [_ORDER]}, datetime(2024, 3, 1), user_id=bad)
     assert (err.value.table, err.value.column) == ("applications", "user_id")
+
+
+def _ids_as(tables: EventTables, cast: pl.DataType, offset: int = 0) -> EventTables:
+    """Every user and peer id of ``tables`` shifted by ``offset`` and cast to ``cast``."""
+    out = {}
+    for name, df in tables:
+        cols = [
+            (pl.col(c).cast(pl.Int128) + offset).cast(cast)
+            for c in ("user_id", "peer_id")
+            if c in df.columns
+        ]
+        out[name] = df.with_columns(cols) if cols else df
+    return EventTables(**out)
+
+
+@pytest.mark.parametrize("validate", [True, False])
+@pytest.mark.parametrize(
+    ("cast", "offset"),
+    [
+        (pl.Float64, 0),
+        (pl.Int32, 0),
+        (pl.UInt64, 0),
+        (pl.UInt64, 2**63 + 5),
+        (pl.Int64, 2**62),
+        (pl.Int64, -(2**63) + 5),
+        (pl.Int64, 2**53 + 2),
+        (pl.String, 2**62),
+    ],
+)
+def test_ids_validation_accepts_build_the_same_features(
+    tables: EventTables, cast: pl.DataType, offset: int, validate: bool
+) -> None:
+    """Whole-number float ids (pandas' storage of an integer column that held a missing
+    value) and unsigned hashes above 2**63 pass validation; they build the features of
+    the plain integer ids, instead of failing inside a join. Hashed ids beyond 2**53,
+    which float64 cannot tell apart, used to merge neighbours in the social features."""
+    want = FeatureBuilder().build(tables)
+    got = FeatureBuilder(validate=validate).build(_ids_as(tables, cast, offset))
+    np.testing.assert_array_equal(
+        got.select(pl.exclude("user_id")).to_numpy(), want.select(pl.exclude("user_id")).to_numpy()
+    )
+
+
+def test_ids_the_builder_cannot_read_exactly_are_refused_without_validation(
+    tables: EventTables,
+) -> None:
+    fb = FeatureBuilder(validate=False)
+    fraction = tables.orders.with_columns(pl.col("user_id").cast(pl.Float64))
+    fraction = fraction.with_columns(
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(pl.col("user_id") + 0.5)
+        .otherwise(pl.col("user_id"))
+        .alias("user_id")
+    )
+    with pytest.raises(SchemaError, match="not exactly") as err:
+        fb.build(tables.replace(orders=fraction))
+    assert (err.value.table, err.value.column, list(err.value.rows)) == ("orders", "user_id", [3])
+    text = tables.orders.with_columns(pl.col("user_id").cast(pl.String))
+    with pytest.raises(SchemaError, match="id_kind") as err:
+        fb.build(tables.replace(orders=text))
+    assert (err.value.table, err.value.column) == ("orders", "user_id")
+    flags = tables.orders.with_columns(pl.col("user_id") > 0)
+    with pytest.raises(SchemaError, match="integer or text identifiers") as err:
+        fb.build(tables.replace(orders=flags))
+    assert (err.value.table, err.value.column) == ("orders", "user_id")
+
+
+def test_text_ids_build_bit_identical_features_run_after_run(tables: EventTables) -> None:
+    """Neighbours' bills are summed in the order of their ids' codes; with text ids the
+    codes followed the order users first appeared in a group-by's output, which changes
+    from run to run (the neighbours' on-time share differed in its last bits)."""
+    text = _ids_as(tables, pl.String)
+    first = FeatureBuilder().build(text)
+    for _ in range(6):
+        assert FeatureBuilder().build(text).equals(first, null_equal=True)

@@ -137,9 +137,10 @@ def user_codes(
             e = event_users.to_numpy().astype(np.int64) - lo
             e[(e < 0) | (e >= span)] = -1
             return q, e, int(span)
-    # in order of first appearance: codes (and what is ordered by them) must not change
-    # from run to run
-    distinct = query_users.unique(maintain_order=True).to_frame("_k").with_row_index("_u")
+    # in order of value: codes (and what is ordered by them, such as the order a
+    # neighbour's bills are summed in) must not change from run to run, and the order
+    # users first appear in can (the edge table comes from a group-by)
+    distinct = query_users.unique().sort().to_frame("_k").with_row_index("_u")
     q = _lookup(query_users, distinct)
     e = _lookup(event_users.cast(query_users.dtype, strict=False), distinct)
     return q, e, distinct.height

@@ -10,6 +10,7 @@ import polars as pl
 
 from thinfile_credit._frames import from_polars, is_spark, to_polars
 from thinfile_credit.errors import SchemaError, SpecError
+from thinfile_credit.features._ids import normalise_ids
 from thinfile_credit.features._plan import APP, Plan, make_plan
 from thinfile_credit.features._segments import run_segments
 from thinfile_credit.features.bills import BillFeatures
@@ -292,7 +293,8 @@ def build_polars(
     """Run ``plan`` on Polars tables; keys of ``applications`` plus features."""
     apps = tables["applications"]
     _check_applications(apps)
-    prepared = {n: prepare_polars(n, df) for n, df in tables.items() if n in TABLE_COLUMNS}
+    tables = normalise_ids({n: df for n, df in tables.items() if n in TABLE_COLUMNS})
+    prepared = {n: prepare_polars(n, df) for n, df in tables.items()}
     keys = prepared.pop("applications").with_row_index(APP).with_columns(pl.col(APP).cast(pl.Int64))
     app_keys = keys.select(APP, "user_id", pl.col("applied_at").alias("_t"))
     result = run_segments(plan, app_keys, prepared, apps.height, default_dpd=default_dpd)
