@@ -11,12 +11,12 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from thinfile_credit.binning._columns import (
     Columns,
     binary_target,
     extract_columns,
+    require_fitted,
     select_columns,
     warn_if_unexpected_names,
 )
@@ -153,7 +153,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         Raises
         ------
         DataError
-            Bad target values, infinite feature values, empty ``X``.
+            Bad target values, infinite feature values, empty ``X``, a column name given
+            twice (after ``str()``, so ``0`` and ``"0"`` clash; names the column).
         ModelError
             The target has a single class.
         SpecError
@@ -179,7 +180,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         ModelError
             Fitted feature columns are missing, or an array has the wrong width.
         DataError
-            Infinite values that are not special codes.
+            Infinite values that are not special codes; text in a numeric feature; a
+            column name given twice (names the column).
+        NotFittedError
+            Called before ``fit``.
         """
         arrays = self._columns(X)
         out = np.empty((len(arrays[0]), len(arrays)), dtype=np.float64)
@@ -197,7 +201,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[Any]:
         """WoE columns keep the input feature names."""
-        check_is_fitted(self, "binnings_")
+        require_fitted(self, "binnings_")
         if input_features is not None:
             given = np.asarray(input_features, dtype=object)
             if given.shape != self.feature_names_in_.shape or not np.array_equal(
@@ -210,7 +214,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         """Binning table of one feature, or of all features stacked (pandas DataFrame)."""
         import pandas as pd
 
-        check_is_fitted(self, "binnings_")
+        require_fitted(self, "binnings_")
         if feature is not None:
             if feature not in self.binnings_:
                 raise SpecError(f"no binning for feature {feature!r}", column=feature)
@@ -230,7 +234,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
 
     # --- helpers ----------------------------------------------------------------------
     def _columns(self, X: Any) -> list[NDArray[Any]]:
-        check_is_fitted(self, "binnings_")
+        require_fitted(self, "binnings_")
         cols = extract_columns(X)
         fitted_with_names = getattr(self, "_fitted_with_names", True)
         if not fitted_with_names:

@@ -7,7 +7,11 @@ Numeric columns become ``float64`` with missing values as NaN - except integer c
 holding values beyond 2**53 (ids), which keep their exact integers (an integer array, or an
 ``object`` array with ``None`` where values are missing) so that, binned as categories,
 distinct ids stay distinct; everything else becomes an ``object`` array of the values as
-given. Binning reads those through one rule
+given. A pandas ``object`` column is read as NumPy ``object`` columns are: numbers and
+missing markers only (``Decimal`` from ``read_sql``, object floats, integers with ``None``)
+make a numeric column, any text a categorical one - so the same values bin alike whatever
+the container. Column names must be unique after ``str()`` (``0`` and ``"0"`` clash): a
+duplicate is refused, never resolved by picking one. Binning reads those through one rule
 (:mod:`thinfile_credit.binning._text`): a categorical feature turns every value into its
 category text whatever the container dtype, and a numeric feature rejects text naming the
 rows that hold it.
@@ -30,7 +34,13 @@ from thinfile_credit.binning._text import (
 )
 from thinfile_credit.errors import DataError, ModelError
 
-__all__ = ["Columns", "extract_columns", "select_columns", "warn_if_unexpected_names"]
+__all__ = [
+    "Columns",
+    "extract_columns",
+    "require_fitted",
+    "select_columns",
+    "warn_if_unexpected_names",
+]
 
 
 class Columns:
@@ -101,7 +111,9 @@ def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = 
     Raises
     ------
     DataError
-        ``X`` is empty, one-dimensional, complex, or not a table.
+        ``X`` is empty, one-dimensional, complex, or not a table; a column name appears
+        more than once (after ``str()``; the error names it); a PyArrow table cannot be
+        read (names the column).
 
     Examples
     --------
@@ -116,6 +128,13 @@ def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = 
     >>> ids = extract_columns(pd.DataFrame({"id": [2**53 + 1, 7]}))  # beyond float64
     >>> ids.arrays[0].tolist(), ids.is_numeric(0)
     ([9007199254740993, 7], True)
+    >>> from decimal import Decimal  # what read_sql gives for NUMERIC: numbers, not text
+    >>> extract_columns(pd.DataFrame({"amt": [Decimal("1.5"), None]})).arrays[0].tolist()
+    [1.5, nan]
+    >>> extract_columns(pd.DataFrame([[1, 2]], columns=[0, "0"]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.DataError: X.0: column name appears more than once ...
     """
     module = type(X).__module__.split(".")[0]
     if module == "pandas" and hasattr(X, "columns"):
@@ -126,12 +145,13 @@ def extract_columns(X: Any, *, table: str = "X", only: Collection[str] | None = 
         frame = X.collect() if isinstance(X, pl.LazyFrame) else X
         if isinstance(frame, pl.DataFrame):
             return _from_polars(frame, table, only)
-    if module == "pyarrow":
-        import polars as pl
+    if module == "pyarrow" and hasattr(X, "schema") and hasattr(X, "num_rows"):
+        from thinfile_credit._frames import to_polars
 
-        converted = pl.from_arrow(X)
-        if isinstance(converted, pl.DataFrame):
-            return _from_polars(converted, table, only)
+        # a table that polars cannot read (duplicate names...) is a typed error naming
+        # the column, as the GBM's input edge reports it
+        converted, _ = to_polars(X, table)
+        return _from_polars(converted, table, only)
     return _from_array(X, table)
 
 
@@ -178,6 +198,30 @@ def select_columns(
     return list(cols.arrays)
 
 
+def require_fitted(estimator: Any, attribute: str) -> None:
+    """Raise the library's ``NotFittedError`` unless ``estimator`` has ``attribute``.
+
+    The error is :class:`thinfile_credit.gbm.scorer.ScorerNotFittedError`, the one the GBM
+    raises: both :class:`thinfile_credit.errors.NotFittedError` and scikit-learn's, so
+    either ``except`` catches it.
+
+    Examples
+    --------
+    >>> from thinfile_credit.binning import WoEBinner
+    >>> require_fitted(WoEBinner(), "binnings_")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.gbm.scorer.ScorerNotFittedError: this WoEBinner is not fitted yet; ...
+    """
+    if hasattr(estimator, attribute):
+        return
+    from thinfile_credit.gbm.scorer import ScorerNotFittedError  # on error only
+
+    raise ScorerNotFittedError(
+        f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first"
+    )
+
+
 def warn_if_unexpected_names(cols: Columns, owner: str) -> None:
     """scikit-learn's warning for a dataframe given to a model fitted on an array.
 
@@ -210,6 +254,7 @@ def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Column
 
     _check_shape(frame.shape, table)
     all_names = [str(c) for c in frame.columns]
+    _refuse_duplicate_names(all_names, table)
     positions = [i for i, n in enumerate(all_names) if only is None or n in only]
     names = tuple(all_names[i] for i in positions)
     arrays: list[NDArray[Any]] = []
@@ -235,6 +280,11 @@ def _from_pandas(frame: Any, table: str, only: Collection[str] | None) -> Column
                 )
             else:
                 arrays.append(series.to_numpy(dtype=np.float64, na_value=np.nan))
+        elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+            # numbers and missing markers (Decimal, object floats, ints with None) are a
+            # numeric column, as in a NumPy object array; any text keeps it categorical
+            values, is_number = _object_column(series.to_numpy(dtype=object))
+            arrays.append(values)
         else:
             arrays.append(series.to_numpy(dtype=object))
             is_number = False
@@ -301,20 +351,44 @@ def _from_array(X: Any, table: str) -> Columns:
     arrays: list[NDArray[Any]] = []
     numeric: list[bool] = []
     for i in range(arr.shape[1]):
-        column = np.asarray(arr[:, i], dtype=object)
-        # numbers (and missing markers) make a numeric column; any text makes it a text
-        # column - never parse "12" into a number. A C-level pass decides most columns;
-        # the value-by-value reading is left for columns holding text or odd objects.
-        floats = _number_column(column)
-        if floats is None:
-            arrays.append(column)
-            numeric.append(False)
-        else:
-            # integers beyond 2**53 keep their exact values (as given)
-            big = np.abs(floats) >= _FLOAT_INTEGERS
-            arrays.append(column if big.any() else floats)
-            numeric.append(True)
+        values, is_number = _object_column(np.asarray(arr[:, i], dtype=object))
+        arrays.append(values)
+        numeric.append(is_number)
     return Columns(names, arrays, has_names=False, numeric=numeric)
+
+
+def _object_column(column: NDArray[Any]) -> tuple[NDArray[Any], bool]:
+    """An ``object`` column as binning reads it, and whether it holds numbers.
+
+    Numbers (and missing markers) make a numeric column; any text makes it a text column -
+    never parse ``"12"`` into a number. A C-level pass decides most columns; the
+    value-by-value reading is left for columns holding text or odd objects. Integers
+    beyond 2**53 keep their exact values (the column as given).
+    """
+    floats = _number_column(column)
+    if floats is None:
+        return column, False
+    big = np.abs(floats) >= _FLOAT_INTEGERS
+    return (column if big.any() else floats), True
+
+
+def _refuse_duplicate_names(names: Sequence[str], table: str) -> None:
+    """A name given to two columns (after ``str()``) would bin or score one of them silently."""
+    if len(set(names)) == len(names):
+        return
+    from thinfile_credit._frames import DUPLICATE_NAME  # polars: imported on error only
+
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            positions = [i for i, n in enumerate(names) if n == name]
+            raise DataError(
+                f"{DUPLICATE_NAME} (at column positions "
+                f"{', '.join(map(str, positions))}); rename one of them",
+                table=table,
+                column=name,
+            )
+        seen.add(name)
 
 
 def _number_column(column: NDArray[Any]) -> NDArray[np.float64] | None:

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,16 +108,31 @@ class FeatureBinning:
     RARE = "__rare__"
 
     def __post_init__(self) -> None:
+        # every field is checked and normalised here, whoever builds the binning (a fit,
+        # from_counts, from_dict of a stored or hand-edited artefact): nothing is coerced
+        if not isinstance(self.name, str):
+            raise SpecError(f"feature name must be text, got {self.name!r}")
+        name = self.name
         if self.kind not in ("numeric", "categorical"):
-            raise SpecError(f"unknown feature kind {self.kind!r}", column=self.name)
+            raise SpecError(f"unknown feature kind {self.kind!r}", column=name)
+        normalised = {
+            "splits": tuple(_reals(self.splits, "splits", name)),
+            "groups": _category_groups(self.groups, name),
+            "rare_categories": tuple(_category_list(self.rare_categories, "rare_categories", name)),
+            "special_codes": tuple(_items(self.special_codes, "special_codes", name)),
+            "n_nonevent": tuple(bin_counts(self.n_nonevent, "n_nonevent", name)),
+            "n_event": tuple(bin_counts(self.n_event, "n_event", name)),
+            "woe": tuple(_reals(self.woe, "woe", name)),
+            "fallback": tuple(_fallback_flags(self.fallback, name)),
+        }
+        for attr, value in normalised.items():
+            object.__setattr__(self, attr, value)
         n = self.n_bins
         for attr in ("n_nonevent", "n_event", "woe", "fallback"):
             if len(getattr(self, attr)) != n:
                 raise SpecError(f"{attr} must have {n} entries", column=self.name)
         if any(b <= a for a, b in zip(self.splits, self.splits[1:])):
             raise SpecError("splits must be strictly increasing", column=self.name)
-        if any(not math.isfinite(s) for s in self.splits):
-            raise SpecError("splits must be finite", column=self.name)
         object.__setattr__(
             self, "special_codes", special_code_values(self.kind, self.special_codes, self.name)
         )
@@ -144,17 +160,33 @@ class FeatureBinning:
         special_codes: Sequence[Any] = (),
         empty_bin_woe: Literal["riskiest", "neutral"] = "riskiest",
     ) -> FeatureBinning:
-        """Build a binning from per-bin counts, computing WoE with the documented fallbacks."""
-        woe, fallback = compute_woe(n_nonevent, n_event, empty_bin_woe)
+        """Build a binning from per-bin counts, computing WoE with the documented fallbacks.
+
+        Categories are read by the categorical text rule (``11``, ``11.0`` -> ``"11"``).
+
+        Raises
+        ------
+        SpecError
+            Counts that are not non-negative integers (``5.9``, ``-5``, ``True``), a field
+            that is not a list, non-finite splits, missing values as categories; names the
+            feature, the field and the bins at fault.
+        """
+        goods = bin_counts(n_nonevent, "n_nonevent", name)
+        bads = bin_counts(n_event, "n_event", name)
+        if len(goods) != len(bads):
+            raise SpecError(
+                f"n_nonevent has {len(goods)} entries but n_event {len(bads)}", column=name
+            )
+        woe, fallback = compute_woe(goods, bads, empty_bin_woe)
         return cls(
             name=name,
             kind=kind,
-            splits=tuple(float(s) for s in splits),
-            groups=tuple(tuple(str(c) for c in g) for g in groups),
-            rare_categories=tuple(str(c) for c in rare_categories),
-            special_codes=tuple(special_codes),
-            n_nonevent=tuple(int(c) for c in n_nonevent),
-            n_event=tuple(int(c) for c in n_event),
+            splits=splits,  # type: ignore[arg-type]  # lists welcome; checked on construction
+            groups=groups,  # type: ignore[arg-type]
+            rare_categories=rare_categories,  # type: ignore[arg-type]
+            special_codes=special_codes,  # type: ignore[arg-type]
+            n_nonevent=tuple(goods),
+            n_event=tuple(bads),
             woe=tuple(woe),
             fallback=tuple(fallback),
         )
@@ -290,31 +322,67 @@ class FeatureBinning:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FeatureBinning:
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureBinning:
         """Rebuild from :meth:`to_dict` output.
 
         The dict is read as written, with no version of its own: a categorical binning
         written before the category text rule (scorecard artefacts of version 1) is
         migrated by the scorecard loader,
         :func:`thinfile_credit.scorecard._json.migrate_v1_binning`, before it gets here.
+        Nothing is coerced: numbers must be JSON numbers (the only text read is the
+        ``"inf"``/``"-inf"`` :meth:`to_dict` writes for an infinite numeric special code),
+        and category texts follow the categorical text rule (``11.0`` -> ``"11"``).
+
+        Raises
+        ------
+        SpecError
+            ``"malformed feature binning"``: a missing key, a field that is not a list,
+            non-finite WoE or splits, counts that are not non-negative integers (``5.9``,
+            ``-5``, ``True``), text where a number belongs, an unknown fallback flag or
+            kind, missing values as categories, a category in two bins; names the feature
+            (``column``), the field and the bins at fault (``rows``).
+
+        Examples
+        --------
+        >>> fb = FeatureBinning.from_counts("dpd", "numeric", splits=(1.0,),
+        ...                                 n_nonevent=[9, 4, 0, 0], n_event=[1, 2, 0, 0])
+        >>> FeatureBinning.from_dict(fb.to_dict()) == fb
+        True
+        >>> FeatureBinning.from_dict({**fb.to_dict(), "n_event": [1.5, 2, 0, 0]})
+        Traceback (most recent call last):
+        ...
+        thinfile_credit.errors.SpecError: dpd: malformed feature binning: n_event must be \
+non-negative integers, got 1.5 (rows: 0)
         """
-        try:
-            return cls(
-                name=str(data["name"]),
-                kind=data["kind"],
-                splits=tuple(float(s) for s in data["splits"]),
-                groups=tuple(tuple(str(c) for c in g) for g in data["groups"]),
-                rare_categories=tuple(str(c) for c in data["rare_categories"]),
-                special_codes=tuple(
-                    float(c) if data["kind"] == "numeric" else str(c) for c in data["special_codes"]
-                ),
-                n_nonevent=tuple(int(c) for c in data["n_nonevent"]),
-                n_event=tuple(int(c) for c in data["n_event"]),
-                woe=tuple(float(w) for w in data["woe"]),
-                fallback=tuple(str(f) for f in data["fallback"]),
+        if not isinstance(data, Mapping):
+            raise SpecError(
+                f"malformed feature binning: expected a dict, got {type(data).__name__}"
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SpecError(f"malformed feature binning: {exc}") from None
+        name = data.get("name")
+        column = name if isinstance(name, str) else None
+        try:
+            kind = data["kind"]
+            codes = data["special_codes"]
+            if kind == "numeric" and isinstance(codes, (list, tuple)):
+                codes = [_JSON_INFINITY.get(c, c) if isinstance(c, str) else c for c in codes]
+            return cls(
+                name=data["name"],
+                kind=kind,
+                splits=data["splits"],
+                groups=data["groups"],
+                rare_categories=data["rare_categories"],
+                special_codes=codes,
+                n_nonevent=data["n_nonevent"],
+                n_event=data["n_event"],
+                woe=data["woe"],
+                fallback=data["fallback"],
+            )
+        except KeyError as exc:
+            raise SpecError(f"malformed feature binning: no {exc}", column=column) from None
+        except SpecError as exc:
+            raise SpecError(
+                f"malformed feature binning: {exc.message}", column=column, rows=exc.rows
+            ) from None
 
     # --- helpers ------------------------------------------------------------------
     def _numeric_index(self, values: NDArray[Any]) -> NDArray[np.intp]:
@@ -370,6 +438,12 @@ def compute_woe(
     (woe, fallback)
         Per-bin WoE and fallback flag (``""``, ``"smoothed"``, ``"riskiest"``, ``"neutral"``).
 
+    Raises
+    ------
+    SpecError
+        Counts that are not non-negative integers, lists of different lengths, an unknown
+        ``empty_bin_woe``.
+
     Examples
     --------
     >>> woe, flags = compute_woe([90, 10, 0], [10, 10, 0])
@@ -378,8 +452,12 @@ def compute_woe(
     """
     if empty_bin_woe not in ("riskiest", "neutral"):
         raise SpecError(f"empty_bin_woe must be 'riskiest' or 'neutral', got {empty_bin_woe!r}")
-    good = np.asarray(n_nonevent, dtype=np.float64)
-    bad = np.asarray(n_event, dtype=np.float64)
+    good_counts = bin_counts(n_nonevent, "n_nonevent")
+    bad_counts = bin_counts(n_event, "n_event")
+    if len(good_counts) != len(bad_counts):
+        raise SpecError(f"n_nonevent has {len(good_counts)} entries but n_event {len(bad_counts)}")
+    good = np.asarray(good_counts, dtype=np.float64)
+    bad = np.asarray(bad_counts, dtype=np.float64)
     total_good, total_bad = good.sum(), bad.sum()
     woe: list[float] = []
     flags: list[str] = []
@@ -403,6 +481,127 @@ def compute_woe(
     fill = (max(fitted) if fitted else 0.0) if empty_bin_woe == "riskiest" else 0.0
     woe = [fill if f in ("riskiest", "neutral") else w for w, f in zip(woe, flags)]
     return woe, flags
+
+
+#: Fallback flags a binning may carry (see the module notes).
+FALLBACK_FLAGS = frozenset({"", "smoothed", "riskiest", "neutral"})
+
+#: The texts :meth:`FeatureBinning.to_dict` writes for an infinite numeric special code.
+_JSON_INFINITY = {"inf": math.inf, "-inf": -math.inf}
+
+
+def bin_counts(values: Any, field: str, name: str | None = None) -> list[int]:
+    """Per-bin counts as ints: non-negative whole numbers only (no bools, text or 5.9).
+
+    Raises
+    ------
+    SpecError
+        Naming the feature, the field and the bins at fault.
+
+    Examples
+    --------
+    >>> bin_counts([3, 4.0], "n_event")
+    [3, 4]
+    >>> bin_counts([3, -1, True], "n_event", "age")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: age: n_event must be non-negative ..., got -1 (rows: 1, 2)
+    """
+    items = _items(values, field, name)
+    out = [_whole(value) for value in items]
+    bad = [i for i, count in enumerate(out) if count is None or count < 0]
+    if bad:
+        raise SpecError(
+            f"{field} must be non-negative integers, got {items[bad[0]]!r}",
+            column=name,
+            rows=bad,
+        )
+    return [count for count in out if count is not None]
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as an int when it is a whole number (not a bool); else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        return int(x) if math.isfinite(x) and x.is_integer() else None
+    return None
+
+
+def _items(values: Any, field: str, name: str | None) -> list[Any]:
+    """A list field's items: a list, tuple or 1-D array - never text or a mapping."""
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        return values.tolist()
+    raise SpecError(f"{field} must be a list, got {type(values).__name__} {values!r}", column=name)
+
+
+def _reals(values: Any, field: str, name: str) -> list[float]:
+    """Finite real numbers (no bools, text or None) as floats."""
+    items = _items(values, field, name)
+    out: list[float] = []
+    bad: list[int] = []
+    for i, value in enumerate(items):
+        ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+        x = float(value) if ok else math.nan
+        if not math.isfinite(x):
+            bad.append(i)
+        out.append(x)
+    if bad:
+        raise SpecError(
+            f"{field} must be finite numbers, got {items[bad[0]]!r}", column=name, rows=bad
+        )
+    return out
+
+
+def _category_list(values: Any, field: str, name: str) -> list[str]:
+    """Category texts under the categorical text rule (``11.0`` -> ``"11"``)."""
+    items = _items(values, field, name)
+    texts = [category_text(v) for v in items]
+    missing = [i for i, t in enumerate(texts) if t is None]
+    if missing:
+        raise SpecError(
+            f"{field} holds a missing value ({items[missing[0]]!r}), which is never a "
+            "category: missing values always go to the Missing bin",
+            column=name,
+            rows=missing,
+        )
+    return [t for t in texts if t is not None]
+
+
+def _category_groups(groups: Any, name: str) -> tuple[tuple[str, ...], ...]:
+    """Every regular bin's categories as texts; a category may belong to one bin only."""
+    out = tuple(
+        tuple(_category_list(group, f"groups[{b}]", name))
+        for b, group in enumerate(_items(groups, "groups", name))
+    )
+    where: dict[str, int] = {}
+    for b, group in enumerate(out):
+        for category in group:
+            if where.setdefault(category, b) != b or group.count(category) > 1:
+                raise SpecError(
+                    f"groups: category {category!r} is listed more than once (bins "
+                    f"{where[category]} and {b}); a category belongs to one bin",
+                    column=name,
+                    rows=sorted({where[category], b}),
+                )
+    return out
+
+
+def _fallback_flags(values: Any, name: str) -> list[str]:
+    items = _items(values, "fallback", name)
+    bad = [i for i, f in enumerate(items) if not isinstance(f, str) or f not in FALLBACK_FLAGS]
+    if bad:
+        raise SpecError(
+            f"fallback flags must be one of {sorted(FALLBACK_FLAGS)}, got {items[bad[0]]!r}",
+            column=name,
+            rows=bad,
+        )
+    return [str(f) for f in items]
 
 
 def _fmt(value: float) -> str:

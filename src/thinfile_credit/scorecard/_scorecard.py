@@ -11,16 +11,16 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from thinfile_credit.binning import WoEBinner
 from thinfile_credit.binning._columns import (
     binary_target,
     extract_columns,
+    require_fitted,
     select_columns,
     warn_if_unexpected_names,
 )
-from thinfile_credit.errors import ModelError
+from thinfile_credit.errors import DataError, ModelError
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.scale import ScoreScale
 from thinfile_credit.scorecard.fast import CompiledFeature, CompiledScorecard
@@ -191,7 +191,8 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         Raises
         ------
         DataError
-            Bad target values, infinite feature values, empty ``X``.
+            Bad target values, infinite feature values, empty ``X``, a column name given
+            twice (after ``str()``, so ``0`` and ``"0"`` clash; names the column).
         ModelError
             One-class target; a wrong-sign coefficient with ``on_wrong_sign="raise"``.
         """
@@ -234,7 +235,18 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         """Points on ``scale_`` for every row (``y`` is accepted and ignored).
 
         Model selection must pass an explicit ``scoring=`` (e.g. ``"roc_auc"``), since this
-        returns scores rather than accuracy.
+        returns scores rather than accuracy. A column is read as ``fit`` read it: a pandas
+        ``object`` column of numbers (``Decimal`` from ``read_sql``) scores as numbers.
+
+        Raises
+        ------
+        ModelError
+            Model feature columns are missing, or an array has the wrong width.
+        DataError
+            Text in a numeric feature, undeclared infinities, a column name given twice
+            (names the column).
+        NotFittedError
+            Called before ``fit``.
         """
         arrays, n_rows = self._model_columns(X)
         return self.compiled_.score_arrays(arrays, n_rows)
@@ -302,19 +314,32 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         ModelError
             A model feature is absent from the mapping.
         DataError
-            Text (even ``"12"``) or an undeclared infinity in a numeric feature.
+            ``applicant`` is not a mapping (a list, a Series...); text (even ``"12"``) or
+            an undeclared infinity in a numeric feature.
+        NotFittedError
+            Called before ``fit``.
         """
-        check_is_fitted(self, "compiled_")
+        require_fitted(self, "compiled_")
+        if applicant.__class__ is not dict and not isinstance(applicant, Mapping):
+            raise _not_a_mapping(applicant)
         return self.compiled_.score_one(applicant)
 
     def contributions_one(self, applicant: Mapping[str, Any]) -> dict[str, float]:
-        """Points per model feature for one applicant (add ``baseline_points_`` for the score)."""
-        check_is_fitted(self, "compiled_")
+        """Points per model feature for one applicant (add ``baseline_points_`` for the score).
+
+        Raises
+        ------
+        ModelError, DataError, NotFittedError
+            As :meth:`score_one`.
+        """
+        require_fitted(self, "compiled_")
+        if applicant.__class__ is not dict and not isinstance(applicant, Mapping):
+            raise _not_a_mapping(applicant)
         return self.compiled_.contributions_one(applicant)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[Any]:
         """Names of the model's features."""
-        check_is_fitted(self, "features_")
+        require_fitted(self, "features_")
         return np.asarray(self.features_, dtype=object)
 
     # --- reporting and export -----------------------------------------------------------
@@ -325,7 +350,7 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         """
         import pandas as pd
 
-        check_is_fitted(self, "points_")
+        require_fitted(self, "points_")
         rows: list[dict[str, Any]] = [
             {
                 "feature": "(baseline)",
@@ -408,7 +433,7 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         position. Fitted on an array: every input is matched by position and must have the
         fitted width (a dataframe's names are ignored with scikit-learn's warning).
         """
-        check_is_fitted(self, "compiled_")
+        require_fitted(self, "compiled_")
         fitted = list(self.feature_names_in_)
         if self._fitted_with_names:
             # only the model's columns are converted: scoring a wide frame stays cheap
@@ -503,6 +528,14 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             ],
             self.baseline_points_,
         )
+
+
+def _not_a_mapping(applicant: Any) -> DataError:
+    return DataError(
+        "one applicant must be a mapping {feature: value} (a dict; for a pandas row use "
+        f"row.to_dict()), got {type(applicant).__name__}",
+        table="applicant",
+    )
 
 
 def _seed(random_state: Any) -> int:

@@ -15,10 +15,18 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit.selection._checks import (
+    DIRECTIONS,
+    check_option,
+    check_threshold,
+    checked_iv,
+    checked_names,
+    checked_target,
+    checked_woe,
+)
 from thinfile_credit.selection._filters import correlation_filter, iv_filter, vif_filter
 from thinfile_credit.selection._report import SelectionRecord, SelectionReport
-from thinfile_credit.selection._stepwise import stepwise
+from thinfile_credit.selection._stepwise import check_stepwise_options, stepwise
 
 __all__ = [
     "SelectionRecord",
@@ -83,9 +91,16 @@ def select_features(
     Raises
     ------
     DataError
-        Shapes disagree.
+        Shapes disagree; a WoE value that is not finite (``table="woe"``, ``column`` the
+        feature, ``rows`` its rows); a feature name given twice; a target that is not
+        0/1 (``table="y"``, the rows).
+    ModelError
+        The target holds one class only.
     SpecError
-        Bad thresholds.
+        Bad thresholds; a feature without an IV or whose IV is not a finite number
+        (``column`` the feature); ``stepwise_direction`` or ``criterion`` outside the
+        documented values, a bad ``max_features`` or ``C`` (the message names the
+        parameter).
 
     Examples
     --------
@@ -98,21 +113,19 @@ def select_features(
     >>> rep.selected, rep.to_frame()["stage"].tolist()
     (('a',), ['kept', 'correlation', 'iv', 'constant'])
     """
-    names = list(names)
-    if woe.ndim != 2 or woe.shape[1] != len(names) or woe.shape[0] != len(y):
-        raise DataError(
-            f"woe has shape {woe.shape} but there are {len(names)} names and {len(y)} targets"
-        )
-    missing_iv = [n for n in names if n not in iv]
-    if missing_iv:
-        raise SpecError(f"no IV given for: {', '.join(missing_iv)}")
-    _check_threshold("min_iv", min_iv, 0.0, None)
+    names = checked_names(names)
+    woe = checked_woe(woe, names, n_rows=len(y) if hasattr(y, "__len__") else None)
+    y = checked_target(y, woe.shape[0])
+    iv = checked_iv(iv, names)
+    check_threshold("min_iv", min_iv, 0.0, None)
     if max_iv is not None:
-        _check_threshold("max_iv", max_iv, min_iv, None)
+        check_threshold("max_iv", max_iv, min_iv, None)
     if max_corr is not None:
-        _check_threshold("max_corr", max_corr, 0.0, 1.0)
+        check_threshold("max_corr", max_corr, 0.0, 1.0)
     if max_vif is not None:
-        _check_threshold("max_vif", max_vif, 1.0, None)
+        check_threshold("max_vif", max_vif, 1.0, None)
+    check_option("stepwise_direction", stepwise_direction, (*DIRECTIONS, None))
+    check_stepwise_options(criterion=criterion, max_features=max_features, C=C)
 
     stage: dict[str, tuple[str, str]] = {}
     spread = np.ptp(woe, axis=0) if woe.shape[0] else np.zeros(len(names))
@@ -161,11 +174,3 @@ def select_features(
         for n in names
     )
     return SelectionReport(records)
-
-
-def _check_threshold(name: str, value: float, low: float, high: float | None) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value):
-        raise SpecError(f"{name} must be a finite number, got {value!r}")
-    if value < low or (high is not None and value > high):
-        upper = f", {high:g}]" if high is not None else ", inf)"
-        raise SpecError(f"{name} must lie in [{low:g}{upper}, got {value!r}")

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from thinfile_credit.selection._checks import check_threshold, checked_iv, checked_stage_inputs
+
 __all__ = ["correlation_filter", "iv_filter", "variance_inflation", "vif_filter"]
 
 #: ``1 - R²`` at or below this is an exact linear dependence seen through rounding (a VIF
@@ -27,13 +29,23 @@ def iv_filter(
 
     A very high IV (``max_iv``, e.g. 0.8) often signals leakage from the outcome.
 
+    Raises
+    ------
+    SpecError
+        An IV that is not a finite number (NaN would pass both thresholds; ``column``
+        names the feature), or a threshold that is not.
+
     Examples
     --------
     >>> iv_filter({"a": 0.3, "b": 0.01, "c": 1.2}, min_iv=0.02, max_iv=0.8)
     {'b': 'IV 0.0100 < min_iv 0.02', 'c': 'IV 1.2000 > max_iv 0.8 (suspect leakage)'}
     """
+    values = checked_iv(iv, list(iv))
+    check_threshold("min_iv", min_iv, 0.0, None)
+    if max_iv is not None:
+        check_threshold("max_iv", max_iv, min_iv, None)
     dropped: dict[str, str] = {}
-    for name, value in iv.items():
+    for name, value in values.items():
         if value < min_iv:
             dropped[name] = f"IV {value:.4f} < min_iv {min_iv:g}"
         elif max_iv is not None and value > max_iv:
@@ -52,6 +64,13 @@ def correlation_filter(
     Features are visited by decreasing IV; each is kept unless it is too correlated
     with a feature already kept.
 
+    Raises
+    ------
+    DataError
+        A WoE value that is not finite (names the feature and rows), names given twice.
+    SpecError
+        An IV that is not a finite number, ``max_corr`` outside ``[0, 1]``.
+
     Examples
     --------
     >>> import numpy as np
@@ -60,6 +79,7 @@ def correlation_filter(
     >>> correlation_filter(W, ["a", "a2", "c"], {"a": 0.5, "a2": 0.4, "c": 0.1})
     {'a2': '|corr| 0.996 > max_corr 0.7 with a (higher IV)'}
     """
+    woe, names, iv = checked_stage_inputs(woe, names, iv, ("max_corr", max_corr, 0.0, 1.0))
     corr = _corr(woe)
     order = _by_iv(names, iv)
     kept: list[int] = []
@@ -93,6 +113,13 @@ def vif_filter(
     Cost: one QR of the standardised ``n x k`` design (``O(n k²)``), then one ``O(k³)``
     factorisation of its ``k x k`` factor per dropped feature.
 
+    Raises
+    ------
+    DataError
+        Non-finite WoE (an infinite VIF would be read off a NaN), repeated names.
+    SpecError
+        A non-finite IV, ``max_vif`` below 1.
+
     Examples
     --------
     >>> import numpy as np
@@ -105,6 +132,8 @@ def vif_filter(
     {'s': 'VIF inf > max_vif 5 (an exact linear combination of other features)'}
     """
     from threadpoolctl import threadpool_limits
+
+    woe, names, iv = checked_stage_inputs(woe, names, iv, ("max_vif", max_vif, 1.0, None))
 
     active = list(range(len(names)))
     dropped: dict[str, str] = {}

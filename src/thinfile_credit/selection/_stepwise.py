@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
+from thinfile_credit.selection._checks import (
+    CRITERIA,
+    DIRECTIONS,
+    check_option,
+    check_threshold,
+    checked_names,
+    checked_target,
+    checked_woe,
+)
 
-__all__ = ["stepwise"]
+__all__ = ["check_stepwise_options", "stepwise"]
 
 Criterion = Literal["aic", "bic", "auc"]
 
@@ -61,7 +71,15 @@ def stepwise(
     ------
     DataError
         ``criterion="auc"`` with too few goods or bads for a stratified validation split
-        holding both classes on each side (at least 2 of each, more for a small sample).
+        holding both classes on each side (at least 2 of each, more for a small sample);
+        a WoE value that is not finite (``table="woe"``, ``column`` the feature, ``rows``);
+        shapes that disagree; a feature name given twice; a target that is not 0/1.
+    ModelError
+        The target holds one class only.
+    SpecError
+        ``direction`` or ``criterion`` outside the documented values (never silently
+        another one), ``max_features`` not a positive integer, ``C`` not positive,
+        ``validation_fraction`` outside ``(0, 1)``, ``min_auc_gain`` negative or not finite.
 
     Notes
     -----
@@ -76,6 +94,15 @@ def stepwise(
     >>> kept, sorted(dropped)
     (['b', 'a'], ['noise'])
     """
+    check_option("direction", direction, DIRECTIONS)
+    check_stepwise_options(criterion=criterion, max_features=max_features, C=C)
+    check_threshold("min_auc_gain", min_auc_gain, 0.0, None)
+    check_threshold("validation_fraction", validation_fraction, 0.0, 1.0)
+    if validation_fraction in (0.0, 1.0):
+        raise SpecError(f"validation_fraction must lie in (0, 1), got {validation_fraction!r}")
+    names = checked_names(names)
+    woe = checked_woe(woe, names, n_rows=len(y) if hasattr(y, "__len__") else None)
+    y = checked_target(y, woe.shape[0])
     scorer = _Scorer(woe, y, criterion, validation_fraction, random_state, C)
     k = len(names)
     dropped: dict[str, str] = {}
@@ -111,6 +138,34 @@ def stepwise(
         dropped[names[worst_j]] = f"backward stepwise on {label}: removing it improved the model"
         current = best_value
     return [names[j] for j in active], dropped
+
+
+def check_stepwise_options(*, criterion: Any, max_features: Any, C: Any) -> None:
+    """Refuse a criterion outside :data:`CRITERIA`, a bad ``max_features`` or ``C``.
+
+    Raises
+    ------
+    SpecError
+        Naming the parameter.
+
+    Examples
+    --------
+    >>> check_stepwise_options(criterion="bic", max_features=None, C=1.0)
+    >>> check_stepwise_options(criterion="bic", max_features=0, C=1.0)
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: max_features must be a positive integer or None, got 0
+    """
+    check_option("criterion", criterion, CRITERIA)
+    if max_features is not None and (
+        not isinstance(max_features, numbers.Integral)
+        or isinstance(max_features, (bool, np.bool_))
+        or max_features < 1
+    ):
+        raise SpecError(f"max_features must be a positive integer or None, got {max_features!r}")
+    check_threshold("C", C, 0.0, None)
+    if C == 0:
+        raise SpecError(f"C must be positive, got {C!r}")
 
 
 class _Scorer:
