@@ -40,6 +40,7 @@ import dataclasses
 import fnmatch
 import json
 import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,8 @@ _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 HINT_DIRECTIONS = ("increase", "decrease", "time")
 #: Values a group's text can describe (``ReasonGroup.claim``).
 CLAIMS = ("low", "high", "none")
+#: Placeholders a hint template may use (the values ``HintFinder`` fills in, all text).
+HINT_FIELDS = ("label", "current", "target", "delta", "points")
 _FORMAT_VERSION = 1
 
 
@@ -123,6 +126,17 @@ class ReasonGroup:
         count is 0 or less. A text stating a fact ("late bill payments") has no claim:
         any late bill makes it true.
 
+    Raises
+    ------
+    SpecError
+        On a malformed code, ``claim`` or ``missing``; ``features`` or ``patterns`` that
+        are not a collection of non-empty strings (a lone string is refused, not split
+        into characters) or both empty; a bad pattern; texts that are not a non-empty
+        mapping of language -> text; an unknown hint direction; or a hint template that
+        does not parse, or uses a placeholder other than ``{label}``, ``{current}``,
+        ``{target}``, ``{delta}`` and ``{points}``, a positional field, attribute or
+        index access, a conversion or a format spec.
+
     Examples
     --------
     >>> g = ReasonGroup(code="TEN01", short={"en": "Account too new"},
@@ -160,7 +174,11 @@ class ReasonGroup:
             raise SpecError(f"reason group {self.code}: missing must name another group")
         for attr in ("features", "patterns"):
             value = getattr(self, attr)
-            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+            if (
+                isinstance(value, str | Mapping)
+                or not isinstance(value, Iterable)
+                or not all(isinstance(v, str) and v for v in value)
+            ):
                 raise SpecError(f"reason group {self.code}: {attr} must be non-empty strings")
             object.__setattr__(self, attr, tuple(value))
         if not self.features and not self.patterns:
@@ -169,15 +187,9 @@ class ReasonGroup:
             _check_pattern(pattern, where=f"reason group {self.code}")
         object.__setattr__(self, "short", _texts(self.short, f"{self.code}.short"))
         object.__setattr__(self, "long", _texts(self.long, f"{self.code}.long"))
-        hints: dict[str, Mapping[str, str]] = {}
-        for direction, templates in dict(self.hints).items():
-            if direction not in HINT_DIRECTIONS:
-                raise SpecError(
-                    f"reason group {self.code}: hint direction {direction!r} is not one of "
-                    f"{', '.join(HINT_DIRECTIONS)}"
-                )
-            hints[direction] = _texts(templates, f"{self.code}.hints.{direction}")
-        object.__setattr__(self, "hints", MappingProxyType(hints))
+        object.__setattr__(
+            self, "hints", _hint_templates(self.hints, f"reason group {self.code}: hints")
+        )
 
     def matches(self, name: str) -> bool:
         """True when ``name`` is listed exactly or matched by a pattern."""
@@ -202,19 +214,30 @@ class ReasonGroup:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReasonGroup:
-        """Rebuild from :meth:`to_dict` output; unknown keys raise :class:`SpecError`."""
+        """Rebuild from :meth:`to_dict` output.
+
+        Raises
+        ------
+        SpecError
+            When ``data`` is not a mapping, on unknown keys, on ``features`` or
+            ``patterns`` that are not a list of non-empty strings (a YAML scalar such as
+            ``patterns: bill_*late*`` is refused, not split into characters), on ``hints``
+            that are not a mapping, or any validation failure of :class:`ReasonGroup`.
+        """
+        data = _mapping(data, "reason group entry")
         _no_unknown(
             data,
             {"code", "short", "long", "features", "patterns", "hints", "missing", "claim"},
             "group",
         )
+        where = f"reason group {data.get('code', '?')}"
         return cls(
             code=data.get("code", ""),
             short=data.get("short", {}),
             long=data.get("long", {}),
-            features=tuple(data.get("features", ())),
-            patterns=tuple(data.get("patterns", ())),
-            hints=data.get("hints") or {},
+            features=_str_list(data.get("features", ()), f"{where}: features"),
+            patterns=_str_list(data.get("patterns", ()), f"{where}: patterns"),
+            hints=_optional_mapping(data.get("hints"), f"{where}: hints"),
             missing=data.get("missing"),
             claim=data.get("claim"),
         )
@@ -256,7 +279,14 @@ class ActionReason:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ActionReason:
-        """Rebuild from :meth:`to_dict` output."""
+        """Rebuild from :meth:`to_dict` output.
+
+        Raises
+        ------
+        SpecError
+            When ``data`` is not a mapping, on unknown keys or an invalid code or text.
+        """
+        data = _mapping(data, "action reason entry")
         _no_unknown(data, {"code", "short", "long"}, "action")
         return cls(data.get("code", ""), data.get("short", {}), data.get("long", {}))
 
@@ -317,8 +347,11 @@ class ReasonCatalog:
     Raises
     ------
     SpecError
-        On duplicate codes, missing texts, bad patterns, or a feature named exactly in two
-        groups.
+        On groups or actions that are not :class:`ReasonGroup` / :class:`ActionReason`
+        objects, duplicate codes, languages that are not non-empty strings, a lone string
+        for ``languages``, ``protected``, ``immutable`` or ``time_bound``, missing texts,
+        bad patterns, a feature named exactly in two groups, or generic hint templates that
+        break the rules of :class:`ReasonGroup` hint templates.
 
     Examples
     --------
@@ -345,24 +378,31 @@ class ReasonCatalog:
     _actions: dict[str, ActionReason] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "groups", tuple(self.groups))
-        object.__setattr__(self, "actions", tuple(self.actions))
+        object.__setattr__(self, "groups", _items(self.groups, ReasonGroup, "ReasonCatalog.groups"))
+        object.__setattr__(
+            self, "actions", _items(self.actions, ActionReason, "ReasonCatalog.actions")
+        )
         if not self.groups:
             raise SpecError("a reason catalog needs at least one group")
-        if isinstance(self.languages, str) or not self.languages:
+        if (
+            isinstance(self.languages, str | Mapping)
+            or not isinstance(self.languages, Iterable)
+            or not self.languages
+        ):
             raise SpecError("ReasonCatalog.languages must be a non-empty tuple of codes")
         object.__setattr__(self, "languages", tuple(self.languages))
+        bad = [lang for lang in self.languages if not isinstance(lang, str) or not lang.strip()]
+        if bad:
+            listing = ", ".join(map(repr, bad))
+            raise SpecError(f"ReasonCatalog.languages must be non-empty strings, got {listing}")
         for attr in ("protected", "immutable", "time_bound"):
             value = getattr(self, attr)
-            if isinstance(value, str):
+            if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
                 raise SpecError(f"ReasonCatalog.{attr} must be a tuple of names or patterns")
             value = tuple(value)
             for pattern in value:
                 _check_pattern(pattern, where=f"ReasonCatalog.{attr}")
             object.__setattr__(self, attr, value)
-        for g in self.groups:
-            if not isinstance(g, ReasonGroup):
-                raise SpecError(f"ReasonCatalog.groups holds a {type(g).__name__}")
         codes = [g.code for g in self.groups] + [a.code for a in self.actions]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
@@ -394,12 +434,11 @@ class ReasonCatalog:
         if twice:
             listing = "; ".join(f"{f} in {', '.join(c)}" for f, c in sorted(twice.items()))
             raise SpecError(f"features named exactly in several groups: {listing}")
-        hints: dict[str, Mapping[str, str]] = {}
-        for direction, templates in dict(self.generic_hints).items():
-            if direction not in HINT_DIRECTIONS:
-                raise SpecError(f"generic hint direction {direction!r} is unknown")
-            hints[direction] = _texts(templates, f"generic_hints.{direction}")
-        object.__setattr__(self, "generic_hints", MappingProxyType(hints))
+        object.__setattr__(
+            self,
+            "generic_hints",
+            _hint_templates(self.generic_hints, "ReasonCatalog.generic_hints"),
+        )
         object.__setattr__(self, "_exact", {f: c[0] for f, c in owners.items()})
         object.__setattr__(self, "_by_code", {g.code: g for g in self.groups})
         object.__setattr__(self, "_actions", {a.code: a for a in self.actions})
@@ -529,14 +568,30 @@ class ReasonCatalog:
 
     # --- composition ------------------------------------------------------------------
     def with_actions(self, actions: Sequence[ActionReason]) -> ReasonCatalog:
-        """A copy with ``actions`` added (codes already present are replaced)."""
-        new = {a.code: a for a in actions}
+        """A copy with ``actions`` added (codes already present are replaced).
+
+        Raises
+        ------
+        SpecError
+            When ``actions`` is a string, a mapping or not a collection, holds anything but
+            :class:`ActionReason` objects, repeats a code, or the copy is invalid (an action
+            code equal to a group code, say).
+        """
+        new = _new_by_code(actions, ActionReason, "with_actions")
         kept = tuple(a for a in self.actions if a.code not in new)
         return _replace(self, actions=kept + tuple(new.values()))
 
     def with_groups(self, groups: Sequence[ReasonGroup]) -> ReasonCatalog:
-        """A copy with ``groups`` added (a group with an existing code replaces it)."""
-        new = {g.code: g for g in groups}
+        """A copy with ``groups`` added (a group with an existing code replaces it).
+
+        Raises
+        ------
+        SpecError
+            When ``groups`` is a string, a mapping or not a collection, holds anything but
+            :class:`ReasonGroup` objects, repeats a code, or the copy is invalid (a feature
+            named exactly in two groups, say).
+        """
+        new = _new_by_code(groups, ReasonGroup, "with_groups")
         kept = tuple(new.pop(g.code, g) for g in self.groups)
         return _replace(self, groups=kept + tuple(new.values()))
 
@@ -563,10 +618,15 @@ class ReasonCatalog:
         Raises
         ------
         SpecError
-            On unknown keys, a newer format version, or any validation failure.
+            When ``data`` is not a mapping, on unknown keys, an unsupported format version,
+            a ``name`` or ``version`` that is not a string (or, for ``version``, an
+            integer), a list field (``languages``, ``protected``, ``immutable``,
+            ``time_bound``, a group's ``features`` or ``patterns``) that is not a list of
+            non-empty strings, ``groups`` or ``actions`` that are not a list of mappings,
+            hint templates that are not a mapping or break the template rules, or any
+            validation failure of :class:`ReasonCatalog`.
         """
-        if not isinstance(data, Mapping):
-            raise SpecError(f"a reason catalog must be a mapping, got {type(data).__name__}")
+        data = _mapping(data, "a reason catalog")
         allowed = {
             "format_version",
             "name",
@@ -581,18 +641,22 @@ class ReasonCatalog:
         }
         _no_unknown(data, allowed, "catalog")
         fmt = data.get("format_version", _FORMAT_VERSION)
-        if fmt != _FORMAT_VERSION:
+        if type(fmt) is not int or fmt != _FORMAT_VERSION:
             raise SpecError(f"reason catalog format_version {fmt!r} is not supported")
         return cls(
-            groups=tuple(ReasonGroup.from_dict(g) for g in data.get("groups", ())),
-            name=str(data.get("name", "custom")),
-            version=str(data.get("version", "1")),
-            languages=tuple(data.get("languages", ("zh", "en"))),
-            protected=tuple(data.get("protected", ())),
-            immutable=tuple(data.get("immutable", ())),
-            time_bound=tuple(data.get("time_bound", ())),
-            actions=tuple(ActionReason.from_dict(a) for a in data.get("actions", ())),
-            generic_hints=data.get("generic_hints") or {},
+            groups=tuple(
+                ReasonGroup.from_dict(g) for g in _list(data.get("groups", ()), "catalog groups")
+            ),
+            name=_label_text(data.get("name", "custom"), "catalog name", ints=False),
+            version=_label_text(data.get("version", "1"), "catalog version", ints=True),
+            languages=_str_list(data.get("languages", ("zh", "en")), "catalog languages"),
+            protected=_str_list(data.get("protected", ()), "catalog protected"),
+            immutable=_str_list(data.get("immutable", ()), "catalog immutable"),
+            time_bound=_str_list(data.get("time_bound", ()), "catalog time_bound"),
+            actions=tuple(
+                ActionReason.from_dict(a) for a in _list(data.get("actions", ()), "catalog actions")
+            ),
+            generic_hints=_optional_mapping(data.get("generic_hints"), "catalog generic_hints"),
         )
 
     def to_json(self, **kwargs: Any) -> str:
@@ -603,7 +667,13 @@ class ReasonCatalog:
 
     @classmethod
     def from_json(cls, text: str) -> ReasonCatalog:
-        """Rebuild from :meth:`to_json` output."""
+        """Rebuild from :meth:`to_json` output.
+
+        Raises
+        ------
+        SpecError
+            On invalid JSON or any failure of :meth:`from_dict`.
+        """
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -619,7 +689,15 @@ class ReasonCatalog:
 
     @classmethod
     def from_yaml(cls, text: str) -> ReasonCatalog:
-        """Rebuild from :meth:`to_yaml` output (safe loader only)."""
+        """Rebuild from :meth:`to_yaml` output (safe loader only).
+
+        Raises
+        ------
+        SpecError
+            On invalid YAML or any failure of :meth:`from_dict`.
+        MissingDependencyError
+            When PyYAML is not installed.
+        """
         from thinfile_credit._optional import require
 
         yaml = require("yaml", "yaml")
@@ -638,7 +716,15 @@ class ReasonCatalog:
 
     @classmethod
     def load(cls, path: str | Path) -> ReasonCatalog:
-        """Read a catalog written by :meth:`save` (format chosen by the file suffix)."""
+        """Read a catalog written by :meth:`save` (format chosen by the file suffix).
+
+        Raises
+        ------
+        SpecError
+            As :meth:`from_json` / :meth:`from_yaml`.
+        OSError
+            When the file cannot be read.
+        """
         path = Path(path)
         text = path.read_text(encoding="utf-8")
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -664,6 +750,140 @@ def _texts(value: Any, where: str) -> Mapping[str, str]:
         if not isinstance(lang, str) or not isinstance(text, str) or not text.strip():
             raise SpecError(f"{where}: text for {lang!r} must be a non-empty string")
     return MappingProxyType(dict(value))
+
+
+def _check_template(text: str, where: str) -> None:
+    """Refuse a hint template ``str.format`` could not fill from :data:`HINT_FIELDS`.
+
+    Only bare placeholders are allowed: no positional field (``{}``, ``{0}``), no attribute
+    or index access (``{label.__class__}``: an injection risk in a service), no conversion
+    (``!r``) and no format spec (the values are already formatted text).
+
+    Examples
+    --------
+    >>> _check_template("Raise {label} to {target} (+{points} points, {{approx.}})", "t")
+    >>> _check_template("Raise {lable}", "t")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: t: unknown placeholder {lable} in 'Raise {lable}' ...
+    """
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+    except ValueError as exc:
+        raise SpecError(f"{where}: template {text!r} does not parse: {exc}") from None
+    allowed = ", ".join(f"{{{f}}}" for f in HINT_FIELDS)
+    for name, spec, conv in fields:
+        if name is None:  # literal text only
+            continue
+        if name == "" or name.isdigit():
+            problem = "positional placeholder"
+        elif any(c in name for c in ".["):
+            problem = "attribute or index access in placeholder"
+        elif name not in HINT_FIELDS:
+            problem = "unknown placeholder"
+        elif conv is not None:
+            problem = f"conversion !{conv} in placeholder"
+        elif spec:
+            problem = f"format spec :{spec} in placeholder"
+        else:
+            continue
+        raise SpecError(f"{where}: {problem} {{{name}}} in {text!r} (allowed: {allowed})")
+
+
+def _hint_templates(value: Any, where: str) -> Mapping[str, Mapping[str, str]]:
+    """Validate ``direction -> language -> template``; read-only copy."""
+    if not isinstance(value, Mapping):
+        raise SpecError(
+            f"{where} must be a mapping of direction -> (language -> template), "
+            f"got {type(value).__name__} {value!r}"
+        )
+    hints: dict[str, Mapping[str, str]] = {}
+    for direction, templates in value.items():
+        if direction not in HINT_DIRECTIONS:
+            raise SpecError(
+                f"{where}: hint direction {direction!r} is not one of {', '.join(HINT_DIRECTIONS)}"
+            )
+        texts = _texts(templates, f"{where}.{direction}")
+        for lang, text in texts.items():
+            _check_template(text, f"{where}: {direction} template in {lang!r}")
+        hints[direction] = texts
+    return MappingProxyType(hints)
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    """A spec's list of non-empty strings; a lone string is refused, never split.
+
+    Examples
+    --------
+    >>> _str_list(["bill_*late*"], "patterns")
+    ('bill_*late*',)
+    >>> _str_list("bill_*late*", "patterns")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: patterns must be a list of strings, got the string ...
+    """
+    if isinstance(value, str):
+        raise SpecError(
+            f"{where} must be a list of strings, got the string {value!r} "
+            f"(write it as a one-item list: [{value!r}])"
+        )
+    items = _list(value, where)
+    bad = [v for v in items if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise SpecError(
+            f"{where} must be a list of non-empty strings, got {', '.join(map(repr, bad))}"
+        )
+    return items
+
+
+def _list(value: Any, where: str) -> tuple[Any, ...]:
+    if not isinstance(value, list | tuple):
+        raise SpecError(f"{where} must be a list, got {type(value).__name__} {value!r}")
+    return tuple(value)
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{where} must be a mapping, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _optional_mapping(value: Any, where: str) -> Mapping[str, Any]:
+    """A mapping field where an empty YAML entry (``None``) means "none"."""
+    return {} if value is None else _mapping(value, where)
+
+
+def _label_text(value: Any, where: str, *, ints: bool) -> str:
+    # an integer version (``version: 2``) reads back exactly; a float (1.10 -> "1.1") does not
+    if isinstance(value, str) or (ints and type(value) is int):
+        return str(value)
+    raise SpecError(f"{where} must be a string, got {type(value).__name__} {value!r}")
+
+
+def _items(value: Any, kind: type, where: str) -> tuple[Any, ...]:
+    """A tuple of ``kind`` objects from a collection (not a string or a mapping)."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise SpecError(
+            f"{where} must be a collection of {kind.__name__} objects, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise SpecError(
+                f"{where} holds a {type(item).__name__} ({item!r}), not a {kind.__name__}"
+            )
+    return items
+
+
+def _new_by_code(value: Any, kind: type, where: str) -> dict[str, Any]:
+    """``code -> item`` for ``with_groups`` / ``with_actions``, refusing a repeated code."""
+    items = _items(value, kind, where)
+    codes = [item.code for item in items]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if dupes:
+        raise SpecError(f"{where}: duplicate reason codes in the argument: {', '.join(dupes)}")
+    return {item.code: item for item in items}
 
 
 def _any_match(patterns: Iterable[str], name: str) -> bool:

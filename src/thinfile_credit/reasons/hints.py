@@ -299,13 +299,23 @@ class HintFinder:
             delta_text = _duration(abs(delta), unit, language)
         else:
             delta_text = format_value(abs(delta), unit, language, f.is_integer, delta=True)
-        return template.format(
-            label=f.labels.get(language, f.name),
-            current=format_value(current, unit, language, f.is_integer),
-            target=format_value(target, unit, language, f.is_integer),
-            delta=delta_text,
-            points=f"{points:.0f}" if points >= 10 else f"{points:.1f}".rstrip("0").rstrip("."),
-        )
+        try:
+            return template.format(
+                label=f.labels.get(language, f.name),
+                current=format_value(current, unit, language, f.is_integer),
+                target=format_value(target, unit, language, f.is_integer),
+                delta=delta_text,
+                points=f"{points:.0f}" if points >= 10 else f"{points:.1f}".rstrip("0").rstrip("."),
+            )
+        except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
+            # catalogs check templates at construction; this guards catalog-like objects
+            from thinfile_credit.errors import SpecError
+
+            raise SpecError(
+                f"reason {code}: {direction} hint template in {language!r} cannot be filled "
+                f"({type(exc).__name__}: {exc}): {template!r}; templates may use only "
+                "{label}, {current}, {target}, {delta} and {points}"
+            ) from None
 
     def _as_input(self, stack: pl.DataFrame) -> Any:
         if self.input_kind == "numpy":
