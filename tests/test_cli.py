@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from thinfile_credit import __version__
 from thinfile_credit import demo as demo_module
 from thinfile_credit.cli import main
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 
 DEMO = [sys.executable, "-m", "thinfile_credit.cli", "demo"]
 
@@ -40,6 +42,94 @@ def test_bad_users_value_says_why(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["demo", "--users", "many"])
     assert "--users: must be a whole number, got 'many'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--seed", "-1", "argument --seed: must be at least 0, got -1"),
+        ("--seed", "4294967296", "argument --seed: must be at most 4294967295, got 4294967296"),
+        ("--seed", "1.5", "argument --seed: must be a whole number, got '1.5'"),
+        ("--seed", "seven", "argument --seed: must be a whole number, got 'seven'"),
+        ("--users", "99", "argument --users: must be at least 100, got 99"),
+        ("--users", "1000001", "argument --users: must be at most 1000000, got 1000001"),
+        ("--users", "10" * 20, "argument --users: must be at most 1000000"),
+    ],
+)
+def test_numeric_options_out_of_range_are_usage_errors(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    message: str,
+) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(demo_module, "run_demo", _fake_run(calls))
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        main(["demo", option, value, "--out", str(out), "--quiet"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: thinfile-credit demo")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("thinfile-credit demo: error: ")
+    assert message in last
+    assert calls == []  # nothing ran
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", ["0", "4294967295"])
+def test_seed_bounds_themselves_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed: str
+) -> None:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(demo_module, "run_demo", _fake_run(calls))
+    assert main(["demo", "--seed", seed, "--out", str(tmp_path), "--quiet"]) == 0
+    assert calls[0]["seed"] == int(seed)
+
+
+@given(seed=st.integers(-(2**70), 2**70))
+def test_seed_is_accepted_exactly_in_its_range(seed: int) -> None:
+    calls: list[dict[str, object]] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(demo_module, "run_demo", _fake_run(calls))
+        if 0 <= seed < 2**32:
+            assert main(["demo", "--seed", str(seed), "--out", "unused", "--quiet"]) == 0
+            assert calls[0]["seed"] == seed
+        else:
+            with pytest.raises(SystemExit) as info:
+                main(["demo", "--seed", str(seed), "--out", "unused", "--quiet"])
+            assert info.value.code == 2
+            assert calls == []
+
+
+def test_bad_seed_exits_2_in_a_real_process_and_leaves_no_folder(tmp_path: Path) -> None:
+    for seed in ("-1", "4294967296"):
+        out = tmp_path / f"out{seed}"
+        proc = _demo("--users", "100", "--seed", seed, "--out", str(out), "--quiet", timeout=120)
+        assert proc.returncode == 2
+        assert "Traceback" not in proc.stderr
+        assert (
+            proc.stderr.strip()
+            .splitlines()[-1]
+            .startswith("thinfile-credit demo: error: argument --seed: must be")
+        )
+        assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("n_users", "seed", "column"),
+    [(150, -1, "seed"), (150, 2**32, "seed"), (0, 1, "n_users"), (150, 1.5, "seed")],
+)
+def test_run_demo_refuses_a_bad_config_before_writing(
+    tmp_path: Path, n_users: int, seed: int, column: str
+) -> None:
+    out = tmp_path / "never"
+    with pytest.raises(SpecError) as info:
+        demo_module.run_demo(n_users=n_users, seed=seed, out=out, quiet=True)
+    assert info.value.column == column
+    assert not out.exists()
 
 
 def _fake_run(calls: list[dict[str, object]]) -> object:

@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from thinfile_credit._version import __version__
 from thinfile_credit.errors import ThinfileError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["MAX_SEED", "MAX_USERS", "MIN_USERS", "build_parser", "main"]
+
+#: Fewest and most users ``demo --users`` simulates (the demo holds every table in memory).
+MIN_USERS = 100
+MAX_USERS = 1_000_000
+#: Largest ``--seed``: the models' ``random_state`` is a 32-bit seed.
+MAX_SEED = 2**32 - 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
             "assign first credit limits."
         ),
     )
-    demo.add_argument("--users", type=_positive_int, default=20_000, help="users to simulate")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (deterministic output)")
+    demo.add_argument(
+        "--users",
+        type=_whole_number(MIN_USERS, MAX_USERS),
+        default=20_000,
+        help=f"users to simulate, {MIN_USERS:,} to {MAX_USERS:,}",
+    )
+    demo.add_argument(
+        "--seed",
+        type=_whole_number(0, MAX_SEED),
+        default=0,
+        help=f"random seed, 0 to {MAX_SEED} (deterministic output)",
+    )
     demo.add_argument(
         "--out", type=Path, default=Path("demo-out"), help="folder for tables and results"
     )
@@ -108,14 +124,21 @@ def _one_line(exc: BaseException) -> str:
     return text if isinstance(exc, ThinfileError) else f"{type(exc).__name__}: {text}"
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 100:
-        raise argparse.ArgumentTypeError(f"must be at least 100, got {value}")
-    return value
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number in ``[low, high]``, else a usage error (exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high}, got {value}")
+        return value
+
+    return parse
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,6 +35,8 @@ __all__ = ["run_demo"]
 
 #: Share of applicants approved in the demo (the cut-off is that score quantile).
 APPROVAL_RATE = 0.75
+#: Largest seed: the scorecard and the gradient-boosted scorer take a 32-bit seed.
+MAX_SEED = 2**32 - 1
 
 
 def run_demo(
@@ -52,7 +54,8 @@ def run_demo(
     n_users : int, default 20000
         Users to simulate.
     seed : int, default 0
-        Seed of every random choice; the same seed gives the same output.
+        Seed of every random choice, ``0`` to ``2**32 - 1``; the same seed gives the
+        same output.
     out : path, default "demo-out"
         Folder for the tables (parquet), the features, the scorecard (JSON and SQL) and a
         ``summary.json``.
@@ -66,17 +69,27 @@ def run_demo(
     dict
         The figures printed: table sizes, thin-file share, default rate, AUC/KS of both
         models, approval cut-off, limit and simulation summaries.
+
+    Raises
+    ------
+    SpecError
+        ``n_users`` or ``seed`` is refused by
+        :class:`~thinfile_credit.synthetic.MarketplaceConfig`, or ``seed`` is above
+        ``2**32 - 1`` (the models' seed); raised before ``out`` is created.
+    OSError
+        ``out`` cannot be created or written (e.g. it names an existing file).
     """
     from thinfile_credit.features import FeatureBuilder
     from thinfile_credit.synthetic import make_marketplace
 
+    config = _config(n_users, seed)  # before any side effect: a bad seed leaves no folder
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     say = _Printer(stream or sys.stdout, quiet)
     result: dict[str, Any] = {"users": n_users, "seed": seed}
 
     with say.step(f"Generating a synthetic marketplace of {n_users:,} users"):
-        mk = make_marketplace(n_users=n_users, seed=seed)
+        mk = make_marketplace(config=config)
     with say.step("Validating the event tables"):
         mk.tables.validate()
     summary = mk.summary()
@@ -130,6 +143,21 @@ def run_demo(
 
 
 # --- steps ------------------------------------------------------------------------------
+
+
+def _config(n_users: int, seed: int) -> Any:
+    """The marketplace's configuration, checked; ``seed`` must also suit scikit-learn."""
+    from thinfile_credit.errors import SpecError
+    from thinfile_credit.synthetic import MarketplaceConfig
+
+    config = MarketplaceConfig(n_users=n_users, seed=seed)
+    if seed > MAX_SEED:
+        raise SpecError(
+            f"must be at most {MAX_SEED} (the models' random_state), got {seed}",
+            table="run_demo",
+            column="seed",
+        )
+    return config
 
 
 def _labelled(mk: Any, features: pd.DataFrame) -> pd.DataFrame:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from thinfile_credit.errors import SpecError
 from thinfile_credit.synthetic import MarketplaceConfig, make_marketplace
+from thinfile_credit.synthetic.config import RATE_CAPS
 
 
 @pytest.mark.parametrize(
@@ -101,3 +105,117 @@ def test_valid_configs_roundtrip(share: float, band_low: float, width: float, mo
     )
     assert MarketplaceConfig.from_json(cfg.to_json()) == cfg
     assert cfg.application_window_days >= 30
+
+
+# -- values accepted must be simulable ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("orders_per_month", 1e30),
+        ("orders_per_month", 1_000.5),
+        ("mean_degree", 1e300),
+        ("repeat_application_rate", 1e30),
+        ("noise", 1e6),
+        ("noise", 5.01),
+        ("signal_strength", 1e6),
+        ("signal_strength", 5.01),
+    ],
+)
+def test_rates_above_their_cap_are_refused(field: str, value: float) -> None:
+    with pytest.raises(SpecError, match=r"must be in \[0\.0, ") as info:
+        MarketplaceConfig(**{field: value})  # type: ignore[arg-type]
+    assert (info.value.table, info.value.column) == ("MarketplaceConfig", field)
+    assert RATE_CAPS[field] < value
+
+
+@pytest.mark.parametrize("field", sorted(RATE_CAPS))
+def test_each_rate_cap_itself_is_accepted(field: str) -> None:
+    assert getattr(MarketplaceConfig(**{field: RATE_CAPS[field]}), field) == RATE_CAPS[field]
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "field"),
+    [
+        ("9998-01-01", 24, "months"),  # ends 10000-01-01
+        ("2023-01-01", 100_000, "months"),
+        ("2023-01-01", 10**30, "months"),  # would overflow datetime64 arithmetic
+        ("9999-01-01", 13, "start"),  # no horizon fits
+        ("0000-06-01", 24, "start"),  # before Python's first datetime
+    ],
+)
+def test_horizon_outside_python_dates_is_refused(start: str, months: int, field: str) -> None:
+    with pytest.raises(SpecError) as info:
+        MarketplaceConfig(start=start, months=months)
+    assert (info.value.table, info.value.column) == ("MarketplaceConfig", field)
+
+
+def test_horizon_ending_on_the_last_python_date_is_accepted() -> None:
+    cfg = MarketplaceConfig(start="9998-01-31", months=23)
+    assert cfg.horizon_end_date == "9999-12-31"
+    mk = make_marketplace(config=dataclasses.replace(cfg, n_users=150))
+    assert mk.horizon_end == dt.datetime(9999, 12, 31)
+    mk.tables.validate()
+
+
+def test_unreachable_default_rate_band_is_a_spec_error() -> None:
+    # The widest allowed risk spread cannot be squeezed into a 0.1-0.2 % default rate by
+    # an intercept in [-20, 20]; the rate used to land far outside the band silently.
+    with pytest.raises(
+        SpecError, match=r"calibrated mean true PD is 0\.0\d+, outside the band \[0\.001, 0\.002\]"
+    ) as info:
+        make_marketplace(
+            n_users=2_000, noise=5.0, signal_strength=5.0, default_rate_band=(0.001, 0.002)
+        )
+    assert (info.value.table, info.value.column) == ("MarketplaceConfig", "default_rate_band")
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    noise=st.floats(0.0, RATE_CAPS["noise"]),
+    signal=st.floats(0.0, RATE_CAPS["signal_strength"]),
+    orders=st.floats(0.01, 50.0),
+    degree=st.floats(0.0, RATE_CAPS["mean_degree"]),
+    repeat=st.floats(0.0, 5.0),
+    band_low=st.floats(0.005, 0.9),
+    width=st.floats(0.0, 0.09),
+    seed=st.integers(0, 2**40),
+)
+def test_accepted_configs_simulate_or_refuse_the_band(
+    noise: float,
+    signal: float,
+    orders: float,
+    degree: float,
+    repeat: float,
+    band_low: float,
+    width: float,
+    seed: int,
+) -> None:
+    """An accepted config gives finite tables with a mean true PD inside the band, or a
+    SpecError about the band; never a crash, an infinity or a silent miss."""
+    band = (band_low, band_low + width)
+    try:
+        mk = make_marketplace(
+            n_users=60,
+            seed=seed,
+            backend="polars",
+            noise=noise,
+            signal_strength=signal,
+            orders_per_month=orders,
+            mean_degree=degree,
+            repeat_application_rate=repeat,
+            default_rate_band=band,
+        )
+    except SpecError as err:
+        column = err.column
+    else:
+        column = None
+    if column is not None:
+        assert column == "default_rate_band"
+        return
+    income = mk.tables.profiles["stated_income"].drop_nulls().to_numpy()
+    assert np.isfinite(income).all()
+    mean_pd = float(mk.truth["true_pd"].mean() or 0.0)
+    if mk.truth.height:
+        assert band[0] - 1e-9 <= mean_pd <= band[1] + 1e-9

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 
 from thinfile_credit.errors import SpecError
 
-__all__ = ["Backend", "MarketplaceConfig"]
+__all__ = ["RATE_CAPS", "Backend", "MarketplaceConfig"]
 
 Backend = Literal["pandas", "polars", "pyarrow"]
 _BACKENDS: tuple[str, ...] = ("pandas", "polars", "pyarrow")
 _WHERE = "MarketplaceConfig"
+
+#: Largest value of each rate the generator can simulate (all must also be >= 0).
+RATE_CAPS: Mapping[str, float] = MappingProxyType(
+    {
+        "repeat_application_rate": 100.0,
+        "orders_per_month": 1_000.0,
+        "mean_degree": 1_000.0,
+        "signal_strength": 5.0,
+        "noise": 5.0,
+    }
+)
+#: Dates Python's ``datetime`` (and so every frame library's conversion) can hold.
+FIRST_DAY = np.datetime64("0001-01-01", "D")
+LAST_DAY = np.datetime64("9999-12-31", "D")
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,12 @@ class MarketplaceConfig:
     and a 180-day performance window. Every field is validated at construction; a bad
     value raises :class:`~thinfile_credit.errors.SpecError` naming the field.
 
+    Rates are capped at values the generator can simulate (``RATE_CAPS``): larger
+    ones overflow NumPy's Poisson sampler or ``exp`` (infinite incomes), and a risk
+    spread wider than ``noise`` or ``signal_strength`` of 5 leaves many default-rate
+    bands out of reach of the intercept calibration. Dates must stay within
+    ``0001-01-01`` .. ``9999-12-31``, the range of Python's ``datetime``.
+
     Parameters
     ----------
     n_users : int, default 10_000
@@ -37,19 +59,22 @@ class MarketplaceConfig:
         Share of users with little platform history: registered shortly before they
         apply, few orders, no pay-later bills, no earlier loans, no bureau file.
     start : str, default "2023-01-01"
-        First day of the simulated horizon (ISO date).
+        First day of the simulated horizon (ISO date, from ``0001-01-01``).
     months : int, default 24
-        Length of the horizon; ``horizon_end = start + months``. Applications fall in
-        ``[start + 12 months, horizon_end - performance_window_days)``.
+        Length of the horizon; ``horizon_end = start + months``, at most ``9999-12-31``.
+        Applications fall in ``[start + 12 months, horizon_end -
+        performance_window_days)``.
     performance_window_days : int, default 180
         Days after disbursement within which 30+ days past due makes an application bad.
     default_rate_band : (float, float), default (0.08, 0.12)
         Band for the share of bad applications; the generator targets its midpoint by
-        shifting the intercept of the true log-odds.
+        shifting the intercept of the true log-odds (within [-20, 20]), and
+        :func:`~thinfile_credit.synthetic.make_marketplace` raises ``SpecError`` when
+        the mean true PD it reaches is outside the band.
     apply_share : float, default 0.7
         Share of users who apply at least once.
     repeat_application_rate : float, default 0.3
-        Mean number of further applications of an applicant (Poisson).
+        Mean number of further applications of an applicant (Poisson), at most 100.
     pay_later_share : float, default 0.85
         Share of thick-file users with a pay-later account (monthly bills).
     loan_history_share : float, default 0.55
@@ -59,18 +84,19 @@ class MarketplaceConfig:
     stated_income_share : float, default 0.5
         Share of users who stated an income.
     orders_per_month : float, default 2.0
-        Median order rate of an engaged thick-file user.
+        Median order rate of an engaged thick-file user, above 0 and at most 1,000.
     mean_degree : float, default 3.0
-        Mean number of links a thick-file user initiates (thin-file: half).
+        Mean number of links a thick-file user initiates (thin-file: half), at most
+        1,000.
     homophily : float, default 0.8
         Probability that a link stays inside the user's community, whose members share
         a network risk factor (so risky users link to risky users).
     community_size : int, default 40
         Mean community size.
     signal_strength : float, default 1.0
-        Multiplies every planted risk factor's weight in the true log-odds.
+        Multiplies every planted risk factor's weight in the true log-odds; at most 5.
     noise : float, default 0.35
-        Standard deviation of the unobservable part of each user's risk.
+        Standard deviation of the unobservable part of each user's risk; at most 5.
     backend : {"pandas", "polars", "pyarrow"}, default "pandas"
         Frame library of the returned tables.
 
@@ -125,9 +151,8 @@ class MarketplaceConfig:
             _check_float(self, name, 0.0, 1.0)
         if self.apply_share == 0.0:
             _fail("apply_share", "must be above 0 (there would be no applications)")
-        for name in ("repeat_application_rate", "mean_degree", "signal_strength", "noise"):
-            _check_float(self, name, 0.0, math.inf)
-        _check_float(self, "orders_per_month", 0.0, math.inf)
+        for name, cap in RATE_CAPS.items():
+            _check_float(self, name, 0.0, cap)
         if self.orders_per_month == 0.0:
             _fail("orders_per_month", "must be above 0")
         band = self.default_rate_band
@@ -150,6 +175,7 @@ class MarketplaceConfig:
             _fail("start", f"must be an ISO date such as '2023-01-01', got {self.start!r}")
         if str(start) != str(self.start)[:10] or len(str(self.start)) != 10:
             _fail("start", f"must be an ISO date such as '2023-01-01', got {self.start!r}")
+        _check_dates(start, self.months)
         if self.application_window_days < 30:
             _fail(
                 "performance_window_days",
@@ -219,6 +245,22 @@ def _add_months(day: np.datetime64, months: int) -> np.datetime64:
     month = day.astype("datetime64[M]") + np.timedelta64(months, "M")
     offset = day - day.astype("datetime64[M]").astype("datetime64[D]")
     return month.astype("datetime64[D]") + offset
+
+
+def _check_dates(start: np.datetime64, months: int) -> None:
+    """``start`` and ``start + months`` within :data:`FIRST_DAY` .. :data:`LAST_DAY`."""
+    if start < FIRST_DAY:
+        _fail("start", f"must be on or after {FIRST_DAY}, got {start}")
+    if _add_months(start, 13) > LAST_DAY:  # even the shortest horizon ends too late
+        _fail("start", f"leaves no 13-month horizon before {LAST_DAY}, got {start}")
+    # A huge count of months would overflow datetime64 arithmetic: test it first.
+    if months > 12 * 10_000 or _add_months(start, months) > LAST_DAY:
+        ends = "after year 9999" if months > 12 * 10_000 else f"on {_add_months(start, months)}"
+        _fail(
+            "months",
+            f"start + months ends {ends}, past the last possible day {LAST_DAY}; shorten "
+            f"months or start earlier (got months={months}, start={start})",
+        )
 
 
 def _fail(name: str, message: str) -> None:

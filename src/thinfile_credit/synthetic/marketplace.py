@@ -48,6 +48,12 @@ _STREAMS = (
 )
 
 
+#: The intercept calibration searches [-bound, bound] (log-odds).
+_INTERCEPT_BOUND = 20.0
+#: Slack when checking the calibrated mean PD against ``default_rate_band`` (rounding).
+_BAND_TOLERANCE = 1e-9
+
+
 @dataclass(frozen=True)
 class Marketplace:
     """A generated marketplace: the platform's tables and the ground truth behind them.
@@ -151,7 +157,10 @@ def make_marketplace(
     Raises
     ------
     SpecError
-        On an invalid configuration value (the message names the field).
+        On an invalid configuration value (the message names the field), or when the
+        calibrated mean true PD is outside ``default_rate_band`` (a risk spread from
+        ``noise`` and ``signal_strength`` too wide for the band; ``column`` is
+        ``"default_rate_band"``).
 
     Notes
     -----
@@ -198,6 +207,7 @@ def make_marketplace(
     intercept = _intercept_for(base, cfg.target_default_rate)
     log_odds = intercept + base
     true_pd = sigmoid(log_odds)
+    _check_calibrated(cfg, true_pd)
     planned_bad = rngs["outcome"].random(len(true_pd)) < true_pd
     app_loans = draw_application_loans(cfg, users, tl, rung, true_pd, planned_bad, rngs["loans"])
     loans = Loans.concat([history, app_loans])
@@ -305,7 +315,7 @@ def _intercept_for(base: NDArray[np.float64], target: float) -> float:
     # Mean PD is increasing in the intercept: bisection to hit the target default rate.
     if len(base) == 0:
         return 0.0
-    low, high = -20.0, 20.0
+    low, high = -_INTERCEPT_BOUND, _INTERCEPT_BOUND
     for _ in range(60):
         mid = (low + high) / 2.0
         if float(sigmoid(mid + base).mean()) < target:
@@ -313,6 +323,28 @@ def _intercept_for(base: NDArray[np.float64], target: float) -> float:
         else:
             high = mid
     return (low + high) / 2.0
+
+
+def _check_calibrated(cfg: MarketplaceConfig, true_pd: NDArray[np.float64]) -> None:
+    """Refuse a marketplace whose mean true PD misses ``default_rate_band``.
+
+    The intercept search is bounded, so a risk spread too wide for the band (large
+    ``noise`` or ``signal_strength``) would otherwise leave the rate silently outside it.
+    """
+    if len(true_pd) == 0:
+        return
+    low, high = cfg.default_rate_band
+    mean_pd = float(true_pd.mean())
+    if not low - _BAND_TOLERANCE <= mean_pd <= high + _BAND_TOLERANCE:
+        raise SpecError(
+            f"the calibrated mean true PD is {mean_pd:.4f}, outside the band "
+            f"[{low}, {high}]: with noise={cfg.noise} and "
+            f"signal_strength={cfg.signal_strength} the risk spread is too wide for an "
+            f"intercept in [{-_INTERCEPT_BOUND}, {_INTERCEPT_BOUND}] to reach it; lower "
+            "noise or signal_strength, or widen the band",
+            table="MarketplaceConfig",
+            column="default_rate_band",
+        )
 
 
 def _truth_frame(
