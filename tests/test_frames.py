@@ -8,9 +8,13 @@ import pyarrow as pa
 import pytest
 
 from thinfile_credit._frames import (
+    UnreadableFrameError,
+    column_names,
     frame_kind,
     from_polars,
     is_spark,
+    missing_objects_as_null,
+    select_columns,
     to_polars,
     unreadable_columns,
 )
@@ -129,3 +133,93 @@ def test_good_input_converts_as_before(pdf: pd.DataFrame) -> None:
     assert kind == "pandas"
     assert df.equals(expected)
     assert unreadable_columns(pdf) == []
+
+
+# ------------------------------------------------------------------ reading only some columns
+
+
+def _with_junk(kind: str) -> object:
+    if kind == "pandas":
+        return pd.DataFrame({"a": [1, 2], "junk": pd.Series([1, "x"], dtype=object), "b": [3, 4]})
+    interval = pa.array([pa.scalar((1, 2, 3), pa.month_day_nano_interval())] * 2)
+    return pa.table({"a": [1, 2], "junk": interval, "b": [3, 4]})
+
+
+@pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
+def test_columns_not_asked_for_are_never_read(kind: str) -> None:
+    frame = _with_junk(kind)
+    with pytest.raises(UnreadableFrameError) as info:
+        to_polars(frame, table="t")
+    assert info.value.column == "junk"
+    df, got = to_polars(frame, table="t", columns=["b", "a", "absent"])
+    assert got == kind
+    assert df.columns == ["a", "b"]  # the frame's order
+    assert df.equals(pl.DataFrame({"a": [1, 2], "b": [3, 4]}))
+
+
+@pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
+def test_a_duplicated_name_asked_for_stays_an_error(kind: str) -> None:
+    if kind == "pandas":
+        frame = pd.DataFrame([[1, 2, 3]], columns=["a", "a", "x"])
+    else:
+        frame = pa.table([pa.array([1]), pa.array([2]), pa.array([3])], names=["a", "a", "x"])
+    with pytest.raises(UnreadableFrameError, match="more than once") as info:
+        to_polars(frame, table="t", columns=["a"])
+    assert (info.value.table, info.value.column) == ("t", "a")
+    df, _ = to_polars(frame, table="t", columns=["x"])
+    assert df.columns == ["x"]
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+def test_select_columns_every_kind(kind: str) -> None:
+    base = pl.DataFrame({"a": [1], "b": [2], "c": [3]})
+    if kind == "duckdb":
+        duckdb = pytest.importorskip("duckdb")
+        frame = duckdb.from_arrow(base.to_arrow())
+    else:
+        frame = {
+            "pandas": base.to_pandas(),
+            "polars": base,
+            "polars-lazy": base.lazy(),
+            "pyarrow": base.to_arrow(),
+        }[kind]
+    assert column_names(frame) == ["a", "b", "c"]
+    picked = select_columns(frame, {"c", "a"})
+    assert frame_kind(picked) == kind
+    assert column_names(picked) == ["a", "c"]
+    assert select_columns(frame, ["a", "b", "c"]) is frame  # nothing left out: as given
+
+
+def test_select_columns_keeps_the_pandas_index() -> None:
+    frame = pd.DataFrame({"a": [1, 2], "b": [3, 4]}, index=[9, 4])
+    assert list(select_columns(frame, ["b"]).index) == [9, 4]
+
+
+def test_from_polars_gives_a_pandas_result_the_index() -> None:
+    index = pd.Index(["x", "y"], name="key")
+    out = from_polars(pl.DataFrame({"a": [1, 2]}), "pandas", index=index)
+    assert out.index.equals(index)
+    assert out.index.name == "key"
+    # other kinds have no index: ignored
+    assert isinstance(from_polars(pl.DataFrame({"a": [1, 2]}), "polars", index=index), pl.DataFrame)
+    with pytest.raises(DataError, match="3 labels"):
+        from_polars(pl.DataFrame({"a": [1, 2]}), "pandas", index=pd.Index([1, 2, 3]))
+
+
+def test_missing_objects_read_as_null_only_for_pandas_object_columns() -> None:
+    pdf = pd.DataFrame(
+        {
+            "empty": pd.Series([None, None], dtype=object),
+            "text": pd.Series(["a", None], dtype=object),
+            "nums": pd.Series([None, None], dtype="float64"),  # typed: kept
+        }
+    )
+    df, kind = to_polars(pdf)
+    out = missing_objects_as_null(pdf, kind, df)
+    assert out.schema["empty"] == pl.Null
+    assert out.schema["text"] == pl.String
+    assert out.schema["nums"] == df.schema["nums"]
+    polars_frame = pl.DataFrame({"empty": [None, None]}, schema={"empty": pl.String})
+    assert (
+        missing_objects_as_null(polars_frame, "polars", polars_frame).schema["empty"] == pl.String
+    )

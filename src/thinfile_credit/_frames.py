@@ -22,6 +22,7 @@ import datetime as dt
 import decimal
 import numbers
 from collections import Counter
+from collections.abc import Collection
 from typing import Any, Literal, NamedTuple
 
 import narwhals.stable.v2 as nw
@@ -35,9 +36,12 @@ __all__ = [
     "FrameKind",
     "UnreadableColumn",
     "UnreadableFrameError",
+    "column_names",
     "frame_kind",
     "from_polars",
     "is_spark",
+    "missing_objects_as_null",
+    "select_columns",
     "to_polars",
     "unreadable_columns",
 ]
@@ -80,7 +84,9 @@ def frame_kind(frame: Any) -> FrameKind:
     )
 
 
-def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, FrameKind]:
+def to_polars(
+    frame: Any, table: str | None = None, *, columns: Collection[str] | None = None
+) -> tuple[pl.DataFrame, FrameKind]:
     """Convert any supported eager frame to a Polars DataFrame.
 
     Parameters
@@ -89,6 +95,10 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
         pandas, Polars (eager or lazy), PyArrow Table or DuckDB relation.
     table : str, optional
         Table name used in error messages.
+    columns : collection of str, optional
+        Read only these columns (those present, in the frame's order): any other
+        column is never converted, so one that cannot be read does no harm. Default:
+        every column. See :func:`select_columns`.
 
     Returns
     -------
@@ -121,12 +131,96 @@ def to_polars(frame: Any, table: str | None = None) -> tuple[pl.DataFrame, Frame
             "a PySpark DataFrame cannot be collected to one machine here; use the Spark code path",
             table=table,
         )
+    if columns is not None:
+        frame = select_columns(frame, columns, kind=kind)
     try:
         return _convert(frame, kind), kind
     except MemoryError:
         raise  # not a data problem, and probing column by column would only make it worse
     except Exception as exc:  # narwhals/pyarrow/polars raise various types for a bad column
         raise _conversion_error(frame, kind, table, exc) from None
+
+
+def column_names(frame: Any, kind: FrameKind | None = None) -> list[str]:
+    """The column names of a pandas, Polars, PyArrow or DuckDB frame, as text, in order.
+
+    A PyArrow Table's ``columns`` are its arrays, not their names; pandas names may be
+    any hashable (compared as ``str``).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> column_names(pa.table({"a": [1], "b": [2]}))
+    ['a', 'b']
+    """
+    kind = kind or frame_kind(frame)
+    if kind == "pyarrow":
+        return list(frame.column_names)
+    if kind == "polars-lazy":
+        return list(frame.collect_schema().names())
+    return [str(c) for c in frame.columns]
+
+
+def select_columns(frame: Any, columns: Collection[str], *, kind: FrameKind | None = None) -> Any:
+    """``frame`` reduced to the columns named in ``columns`` that it has, in its order.
+
+    Nothing else of the frame is read, so an extra column that cannot be converted (a
+    pandas object column mixing numbers and text, a PyArrow interval column) does no
+    harm. A name in ``columns`` that appears several times is kept every time, so its
+    duplication is still reported. The frame itself is returned when nothing is left
+    out; the pandas index is kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a": [1], "junk": [object()], "b": [2]})
+    >>> list(select_columns(df, {"b", "a"}).columns)
+    ['a', 'b']
+    """
+    kind = kind or frame_kind(frame)
+    if kind == "spark":
+        return frame
+    wanted = set(columns)
+    names = column_names(frame, kind)
+    keep = [i for i, name in enumerate(names) if name in wanted]
+    if len(keep) == len(names):
+        return frame
+    if kind == "pandas":
+        return frame.iloc[:, keep]
+    if kind == "pyarrow":
+        return frame.select(keep)
+    if kind in ("polars", "polars-lazy"):
+        return frame.select([names[i] for i in keep])
+    import duckdb
+
+    return frame.select(*[duckdb.ColumnExpression(names[i]) for i in keep])
+
+
+def missing_objects_as_null(frame: Any, kind: FrameKind, df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` (converted from ``frame``) with pandas ``object`` columns holding no value
+    read as the entirely null columns they are (``pl.Null``).
+
+    pandas stores an all-missing column, and every column of an empty frame made with
+    ``pd.DataFrame(columns=[...])``, as ``object``, which converts to text; read as text
+    it would clash with integer ids elsewhere. Validation and the feature builder read
+    such columns alike through this function.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pdf = pd.DataFrame(columns=["user_id"])
+    >>> missing_objects_as_null(pdf, "pandas", to_polars(pdf)[0]).schema["user_id"]
+    Null
+    """
+    if kind != "pandas" or not len(df.columns):
+        return df
+    objects = {str(c) for c, dtype in frame.dtypes.items() if dtype == np.dtype(object)}
+    nulls = [
+        pl.lit(None, pl.Null).alias(c)
+        for c in df.columns
+        if c in objects and df[c].null_count() == df.height and df.schema[c] != pl.Null
+    ]
+    return df.with_columns(nulls) if nulls else df
 
 
 class UnreadableColumn(NamedTuple):
@@ -157,7 +251,7 @@ def unreadable_columns(frame: Any) -> list[UnreadableColumn]:
     kind = frame_kind(frame)
     if kind not in ("pandas", "pyarrow"):
         return []
-    names = [str(c) for c in frame.columns] if kind == "pandas" else list(frame.column_names)
+    names = column_names(frame, kind)
     counts = Counter(names)
     out = [UnreadableColumn(name, DUPLICATE_NAME, ()) for name in counts if counts[name] > 1]
     for i, name in enumerate(names):
@@ -235,7 +329,7 @@ def _value_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def from_polars(df: pl.DataFrame, kind: FrameKind) -> Any:
+def from_polars(df: pl.DataFrame, kind: FrameKind, *, index: Any = None) -> Any:
     """Convert a Polars result back to the library the input came from.
 
     Parameters
@@ -244,13 +338,36 @@ def from_polars(df: pl.DataFrame, kind: FrameKind) -> Any:
         The computed result.
     kind : str
         What :func:`to_polars` returned for the input.
+    index : pandas.Index, optional
+        For a pandas result that is row for row the pandas input: the input's index,
+        given to the result so that index-aligned pandas code (``apps["f"] = X["f"]``)
+        pairs each row with its own input row. Ignored for other kinds.
+
+    Raises
+    ------
+    DataError
+        ``index`` is not as long as ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = from_polars(pl.DataFrame({"a": [1, 2]}), "pandas", index=pd.Index([7, 3]))
+    >>> list(out.index)
+    [7, 3]
     """
     if kind == "polars":
         return df
     if kind == "polars-lazy":
         return df.lazy()
     if kind == "pandas":
-        return df.to_pandas()
+        out = df.to_pandas()
+        if index is not None:
+            if len(index) != len(out):
+                raise DataError(
+                    f"a result of {len(out)} rows cannot take an index of {len(index)} labels"
+                )
+            out.index = index
+        return out
     if kind == "pyarrow":
         return df.to_arrow()
     if kind == "duckdb":

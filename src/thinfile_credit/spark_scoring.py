@@ -14,7 +14,14 @@ Output columns are appended after the input columns; the input columns are uncha
 Their names must be distinct from each other and from every input column, compared
 case-insensitively as Spark resolves names (unless ``spark.sql.caseSensitive`` is on);
 a clash raises :class:`~thinfile_credit.errors.DataError` naming the columns before any
-job runs.
+job runs. Model features are found among the input columns by the same rule, and an
+input column name that appears more than once is refused.
+
+A :class:`~thinfile_credit.errors.ThinfileError` raised while scoring on an executor
+(``mapInPandas`` path, e.g. an infinite feature value) reaches the driver inside Spark's
+own ``PythonException``; its message starts with :data:`EXECUTOR_ERROR_PREFIX` and names
+the error type, table, column, Spark partition and the offending rows, counted from the
+start of that partition.
 
 Examples
 --------
@@ -32,9 +39,13 @@ import numpy as np
 
 from thinfile_credit._frames import is_spark
 from thinfile_credit._optional import require
-from thinfile_credit.errors import DataError, ModelError
+from thinfile_credit.errors import DataError, ModelError, ThinfileError, format_rows
 
-__all__ = ["output_columns", "score_spark"]
+__all__ = ["EXECUTOR_ERROR_PREFIX", "output_columns", "score_spark"]
+
+#: How the message of an error raised while scoring on a Spark executor begins; Spark
+#: hands it to the driver as text inside its ``PythonException``.
+EXECUTOR_ERROR_PREFIX = "thinfile_credit error on a Spark executor"
 
 
 def score_spark(
@@ -74,11 +85,12 @@ def score_spark(
     Raises
     ------
     DataError
-        ``spark_df`` is not a Spark DataFrame, or lacks model features (named), or two
-        output columns share a name (``score_col == pd_col``, or ``score_col`` equal to a
-        ``points_<feature>`` column), or an output column would overwrite an input column.
-        Names are compared case-insensitively unless ``spark.sql.caseSensitive`` is true
-        (``"Score"`` in the input clashes with ``score``).
+        ``spark_df`` is not a Spark DataFrame, or lacks model features (named), or has
+        an input column name more than once, or two output columns share a name
+        (``score_col == pd_col``, or ``score_col`` equal to a ``points_<feature>``
+        column), or an output column would overwrite an input column. Names are compared
+        case-insensitively unless ``spark.sql.caseSensitive`` is true (``"Score"`` in the
+        input clashes with ``score``; an input ``"AGE"`` is the model's ``age``).
     ModelError
         The model is not fitted or has no feature names.
 
@@ -86,31 +98,30 @@ def score_spark(
     -----
     The ``mapInPandas`` path serialises the model once per task with cloudpickle; a
     LightGBM or XGBoost booster travels as its native model bytes. Cost on the
-    executors equals ``model.score`` on the same rows plus Arrow conversion.
+    executors equals ``model.score`` on the same rows plus Arrow conversion. Features
+    a model leaves out of its contributions (a scorecard's dropped features) get
+    ``points_<feature> = 0.0`` on both paths. An error the model raises there surfaces
+    when the result is computed, as Spark's ``PythonException`` whose message starts
+    with :data:`EXECUTOR_ERROR_PREFIX` (see the module notes).
     """
     if not is_spark(spark_df):
         raise DataError(f"expected a PySpark DataFrame, got {type(spark_df).__name__}")
     require("pyspark", "spark")
     features = _model_features(model)
-    missing = [f for f in features if f not in spark_df.columns]
-    if missing:
-        raise DataError(
-            "columns required by the model are missing",
-            table="spark_df",
-            column=", ".join(missing),
-        )
+    case_sensitive = _case_sensitive(spark_df)
+    inputs = _input_columns(features, spark_df.columns, case_sensitive=case_sensitive)
     _check_output_names(
         features,
         spark_df.columns,
         score_col=score_col,
         pd_col=pd_col,
         contributions=contributions,
-        case_sensitive=_case_sensitive(spark_df),
+        case_sensitive=case_sensitive,
     )
     sql = hasattr(model, "to_sql") if use_sql is None else use_sql
     if sql:
         return _score_sql(model, spark_df, score_col, pd_col, contributions)
-    return _score_map_in_pandas(model, spark_df, features, score_col, pd_col, contributions)
+    return _score_map_in_pandas(model, spark_df, features, inputs, score_col, pd_col, contributions)
 
 
 def output_columns(
@@ -124,6 +135,44 @@ def output_columns(
 
 
 # --- helpers ----------------------------------------------------------------------------
+def _input_columns(
+    features: Sequence[str], input_columns: Sequence[str], *, case_sensitive: bool
+) -> list[str]:
+    """The input column holding each model feature, found as Spark resolves names.
+
+    Raises
+    ------
+    DataError
+        An input column name appears more than once (Spark cannot tell them apart), or
+        model features are missing; names them, ``table`` is ``spark_df``.
+    """
+
+    def key(name: str) -> str:
+        return name if case_sensitive else name.lower()
+
+    how = "" if case_sensitive else " (Spark compares names case-insensitively)"
+    by_key: dict[str, list[str]] = {}
+    for name in input_columns:
+        by_key.setdefault(key(name), []).append(name)
+    repeated = [names for names in by_key.values() if len(names) > 1]
+    if repeated:
+        raise DataError(
+            f"input column names appear more than once{how}: "
+            + "; ".join(" and ".join(repr(n) for n in names) for names in repeated)
+            + "; rename or drop the duplicates",
+            table="spark_df",
+            column=", ".join(names[0] for names in repeated),
+        )
+    missing = [f for f in features if key(f) not in by_key]
+    if missing:
+        raise DataError(
+            "columns required by the model are missing",
+            table="spark_df",
+            column=", ".join(missing),
+        )
+    return [by_key[key(f)][0] for f in features]
+
+
 def _check_output_names(
     features: Sequence[str],
     input_columns: Sequence[str],
@@ -236,6 +285,7 @@ def _score_map_in_pandas(
     model: Any,
     spark_df: Any,
     features: list[str],
+    inputs: list[str],
     score_col: str,
     pd_col: str | None,
     contributions: bool,
@@ -251,24 +301,74 @@ def _score_map_in_pandas(
     # The closure travels to the executors: it must hold plain data, never the frame.
     keep = [*spark_df.columns, *added]
 
+    def score_batch(batch: Any) -> Any:
+        if len(batch) == 0:
+            for col in added:
+                batch[col] = np.array([], dtype=np.float64)
+            return batch
+        # the model's own names, whatever case the input columns are spelt in
+        X = batch[inputs].set_axis(features, axis=1)
+        if contributions:
+            c = model.contributions(X)
+            points = c.total()
+            given = {str(name): c.values[:, j] for j, name in enumerate(c.feature_names)}
+            for name in features:
+                # as the SQL path: a feature the model dropped adds no points
+                batch[f"points_{name}"] = given.get(name, 0.0)
+        else:
+            points = model.score(X)
+        batch[score_col] = points
+        if pd_col:
+            batch[pd_col] = model.scale_.pd_from_points(points)
+        return batch[keep]
+
     def score_batches(batches: Iterator[Any]) -> Iterator[Any]:
+        start = 0  # position of the batch's first row in the partition
         for batch in batches:
-            if len(batch) == 0:
-                for col in added:
-                    batch[col] = np.array([], dtype=np.float64)
-                yield batch
-                continue
-            X = batch[features]
-            if contributions:
-                c = model.contributions(X)
-                points = c.total()
-                for j, name in enumerate(c.feature_names):
-                    batch[f"points_{name}"] = c.values[:, j]
-            else:
-                points = model.score(X)
-            batch[score_col] = points
-            if pd_col:
-                batch[pd_col] = model.scale_.pd_from_points(points)
-            yield batch[keep]
+            try:
+                scored = score_batch(batch)
+            except ThinfileError as exc:
+                raise _executor_error(exc, start) from None
+            start += len(batch)
+            yield scored
 
     return spark_df.mapInPandas(score_batches, schema=schema)
+
+
+def _executor_error(exc: ThinfileError, start: int) -> ThinfileError:
+    """``exc`` re-raised on an executor: a message the driver can read and recognise.
+
+    Spark hands only the text of an executor's error to the driver, inside its own
+    ``PythonException``; the message therefore starts with :data:`EXECUTOR_ERROR_PREFIX`
+    and carries the type, table, column, partition and rows (batch positions turned
+    into positions from the start of the partition).
+
+    Examples
+    --------
+    >>> err = _executor_error(DataError("infinite values", table="X", column="f", rows=[3]), 10)
+    >>> print(err)  # doctest: +ELLIPSIS
+    thinfile_credit error on a Spark executor (DataError) in partition ...: X.f: infinite ...
+    >>> str(err).endswith("(rows: 13; counted from the start of the partition)")
+    True
+    """
+    try:
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+    except ImportError:  # pragma: no cover - the executors run pyspark
+        context = None
+    partition = context.partitionId() if context is not None else "?"
+    where = ".".join(p for p in (exc.table, exc.column) if p)
+    text = f"{where}: {exc.message}" if where else exc.message
+    if exc.rows:
+        rows = [
+            r + start if isinstance(r, (int, np.integer)) and not isinstance(r, bool) else r
+            for r in exc.rows
+        ]
+        text += f" (rows: {format_rows(rows)}; counted from the start of the partition)"
+    message = f"{EXECUTOR_ERROR_PREFIX} ({type(exc).__name__}) in partition {partition}: {text}"
+    try:
+        out = type(exc)(message)
+    except TypeError:  # a subclass with another signature: keep the family's base
+        out = ThinfileError(message)
+    return out

@@ -8,9 +8,15 @@ from typing import Any
 
 import polars as pl
 
-from thinfile_credit._frames import from_polars, is_spark, to_polars
+from thinfile_credit._frames import (
+    frame_kind,
+    from_polars,
+    is_spark,
+    missing_objects_as_null,
+    to_polars,
+)
 from thinfile_credit.errors import SchemaError, SpecError
-from thinfile_credit.features._ids import normalise_ids
+from thinfile_credit.features._ids import ENTITY, normalise_ids
 from thinfile_credit.features._plan import APP, Plan, make_plan
 from thinfile_credit.features._segments import run_segments
 from thinfile_credit.features.bills import BillFeatures
@@ -93,6 +99,12 @@ class FeatureBuilder:
 
     Notes
     -----
+    **Time-zone-aware timestamps are read as UTC instants for local hours and calendar
+    days** (``cons_night_share_*``, ``cons_active_days_*``): the column's own zone is not
+    used, so 02:00 in ``Asia/Shanghai`` counts as 18:00 the day before. With aware
+    timestamps set ``ConsumptionFeatures(utc_offset_hours=...)`` (a fixed offset) or
+    give naive local timestamps; windows compare instants and are not affected.
+
     The work is one join of applications to each event table on ``user_id``, a strict
     time filter, and one ``group_by`` per table on Polars' lazy engine: roughly
     ``O(events per application)`` per application, memory bounded by the largest
@@ -214,7 +226,10 @@ class FeatureBuilder:
         frame
             Same kind as ``applications``: ``application_id``, ``user_id``,
             ``applied_at`` then :attr:`feature_names_` (float64, NaN where undefined),
-            one row per application in input order.
+            one row per application in input order. A pandas result carries the
+            applications' index, so ``apps["f"] = X["f"]`` pairs every application
+            with its own features (Polars, PyArrow and DuckDB frames have no index).
+            Columns of the tables that no feature reads are ignored, never converted.
 
         Raises
         ------
@@ -235,11 +250,12 @@ class FeatureBuilder:
             return build_spark(self, tables)
         if self.validate:
             tables.validate()
-        native = {name: to_polars(frame, table=name) for name, frame in tables}
-        kind = native["applications"][1]
-        polars = {name: df for name, (df, _) in native.items()}
+        polars = {name: _read(name, frame) for name, frame in tables}
         out = build_polars(self._plan(), polars, default_dpd=self._default_dpd())
-        return from_polars(out, kind)
+        kind = frame_kind(tables.applications)
+        # one row per application, in their order: a pandas result keeps their index
+        index = tables.applications.index if kind == "pandas" else None
+        return from_polars(out, kind, index=index)
 
     def build_one(
         self, user_events: Mapping[str, Any], applied_at: Any, user_id: Any = None
@@ -274,6 +290,17 @@ def _cached_plan(families: tuple[FeatureFamily, ...] | None, windows: tuple[int,
     return make_plan(FeatureBuilder(families, windows=windows).features())
 
 
+def _read(name: str, frame: Any) -> pl.DataFrame:
+    """One event table in Polars, read as validation reads it.
+
+    Only the columns features read are converted (extra columns are ignored, even
+    unreadable ones), and a pandas object column holding no value (an empty
+    ``pd.DataFrame(columns=[...])``) is read as the null column it is, not as text.
+    """
+    df, kind = to_polars(frame, table=name, columns=TABLE_COLUMNS.get(name))
+    return missing_objects_as_null(frame, kind, df)
+
+
 def _as_tables(tables: EventTables | Mapping[str, Any], applications: Any) -> EventTables:
     if not isinstance(tables, EventTables):
         if not isinstance(tables, Mapping):
@@ -293,7 +320,9 @@ def build_polars(
     """Run ``plan`` on Polars tables; keys of ``applications`` plus features."""
     apps = tables["applications"]
     _check_applications(apps)
-    tables = normalise_ids({n: df for n, df in tables.items() if n in TABLE_COLUMNS})
+    tables = _type_null_ids(
+        normalise_ids({n: df for n, df in tables.items() if n in TABLE_COLUMNS})
+    )
     prepared = {n: prepare_polars(n, df) for n, df in tables.items()}
     keys = prepared.pop("applications").with_row_index(APP).with_columns(pl.col(APP).cast(pl.Int64))
     app_keys = keys.select(APP, "user_id", pl.col("applied_at").alias("_t"))
@@ -301,6 +330,29 @@ def build_polars(
     names = [f.name for f in plan.features]
     values = result.select(names)
     return pl.concat([apps.select(*KEY_COLUMNS), values], how="horizontal")
+
+
+def _type_null_ids(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Give an entirely null id column (an empty table) its entity's id type.
+
+    Such a column holds no id of either kind, so it joins and groups like the entity's
+    other id columns (integer when no column says otherwise).
+    """
+    kinds: dict[str, pl.DataType] = {}
+    for df in tables.values():
+        for column, entity in ENTITY.items():
+            if column in df.columns and df.schema[column] != pl.Null:
+                kinds.setdefault(entity, df.schema[column])
+    out = dict(tables)
+    for name, df in tables.items():
+        nulls = [
+            pl.col(c).cast(kinds.get(e, pl.Int64()))
+            for c, e in ENTITY.items()
+            if c in df.columns and df.schema[c] == pl.Null
+        ]
+        if nulls:
+            out[name] = df.with_columns(nulls)
+    return out
 
 
 def _check_applications(apps: pl.DataFrame) -> None:

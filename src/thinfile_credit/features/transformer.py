@@ -94,25 +94,28 @@ def _applications(X: Any, *, reset: bool, owner: FeatureTransformer) -> pl.DataF
     """Applications as a Polars frame from a frame or a 3-column numeric array."""
     from sklearn.utils.validation import validate_data
 
-    from thinfile_credit._frames import frame_kind, to_polars
+    from thinfile_credit._frames import column_names, frame_kind, to_polars
 
     try:
-        frame_kind(X)
+        kind = frame_kind(X)
         is_frame = True
     except DataError:
         is_frame = False
     if is_frame:
-        df, _ = to_polars(X, table="applications")
-        missing = [c for c in KEY_COLUMNS if c not in df.columns]
+        names = column_names(X, kind)
+        missing = [c for c in KEY_COLUMNS if c not in names]
         if missing:
             raise DataError(f"required columns missing: {missing}", table="applications")
         if reset:
-            owner.n_features_in_ = df.width
-            owner.feature_names_in_ = np.asarray(df.columns, dtype=object)
-        elif df.width != owner.n_features_in_:
+            owner.n_features_in_ = len(names)
+            owner.feature_names_in_ = np.asarray(names, dtype=object)
+        elif len(names) != owner.n_features_in_:
             raise DataError(
-                f"X has {df.width} columns, the transformer was fitted with {owner.n_features_in_}"
+                f"X has {len(names)} columns, the transformer was fitted with "
+                f"{owner.n_features_in_}"
             )
+        # only the keys are read: other columns of X are ignored, even unreadable ones
+        df, _ = to_polars(X, table="applications", columns=KEY_COLUMNS)
         return df.select(*KEY_COLUMNS)
     arr = validate_data(owner, X, reset=reset, dtype=np.float64, ensure_min_samples=1)
     micros = np.round(arr[:, -1] * 1e6).astype(np.int64)

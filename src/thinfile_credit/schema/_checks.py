@@ -15,7 +15,15 @@ from typing import Any
 
 import polars as pl
 
-from thinfile_credit._frames import DUPLICATE_NAME, UnreadableFrameError, frame_kind, to_polars
+from thinfile_credit._frames import (
+    DUPLICATE_NAME,
+    UnreadableFrameError,
+    column_names,
+    frame_kind,
+    missing_objects_as_null,
+    select_columns,
+    to_polars,
+)
 from thinfile_credit.errors import DataError
 from thinfile_credit.schema.problems import MAX_EXAMPLES, SchemaProblem
 from thinfile_credit.schema.tables import ColumnSpec, LogicalType, TableSpec
@@ -258,16 +266,20 @@ def cross_table_problems(read: Mapping[str, ReadTable]) -> list[SchemaProblem]:
 def _read_frame(
     frame: Any, spec: TableSpec, problems: list[SchemaProblem]
 ) -> tuple[pl.DataFrame | None, set[str]]:
-    """Convert to Polars, reporting (not raising) what makes columns unreadable."""
+    """Convert to Polars, reporting (not raising) what makes columns unreadable.
+
+    Only the columns of ``spec`` are read: extra columns are ignored, even one that
+    cannot be converted.
+    """
     try:
         kind = frame_kind(frame)
+        frame = select_columns(frame, [c.name for c in spec.columns], kind=kind)
     except DataError as exc:
         problems.append(SchemaProblem(spec.name, None, "unreadable", exc.message))
         return None, set()
     unusable: set[str] = set()
-    all_null: list[str] = []
     if kind == "pandas":
-        frame, all_null = _pandas_prechecks(frame, spec, problems, unusable)
+        frame = _pandas_prechecks(frame, spec, problems, unusable)
     try:
         df = to_polars(frame, table=spec.name)[0]
     except DataError as exc:
@@ -281,13 +293,14 @@ def _read_frame(
             rows = c.rows[:MAX_EXAMPLES]
             problems.append(SchemaProblem(spec.name, c.column, check, c.message, len(c.rows), rows))
             unusable.add(c.column)
-        keep = [i for i, name in enumerate(frame.columns) if str(name) not in unusable]
-        rest = frame.iloc[:, keep] if kind == "pandas" else frame.select(keep)
-        df = to_polars(rest, table=spec.name)[0]
-    # pandas stores an all-missing column (or any column of an empty frame) as object,
-    # which converts to text; read it as the entirely null column it is.
-    nulls = [pl.lit(None, pl.Null).alias(c) for c in all_null if c in df.columns]
-    return (df.with_columns(nulls) if nulls else df), unusable
+        readable = [n for n in column_names(frame, kind) if n not in unusable]
+        frame = select_columns(frame, readable, kind=kind)
+        try:
+            df = to_polars(frame, table=spec.name)[0]
+        except DataError as again:
+            problems.append(SchemaProblem(spec.name, None, "unreadable", again.message))
+            return None, unusable
+    return missing_objects_as_null(frame, kind, df), unusable
 
 
 def _whole_floats_as_integers(
@@ -327,28 +340,27 @@ def _whole_floats_as_integers(
 
 def _pandas_prechecks(
     frame: Any, spec: TableSpec, problems: list[SchemaProblem], unusable: set[str]
-) -> tuple[Any, list[str]]:
-    """Checks pandas needs before conversion; also names the all-missing object columns."""
+) -> Any:
+    """Checks pandas needs before conversion; ``frame`` without duplicated columns."""
     duplicated = frame.columns[frame.columns.duplicated()].unique()
     for name in duplicated:
-        message = "column name appears more than once"
-        problems.append(SchemaProblem(spec.name, str(name), "duplicate_column", message))
+        problems.append(SchemaProblem(spec.name, str(name), "duplicate_column", DUPLICATE_NAME))
         unusable.add(str(name))
     if len(duplicated):
         frame = frame.loc[:, ~frame.columns.isin(duplicated)]
-    all_null: list[str] = []
     for col in spec.columns:
-        if col.name not in frame.columns or frame[col.name].dtype != object:
+        if col.dtype != "datetime" or col.name not in frame.columns:
             continue
-        if not frame[col.name].notna().any():
-            all_null.append(col.name)  # no values at all (or no rows): fits any type
-        elif col.dtype == "datetime":
+        values = frame[col.name]
+        if values.dtype == object and values.notna().any():
             # pandas keeps timestamps as Python objects when one column mixes naive and
             # aware values or several time zones; conversion would silently shift them.
-            message = _object_datetime_message(frame[col.name])
+            # (An object column holding no value at all is read as null, see
+            # missing_objects_as_null.)
+            message = _object_datetime_message(values)
             problems.append(SchemaProblem(spec.name, col.name, "dtype", message))
             unusable.add(col.name)
-    return frame, all_null
+    return frame
 
 
 def _object_datetime_message(values: Any) -> str:
