@@ -1,37 +1,91 @@
 """Checks on what :meth:`GBMScorer.fit` and the scoring methods are given.
 
 Each turns bad input into a typed error naming the table, column and rows at fault:
-the target (missing, infinite or non-integer labels), the sample weights, and the
+the target (missing, infinite, non-integer or text labels), the sample weights, and the
 columns at scoring (the fitted names in another order are fine: they are matched by
 name).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
+import polars as pl
 from numpy.typing import NDArray
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
+from thinfile_credit.binning._text import floats_and_failures
 from thinfile_credit.errors import DataError, ModelError
 from thinfile_credit.gbm.design import column_names
 
-__all__ = ["binary_target", "mismatch", "reordered", "sample_weight_array"]
+__all__ = [
+    "binary_target",
+    "fitted_columns",
+    "record_features",
+    "sample_weight_array",
+    "target_labels",
+    "unobserved_columns",
+]
 
 FloatArray = NDArray[np.float64]
 
 
-def binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]]:
+def binary_target(y: Any, n_rows: int, table: str = "y") -> tuple[NDArray[np.int64], NDArray[Any]]:
     """The target as 0/1 (1 = the larger label, "bad") and the two class labels.
+
+    Labels are numbers (the larger is bad: 1 of 0/1, 2 of German credit's 1/2) or
+    booleans (True is bad). Text labels are refused: which of ``"bad"``/``"good"`` is
+    bad cannot be read off their order.
 
     Raises
     ------
     DataError
-        Wrong length, or missing, infinite or non-integer values (``y``, rows named).
+        Wrong length, or missing, infinite, non-integer or text values (``y``, rows
+        named).
     ModelError
         One class, or more than two.
+
+    Examples
+    --------
+    >>> binary_target([1, 2, 2], 3)[0].tolist()
+    [0, 1, 1]
+    >>> try:
+    ...     binary_target(["good", "bad"], 2)
+    ... except DataError as exc:
+    ...     print(str(exc)[:60])
+    y: target holds text labels ('good', 'bad'); which one is ba
+    """
+    y = target_labels(y, n_rows, table)
+    try:
+        check_classification_targets(y)
+    except ValueError as exc:
+        raise DataError(f"target must hold class labels (e.g. 0/1): {exc}", table=table) from None
+    classes = np.unique(y)
+    if classes.size == 1:
+        raise ModelError(
+            f"training data has only 1 class ({classes[0]!r}); a scorer needs goods and bads",
+            table=table,
+        )
+    if classes.size > 2:
+        raise ModelError(
+            "Only binary classification is supported: a scorer's classes are good and bad "
+            f"(1 = bad); y has {classes.size} classes",
+            table=table,
+        )
+    return (y == classes[1]).astype(np.int64), classes
+
+
+def target_labels(y: Any, n_rows: int, table: str = "y") -> NDArray[Any]:
+    """``y`` as a 1-D array of labels: ``n_rows`` of them, none missing, integral, no text.
+
+    Raises
+    ------
+    DataError
+        Not 1-D, wrong length, or missing, infinite, non-integer or text values (rows
+        named).
     """
     import pandas as pd
 
@@ -42,9 +96,10 @@ def binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]]
     try:
         y = column_or_1d(y, warn=True)
     except ValueError as exc:
-        raise DataError(str(exc), table="y") from None
+        raise DataError(str(exc), table=table) from None
     if y.shape[0] != n_rows:
-        raise DataError(f"X has {n_rows} rows but y has {y.shape[0]}", table="y")
+        raise DataError(f"X has {n_rows} rows but y has {y.shape[0]}", table=table)
+    _refuse_text_labels(y, table)
     missing = np.asarray(pd.isna(y), dtype=bool)
     if y.dtype.kind == "f":
         missing |= np.isinf(y)
@@ -52,7 +107,7 @@ def binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]]
         raise DataError(
             "target is missing (or infinite) for some rows; every row needs its outcome "
             "(1 = bad): drop the rows or resolve the outcome",
-            table="y",
+            table=table,
             rows=np.flatnonzero(missing)[:20].tolist(),
         )
     if y.dtype.kind == "f":
@@ -61,66 +116,144 @@ def binary_target(y: Any, n_rows: int) -> tuple[NDArray[np.int64], NDArray[Any]]
             raise DataError(
                 "target must hold class labels (e.g. 0/1, 1 = bad), found non-integer "
                 "values (Unknown label type: continuous)",
-                table="y",
+                table=table,
                 rows=fractional[:20].tolist(),
             )
-    try:
-        check_classification_targets(y)
-    except ValueError as exc:
-        raise DataError(f"target must hold class labels (e.g. 0/1): {exc}", table="y") from None
-    classes = np.unique(y)
-    if classes.size == 1:
-        raise ModelError(
-            f"training data has only 1 class ({classes[0]!r}); a scorer needs goods and bads",
-            table="y",
-        )
-    if classes.size > 2:
-        raise ModelError(
-            "Only binary classification is supported: a scorer's classes are good and bad "
-            f"(1 = bad); y has {classes.size} classes",
-            table="y",
-        )
-    return (y == classes[1]).astype(np.int64), classes
+    return y
 
 
-def sample_weight_array(sample_weight: Any, n: int) -> FloatArray:
-    """Row weights as float64: ones for None; finite, non-negative, not all zero."""
+def _refuse_text_labels(y: NDArray[Any], table: str) -> None:
+    if y.dtype.kind in "US":
+        text = np.arange(y.shape[0])
+    elif y.dtype == object:
+        text = np.flatnonzero([isinstance(v, (str, bytes)) for v in y.tolist()])
+    else:
+        return
+    if text.size:
+        distinct = list(dict.fromkeys(y[text].tolist()))
+        shown = ", ".join(repr(v) for v in distinct[:5]) + (", ..." if len(distinct) > 5 else "")
+        raise DataError(
+            f"target holds text labels ({shown}); which one is bad cannot be read off "
+            "their order: pass 0/1 (1 = bad) or booleans (True = bad)",
+            table=table,
+            rows=text[:20].tolist() if text.size < y.shape[0] else None,
+        )
+
+
+def sample_weight_array(sample_weight: Any, n: int, table: str = "sample_weight") -> FloatArray:
+    """Row weights as float64: ones for None; numbers, finite, non-negative, not all zero.
+
+    Raises
+    ------
+    DataError
+        Wrong length, text or other non-numbers (even ``"1"``), missing, infinite or
+        negative weights, or all weights zero (rows named).
+
+    Examples
+    --------
+    >>> sample_weight_array([1, 0.5], 2).tolist()
+    [1.0, 0.5]
+    >>> try:
+    ...     sample_weight_array([1.0, "2"], 2)
+    ... except DataError as exc:
+    ...     print(exc)
+    sample_weight: sample weights must be numbers; found '2' (rows: 1)
+    """
     if sample_weight is None:
         return np.ones(n, dtype=np.float64)
-    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    raw = np.asarray(sample_weight)
+    if raw.dtype.kind in "US" and not isinstance(sample_weight, np.ndarray):
+        raw = np.asarray(sample_weight, dtype=object)  # a list: keep its numbers numbers
+    if raw.dtype.kind in "biuf":
+        w = raw.astype(np.float64).reshape(-1)
+    else:
+        flat = raw.astype(object).reshape(-1)
+        w, failed = floats_and_failures(flat)
+        if failed:
+            raise DataError(
+                f"sample weights must be numbers; found {flat[failed[0]]!r}",
+                table=table,
+                rows=failed[:20],
+            )
     if w.shape[0] != n:
-        raise DataError(f"sample_weight has {w.shape[0]} values for {n} rows")
+        raise DataError(f"sample_weight has {w.shape[0]} values for {n} rows", table=table)
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
-        raise DataError("sample weights must be finite and >= 0", rows=bad.tolist())
+        raise DataError("sample weights must be finite and >= 0", table=table, rows=bad.tolist())
     if not w.sum() > 0:
-        raise DataError("sample weights are all zero: nothing to learn from")
+        raise DataError("sample weights are all zero: nothing to learn from", table=table)
     return w
 
 
-def reordered(model: Any, X: Any) -> bool:
-    """True when ``X`` has exactly the fitted column names, in another order."""
-    given = column_names(X)
-    fitted = getattr(model, "feature_names_in_", None)
-    if given is None or fitted is None:
-        return False
-    expected = [str(c) for c in fitted]
-    return (
-        given != expected
-        and len(given) == len(expected) == len(set(given))
-        and set(given) == set(expected)
-    )
+def record_features(model: Any, X: Any, width: int) -> None:
+    """Set ``n_features_in_`` and, for a frame, ``feature_names_in_`` (as text).
+
+    scikit-learn's ``validate_data`` records names only when every one is a ``str``;
+    here any frame is named (``str(name)``), so its columns are matched by name at
+    scoring.
+    """
+    names = column_names(X)
+    model.n_features_in_ = width
+    if names is None:
+        if hasattr(model, "feature_names_in_"):
+            del model.feature_names_in_
+    else:
+        model.feature_names_in_ = np.asarray(names, dtype=object)
 
 
-def mismatch(model: Any, X: Any) -> str | None:
-    """Names missing from ``X`` then names ``X`` has but ``fit`` did not see, or None."""
-    given = column_names(X)
+def fitted_columns(
+    model: Any, X: Any, frame: pl.DataFrame, feature_names: tuple[str, ...], table: str = "X"
+) -> pl.DataFrame:
+    """``frame`` with the fitted columns in fitted order.
+
+    Named on both sides: matched by name (any order). Otherwise by position, with
+    scikit-learn's warning when only one side has names.
+
+    Raises
+    ------
+    ModelError
+        Names missing or unseen at fit time (listed, missing first), or a different
+        number of columns.
+    """
+    given = column_names(X, table)
     fitted = getattr(model, "feature_names_in_", None)
-    if given is None or fitted is None:
-        return None
-    missing = [c for c in fitted if c not in given]
-    unseen = [c for c in given if c not in set(fitted)]
-    return ", ".join(missing + unseen) or None
+    cls = type(model).__name__
+    if given is not None and fitted is not None:
+        expected = [str(c) for c in fitted]
+        if set(given) != set(expected):
+            missing = [c for c in expected if c not in set(given)]
+            unseen = [c for c in given if c not in set(expected)]
+            message = "The feature names should match those that were passed during fit.\n"
+            if unseen:
+                message += "Feature names unseen at fit time:\n" + "".join(
+                    f"- {c}\n" for c in unseen
+                )
+            if missing:
+                message += "Feature names seen at fit time, yet now missing:\n" + "".join(
+                    f"- {c}\n" for c in missing
+                )
+            raise ModelError(message, table=table, column=", ".join(missing + unseen))
+        return frame if tuple(frame.columns) == feature_names else frame.select(feature_names)
+    if frame.width != model.n_features_in_:
+        raise ModelError(
+            f"X has {frame.width} features, but {cls} is expecting "
+            f"{model.n_features_in_} features as input.",
+            table=table,
+        )
+    if given is None and fitted is not None:
+        warnings.warn(
+            f"X does not have valid feature names, but {cls} was fitted with feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+    elif given is not None and fitted is None:
+        warnings.warn(
+            f"X has feature names, but {cls} was fitted without feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+    # Same width, names absent on one side: go by position.
+    return frame.rename(dict(zip(frame.columns, feature_names)))
 
 
 def unobserved_columns(X: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.bool_]:

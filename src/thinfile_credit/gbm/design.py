@@ -12,12 +12,24 @@ Columns are categorical when declared, or when their dtype says so: a pandas
 categorical too), a Polars ``Categorical``/``Enum`` or a PyArrow dictionary column.
 
 Each categorical column's training *kind* is recorded: ``"numeric"`` (numbers or
-booleans; ``1`` and ``1.0`` are the same category) or ``"text"``. At scoring the same
-kind is required: the codes ``1, 2, 3`` arriving as the text ``"1", "2", "3"`` (or the
-reverse) raise :class:`~thinfile_credit.errors.DataError` naming the column, rather than
-matching no category. Within the right kind, a category unseen at fit time is
-legitimately new and, like a missing value, becomes NaN ("missing"): the trees route it
-the way they route missing values.
+booleans; ``1`` and ``1.0`` are the same category) or ``"text"``. A category's text
+follows the binning rule (:func:`thinfile_credit.binning._text.category_text`): an
+integer keeps every digit, however large (ids beyond 2**53 stay distinct), a whole
+float is written as that integer (``3.0`` -> ``"3"``), booleans are ``"1"``/``"0"``.
+At scoring the same kind is required: the codes ``1, 2, 3`` arriving as the text
+``"1", "2", "3"`` (or the reverse) raise :class:`~thinfile_credit.errors.DataError`
+naming the column, rather than matching no category. Within the right kind, a category
+unseen at fit time is legitimately new and, like a missing value, becomes NaN
+("missing"): the trees route it the way they route missing values.
+
+Missing values are ``None``, NaN and ``<NA>``: a column holding nothing else (a one-row
+frame built from ``{"amt": None}``, read as text) is a column of missing values, numeric
+or categorical, exactly as the same value inside a batch.
+
+Frames (pandas, Polars, PyArrow) are always named: every column by ``str(name)``, so a
+pandas frame with integer column names is matched by name like any other; two names
+that read the same (``1`` and ``"1"``) raise. Only arrays are positional
+(``x0 .. x{k-1}``).
 
 Numeric values must be finite and within the float32 range (``|x| <= 3.4e38``): LightGBM
 and XGBoost compare against float32 thresholds, so larger values are rejected for every
@@ -34,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,10 +55,18 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from thinfile_credit._frames import is_spark, to_polars
+from thinfile_credit._frames import DUPLICATE_NAME, is_spark, to_polars
+from thinfile_credit.binning._text import category_text, fast_floats, is_missing
 from thinfile_credit.errors import DataError, ModelError
 
-__all__ = ["DesignEncoder", "column_names", "dtype_categorical_columns", "to_frame"]
+__all__ = [
+    "CellTypeError",
+    "DesignEncoder",
+    "collected",
+    "column_names",
+    "dtype_categorical_columns",
+    "to_frame",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -55,6 +76,18 @@ _PRIOR_ROWS = 10.0
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: How many offending row positions an error keeps (messages quote the first few).
 _ROWS_KEPT = 20
+#: Category text of numbers: the binning rule (every digit of an integer, whole floats
+#: as integers), and the rule of models fitted before it (``repr(float(v))``, which
+#: merged integers beyond 2**53), kept so that those models score as they always did.
+CATEGORY_TEXT = "category_text"
+LEGACY_FLOAT_TEXT = "repr_float"
+
+
+class CellTypeError(DataError, TypeError):
+    """A cell of an array holding neither a number nor text (a dict, a list...).
+
+    Also a ``TypeError``, as NumPy's own conversion of such a cell raises.
+    """
 
 
 @dataclass(frozen=True)
@@ -72,11 +105,19 @@ class DesignEncoder:
     kinds : dict
         For each categorical column with a typed value at fit time, ``"numeric"`` or
         ``"text"``; scoring data of the other kind raises.
+    numeric_text : {"category_text", "repr_float"}, default "category_text"
+        How numeric categories are written: the binning rule, or ``repr(float(v))`` for
+        encoders fitted (and pickled or stored) before it, which keep scoring as they did.
     """
 
     feature_names: tuple[str, ...]
     categories: dict[str, tuple[str, ...]]
     kinds: dict[str, str] = field(default_factory=dict)
+    numeric_text: str = CATEGORY_TEXT
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Pickles from before ``numeric_text`` existed hold repr(float) categories.
+        self.__dict__.update({"numeric_text": LEGACY_FLOAT_TEXT, **state})
 
     @classmethod
     def fit(
@@ -106,7 +147,10 @@ class DesignEncoder:
         ModelError
             A declared categorical column is absent, or a non-numeric column was not
             declared categorical (the message names the columns).
+        DataError
+            Two column names that read the same as text, or input that is not 2-D.
         """
+        X = collected(X)
         implicit = dtype_categorical_columns(X)  # before Polars turns int categories to Int64
         frame = to_frame(X)
         names = tuple(frame.columns)
@@ -168,7 +212,11 @@ class DesignEncoder:
             col = frame[name]
             if name in self.categories:
                 self._check_kind(col, name, table)
-                out[:, j] = _codes(col, self.categories[name])
+                out[:, j] = _codes(col, self.categories[name], self.numeric_text)
+                continue
+            if col.null_count() == col.len():
+                # Nothing but missing values (an all-None object column reads as text).
+                out[:, j] = np.nan
                 continue
             if not _is_numeric(col.dtype):
                 raise DataError(
@@ -199,7 +247,7 @@ class DesignEncoder:
             return
         shown = ", ".join(self.categories[name][:5])
         more = ", ..." if len(self.categories[name]) > 5 else ""
-        rows = np.flatnonzero(col.is_not_null().to_numpy())[:_ROWS_KEPT].tolist()
+        rows = np.flatnonzero(_present(col).to_numpy())[:_ROWS_KEPT].tolist()
         raise DataError(
             f"categorical column was {expected} at fit time (categories {shown}{more}) "
             f"but is {got} ({col.dtype}) now, so its values would match no category; "
@@ -215,23 +263,29 @@ class DesignEncoder:
             "feature_names": list(self.feature_names),
             "categories": {k: list(v) for k, v in self.categories.items()},
             "kinds": dict(self.kinds),
+            "numeric_text": self.numeric_text,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DesignEncoder:
         """Rebuild from :meth:`to_dict` output.
 
-        Data written before kinds were recorded gets them from the stored categories:
-        numeric categories are stored as ``repr(float)`` text (``"1.0"``).
+        Data written before ``numeric_text`` was recorded holds numeric categories as
+        ``repr(float)`` text (``"1.0"``) and keeps that rule. Data written before kinds
+        were recorded gets them from the stored categories.
         """
         categories = {k: tuple(v) for k, v in data["categories"].items()}
+        rule = str(data.get("numeric_text", LEGACY_FLOAT_TEXT))
+        if rule not in (CATEGORY_TEXT, LEGACY_FLOAT_TEXT):
+            raise DataError(f"unknown numeric_text rule {rule!r}", column="numeric_text")
         kinds = data.get("kinds")
         if kinds is None:
-            kinds = {k: _stored_kind(v) for k, v in categories.items() if v}
+            kinds = {k: _stored_kind(v, rule) for k, v in categories.items() if v}
         return cls(
             feature_names=tuple(data["feature_names"]),
             categories=categories,
             kinds=dict(kinds),
+            numeric_text=rule,
         )
 
 
@@ -264,38 +318,76 @@ def dtype_categorical_columns(X: Any) -> set[str]:
     return set()
 
 
-def column_names(X: Any) -> list[str] | None:
-    """String column names of a frame, or None for arrays (scikit-learn's convention)."""
+def collected(X: Any) -> Any:
+    """``X`` itself, or a Polars ``LazyFrame`` collected: the scorer reads every row."""
+    return X.collect() if isinstance(X, pl.LazyFrame) else X
+
+
+def column_names(X: Any, table: str = "X") -> list[str] | None:
+    """Column names of a frame as text (``str(name)``), or None for arrays.
+
+    Every pandas, Polars, PyArrow (and Spark) frame is named, whatever the type of its
+    column names: a pandas frame with integer names is matched by name like any other.
+
+    Raises
+    ------
+    DataError
+        Two columns whose names read the same as text (``1`` and ``"1"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> column_names(pd.DataFrame({0: [1.0], "b": [2.0]})), column_names(np.zeros((1, 2)))
+    (['0', 'b'], None)
+    """
+    if isinstance(X, pl.LazyFrame):
+        return [str(c) for c in X.collect_schema().names()]
     if isinstance(X, np.ndarray) or not hasattr(X, "shape"):
         return None
     if is_spark(X):
-        return list(X.columns)
-    # PyArrow tables: ``columns`` holds the data, ``column_names`` the names.
-    cols = getattr(X, "column_names", None)
-    if cols is None:
-        cols = getattr(X, "columns", None)
+        cols: Any = X.columns
+    else:
+        # PyArrow tables: ``columns`` holds the data, ``column_names`` the names.
+        cols = getattr(X, "column_names", None)
+        if cols is None:
+            cols = getattr(X, "columns", None)
     if cols is None:
         return None
-    names = list(cols)
-    return [str(c) for c in names] if all(isinstance(c, str) for c in names) else None
+    names = [str(c) for c in cols]
+    if len(set(names)) < len(names):
+        counts = Counter(names)
+        twice = [n for n in counts if counts[n] > 1]
+        raise DataError(DUPLICATE_NAME, table=table, column=", ".join(twice))
+    return names
 
 
 def to_frame(X: Any) -> pl.DataFrame:
     """A Polars frame for any accepted input; arrays get columns ``x0 .. x{k-1}``.
 
+    Frames keep their column names as text (see :func:`column_names`); a Polars
+    ``LazyFrame`` is collected.
+
     Raises
     ------
     DataError
-        Sparse input, input that is not 2-D, or no rows or no columns.
+        Sparse input, input that is not 2-D, no rows or no columns, duplicated column
+        names, or a frame column that cannot be read.
+    CellTypeError
+        A cell of an array that is neither a number nor text (a ``DataError`` and a
+        ``TypeError``).
     """
     if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
         raise DataError(
             "sparse input is not supported; dense data is required (pass an array or a DataFrame)"
         )
+    X = collected(X)
+    names = column_names(X)
     if isinstance(X, pl.DataFrame):
         frame = X
-    elif hasattr(X, "shape") and not isinstance(X, np.ndarray) and column_names(X) is not None:
-        frame, _ = to_polars(X)
+    elif names is not None:
+        frame, _ = to_polars(X, table="X")
+        if frame.columns != names:  # names that are not text: keep their str() form
+            frame = frame.rename(dict(zip(frame.columns, names)))
     else:
         frame = _array_frame(np.asarray(X))
     if frame.width == 0:
@@ -317,15 +409,35 @@ def _array_frame(arr: NDArray[Any]) -> pl.DataFrame:
     names = [f"x{j}" for j in range(arr.shape[1])]
     if arr.dtype == object:
         try:
-            # A cell that is neither text nor a number (a dict, a list) raises TypeError.
             return _array_frame(arr.astype(np.float64))
-        except ValueError:  # text among the cells: keep each column as given
-            return pl.DataFrame(
-                {n: pl.Series(arr[:, j].tolist(), strict=False) for j, n in enumerate(names)}
-            )
+        except (TypeError, ValueError):  # text, <NA> or other objects: column by column
+            return pl.DataFrame([_object_column(arr[:, j], n) for j, n in enumerate(names)])
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         return pl.DataFrame({n: arr[:, j].astype(str) for j, n in enumerate(names)})
     return pl.DataFrame(arr.astype(np.float64, copy=False), schema=names)
+
+
+def _object_column(values: NDArray[Any], name: str) -> pl.Series:
+    """One column of an ``object`` array: numbers and missing markers as Float64, else
+    text with ``None`` for every missing marker (``None``, NaN, ``<NA>``)."""
+    floats = fast_floats(values)
+    if floats is not None:
+        return pl.Series(name, floats, dtype=pl.Float64)
+    cells = values.tolist()
+    odd = [
+        i
+        for i, v in enumerate(cells)
+        if not (isinstance(v, (str, bytes, int, float, np.number, np.bool_)) or is_missing(v))
+    ]
+    if odd:
+        raise CellTypeError(
+            "argument must be a string or a number (or a missing value), got "
+            f"{type(cells[odd[0]]).__name__}",
+            table="X",
+            column=name,
+            rows=odd[:_ROWS_KEPT],
+        )
+    return pl.Series(name, [None if is_missing(v) else v for v in cells], strict=False)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -333,36 +445,55 @@ def _is_numeric(dtype: Any) -> bool:
     return bool(dtype.is_numeric() or dtype == pl.Boolean or dtype == pl.Null)
 
 
+def _present(col: pl.Series) -> pl.Series:
+    """Which values are there: neither null nor, in a float column, NaN."""
+    there = col.is_not_null()
+    return there & col.is_not_nan().fill_null(False) if col.dtype.is_float() else there
+
+
 def _kind(col: pl.Series) -> str | None:
-    # A column without a value (all null, whatever its dtype) fits either kind.
+    # A column without a value (all null or NaN, whatever its dtype) fits either kind.
     dtype = col.dtype
-    if dtype == pl.Null or col.null_count() == col.len():
+    if dtype == pl.Null or not _present(col).any():
         return None
     if dtype == pl.Boolean or dtype.is_numeric():
         return "numeric"
     return "text"
 
 
-def _stored_kind(categories: tuple[str, ...]) -> str:
+def _stored_kind(categories: tuple[str, ...], rule: str) -> str:
     def numeric(text: str) -> bool:
         try:
-            return repr(float(text)) == text
+            value: Any = int(text) if rule == CATEGORY_TEXT else None
+        except ValueError:
+            value = None
+        try:
+            value = float(text) if value is None else value
         except ValueError:
             return False
+        written = category_text(value) if rule == CATEGORY_TEXT else repr(float(value))
+        return written == text
 
     return "numeric" if all(numeric(c) for c in categories) else "text"
 
 
-def _as_text(col: pl.Series) -> pl.Series:
-    if col.dtype == pl.Boolean or col.dtype.is_numeric():
-        # Numeric categories: 1 and 1.0 are the same category.
+def _as_text(col: pl.Series, rule: str = CATEGORY_TEXT) -> pl.Series:
+    if not (col.dtype == pl.Boolean or col.dtype.is_numeric()):
+        return col.cast(pl.String)
+    # Numeric categories: 1 and 1.0 are the same category.
+    if rule == LEGACY_FLOAT_TEXT:
         as_float = col.cast(pl.Float64)
         return pl.Series(
             col.name,
             [None if v is None or v != v else repr(float(v)) for v in as_float.to_list()],
             dtype=pl.String,
         )
-    return col.cast(pl.String)
+    values = col.fill_nan(None) if col.dtype.is_float() else col
+    distinct = values.drop_nulls().unique()
+    # The binning rule once per distinct value; Int64/UInt64 values arrive as Python
+    # ints, so ids beyond 2**53 keep every digit.
+    texts = [category_text(v) for v in distinct.to_list()]
+    return values.replace_strict(distinct, texts, default=None, return_dtype=pl.String)
 
 
 def _order_by_bad_rate(
@@ -376,11 +507,11 @@ def _order_by_bad_rate(
     return tuple(order["c"].to_list())
 
 
-def _codes(col: pl.Series, categories: tuple[str, ...]) -> FloatArray:
+def _codes(col: pl.Series, categories: tuple[str, ...], rule: str) -> FloatArray:
     mapping = pl.DataFrame(
         {"c": list(categories), "code": np.arange(len(categories), dtype=np.float64)},
         schema={"c": pl.String, "code": pl.Float64},
     )
-    text = pl.DataFrame({"c": _as_text(col)})
+    text = pl.DataFrame({"c": _as_text(col, rule)})
     coded = text.join(mapping, on="c", how="left", maintain_order="left")["code"]
     return coded.fill_null(np.nan).to_numpy().astype(np.float64, copy=False)

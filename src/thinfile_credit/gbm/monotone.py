@@ -206,7 +206,15 @@ def resolve_monotone(
             )
         explicit = None
     elif isinstance(monotone, Mapping):
-        missing = [str(k) for k in monotone if k not in names]
+        # Keys are matched as text, like column names (a pandas column 2 is "2").
+        keys = [str(k) for k in monotone]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise ModelError(
+                "monotone names a column twice (keys that read the same as text)",
+                column=", ".join(twice),
+            )
+        missing = [k for k in keys if k not in names]
         if missing:
             raise ModelError(
                 "monotone constraint on a column not in the training data",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from numbers import Integral, Real
@@ -12,34 +13,48 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from thinfile_credit._optional import require
-from thinfile_credit.errors import DataError, ModelError, NotFittedError
+from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
 from thinfile_credit.gbm._inputs import (
     binary_target,
-    mismatch,
-    reordered,
+    fitted_columns,
+    record_features,
     sample_weight_array,
+    target_labels,
     unobserved_columns,
 )
 from thinfile_credit.gbm._training import cross_fit, fit_final_booster
 from thinfile_credit.gbm.calibration import rescale_contributions
-from thinfile_credit.gbm.design import DesignEncoder, to_frame
+from thinfile_credit.gbm.design import DesignEncoder, collected, to_frame
 from thinfile_credit.gbm.engines import ENGINES, AveragedBooster, BoostingParams
 from thinfile_credit.gbm.monotone import report_frame, resolve_monotone
 from thinfile_credit.protocol import Contributions
 from thinfile_credit.scale import ScoreScale
 
-__all__ = ["AllMissingFeatureWarning", "GBMScorer", "ScorerNotFittedError"]
+__all__ = [
+    "AllMissingFeatureWarning",
+    "GBMParameterError",
+    "GBMScorer",
+    "ScorerNotFittedError",
+]
 
 FloatArray = NDArray[np.float64]
 
 
 class ScorerNotFittedError(NotFittedError, SklearnNotFittedError):
     """A scorer used before ``fit``; also scikit-learn's ``NotFittedError``."""
+
+
+class GBMParameterError(SpecError, InvalidParameterError):
+    """A hyper-parameter of the wrong type or out of range; ``column`` names it.
+
+    Also scikit-learn's ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``),
+    which its parameter checks expect.
+    """
 
 
 class AllMissingFeatureWarning(UserWarning):
@@ -106,7 +121,8 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         Early-stopping patience in rounds.
     class_weight : None, "balanced" or dict, default None
         Reweights classes for the booster only; calibration uses the true rates, so PD
-        stays calibrated.
+        stays calibrated. A dict maps class labels (of ``classes_``) to finite weights
+        ``> 0``; a class it leaves out weighs 1.
     calibration : {"isotonic", "sigmoid"} or None, default "isotonic"
         Cross-fitted calibration of the margin to PD (see
         :mod:`thinfile_credit.gbm.calibration`).
@@ -136,7 +152,9 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
-        Column names seen in ``fit`` (only when ``X`` had string column names).
+        Column names seen in ``fit``, as text (``str(name)``: a pandas column named
+        ``2`` is ``"2"``); only when ``X`` was a frame (pandas, Polars, PyArrow), whose
+        columns are then matched by name at scoring.
     scale_ : ScoreScale
         The points scale in use.
     booster_ : FittedBooster
@@ -266,9 +284,11 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : DataFrame-like or array of shape (n, k)
-            pandas, Polars, PyArrow or NumPy; missing values allowed.
+            pandas, Polars (a ``LazyFrame`` is collected), PyArrow or NumPy; missing
+            values allowed. A frame's columns are named by ``str(name)``.
         y : array-like of shape (n,)
-            Binary target; the larger label (``classes_[1]``, e.g. 1) is "bad".
+            Binary target of numbers or booleans; the larger label (``classes_[1]``:
+            1 of 0/1, True of booleans, 2 of 1/2) is "bad". Text labels raise.
         eval_set : (X_val, y_val[, w_val]) or a list holding one such tuple, optional
             Validation data for early stopping instead of an internal split. Only with
             ``early_stopping=True``: with early stopping off it would have no use, so it
@@ -283,15 +303,21 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
 
         Raises
         ------
+        GBMParameterError
+            A hyper-parameter of the wrong type or out of range (a ``SpecError`` naming
+            it, and scikit-learn's ``InvalidParameterError``).
         ModelError
             Unknown engine, a single class (among rows with a positive weight), more
             than two classes, text columns not declared categorical, a bad monotone
-            constraint (the message names the column), or ``eval_set`` with
-            ``early_stopping=False``.
+            constraint (the message names the column), ``eval_set`` with
+            ``early_stopping=False``, or a ``class_weight`` entry that is not a class of
+            ``y`` or whose weight is not a finite number > 0 (``class_weight`` named).
         DataError
-            Missing, infinite or non-integer target values (``y``, rows named); bad
-            sample weights; infinite values or values beyond the float32 range in
-            ``X`` (column and rows named).
+            Missing, infinite, non-integer or text target values (``y``, rows named);
+            sample weights that are not numbers, negative, infinite or all zero; two
+            column names that read the same as text; infinite values or values beyond
+            the float32 range in ``X`` (column and rows named); an ``eval_set`` whose
+            ``X`` and ``y`` differ in length.
         MissingDependencyError
             The engine's extra is not installed.
 
@@ -304,7 +330,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         CalibrationFallbackWarning
             Too few rows of a class to cross-fit the calibrator.
         """
-        self._validate_params()
+        self._check_params()
         if eval_set is not None and not self.early_stopping:
             raise ModelError(
                 "eval_set is only used for early stopping, which is off "
@@ -319,8 +345,9 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         extra = ENGINES[self.engine]
         if extra is not None:
             require(self.engine, extra)
-        frame = to_frame(X)  # raises on sparse, 1-D or empty input
-        validate_data(self, X, reset=True, skip_check_array=True)
+        X = collected(X)
+        frame = to_frame(X)  # raises on sparse, 1-D or empty input, duplicated names
+        record_features(self, X, frame.width)
         y01, classes = binary_target(y, frame.height)
         self.classes_ = classes
         w_user = sample_weight_array(sample_weight, y01.shape[0])
@@ -332,12 +359,14 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
                 column="sample_weight",
             )
         # "balanced" counts the classes among the rows in the sample (positive weight).
+        _check_class_weight(self.class_weight, classes)
         in_sample = np.flatnonzero(w_user > 0)
         w_train = w_user * compute_sample_weight(
             self.class_weight,
             classes[y01],
             indices=in_sample if self.class_weight == "balanced" else None,
         )
+        _check_training_weights(w_train, y01, classes)
         self.scale_ = self.scale if self.scale is not None else ScoreScale()
 
         # The caller's X, not the Polars copy: a pandas categorical of integer codes is
@@ -411,9 +440,10 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Any) -> FloatArray:
         """Calibrated log-odds of bad, ``g(f(x))``.
 
-        Columns are matched by name when ``X`` has the names seen in ``fit`` (in any
-        order), by position when a side has no names (scikit-learn warns when only one
-        side has them).
+        Columns are matched by name (``str(name)``, in any order) when both ``X`` and
+        the training data were frames, by position when either was an array
+        (scikit-learn's warning when only one side has names). A column of nothing but
+        missing values (``None``, NaN, ``<NA>``) is missing, whatever its dtype.
 
         Raises
         ------
@@ -422,8 +452,9 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
             (listed), or a different number of columns.
         DataError
             Text in a numeric column, infinite values or values beyond the float32
-            range (column and rows named), or a categorical column given as numbers
-            after training on text (or the reverse).
+            range (column and rows named), a categorical column given as numbers
+            after training on text (or the reverse), or two column names that read the
+            same as text.
         """
         self._check_fitted()
         return self.calibrator_.log_odds(self.raw_margin(X))
@@ -515,24 +546,24 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
                 f"this {type(self).__name__} is not fitted yet; call fit(X, y) first"
             ) from None
 
+    def _check_params(self) -> None:
+        try:
+            self._validate_params()
+        except InvalidParameterError as exc:
+            text = str(exc)
+            name = text.split("'")[1] if text.startswith("The '") else None
+            raise GBMParameterError(text, column=name) from None
+
     def _design(self, X: Any) -> FloatArray:
         self._check_fitted()
         return self._encode(X)
 
-    def _encode(self, X: Any) -> FloatArray:
+    def _encode(self, X: Any, table: str = "X") -> FloatArray:
+        X = collected(X)
         frame = to_frame(X)
-        if reordered(self, X):
-            # The fitted names in another order: select by name, as the Spark path does.
-            frame = frame.select(list(self.encoder_.feature_names))
-        else:
-            try:
-                validate_data(self, X, reset=False, skip_check_array=True)
-            except ValueError as exc:
-                raise ModelError(str(exc), column=mismatch(self, X)) from None
-        if tuple(frame.columns) != self.encoder_.feature_names:
-            # Same width (checked above), names absent on one side: go by position.
-            frame = frame.rename(dict(zip(frame.columns, self.encoder_.feature_names)))
-        return self.encoder_.transform(frame, table="X")
+        # Frames by name (any order), arrays by position.
+        frame = fitted_columns(self, X, frame, self.encoder_.feature_names, table)
+        return self.encoder_.transform(frame, table=table)
 
     def _boosting_params(self, seed: int) -> BoostingParams:
         return BoostingParams(
@@ -558,7 +589,9 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
             eval_set = eval_set[0]
         if not isinstance(eval_set, tuple) or len(eval_set) not in (2, 3):
             raise ModelError("eval_set must be (X_val, y_val) or (X_val, y_val, w_val)")
-        Xv, yv = eval_set[0], column_or_1d(eval_set[1])
+        design = self._encode(eval_set[0], table="eval_set.X")
+        n = design.shape[0]
+        yv = target_labels(eval_set[1], n, table="eval_set.y")
         unknown = ~np.isin(yv, self.classes_)
         if unknown.any():
             raise DataError(
@@ -568,8 +601,54 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
                 rows=np.flatnonzero(unknown).tolist(),
             )
         y01 = (yv == self.classes_[1]).astype(np.int64)
-        wv = sample_weight_array(eval_set[2] if len(eval_set) == 3 else None, y01.shape[0])
-        return self._encode(Xv), y01, wv
+        w = eval_set[2] if len(eval_set) == 3 else None
+        return design, y01, sample_weight_array(w, n, table="eval_set.w")
+
+
+def _check_class_weight(class_weight: Any, classes: NDArray[Any]) -> None:
+    """Every entry of a ``class_weight`` dict a class of ``y`` with a finite weight > 0."""
+    if not isinstance(class_weight, dict):
+        return  # None or "balanced" (the type is checked with the other parameters)
+    known = set(classes.tolist())
+    for label, weight in class_weight.items():
+        if isinstance(label, np.generic):
+            label = label.item()
+        # Booleans and numbers are different labels here (True is not the class 1).
+        if label not in known or isinstance(label, bool) != (classes.dtype == bool):
+            raise ModelError(
+                f"class_weight has an entry for {label!r}, which is not a class of y "
+                f"(classes: {', '.join(repr(c) for c in classes.tolist())})",
+                column="class_weight",
+            )
+        if (
+            isinstance(weight, (bool, np.bool_))
+            or not isinstance(weight, Real)
+            or not math.isfinite(float(weight))
+            or not float(weight) > 0
+        ):
+            raise ModelError(
+                f"class_weight for class {label!r} must be a finite number > 0, got {weight!r}",
+                column="class_weight",
+            )
+
+
+def _check_training_weights(w: FloatArray, y01: NDArray[np.int64], classes: NDArray[Any]) -> None:
+    """The booster's weights (sample times class weights): finite, >= 0, both classes."""
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        raise ModelError(
+            "sample_weight times class_weight is not finite (overflow) for some rows; "
+            "scale the weights down",
+            column="class_weight",
+            rows=bad[:20].tolist(),
+        )
+    for code in (0, 1):
+        if not w[y01 == code].sum() > 0:
+            raise ModelError(
+                f"class {classes[code]!r} has no positive training weight "
+                "(sample_weight times class_weight)",
+                column="class_weight",
+            )
 
 
 def _threads(n_jobs: int | None) -> int:
