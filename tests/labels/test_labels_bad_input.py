@@ -338,3 +338,24 @@ def test_nan_loan_id_is_a_missing_loan_id(kind):
     with pytest.raises(SchemaError, match="missing") as err:
         bad_flag(lo, ins.iloc[:1], window=90, as_of=AS_OF)
     assert (err.value.table, err.value.column, err.value.rows) == ("loans", "loan_id", [1])
+
+
+@given(st.permutations(range(2)), st.permutations(range(2)))
+def test_pandas_results_keep_their_inputs_index(loan_order, inst_order):
+    """bad_flag is one row per loan, instalment_dpd one per instalment, in input order:
+    their pandas results keep the input's index, so index-aligned assignment pairs each
+    loan (instalment) with its own row."""
+    loans, inst = _two_loans()
+    loans.index = pd.Index([70, 80])
+    inst.index = pd.Index([7, 8])
+    loans, inst = loans.iloc[list(loan_order)], inst.iloc[list(inst_order)]
+    flags = bad_flag(loans, inst, window=90, as_of=AS_OF)
+    assert flags.index.tolist() == loans.index.tolist()
+    assert loans.assign(status=flags["status"]).set_index("loan_id")["status"].to_dict() == {
+        1: "good",
+        2: "bad",
+    }
+    dpd = instalment_dpd(loans, inst, as_of=AS_OF)
+    assert dpd.index.tolist() == inst.index.tolist()
+    paired = inst.assign(dpd=dpd["dpd"]).set_index("loan_id")["dpd"].to_dict()
+    assert paired == {1: 2, 2: 73}

@@ -408,3 +408,29 @@ def test_step_applies_the_regulatory_ceiling_to_an_account_cap() -> None:
         state, action, reason = step(state, CycleOutcome(dpd=0, utilisation=0.9), ladder=_FAST)
     assert state.limit == 1000.0
     assert (action, reason) == (Action.REFUSE_INCREASE, "LIM_CAP_REGULATORY")
+
+
+@given(st.permutations(range(6)), st.booleans())
+def test_a_pandas_replay_keeps_each_rows_index_label(order, gaps) -> None:
+    """The result is sorted by account and cycle; each row keeps its input row's label,
+    so ``histories["limit"] = out["limit"]`` pairs every cycle with its own limit."""
+    base = pd.DataFrame(
+        {
+            "account_id": [5, 5, 5, 6, 6, 6],
+            "cycle": [1, 2, 3, 1, 2, 3],
+            "dpd": [0, 0, 40, 0, 0, 0],
+            "utilisation": [0.5] * 6,
+            "score": [610.0] * 3 + [640.0] * 3,
+            "capacity": [900.0] * 6,
+        }
+    )
+    if gaps:
+        base.index = pd.Index([10, 31, 52, 73, 94, 115])
+    want = replay(base)
+    shuffled = base.iloc[list(order)]
+    out = replay(shuffled)
+    assert out.index.tolist() == want.index.tolist()  # the labels of the sorted rows
+    aligned = shuffled.assign(limit=out["limit"], action=out["action"])
+    for label, row in aligned.iterrows():
+        assert row["limit"] == want.loc[label, "limit"]
+        assert row["action"] == want.loc[label, "action"]

@@ -105,7 +105,7 @@ def bad_flag(
         ``application_id`` (if given), ``disbursed_at``, ``window_end`` (date),
         ``n_installments``, ``max_dpd_in_window`` (worst DPD up to the window end or
         ``as_of``, whichever is first), ``status`` and ``bad`` (1/0 for bad/good, null
-        otherwise).
+        otherwise). A pandas result keeps the pandas ``loans``' index.
 
     Raises
     ------
@@ -197,7 +197,7 @@ def bad_flag(
             .then(pl.lit(0, pl.Int8)),
         )
     )
-    return from_polars(out, hist.kind)
+    return from_polars(out, hist.kind, index=hist.loans_index)
 
 
 def window_days(window: int | str | dt.timedelta) -> int:

@@ -71,12 +71,18 @@ class RepaymentHistory:
     last_day : datetime.date
         The latest disbursement or payment date (the default ``as_of``; scheduled due
         dates are not events and may lie in the future).
+    loans_index, installments_index : pandas.Index or None
+        The pandas inputs' indexes, which results row for row with an input keep (so
+        ``loans["status"] = bad_flag(...)["status"]`` pairs each loan with its own row);
+        ``None`` for other kinds.
     """
 
     loans: pl.DataFrame
     installments: pl.DataFrame
     kind: FrameKind
     last_day: dt.date
+    loans_index: Any = None
+    installments_index: Any = None
 
     @classmethod
     def from_frames(
@@ -198,7 +204,16 @@ class RepaymentHistory:
         )
         last = max(d for d in (lo["disbursed_day"].max(), last_paid) if d is not None)
         assert isinstance(last, dt.date)
-        return cls(loans=lo, installments=ins, kind=kind, last_day=last)
+        return cls(
+            loans=lo,
+            installments=ins,
+            kind=kind,
+            last_day=last,
+            loans_index=loans.index if isinstance(loans, pd.DataFrame) else None,
+            installments_index=(
+                installments.index if isinstance(installments, pd.DataFrame) else None
+            ),
+        )
 
     def as_of_day(self, as_of: Any) -> dt.date:
         """Resolve ``as_of`` to a date: None is :attr:`last_day`, anything else goes
@@ -229,7 +244,7 @@ def instalment_dpd(
     DataFrame
         Same kind as ``loans``: the instalments in input order with ``loan_id``,
         ``due_day``, ``paid_day`` (day of the full payment, null if not paid in full)
-        and ``dpd``.
+        and ``dpd``. A pandas result keeps the pandas ``installments``' index.
 
     Raises
     ------
@@ -256,7 +271,7 @@ def instalment_dpd(
     out = hist.installments.select(
         "loan_id", "due_day", "paid_day", dpd=worst_dpd_expr(pl.lit(day))
     )
-    return from_polars(out, hist.kind)
+    return from_polars(out, hist.kind, index=hist.installments_index)
 
 
 def worst_dpd_expr(day: pl.Expr) -> pl.Expr:

@@ -373,7 +373,9 @@ def replay(
     DataFrame of the input's kind
         One row per history row, sorted by ``account_id`` then ``cycle``, with the state
         *after* the cycle: ``limit``, ``rung``, ``action``, ``reason_code`` (empty when
-        none), ``frozen``, ``closed``, ``streak``, ``cooldown``.
+        none), ``frozen``, ``closed``, ``streak``, ``cooldown``. A pandas result keeps
+        each row's index label from ``histories``, so ``histories["limit"] =
+        result["limit"]`` pairs every row with its own cycle whatever the input order.
 
     Raises
     ------
@@ -499,7 +501,10 @@ def replay(
         pl.Series("streak", flat["streak"]),
         pl.Series("cooldown", flat["cooldown"]),
     )
-    return from_polars(result, kind)
+    index = getattr(histories, "index", None) if kind == "pandas" else None
+    if index is not None and order is not None:
+        index = index[order]  # each sorted row keeps its own input row's label
+    return from_polars(result, kind, index=index)
 
 
 # --- helpers ----------------------------------------------------------------------------
