@@ -201,8 +201,8 @@ def select_columns(
 def require_fitted(estimator: Any, attribute: str) -> None:
     """Raise the library's ``NotFittedError`` unless ``estimator`` has ``attribute``.
 
-    The error is :class:`thinfile_credit.gbm.scorer.ScorerNotFittedError`, the one the GBM
-    raises: both :class:`thinfile_credit.errors.NotFittedError` and scikit-learn's, so
+    The error is :class:`thinfile_credit._sklearn_errors.ScorerNotFittedError`, the one
+    the GBM raises: both :class:`thinfile_credit.errors.NotFittedError` and scikit-learn's, so
     either ``except`` catches it.
 
     Examples
@@ -211,11 +211,11 @@ def require_fitted(estimator: Any, attribute: str) -> None:
     >>> require_fitted(WoEBinner(), "binnings_")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    thinfile_credit.gbm.scorer.ScorerNotFittedError: this WoEBinner is not fitted yet; ...
+    thinfile_credit._sklearn_errors.ScorerNotFittedError: this WoEBinner is not fitted yet; ...
     """
     if hasattr(estimator, attribute):
         return
-    from thinfile_credit.gbm.scorer import ScorerNotFittedError  # on error only
+    from thinfile_credit._sklearn_errors import ScorerNotFittedError  # on error only
 
     raise ScorerNotFittedError(
         f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first"

@@ -18,7 +18,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 from thinfile_credit._optional import require
-from thinfile_credit.errors import DataError, ModelError, NotFittedError, SpecError
+from thinfile_credit._sklearn_errors import ScorerNotFittedError
+from thinfile_credit.errors import DataError, ModelError, SpecError
 from thinfile_credit.gbm._inputs import (
     binary_target,
     fitted_columns,
@@ -43,10 +44,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-
-class ScorerNotFittedError(NotFittedError, SklearnNotFittedError):
-    """A scorer used before ``fit``; also scikit-learn's ``NotFittedError``."""
 
 
 class GBMParameterError(SpecError, InvalidParameterError):
