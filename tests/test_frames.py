@@ -223,3 +223,19 @@ def test_missing_objects_read_as_null_only_for_pandas_object_columns() -> None:
     assert (
         missing_objects_as_null(polars_frame, "polars", polars_frame).schema["empty"] == pl.String
     )
+
+
+def test_an_index_named_like_a_result_column_keeps_its_labels_not_its_name() -> None:
+    """Frames indexed by their own id (``set_index("application_id", drop=False)``)
+    would make the result's ``application_id`` both a level and a column: merges,
+    groupby and reset_index on it fail. The labels stay, the clashing name goes."""
+    index = pd.Index([12, 10], name="application_id")
+    out = from_polars(
+        pl.DataFrame({"application_id": [12, 10], "f": [1.0, 2.0]}), "pandas", index=index
+    )
+    assert out.index.tolist() == [12, 10]
+    assert out.index.name is None
+    out.reset_index()  # no clash
+    other = pd.Index([5, 6], name="row")
+    kept = from_polars(pl.DataFrame({"f": [1.0, 2.0]}), "pandas", index=other)
+    assert kept.index.name == "row"

@@ -366,6 +366,10 @@ def from_polars(df: pl.DataFrame, kind: FrameKind, *, index: Any = None) -> Any:
                 raise DataError(
                     f"a result of {len(out)} rows cannot take an index of {len(index)} labels"
                 )
+            if any(name is not None and name in out.columns for name in index.names):
+                # a level named like a result column (an id kept as both) would make
+                # merge, groupby and reset_index on that name ambiguous: labels only
+                index = index.set_names([None] * index.nlevels)
             out.index = index
         return out
     if kind == "pyarrow":

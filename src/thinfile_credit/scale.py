@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from numbers import Real
 from typing import Any
 
@@ -240,11 +241,19 @@ def real_numbers(values: ArrayLike, column: str, what: str) -> FloatArray:
         if arr.dtype.kind in "iuf":
             return arr.astype(np.float64)
     flat = arr.ravel().astype(object).tolist()
-    bad = [i for i, v in enumerate(flat) if isinstance(v, bool) or not isinstance(v, Real)]
+    bad = [i for i, v in enumerate(flat) if not _is_real(v)]
     if bad:
+        found = flat[bad[0]]
+        why = " (text is never read as a number)" if isinstance(found, str | bytes) else ""
         raise DataError(
-            f"{what} must be numbers; found {flat[bad[0]]!r} (text is never read as a number)",
-            column=column,
-            rows=bad[:5],
+            f"{what} must be numbers; found {found!r}{why}", column=column, rows=bad[:5]
         )
     return arr.astype(np.float64)
+
+
+def _is_real(value: Any) -> bool:
+    """A real number: ``float``/``int``/NumPy numbers, ``Decimal`` (ledger amounts from
+    SQL) and ``Fraction``; never a bool, text or a duration."""
+    if isinstance(value, bool | np.bool_ | np.timedelta64):
+        return False
+    return isinstance(value, Real | Decimal)

@@ -359,3 +359,12 @@ def test_pandas_results_keep_their_inputs_index(loan_order, inst_order):
     assert dpd.index.tolist() == inst.index.tolist()
     paired = inst.assign(dpd=dpd["dpd"]).set_index("loan_id")["dpd"].to_dict()
     assert paired == {1: 2, 2: 73}
+
+
+def test_numpy_durations_are_read_as_durations():
+    """``np.timedelta64`` is a NumPy integer: read as a count it took 90 ns for 90 days."""
+    assert window_days(np.timedelta64(180, "D")) == 180
+    assert window_days(pd.Timedelta("26W").to_timedelta64()) == 182
+    for bad in (np.timedelta64(90, "ns"), np.timedelta64("NaT")):
+        with pytest.raises(SpecError, match="window"):
+            window_days(bad)

@@ -141,3 +141,24 @@ def test_reviewers_untyped_cases_are_library_errors() -> None:
             call()
     assert MAX_FEN == 2**63 - 1
     assert math.isfinite(irr([-1e-320, 2e-320]))
+
+
+def test_decimal_and_fraction_amounts_are_numbers() -> None:
+    """Ledger amounts from SQL arrive as ``Decimal``: they are numbers, as before."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    from thinfile_credit.scale import ScoreScale
+
+    want = irr([-1000.0, 1012.0], [0, 1])
+    assert irr([Decimal("-1000.00"), Decimal("1012.00")], [0, 1]) == pytest.approx(want)
+    assert irr([Fraction(-1000), Fraction(1012)], [0, 1]) == pytest.approx(want)
+    scale = ScoreScale()
+    assert scale.pd_from_points([Decimal("600")])[0] == pytest.approx(
+        scale.pd_from_points([600.0])[0]
+    )
+    with pytest.raises(DataError, match="text is never read"):
+        irr(["-1000", "1012"], [0, 1])
+    with pytest.raises(DataError) as err:
+        irr([np.timedelta64(1, "D"), 2.0], [0, 1])
+    assert "text" not in str(err.value)

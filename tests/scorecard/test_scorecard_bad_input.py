@@ -156,3 +156,11 @@ def test_score_one_needs_a_mapping(fitted, applicant) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert card.score_one({"income": 1.0, "late_bills": 0.0}) > 0
+
+
+def test_score_one_reads_a_pandas_row_as_its_mapping(fitted) -> None:
+    """``card.score_one(X.iloc[i])`` worked before the mapping check; it still does."""
+    card, X = fitted
+    row = X.iloc[3]
+    assert card.score_one(row) == card.score_one(row.to_dict())
+    assert card.contributions_one(row) == card.contributions_one(row.to_dict())

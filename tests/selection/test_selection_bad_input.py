@@ -158,3 +158,17 @@ def test_known_options_still_run() -> None:
             kept, dropped = stepwise(W, y, ["a", "b"], direction=direction, criterion=criterion)
             assert "a" in kept
             assert set(kept) | set(dropped) == {"a", "b"}
+
+
+def test_names_and_ivs_in_pandas_containers_still_run() -> None:
+    """``woe.columns`` (a pandas Index), ``dict.keys()`` and IVs as a pandas Series were
+    accepted before the checks; they still are, with the same result as lists."""
+    import pandas as pd
+
+    W, y = _problem()
+    frame = pd.DataFrame(W, columns=["a", "b"])
+    iv = {"a": 0.4, "b": 0.3}
+    want = select_features(W, y, ["a", "b"], iv)
+    assert select_features(W, y, frame.columns, pd.Series(iv)) == want
+    assert select_features(W, y, iv.keys(), iv) == want
+    assert stepwise(W, y, frame.columns) == stepwise(W, y, ["a", "b"])

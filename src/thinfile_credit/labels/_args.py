@@ -36,7 +36,9 @@ def whole_number(
     name: str, value: Any, *, minimum: int, maximum: int | None = MAX_DAYS, unit: str = "days"
 ) -> int:
     """``value`` as an ``int`` if it is an integer (not a bool) within the bounds."""
-    ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
+    ok = not isinstance(value, (bool, np.bool_, np.timedelta64)) and isinstance(
+        value, (int, np.integer)
+    )
     if not ok or value < minimum or (maximum is not None and value > maximum):
         bounds = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum:,}"
         raise SpecError(f"{name} must be a whole number of {unit} {bounds}, got {value!r}")
@@ -45,7 +47,7 @@ def whole_number(
 
 def finite_number(name: str, value: Any) -> float:
     """``value`` as a ``float`` if it is a finite real number (not a bool or a string)."""
-    real = not isinstance(value, (bool, np.bool_)) and isinstance(
+    real = not isinstance(value, (bool, np.bool_, np.timedelta64)) and isinstance(
         value, (int, float, np.integer, np.floating)
     )
     if not real or not math.isfinite(value):

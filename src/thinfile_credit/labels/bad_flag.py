@@ -228,6 +228,13 @@ def window_days(window: int | str | dt.timedelta) -> int:
     """
     if isinstance(window, (bool, np.bool_)):
         raise SpecError(f"window must be days (int, 'NNND' or timedelta), got {window!r}")
+    if isinstance(window, np.timedelta64):  # an np.integer too: read as a duration
+        if np.isnat(window):
+            raise SpecError(f"window must be days (int, 'NNND' or timedelta), got {window!r}")
+        days_float = float(window / np.timedelta64(1, "D"))
+        if not days_float.is_integer():
+            raise SpecError(f"window must be a whole number of days, got {window!r}")
+        window = dt.timedelta(days=int(days_float))
     if isinstance(window, (int, np.integer)):
         days = int(window)
     elif isinstance(window, dt.timedelta):

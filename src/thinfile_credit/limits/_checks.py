@@ -34,7 +34,7 @@ __all__ = ["check_number", "float_array", "is_real", "numeric_column"]
 
 def is_real(value: Any) -> bool:
     """Whether ``value`` is a real number (not a boolean, not text)."""
-    return not isinstance(value, (bool, np.bool_)) and isinstance(
+    return not isinstance(value, (bool, np.bool_, np.timedelta64)) and isinstance(
         value, (int, float, np.integer, np.floating)
     )
 

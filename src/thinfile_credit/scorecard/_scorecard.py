@@ -320,8 +320,8 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             Called before ``fit``.
         """
         require_fitted(self, "compiled_")
-        if applicant.__class__ is not dict and not isinstance(applicant, Mapping):
-            raise _not_a_mapping(applicant)
+        if applicant.__class__ is not dict:
+            applicant = _one_applicant(applicant)
         return self.compiled_.score_one(applicant)
 
     def contributions_one(self, applicant: Mapping[str, Any]) -> dict[str, float]:
@@ -333,8 +333,8 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
             As :meth:`score_one`.
         """
         require_fitted(self, "compiled_")
-        if applicant.__class__ is not dict and not isinstance(applicant, Mapping):
-            raise _not_a_mapping(applicant)
+        if applicant.__class__ is not dict:
+            applicant = _one_applicant(applicant)
         return self.compiled_.contributions_one(applicant)
 
     def get_feature_names_out(self, input_features: Any = None) -> NDArray[Any]:
@@ -530,10 +530,21 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         )
 
 
+def _one_applicant(applicant: Any) -> Mapping[str, Any]:
+    """A mapping, or a pandas row (a ``Series``, e.g. ``X.iloc[i]``) as one; else refused."""
+    if isinstance(applicant, Mapping):
+        return applicant
+    import pandas as pd
+
+    if isinstance(applicant, pd.Series):
+        return {str(k): v for k, v in applicant.to_dict().items()}
+    raise _not_a_mapping(applicant)
+
+
 def _not_a_mapping(applicant: Any) -> DataError:
     return DataError(
-        "one applicant must be a mapping {feature: value} (a dict; for a pandas row use "
-        f"row.to_dict()), got {type(applicant).__name__}",
+        "one applicant must be a mapping {feature: value} (a dict) or a pandas row "
+        f"(X.iloc[i]), got {type(applicant).__name__}",
         table="applicant",
     )
 

@@ -56,7 +56,8 @@ def checked_names(names: Sequence[str]) -> list[str]:
     ...
     thinfile_credit.errors.DataError: woe.a: feature name appears more than once (rows: 0, 1)
     """
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence | np.ndarray):
+    # a list, tuple, array, pandas Index (``woe.columns``) or dict keys; never one string
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
         raise SpecError(f"names must be a list of feature names, got {names!r}")
     out = list(names)
     for name in out:
@@ -146,7 +147,9 @@ def checked_iv(iv: Mapping[str, Any], names: Collection[str]) -> dict[str, float
     thinfile_credit.errors.SpecError: iv.b: information value must be a finite number, got nan
     """
     if not isinstance(iv, Mapping):
-        raise SpecError(f"iv must be a mapping of feature name to IV, got {type(iv).__name__}")
+        if not callable(getattr(iv, "items", None)):  # a pandas Series of IVs reads as one
+            raise SpecError(f"iv must be a mapping of feature name to IV, got {type(iv).__name__}")
+        iv = dict(iv.items())
     missing = [n for n in names if n not in iv]
     if missing:
         raise SpecError(f"no IV given for: {', '.join(missing)}")
