@@ -383,3 +383,14 @@ def test_cutoff_nanoseconds_on_a_date_column_are_a_time_of_day() -> None:
     df = pl.DataFrame({"t": [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]})
     with pytest.raises(SpecError, match="time of day"):
         out_of_time_split(df, "t", cutoff=np.datetime64("2024-01-02T00:00:00.000000001"))
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [None, np.random.default_rng(3), np.random.SeedSequence(3), np.random.RandomState(3)],
+    ids=["None", "Generator", "SeedSequence", "RandomState"],
+)
+def test_random_state_takes_what_numpy_default_rng_takes(apps: pd.DataFrame, seed) -> None:
+    """Accepted before the checks, as numpy.random.default_rng reads them; still accepted."""
+    train, test = stratified_split(apps, "bad", random_state=seed)
+    assert len(train) + len(test) == len(apps)

@@ -257,8 +257,11 @@ def _share(name: str, value: Any) -> float:
 
 
 def _generator(random_state: Any) -> np.random.Generator:
-    """A generator from a seed (an integer >= 0), a generator or None."""
-    if random_state is None or isinstance(random_state, np.random.Generator):
+    """A generator from a seed (an integer >= 0), a generator, a ``SeedSequence``, a
+    ``RandomState`` (as ``numpy.random.default_rng`` reads it) or None."""
+    if random_state is None or isinstance(
+        random_state, np.random.Generator | np.random.SeedSequence | np.random.RandomState
+    ):
         return np.random.default_rng(random_state)
     if (
         isinstance(random_state, bool | np.bool_)
@@ -266,7 +269,8 @@ def _generator(random_state: Any) -> np.random.Generator:
         or random_state < 0
     ):
         raise SpecError(
-            f"random_state must be None, an integer >= 0 or a numpy Generator, got {random_state!r}"
+            "random_state must be None, an integer >= 0, a numpy Generator, SeedSequence or "
+            f"RandomState, got {random_state!r}"
         )
     return np.random.default_rng(int(random_state))
 

@@ -224,11 +224,20 @@ def test_test_size_outside_zero_one_is_a_spec_error(test_size: object) -> None:
         stratified_split(X, y, test_size=test_size)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "42", None, True, np.random.default_rng(0)])
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, "42", True, np.random.default_rng(0)])
 def test_random_state_must_be_a_seed(seed: object) -> None:
     X, y = _frame()
     with pytest.raises(SpecError, match="random_state"):
         stratified_split(X, y, random_state=seed)  # type: ignore[arg-type]
+
+
+def test_random_state_takes_what_train_test_split_takes() -> None:
+    """None and a RandomState were accepted before the checks; they still are."""
+    X, y = _frame()
+    stratified_split(X, y, random_state=None)  # type: ignore[arg-type]
+    a = stratified_split(X, y, random_state=np.random.RandomState(3))  # type: ignore[arg-type]
+    b = stratified_split(X, y, random_state=np.random.RandomState(3))  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(a[1], b[1])
 
 
 @given(

@@ -278,12 +278,19 @@ def _split_share(test_size: object) -> float:
 
 
 def _check_seed(random_state: object) -> None:
+    """None, an integer in [0, 2**32) or a ``RandomState``: what ``train_test_split``
+    takes (a bool is no seed)."""
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return
     if (
         isinstance(random_state, bool | np.bool_)
         or not isinstance(random_state, int | np.integer)
         or not 0 <= random_state < 2**32
     ):
-        raise SpecError(f"random_state must be an integer in [0, 2**32), got {random_state!r}")
+        raise SpecError(
+            "random_state must be None, an integer in [0, 2**32) or a numpy RandomState, "
+            f"got {random_state!r}"
+        )
 
 
 def _check_split_inputs(X: Any, y: Any, share: float) -> None:
