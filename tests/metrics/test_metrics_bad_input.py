@@ -124,10 +124,19 @@ def test_psi_numeric_bins_never_read_text() -> None:
 
 def test_adverse_impact_ratio_groups_by_category_text() -> None:
     t = adverse_impact_ratio([1, 0, 1, 1], pd.Series([1, 1.0, 2, 2], dtype=object))
-    assert t["group"].tolist() == ["1", "2"]
+    assert t["group"].tolist() == [1, 2]  # 1 and 1.0 are one group, shown as first given
     assert t["count"].tolist() == [2.0, 2.0]
     t = adverse_impact_ratio([1, 0, 1, 1], [0, 0, 1, 1], reference_group=np.int64(1))
-    assert (t["reference_group"].tolist(), t["ratio"].tolist()) == (["1", "1"], [0.5, 1.0])
+    assert (t["reference_group"].tolist(), t["ratio"].tolist()) == ([1, 1], [0.5, 1.0])
+
+
+def test_adverse_impact_ratio_reports_groups_by_the_values_given() -> None:
+    """Lookups by the caller's own values (``t[t.group == True]``) keep working."""
+    t = adverse_impact_ratio([1, 0, 1, 1], [False, False, True, True])
+    assert t["group"].tolist() == [False, True]
+    assert len(t[t["group"] == True]) == 1  # noqa: E712 - the caller's own lookup
+    t = adverse_impact_ratio([1, 0, 1, 1, 0, 1], ["a", "a", "b", "b", None, None])
+    assert t["group"].tolist()[:2] == ["a", "b"]
 
 
 @pytest.mark.parametrize(

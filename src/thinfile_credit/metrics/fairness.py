@@ -67,7 +67,8 @@ def adverse_impact_ratio(
     Returns
     -------
     pandas.DataFrame
-        One row per group (sorted by label): ``group`` (its text), ``count``, ``n_approved``,
+        One row per group (sorted by its text): ``group`` (the first value given for it:
+        values with one text, such as 11 and 11.0, are one group), ``count``, ``n_approved``,
         ``approval_rate``, ``reference_group``, ``ratio`` and ``flag``
         (``ratio < threshold``).
 
@@ -83,7 +84,7 @@ def adverse_impact_ratio(
     --------
     >>> t = adverse_impact_ratio([1, 0, 1, 1], [0, 0, 1.0, 1], reference_group=1)
     >>> t["group"].tolist(), t["ratio"].tolist()
-    (['0', '1'], [0.5, 1.0])
+    ([0.0, 1.0], [0.5, 1.0])
     """
     if not 0.0 < threshold <= 1.0:
         raise DataError(f"threshold must be in (0, 1], got {threshold!r}")
@@ -121,9 +122,18 @@ def adverse_impact_ratio(
             f"reference group {ref!r} has no approvals, so the ratio is undefined",
             column="approved",
         )
-    agg["reference_group"] = pd.Series([ref] * len(agg), index=agg.index, dtype=object)
+    # groups are formed by their text (11 and 11.0 are one group) but reported by the
+    # value the caller gave, so a lookup such as ``table[table.group == 2]`` still works
+    given_value = pd.Series(g, dtype=object).groupby(labels.to_numpy(), sort=True).first()
+    shown = {
+        label: value if value is not None and value == value else label  # missing: its text
+        for label, value in given_value.reindex(agg.index).items()
+    }
+    agg["reference_group"] = pd.Series([shown[ref]] * len(agg), index=agg.index, dtype=object)
     agg["ratio"] = agg["approval_rate"] / ref_rate
     agg["flag"] = agg["ratio"] < threshold
-    return agg.reset_index()[
+    out = agg.reset_index()
+    out["group"] = pd.Series([shown[label] for label in agg.index], dtype=object)
+    return out[
         ["group", "count", "n_approved", "approval_rate", "reference_group", "ratio", "flag"]
     ]
