@@ -236,6 +236,11 @@ def real_numbers(values: ArrayLike, column: str, what: str) -> FloatArray:
     """
     if isinstance(values, list | tuple):
         arr = np.asarray(values, dtype=object)
+        from pandas.api.types import infer_dtype
+
+        # one C-level pass decides a list of plain numbers (bools and text are not)
+        if infer_dtype(arr, skipna=False) in ("floating", "integer", "mixed-integer-float"):
+            return arr.astype(np.float64)
     else:
         arr = np.asarray(values)
         if arr.dtype.kind in "iuf":
