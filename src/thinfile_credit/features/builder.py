@@ -74,7 +74,7 @@ TIME_COLUMNS = {
     "phone_verified_at",
     "changed_at",
 }
-ID_COLUMNS = {"user_id", "peer_id", "loan_id"}
+ID_COLUMNS = set(ENTITY)
 CODED_COLUMNS = {"category", "status", "payment_method", "kind"}
 FLOAT_COLUMNS = {"amount", "amount_due", "amount_paid", "principal", "credit_limit"}
 

@@ -22,6 +22,7 @@ import numpy as np
 from thinfile_credit.errors import DataError, SchemaError
 from thinfile_credit.features import pit
 from thinfile_credit.features._compiled import compile_plan
+from thinfile_credit.features._ids import ENTITY
 
 if TYPE_CHECKING:
     from thinfile_credit.features.builder import FeatureBuilder
@@ -418,7 +419,7 @@ _AT_FAULT: dict[str, Callable[[Mapping[str, np.ndarray]], Any]] = {
 
 
 #: Key columns, never null (the data model's ids).
-_IDS = frozenset({"user_id", "peer_id", "loan_id"})
+_IDS = frozenset(ENTITY)
 
 
 def _no_null_ids(arr: np.ndarray, table: str, column: str) -> None:
@@ -435,10 +436,6 @@ def _self_loops(a: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.fromiter(
         (bool(u == p) for u, p in zip(a["user_id"], a["peer_id"])), bool, len(a["user_id"])
     )
-
-
-#: Id columns and the entity they name (a peer is a user), as batch validation groups them.
-_ID_ENTITY = {"user_id": "user", "peer_id": "user", "loan_id": "loan"}
 
 
 def _id_kind(value: Any) -> str | None:
@@ -472,7 +469,7 @@ def _check_id_kinds(arrays: Mapping[str, Mapping[str, np.ndarray]], user_id: Any
             )
         refs["user"] = (f"the user_id argument ({user_id!r})", kind)
     for table, columns in arrays.items():
-        for column, entity in _ID_ENTITY.items():
+        for column, entity in ENTITY.items():
             ids = columns.get(column)
             if ids is None or not ids.size:
                 continue
