@@ -126,6 +126,8 @@ class DesignEncoder:
         y: NDArray[Any],
         sample_weight: FloatArray,
         categorical: Sequence[str] | str | None = None,
+        *,
+        frame: pl.DataFrame | None = None,
     ) -> DesignEncoder:
         """Learn the coding from training data.
 
@@ -141,6 +143,9 @@ class DesignEncoder:
             Columns to treat as categorical; ``"auto"`` takes every non-numeric column.
             Columns with a categorical dtype (pandas ``category``, Polars
             ``Categorical``/``Enum``, PyArrow dictionary) are categorical either way.
+        frame : polars.DataFrame, optional
+            ``to_frame(X)``, when the caller has it already (the training frame is then
+            converted once).
 
         Raises
         ------
@@ -152,7 +157,8 @@ class DesignEncoder:
         """
         X = collected(X)
         implicit = dtype_categorical_columns(X)  # before Polars turns int categories to Int64
-        frame = to_frame(X)
+        if frame is None:
+            frame = to_frame(X)
         names = tuple(frame.columns)
         if categorical is None:
             declared: set[str] = set()

@@ -368,7 +368,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
 
         # The caller's X, not the Polars copy: a pandas categorical of integer codes is
         # categorical by its dtype, which the conversion loses.
-        self.encoder_ = DesignEncoder.fit(X, y01, w_user, self.categorical_features)
+        self.encoder_ = DesignEncoder.fit(X, y01, w_user, self.categorical_features, frame=frame)
         design = self.encoder_.transform(frame, table="X")
         names = list(self.encoder_.feature_names)
         unobserved = unobserved_columns(design, w_user)
