@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from thinfile_credit._frames import FrameKind, from_polars, to_polars
+from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import DataError, SchemaError, SpecError
 
 __all__ = ["out_of_time_split", "stratified_split"]
@@ -248,10 +249,7 @@ def stratified_split(
 
 def _share(name: str, value: Any) -> float:
     """``value`` as a float if it is a real number strictly between 0 and 1."""
-    real = not isinstance(value, bool | np.bool_) and isinstance(
-        value, int | float | np.integer | np.floating
-    )
-    if not real or not 0.0 < value < 1.0:
+    if not is_real(value) or not 0.0 < value < 1.0:
         raise SpecError(f"{name} must be a number in (0, 1), got {value!r}")
     return float(value)
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import DataError, SpecError
 
 __all__ = ["PUBLIC_DATASETS", "PublicDataset", "load_public", "stratified_split"]
@@ -269,10 +270,7 @@ def stratified_split(
 
 
 def _split_share(test_size: object) -> float:
-    real = not isinstance(test_size, bool | np.bool_) and isinstance(
-        test_size, int | float | np.integer | np.floating
-    )
-    if not real or not 0.0 < float(test_size) < 1.0:  # type: ignore[arg-type]
+    if not is_real(test_size) or not 0.0 < float(test_size) < 1.0:  # type: ignore[arg-type]
         raise SpecError(f"test_size must be a real number in (0, 1), got {test_size!r}")
     return float(test_size)  # type: ignore[arg-type]
 

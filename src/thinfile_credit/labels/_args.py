@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import SpecError
 
 __all__ = ["MAX_DAYS", "finite_number", "flag", "whole_number"]
@@ -47,10 +48,7 @@ def whole_number(
 
 def finite_number(name: str, value: Any) -> float:
     """``value`` as a ``float`` if it is a finite real number (not a bool or a string)."""
-    real = not isinstance(value, (bool, np.bool_, np.timedelta64)) and isinstance(
-        value, (int, float, np.integer, np.floating)
-    )
-    if not real or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise SpecError(f"{name} must be a finite number, got {value!r}")
     return float(value)
 

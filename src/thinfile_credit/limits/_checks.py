@@ -27,16 +27,10 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import DataError, SchemaError, SpecError
 
 __all__ = ["check_number", "float_array", "is_real", "numeric_column"]
-
-
-def is_real(value: Any) -> bool:
-    """Whether ``value`` is a real number (not a boolean, not text)."""
-    return not isinstance(value, (bool, np.bool_, np.timedelta64)) and isinstance(
-        value, (int, float, np.integer, np.floating)
-    )
 
 
 def check_number(

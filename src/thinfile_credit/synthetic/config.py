@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import SpecError
 
 __all__ = ["RATE_CAPS", "Backend", "MarketplaceConfig"]
@@ -277,7 +278,7 @@ def _check_int(cfg: MarketplaceConfig, name: str, low: int) -> None:
 
 def _check_float(cfg: MarketplaceConfig, name: str, low: float, high: float) -> None:
     value = getattr(cfg, name)
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+    if not is_real(value):
         _fail(name, f"must be a number, got {value!r}")
     if not math.isfinite(value):
         _fail(name, f"must be a finite number, got {value}")
