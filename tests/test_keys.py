@@ -28,6 +28,7 @@ _NOT_KEYS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer()),
     st.sampled_from([float("nan"), float("inf"), float("-inf")]),
     st.floats(min_value=2.0**63, allow_infinity=False),
+    st.floats(max_value=-(2.0**64), allow_infinity=False),
 )
 
 
@@ -47,7 +48,11 @@ def test_a_fraction_or_non_finite_key_is_refused_with_its_row(
     )
 
 
-@given(st.lists(st.integers(-(2**62), 2**62), max_size=20))
+#: the edges of Int32, where an off-by-one range check would show
+_INT32_EDGES = st.sampled_from([2**31 - 1, 2**31, -(2**31), -(2**31) - 1])
+
+
+@given(st.lists(st.one_of(st.integers(-(2**62), 2**62), _INT32_EDGES), max_size=20))
 def test_integers_of_another_width_convert_when_they_fit(keys: list[int]) -> None:
     fits = all(-(2**31) <= k < 2**31 for k in keys)
     if fits:
@@ -77,3 +82,8 @@ def test_text_keys_keep_their_text_across_text_dtypes() -> None:
     cats = pl.Series(["a", "b", None], dtype=pl.Categorical)
     assert _align(cats, pl.String).to_list() == ["a", "b", None]
     assert _align(pl.Series([None, None]), pl.Int64).dtype == pl.Int64
+
+
+def test_the_int64_edges_read_as_themselves() -> None:
+    floats = pl.Series([-(2.0**63), 2.0**62], dtype=pl.Float64)
+    assert _align(floats, pl.Int64).to_list() == [-(2**63), 2**62]

@@ -136,7 +136,10 @@ def test_adverse_impact_ratio_reports_groups_by_the_values_given() -> None:
     assert t["group"].tolist() == [False, True]
     assert len(t[t["group"] == True]) == 1  # noqa: E712 - the caller's own lookup
     t = adverse_impact_ratio([1, 0, 1, 1, 0, 1], ["a", "a", "b", "b", None, None])
-    assert t["group"].tolist()[:2] == ["a", "b"]
+    # a missing group is kept apart, shown by its label
+    assert t["group"].tolist() == ["a", "b", "missing"]
+    assert t["count"].tolist() == [2.0, 2.0, 2.0]
+    assert t["approval_rate"].tolist() == [0.5, 1.0, 0.5]
 
 
 @pytest.mark.parametrize(

@@ -90,17 +90,23 @@ def test_a_count_past_the_best_value_is_unstated_under_a_low_claim():
     assert row["outranks_a_reason"] == counted.size
 
 
-class TwoCounts:
-    """``n``: best at 3 (a peaked count); ``m``: each unit costs one point."""
+class Counts:
+    """Peaked counts, each best at 3 (``-(x - 3)**2`` points), and linear ones (each unit
+    costs one point)."""
 
-    feature_names_in_ = np.asarray(["n", "m"], dtype=object)
     scale_ = ScoreScale()
     classes_ = np.array([0, 1])
 
+    def __init__(self, peaked=("n",), linear=("m",)):
+        self.peaked, self.linear = tuple(peaked), tuple(linear)
+        self.feature_names_in_ = np.asarray([*self.peaked, *self.linear], dtype=object)
+
     def contributions(self, X):
-        x = np.asarray(pd.DataFrame(X)[["n", "m"]], dtype=float)
-        points = np.column_stack([-((x[:, 0] - 3.0) ** 2), -x[:, 1]])
-        return Contributions(points, np.full(x.shape[0], 500.0), ("n", "m"))
+        names = tuple(self.feature_names_in_)
+        x = np.asarray(pd.DataFrame(X)[list(names)], dtype=float)
+        k = len(self.peaked)
+        points = np.column_stack([-((x[:, :k] - 3.0) ** 2), -x[:, k:]])
+        return Contributions(points, np.full(x.shape[0], 500.0), names)
 
     def score(self, X):
         return self.contributions(X).total()
@@ -110,41 +116,72 @@ class TwoCounts:
         return np.column_stack([1 - p, p])
 
 
-def test_outranks_counts_applicants_whose_principal_reasons_miss_a_larger_loss():
-    catalog = ReasonCatalog(
-        groups=(
-            ReasonGroup("A01", {"en": "Few bills"}, {"en": "Few bills"}, ("n",), claim="low"),
-            ReasonGroup("B01", {"en": "Many m"}, {"en": "Many m"}, ("m",)),
-        ),
-        languages=("en",),
-    )
+def _counts_coder(peaked=("n",), linear=("m",)):
+    """A coder over :class:`Counts`: each peaked count in its own "few ..." group (claim
+    low), each linear one in a factual group; one principal reason, min_points 1."""
+    groups = [
+        ReasonGroup(f"A{i:02d}", {"en": f"Few {f}"}, {"en": f"Few {f}"}, (f,), claim="low")
+        for i, f in enumerate(peaked)
+    ] + [
+        ReasonGroup(f"B{i:02d}", {"en": f"Many {f}"}, {"en": f"Many {f}"}, (f,))
+        for i, f in enumerate(linear)
+    ]
+    names = [*peaked, *linear]
     dictionary = pd.DataFrame(
         {
-            "name": ["n", "m"],
-            "definition": ["bills", "m"],
-            "unit": ["count", "count"],
-            "direction": ["neutral", "higher_is_riskier"],
+            "name": names,
+            "definition": names,
+            "unit": ["count"] * len(names),
+            "direction": ["neutral"] * len(peaked) + ["higher_is_riskier"] * len(linear),
         }
     )
-    ref = pd.DataFrame({"n": [0.0, 1, 2, 3, 3, 4, 5, 6, 8, 12], "m": [0.0] * 10})
-    coder = ReasonCoder(
-        catalog=catalog,
+    ref = pd.DataFrame(
+        {
+            **{f: [0.0, 1, 2, 3, 3, 4, 5, 6, 8, 12] for f in peaked},
+            **{f: [0.0] * 10 for f in linear},
+        }
+    )
+    return ReasonCoder(
+        catalog=ReasonCatalog(groups=tuple(groups), languages=("en",)),
         method="points_below_max",
         max_reasons=1,
         min_points=1.0,
         language="en",
         dictionary=dictionary,
-    ).fit(TwoCounts(), ref)
-    # n = 7 loses 16 unstated points ("few bills" is false); m costs 5, 20 or nothing;
-    # n = 4 loses exactly min_points
-    X = pd.DataFrame({"n": [7.0, 7.0, 7.0, 3.0, 4.0], "m": [5.0, 20.0, 0.0, 20.0, 0.0]})
-    np.testing.assert_allclose(coder.unstated_points(X)[:, 0], [16.0, 16.0, 16.0, 0.0, 1.0])
+    ).fit(Counts(peaked, linear), ref)
+
+
+def test_outranks_counts_applicants_whose_principal_reasons_miss_a_larger_loss():
+    coder = _counts_coder()
+    # n = 7 loses 16 unstated points ("few bills" is false); m costs 5, 20, nothing or
+    # exactly 16 (a tie is not "more"); n = 4 loses exactly min_points
+    X = pd.DataFrame({"n": [7.0, 7.0, 7.0, 3.0, 4.0, 7.0], "m": [5.0, 20.0, 0.0, 20.0, 0.0, 16.0]})
+    np.testing.assert_allclose(coder.unstated_points(X)[:, 0], [16.0, 16.0, 16.0, 0.0, 1.0, 16.0])
     np.testing.assert_array_equal(coder.unstated_points(X)[:, 1], 0.0)
     report = reason_coverage(coder, X).set_index("feature")
     assert list(report.index) == ["n"]
-    # 16 > 5 (row 0), 16 < 20 (row 1), no reason at all: the slot is free (rows 2, 4)
-    assert report.loc["n", "applicants"] == 4
+    # 16 > 5 (row 0), 16 < 20 (row 1), 16 = 16 (row 5), no reason at all: the slot is
+    # free (rows 2, 4)
+    assert report.loc["n", "applicants"] == 5
     assert report.loc["n", "outranks_a_reason"] == 3
+
+
+def test_the_report_is_sorted_by_outranking_then_applicants_then_name():
+    coder = _counts_coder(peaked=("p", "n", "k"))  # model order differs from the sort
+    # n: 3 applicants, 1 outranking; k: 2 applicants, 2 outranking (free slots);
+    # p: exactly n's counts, so the tie goes by name
+    X = pd.DataFrame(
+        {
+            "k": [3.0, 3.0, 3.0, 5.0, 5.0],
+            "n": [7.0, 7.0, 7.0, 3.0, 3.0],
+            "p": [7.0, 7.0, 7.0, 3.0, 3.0],
+            "m": [40.0, 40.0, 0.0, 0.0, 0.0],
+        }
+    )
+    report = reason_coverage(coder, X)
+    assert report["feature"].tolist() == ["k", "n", "p"]
+    assert report["applicants"].tolist() == [2, 3, 3]
+    assert report["outranks_a_reason"].tolist() == [2, 1, 1]
 
 
 def test_without_unstated_points_the_report_is_empty_and_typed():
