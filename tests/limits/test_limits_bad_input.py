@@ -35,7 +35,7 @@ from thinfile_credit.limits import (
     step_arrays,
 )
 from thinfile_credit.limits.engine import AccountState
-from thinfile_credit.limits.replay import _step_arrays
+from thinfile_credit.limits.ladder_arrays import _step_arrays
 from thinfile_credit.limits.simulate import Economics, _require_finite
 
 LADDER = LimitLadder()

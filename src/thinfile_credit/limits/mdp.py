@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 from thinfile_credit._frames import to_polars
 from thinfile_credit.errors import DataError, ModelError, NotFittedError
 from thinfile_credit.limits._checks import check_number, float_array, numeric_column
+from thinfile_credit.limits._replay_inputs import _sorted
 from thinfile_credit.limits.engine import (
     DEFAULT_LADDER,
     _check_inputs,
@@ -51,7 +52,7 @@ from thinfile_credit.limits.engine import (
     static_caps,
 )
 from thinfile_credit.limits.ladder import LimitLadder
-from thinfile_credit.limits.replay import LadderArrays, _sorted
+from thinfile_credit.limits.ladder_arrays import LadderArrays
 from thinfile_credit.limits.simulate import DEFAULT_PRODUCT, Economics
 from thinfile_credit.pricing.product import Product
 

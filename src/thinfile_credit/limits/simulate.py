@@ -50,8 +50,8 @@ from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.limits._checks import check_number, numeric_column
 from thinfile_credit.limits.engine import ACTION_LIST, Action
 from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.ladder_arrays import LadderArrays, _step_arrays
 from thinfile_credit.limits.population import make_population, population_from_marketplace
-from thinfile_credit.limits.replay import LadderArrays, _step_arrays
 from thinfile_credit.pricing.product import Product
 from thinfile_credit.scale import ScoreScale
 

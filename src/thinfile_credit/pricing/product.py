@@ -46,12 +46,11 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from thinfile_credit.errors import PolicyError, SpecError
+from thinfile_credit.pricing._loan_terms import _check_principal, _number
 from thinfile_credit.pricing.apr import APR, apr
 from thinfile_credit.pricing.schedules import (
     DAYS_PER_MONTH,
     Schedule,
-    _check_principal,
-    _number,
     bullet,
     equal_instalment,
     equal_principal,
