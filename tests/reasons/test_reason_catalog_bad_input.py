@@ -22,7 +22,8 @@ from thinfile_credit.reasons import (
     ReasonGroup,
     default_catalog,
 )
-from thinfile_credit.reasons.catalog import HINT_DIRECTIONS, HINT_FIELDS, _check_template
+from thinfile_credit.reasons._catalog_checks import _check_template
+from thinfile_credit.reasons.catalog import HINT_DIRECTIONS, HINT_FIELDS
 from thinfile_credit.reasons.hints import HintFinder, _Feature
 
 BASE = {

@@ -37,53 +37,37 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import json
 import re
-import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from thinfile_credit.errors import SpecError
+from thinfile_credit.reasons._catalog_checks import (
+    CLAIMS,
+    _check_pattern,
+    _hint_templates,
+    _items,
+    _label_text,
+    _list,
+    _mapping,
+    _new_by_code,
+    _no_unknown,
+    _optional_mapping,
+    _str_list,
+    _texts,
+)
+
+# the hint vocabulary keeps its import path, thinfile_credit.reasons.catalog
+from thinfile_credit.reasons._catalog_checks import HINT_DIRECTIONS as HINT_DIRECTIONS
+from thinfile_credit.reasons._catalog_checks import HINT_FIELDS as HINT_FIELDS
+from thinfile_credit.reasons._catalog_files import _FORMAT_VERSION, _CatalogFiles
+from thinfile_credit.reasons._catalog_lookups import _CatalogLookups, match_pattern
 
 __all__ = ["ActionReason", "CatalogMatch", "ReasonCatalog", "ReasonGroup", "match_pattern"]
 
 #: Codes are short upper-case identifiers: they end up in letters, logs and SQL.
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
-#: Hint template directions a group may define.
-HINT_DIRECTIONS = ("increase", "decrease", "time")
-#: Values a group's text can describe (``ReasonGroup.claim``).
-CLAIMS = ("low", "high", "none")
-#: Placeholders a hint template may use (the values ``HintFinder`` fills in, all text).
-HINT_FIELDS = ("label", "current", "target", "delta", "points")
-_FORMAT_VERSION = 1
-
-
-def match_pattern(pattern: str, name: str) -> bool:
-    """True when feature ``name`` matches a catalog ``pattern``.
-
-    Parameters
-    ----------
-    pattern : str
-        A shell glob, or a regular expression prefixed with ``re:`` (full match).
-    name : str
-        Feature name.
-
-    Examples
-    --------
-    >>> match_pattern("bill_*late*", "bill_max_days_late_365d")
-    True
-    >>> match_pattern("re:loan_(max|current)_dpd.*", "loan_current_dpd")
-    True
-    >>> match_pattern("ten_account_age*", "ten_device_changes_90d")
-    False
-    """
-    if pattern.startswith("re:"):
-        return re.fullmatch(pattern[3:], name) is not None
-    return fnmatch.fnmatchcase(name, pattern)
 
 
 @dataclass(frozen=True)
@@ -318,8 +302,10 @@ class CatalogMatch:
         return not self.unmapped and not self.ambiguous
 
 
+# Lookups and the JSON / YAML / file round trips are mixins (_catalog_lookups.py,
+# _catalog_files.py) to keep this module under the size rule; the class stays here.
 @dataclass(frozen=True)
-class ReasonCatalog:
+class ReasonCatalog(_CatalogLookups, _CatalogFiles):
     """Reason codes, bilingual texts and the feature -> group map.
 
     Parameters
@@ -443,80 +429,6 @@ class ReasonCatalog:
         object.__setattr__(self, "_by_code", {g.code: g for g in self.groups})
         object.__setattr__(self, "_actions", {a.code: a for a in self.actions})
 
-    # --- lookups ----------------------------------------------------------------------
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """Group codes in catalog order."""
-        return tuple(g.code for g in self.groups)
-
-    def group(self, code: str) -> ReasonGroup:
-        """The group with ``code`` (raises :class:`SpecError` when unknown)."""
-        try:
-            return self._by_code[code]
-        except KeyError:
-            raise SpecError(f"unknown reason code {code!r}") from None
-
-    def groups_claiming(self, name: str) -> tuple[str, ...]:
-        """Codes of every group that claims ``name`` (exact listing wins over patterns)."""
-        exact = self._exact.get(name)
-        if exact is not None:
-            return (exact,)
-        return tuple(g.code for g in self.groups if any(match_pattern(p, name) for p in g.patterns))
-
-    def missing_route(self, code: str) -> str | None:
-        """The group speaking for ``code``'s features where a value is missing, if any.
-
-        Examples
-        --------
-        >>> from thinfile_credit.reasons import default_catalog
-        >>> default_catalog().missing_route("BIL01")
-        'BIL04'
-        """
-        return self.group(code).missing
-
-    def group_of(self, name: str) -> str | None:
-        """The code of the one group claiming ``name``; ``None`` if none or several do."""
-        claims = self.groups_claiming(name)
-        return claims[0] if len(claims) == 1 else None
-
-    def is_protected(self, name: str) -> bool:
-        """True when ``name`` is a protected attribute (matched ignoring case: a lender's
-        ``Gender`` or ``AGE`` column is as protected as ``gender``)."""
-        return _any_match(self.protected, name) or _any_match(self.protected, name.lower())
-
-    def is_immutable(self, name: str) -> bool:
-        """True when an applicant cannot change ``name`` (protected features included)."""
-        return _any_match(self.immutable, name) or self.is_protected(name)
-
-    def is_time_bound(self, name: str) -> bool:
-        """True when ``name`` changes only with the passage of time."""
-        return _any_match(self.time_bound, name)
-
-    def text(self, code: str, language: str = "zh", *, long: bool = False) -> str:
-        """Text of a group or action reason in ``language``.
-
-        Raises
-        ------
-        SpecError
-            For an unknown code or a language the catalog does not hold.
-        """
-        if language not in self.languages:
-            raise SpecError(
-                f"language {language!r} is not in the catalog (has {', '.join(self.languages)})"
-            )
-        item = self._by_code.get(code) or self._actions.get(code)
-        if item is None:
-            raise SpecError(f"unknown reason code {code!r}")
-        return str((item.long if long else item.short)[language])
-
-    def hint_template(self, code: str, direction: str, language: str) -> str | None:
-        """The hint template for a group and direction, falling back to the generic one."""
-        own = self.group(code).hints.get(direction)
-        if own is not None and language in own:
-            return own[language]
-        generic = self.generic_hints.get(direction)
-        return None if generic is None else generic.get(language)
-
     # --- validation against a model ------------------------------------------------------
     def match(self, features: Iterable[str]) -> CatalogMatch:
         """Map model features to groups without raising (see :meth:`resolve`).
@@ -595,22 +507,7 @@ class ReasonCatalog:
         kept = tuple(new.pop(g.code, g) for g in self.groups)
         return _replace(self, groups=kept + tuple(new.values()))
 
-    # --- serialisation ------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-data representation (JSON/YAML-safe, stable key order)."""
-        return {
-            "format_version": _FORMAT_VERSION,
-            "name": self.name,
-            "version": self.version,
-            "languages": list(self.languages),
-            "protected": list(self.protected),
-            "immutable": list(self.immutable),
-            "time_bound": list(self.time_bound),
-            "generic_hints": {k: dict(v) for k, v in self.generic_hints.items()},
-            "groups": [g.to_dict() for g in self.groups],
-            "actions": [a.to_dict() for a in self.actions],
-        }
-
+    # --- serialisation (plain data; text and files in _catalog_files.py) ------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReasonCatalog:
         """Rebuild from :meth:`to_dict` output.
@@ -659,241 +556,8 @@ class ReasonCatalog:
             generic_hints=_optional_mapping(data.get("generic_hints"), "catalog generic_hints"),
         )
 
-    def to_json(self, **kwargs: Any) -> str:
-        """JSON text (UTF-8 characters kept readable)."""
-        kwargs.setdefault("ensure_ascii", False)
-        kwargs.setdefault("indent", 2)
-        return json.dumps(self.to_dict(), **kwargs)
-
-    @classmethod
-    def from_json(cls, text: str) -> ReasonCatalog:
-        """Rebuild from :meth:`to_json` output.
-
-        Raises
-        ------
-        SpecError
-            On invalid JSON or any failure of :meth:`from_dict`.
-        """
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"reason catalog is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
-
-    def to_yaml(self) -> str:
-        """YAML text (needs the ``yaml`` extra)."""
-        from thinfile_credit._optional import require
-
-        yaml = require("yaml", "yaml")
-        return str(yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False))
-
-    @classmethod
-    def from_yaml(cls, text: str) -> ReasonCatalog:
-        """Rebuild from :meth:`to_yaml` output (safe loader only).
-
-        Raises
-        ------
-        SpecError
-            On invalid YAML or any failure of :meth:`from_dict`.
-        MissingDependencyError
-            When PyYAML is not installed.
-        """
-        from thinfile_credit._optional import require
-
-        yaml = require("yaml", "yaml")
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"reason catalog is not valid YAML: {exc}") from None
-        return cls.from_dict(data)
-
-    def save(self, path: str | Path) -> Path:
-        """Write to ``path``; ``.yaml``/``.yml`` give YAML, anything else JSON."""
-        path = Path(path)
-        text = self.to_yaml() if path.suffix.lower() in (".yaml", ".yml") else self.to_json()
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path) -> ReasonCatalog:
-        """Read a catalog written by :meth:`save` (format chosen by the file suffix).
-
-        Raises
-        ------
-        SpecError
-            As :meth:`from_json` / :meth:`from_yaml`.
-        OSError
-            When the file cannot be read.
-        """
-        path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() in (".yaml", ".yml"):
-            return cls.from_yaml(text)
-        return cls.from_json(text)
-
 
 # --- helpers ----------------------------------------------------------------------------
-def _check_pattern(pattern: Any, *, where: str) -> None:
-    if not isinstance(pattern, str) or not pattern:
-        raise SpecError(f"{where}: pattern {pattern!r} must be a non-empty string")
-    if pattern.startswith("re:"):
-        try:
-            re.compile(pattern[3:])
-        except re.error as exc:
-            raise SpecError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
-
-
-def _texts(value: Any, where: str) -> Mapping[str, str]:
-    if not isinstance(value, Mapping) or not value:
-        raise SpecError(f"{where} must be a non-empty mapping of language -> text")
-    for lang, text in value.items():
-        if not isinstance(lang, str) or not isinstance(text, str) or not text.strip():
-            raise SpecError(f"{where}: text for {lang!r} must be a non-empty string")
-    return MappingProxyType(dict(value))
-
-
-def _check_template(text: str, where: str) -> None:
-    """Refuse a hint template ``str.format`` could not fill from :data:`HINT_FIELDS`.
-
-    Only bare placeholders are allowed: no positional field (``{}``, ``{0}``), no attribute
-    or index access (``{label.__class__}``: an injection risk in a service), no conversion
-    (``!r``) and no format spec (the values are already formatted text).
-
-    Examples
-    --------
-    >>> _check_template("Raise {label} to {target} (+{points} points, {{approx.}})", "t")
-    >>> _check_template("Raise {lable}", "t")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    thinfile_credit.errors.SpecError: t: unknown placeholder {lable} in 'Raise {lable}' ...
-    """
-    try:
-        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
-    except ValueError as exc:
-        raise SpecError(f"{where}: template {text!r} does not parse: {exc}") from None
-    allowed = ", ".join(f"{{{f}}}" for f in HINT_FIELDS)
-    for name, spec, conv in fields:
-        if name is None:  # literal text only
-            continue
-        if name == "" or name.isdigit():
-            problem = "positional placeholder"
-        elif any(c in name for c in ".["):
-            problem = "attribute or index access in placeholder"
-        elif name not in HINT_FIELDS:
-            problem = "unknown placeholder"
-        elif conv is not None:
-            problem = f"conversion !{conv} in placeholder"
-        elif spec:
-            problem = f"format spec :{spec} in placeholder"
-        else:
-            continue
-        raise SpecError(f"{where}: {problem} {{{name}}} in {text!r} (allowed: {allowed})")
-
-
-def _hint_templates(value: Any, where: str) -> Mapping[str, Mapping[str, str]]:
-    """Validate ``direction -> language -> template``; read-only copy."""
-    if not isinstance(value, Mapping):
-        raise SpecError(
-            f"{where} must be a mapping of direction -> (language -> template), "
-            f"got {type(value).__name__} {value!r}"
-        )
-    hints: dict[str, Mapping[str, str]] = {}
-    for direction, templates in value.items():
-        if direction not in HINT_DIRECTIONS:
-            raise SpecError(
-                f"{where}: hint direction {direction!r} is not one of {', '.join(HINT_DIRECTIONS)}"
-            )
-        texts = _texts(templates, f"{where}.{direction}")
-        for lang, text in texts.items():
-            _check_template(text, f"{where}: {direction} template in {lang!r}")
-        hints[direction] = texts
-    return MappingProxyType(hints)
-
-
-def _str_list(value: Any, where: str) -> tuple[str, ...]:
-    """A spec's list of non-empty strings; a lone string is refused, never split.
-
-    Examples
-    --------
-    >>> _str_list(["bill_*late*"], "patterns")
-    ('bill_*late*',)
-    >>> _str_list("bill_*late*", "patterns")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    thinfile_credit.errors.SpecError: patterns must be a list of strings, got the string ...
-    """
-    if isinstance(value, str):
-        raise SpecError(
-            f"{where} must be a list of strings, got the string {value!r} "
-            f"(write it as a one-item list: [{value!r}])"
-        )
-    items = _list(value, where)
-    bad = [v for v in items if not isinstance(v, str) or not v.strip()]
-    if bad:
-        raise SpecError(
-            f"{where} must be a list of non-empty strings, got {', '.join(map(repr, bad))}"
-        )
-    return items
-
-
-def _list(value: Any, where: str) -> tuple[Any, ...]:
-    if not isinstance(value, list | tuple):
-        raise SpecError(f"{where} must be a list, got {type(value).__name__} {value!r}")
-    return tuple(value)
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise SpecError(f"{where} must be a mapping, got {type(value).__name__} {value!r}")
-    return value
-
-
-def _optional_mapping(value: Any, where: str) -> Mapping[str, Any]:
-    """A mapping field where an empty YAML entry (``None``) means "none"."""
-    return {} if value is None else _mapping(value, where)
-
-
-def _label_text(value: Any, where: str, *, ints: bool) -> str:
-    # an integer version (``version: 2``) reads back exactly; a float (1.10 -> "1.1") does not
-    if isinstance(value, str) or (ints and type(value) is int):
-        return str(value)
-    raise SpecError(f"{where} must be a string, got {type(value).__name__} {value!r}")
-
-
-def _items(value: Any, kind: type, where: str) -> tuple[Any, ...]:
-    """A tuple of ``kind`` objects from a collection (not a string or a mapping)."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise SpecError(
-            f"{where} must be a collection of {kind.__name__} objects, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, kind):
-            raise SpecError(
-                f"{where} holds a {type(item).__name__} ({item!r}), not a {kind.__name__}"
-            )
-    return items
-
-
-def _new_by_code(value: Any, kind: type, where: str) -> dict[str, Any]:
-    """``code -> item`` for ``with_groups`` / ``with_actions``, refusing a repeated code."""
-    items = _items(value, kind, where)
-    codes = [item.code for item in items]
-    dupes = sorted({c for c in codes if codes.count(c) > 1})
-    if dupes:
-        raise SpecError(f"{where}: duplicate reason codes in the argument: {', '.join(dupes)}")
-    return {item.code: item for item in items}
-
-
-def _any_match(patterns: Iterable[str], name: str) -> bool:
-    return any(p == name or match_pattern(p, name) for p in patterns)
-
-
-def _no_unknown(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise SpecError(f"unknown {what} key(s): {', '.join(unknown)}")
 
 
 def _replace(catalog: ReasonCatalog, **changes: Any) -> ReasonCatalog:
