@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -108,8 +110,67 @@ def test_direction_must_be_bool() -> None:
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, math.nan])
 def test_pd_outside_unit_interval_is_rejected(bad: float) -> None:
-    with pytest.raises(SpecError, match="PD"):
+    with pytest.raises(SpecError, match="PD") as info:
         ScoreScale().points_from_pd([0.5, bad])
+    assert (info.value.column, info.value.rows) == ("pd", [1])
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=8), st.data())
+def test_pd_outside_unit_interval_names_every_position(pds: list[float], data) -> None:
+    at = sorted(data.draw(st.sets(st.integers(0, len(pds) - 1), min_size=1)))
+    for i in at:
+        pds[i] = data.draw(st.sampled_from([math.nan, -1e-12, 1.0 + 1e-12, -math.inf]))
+    with pytest.raises(SpecError, match="outside") as info:
+        ScoreScale().points_from_pd(np.asarray(pds))
+    assert (info.value.column, info.value.rows) == ("pd", at[:5])
+
+
+@pytest.mark.parametrize(
+    ("values", "rows"),
+    [
+        (["0.02"], [0]),  # text is not read as a number
+        ([0.02, "0.5"], [1]),
+        ([True, False], [0, 1]),  # True is not a PD of 1 (-inf points)
+        ([0.5, True], [1]),  # NumPy alone would make this 1.0
+        (["a"], [0]),  # was a bare ValueError from NumPy
+        (np.array([0.1, "x"], dtype=object), [1]),
+        (np.array([True]), [0]),
+        ("0.02", [0]),
+        (True, [0]),
+    ],
+)
+def test_points_from_pd_refuses_text_and_booleans(values, rows: list[int]) -> None:
+    with pytest.raises(DataError, match="PD must be numbers") as info:
+        ScoreScale().points_from_pd(values)
+    assert (info.value.column, info.value.rows) == ("pd", rows)
+
+
+@pytest.mark.parametrize(
+    ("values", "rows"),
+    [(["-4"], [0]), ([-4.0, True], [1]), (np.array(["1.5"]), [0]), (False, [0])],
+)
+def test_points_from_log_odds_refuses_text_and_booleans(values, rows: list[int]) -> None:
+    with pytest.raises(DataError, match="log-odds must be numbers") as info:
+        ScoreScale().points_from_log_odds(values)
+    assert (info.value.column, info.value.rows) == ("log_odds", rows)
+
+
+def test_points_accept_decimal_fraction_and_numpy_numbers_as_before() -> None:
+    scale = ScoreScale()
+    expected = scale.points_from_pd(np.array([0.02, 0.5, 0.25]))
+    for values in (
+        [Decimal("0.02"), Fraction(1, 2), 0.25],
+        [np.float32(0.02), np.float64(0.5), 0.25],
+        np.array([Decimal("0.02"), Fraction(1, 2), 0.25], dtype=object),
+    ):
+        np.testing.assert_allclose(scale.points_from_pd(values), expected, rtol=1e-6)
+    assert float(scale.points_from_pd(Decimal(1) / Decimal(51))) == pytest.approx(600.0)
+    assert scale.points_from_pd([0, 1]).tolist() == [math.inf, -math.inf]  # ints stay numbers
+    z = [Decimal("-4"), Fraction(-1, 2), 3]
+    np.testing.assert_allclose(
+        scale.points_from_log_odds(z), scale.points_from_log_odds([-4.0, -0.5, 3.0])
+    )
+    assert scale.points_from_pd(np.empty(0)).shape == (0,)
 
 
 def test_unknown_fields_are_rejected() -> None:

@@ -107,8 +107,20 @@ class ScoreScale:
         return float(self.base_score) + self.slope * math.log(float(self.base_odds))
 
     def points_from_log_odds(self, log_odds: ArrayLike) -> FloatArray:
-        """Points for log-odds of bad ``z`` (array in, array out)."""
-        z = np.asarray(log_odds, dtype=np.float64)
+        """Points for log-odds of bad ``z`` (array in, array out).
+
+        Raises
+        ------
+        DataError
+            Log-odds that are not numbers (text such as ``"-4"``, booleans):
+            ``column="log_odds"``, ``rows`` the positions in the flattened array.
+
+        Examples
+        --------
+        >>> ScoreScale().points_from_log_odds([-math.log(50), 0.0]).round(6).tolist()
+        [600.0, 487.122876]
+        """
+        z = real_numbers(log_odds, "log_odds", "log-odds")
         return self.intercept_points + self.slope * z
 
     def log_odds_from_points(self, points: ArrayLike) -> FloatArray:
@@ -119,11 +131,37 @@ class ScoreScale:
     def points_from_pd(self, pd: ArrayLike) -> FloatArray:
         """Points for a probability of default in ``(0, 1)``.
 
-        PD of exactly 0 or 1 maps to +/- infinity; values outside [0, 1] raise.
+        PD of exactly 0 or 1 maps to +/- infinity. ``Decimal`` and ``Fraction`` values
+        are read as numbers; text and booleans are not (``True`` is no PD of 1).
+
+        Raises
+        ------
+        DataError
+            PDs that are not numbers (text such as ``"0.02"``, booleans):
+            ``column="pd"``, ``rows`` the positions in the flattened array.
+        SpecError
+            PDs outside [0, 1] or NaN, with the same ``column`` and ``rows``.
+
+        Examples
+        --------
+        >>> ScoreScale().points_from_pd([1 / 51, 1 / 101]).round(6).tolist()
+        [600.0, 620.0]
+        >>> try:
+        ...     ScoreScale().points_from_pd([0.02, float("nan")])
+        ... except SpecError as err:
+        ...     print(err.column, err.rows)
+        pd [1]
         """
-        p = np.asarray(pd, dtype=np.float64)
-        if np.any((p < 0) | (p > 1) | np.isnan(p)):
-            raise SpecError("PD must lie in [0, 1]")
+        p = real_numbers(pd, "pd", "PD")
+        # min/max propagate NaN, so two reductions check range and NaN on the fast path
+        if p.size and not (p.min() >= 0.0 and p.max() <= 1.0):
+            rows = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+            raise SpecError(
+                f"PD must lie in [0, 1]: {rows.size} value(s) outside it or NaN "
+                f"(first {float(p.ravel()[rows[0]])!r})",
+                column="pd",
+                rows=rows[:5].tolist(),
+            )
         with np.errstate(divide="ignore"):
             z = np.log(p) - np.log1p(-p)
         return self.points_from_log_odds(z)
@@ -218,6 +256,7 @@ def real_numbers(values: ArrayLike, column: str, what: str) -> FloatArray:
 
     A list is read value by value: NumPy alone would make text of ``[1, "2"]`` and
     integers of ``[0, True]``. Shared by the scale and :mod:`thinfile_credit.pricing`.
+    A float64 array comes back as is (not copied): treat the result as read-only.
 
     Raises
     ------
@@ -244,7 +283,8 @@ def real_numbers(values: ArrayLike, column: str, what: str) -> FloatArray:
     else:
         arr = np.asarray(values)
         if arr.dtype.kind in "iuf":
-            return arr.astype(np.float64)
+            # no copy of a float64 array: callers only read it (the scorer's hot path)
+            return arr.astype(np.float64, copy=False)
     flat = arr.ravel().astype(object).tolist()
     bad = [i for i, v in enumerate(flat) if not _is_real(v)]
     if bad:

@@ -160,8 +160,74 @@ def test_rare_categories_are_pooled_and_mapped_at_transform() -> None:
     binner = WoEBinner(cat_cutoff=0.01).fit(X, y)
     fb = binner.binnings_["channel"]
     assert "fax" in fb.rare_categories
-    assert fb.category_bin("fax") == fb.category_bin(fb.RARE)
-    assert binner.transform(X.head(1))[0, 1] == fb.woe[fb.category_bin(fb.RARE)]
+    assert fb.rare_bin is not None
+    assert fb.RARE in fb.groups[fb.rare_bin]
+    assert fb.category_bin("fax") == fb.rare_bin
+    assert binner.transform(X.head(1))[0, 1] == fb.woe[fb.rare_bin]
+    # the token itself is no category: an applicant spelled so is unseen
+    assert fb.category_bin(fb.RARE) == fb.unknown_bin
+
+
+def _rare_token_data(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    cat = rng.choice(["app", "web", "shop", "x1", "x2"], n, p=[0.45, 0.3, 0.21, 0.02, 0.02])
+    y = (rng.random(n) < np.where(cat == "app", 0.02, 0.3)).astype(int)
+    return pd.DataFrame({"cat": pd.Series(cat, dtype=object)}), y
+
+
+@pytest.mark.parametrize("share", [0.3, 0.01], ids=["common", "itself rare"])
+def test_a_real_category_spelled_as_the_rare_token_is_refused_when_pooling(share) -> None:
+    X, y = _rare_token_data()
+    rows = np.flatnonzero(np.random.default_rng(1).random(len(X)) < share)
+    X.loc[rows, "cat"] = "__rare__"
+    with pytest.raises(DataError, match="'__rare__' is the name the binning gives") as info:
+        WoEBinner(cat_cutoff=0.05).fit(X, y)
+    assert (info.value.table, info.value.column) == ("X", "cat")
+    assert info.value.rows == rows.tolist()
+
+
+def test_a_real_category_spelled_as_the_rare_token_is_a_category_without_pooling() -> None:
+    X, y = _rare_token_data()
+    X.loc[X["cat"] == "shop", "cat"] = "__rare__"
+    fb = WoEBinner().fit(X, y).binnings_["cat"]  # no cat_cutoff: no token, no clash
+    assert fb.rare_bin is None
+    assert fb.rare_categories == ()
+    assert fb.category_bin("__rare__") != fb.unknown_bin
+    assert fb.n_event[fb.unknown_bin] + fb.n_nonevent[fb.unknown_bin] == 0
+    label = fb.bin_labels()[fb.category_bin("__rare__")]
+    assert "__rare__" in label
+    assert "<rare>" not in label
+    # ...and with cat_cutoff it may stand as a special code (its own bin, never pooled)
+    binner = WoEBinner(cat_cutoff=0.05, feature_params={"cat": {"special_codes": ["__rare__"]}})
+    fb = binner.fit(X, y).binnings_["cat"]
+    assert fb.rare_categories == ("x1", "x2")
+    assert fb.bin_index(np.array(["__rare__"], dtype=object))[0] == fb.n_regular
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        lambda v: pd.DataFrame({"c": pd.Series(v, dtype=object)}),
+        lambda v: pl.DataFrame({"c": v}),
+        lambda v: pa.table({"c": v}),
+        lambda v: pd.DataFrame({"c": pd.Series(v, dtype="string")}),
+    ],
+    ids=["pandas object", "polars", "pyarrow", "pandas string"],
+)
+def test_category_text_with_a_trailing_nul_is_kept_exact(frame) -> None:
+    # NumPy's fixed-width str drops trailing NULs: "a\x00" must stay apart from "a"
+    rng = np.random.default_rng(0)
+    texts = ["a\x00", "b", "a"]
+    values = [texts[i] for i in rng.integers(0, 3, 3000)]
+    rate = {"a\x00": 0.5, "b": 0.05, "a": 0.2}
+    y = (rng.random(3000) < np.array([rate[v] for v in values])).astype(int)
+    binner = WoEBinner().fit(frame(values), y)
+    fb = binner.binnings_["c"]
+    assert {c for g in fb.groups for c in g} == set(texts)
+    assert fb.n_event[fb.unknown_bin] + fb.n_nonevent[fb.unknown_bin] == 0
+    bins = binner.transform_bins(frame(texts)).ravel()
+    assert fb.unknown_bin not in bins.tolist()
+    assert len(set(bins.tolist())) == 3
 
 
 def test_numeric_codes_can_be_binned_as_categories() -> None:

@@ -145,6 +145,51 @@ def test_a_cell_that_is_no_value_is_a_typed_type_error(numbers):
     assert e.value.rows == [3, 7]
 
 
+@pytest.fixture(scope="module")
+def with_category():
+    rng = np.random.default_rng(0)
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "c": rng.choice(["x", "y"], n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-X.a.to_numpy()))).astype(int)
+    return X, y, _gbm(categorical_features=["c"]).fit(X, y)
+
+
+def _cells(values, n: int, at: list[int]) -> pd.Series:
+    out = pd.Series(["x"] * n, dtype=object)
+    out.iloc[at] = pd.Series(values, dtype=object).to_numpy()
+    return out
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [[1], [2]],  # lists: Polars cannot cast them to text at all
+        [{"k": 1}, {"k": 2}],  # dicts would be written "{1}", a category of nothing
+        [b"\xff", b"\xfe"],  # bytes that are not UTF-8
+        [pd.Timedelta(1), pd.Timedelta(2)],
+    ],
+    ids=["lists", "dicts", "bytes", "durations"],
+)
+def test_categorical_cells_that_are_no_category_are_typed_errors(with_category, cells):
+    X, y, model = with_category
+    n = len(X)
+    # Every cell of the column (a frame column has one type) or two among missing values.
+    for column, rows in (
+        (pd.Series([*cells] * (n // 2), dtype=object), list(range(20))),
+        (_cells(cells, n, [5, 9]).where(lambda s: s.index.isin([5, 9])), [5, 9]),
+    ):
+        for call in (
+            lambda: model.score(X.assign(c=column)),
+            lambda: model.contributions(X.assign(c=column)),
+            lambda: _gbm(categorical_features=["c"]).fit(X.assign(c=column), y),
+        ):
+            with pytest.raises(
+                CellTypeError, match=r"^X\.c: categories must be text or numbers"
+            ) as e:
+                call()
+            assert (e.value.column, e.value.rows) == ("c", rows)
+
+
 # --- one applicant with a JSON null -------------------------------------------------------
 @pytest.fixture(scope="module")
 def applicants():
@@ -239,6 +284,47 @@ def test_good_class_weights_fit(numbers):
     X, y = numbers
     for cw in ({0: 1, 1: 3}, {np.int64(1): np.float32(2.5)}, {1: 2.0}, "balanced"):
         assert np.isfinite(_gbm(class_weight=cw).fit(X, y).score(X.head(3))).all()
+
+
+@pytest.mark.parametrize("engine", ["sklearn", "lightgbm", "xgboost"])
+@pytest.mark.parametrize("class_weight", ["balanced", {1: 5.0}, {0: 0.5}, {0: 1.0, 1: 2.0}])
+def test_class_weights_without_calibration_are_refused(numbers, engine, class_weight):
+    # Nothing would bring the reweighted booster's PD back to the observed bad rate.
+    X, y = numbers
+    with pytest.raises(GBMParameterError, match=r"^class_weight: .*calibration") as e:
+        _gbm(engine, class_weight=class_weight, calibration=None).fit(X, y)
+    assert e.value.column == "class_weight"
+    assert isinstance(e.value, SpecError)
+    assert isinstance(e.value, InvalidParameterError)
+
+
+@pytest.mark.parametrize("class_weight", [None, {0: 2.0, 1: 2.0}, {1: 1.0}, {np.int64(0): 1}])
+def test_class_weights_that_keep_the_balance_fit_without_calibration(numbers, class_weight):
+    X, y = numbers
+    model = _gbm(class_weight=class_weight, calibration=None).fit(X, y)
+    np.testing.assert_allclose(model.decision_function(X), model.raw_margin(X))
+
+
+@pytest.mark.parametrize("engine", ["sklearn", "lightgbm", "xgboost"])
+def test_class_weighted_pd_stays_near_the_bad_rate(engine):
+    # 7.5 % bads weighted "balanced": the booster alone would say about 50 % on average.
+    rng = np.random.default_rng(0)
+    n = 3000
+    X = pd.DataFrame({"x": rng.normal(size=n), "m": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-3 + X.x + 0.5 * X.m)))).astype(int)
+    model = _gbm(engine, class_weight="balanced", calibration="sigmoid").fit(X, y)
+    assert model.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=0.01)
+
+
+def test_class_weights_with_too_few_rows_to_calibrate_are_refused(numbers):
+    X, y = numbers
+    y = np.zeros(len(y), dtype=int)
+    y[:1] = 1  # one bad: no calibration folds
+    with pytest.warns(UserWarning, match="too few to cross-fit"):
+        _gbm().fit(X, y)  # unweighted: the booster's own PD, with a warning
+    with pytest.raises(ModelError, match=r"^class_weight: .*too few to cross-fit") as e:
+        _gbm(class_weight={1: 10.0}).fit(X, y)
+    assert e.value.column == "class_weight"
 
 
 def test_training_weights_that_overflow_are_refused(numbers):

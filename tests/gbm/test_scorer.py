@@ -22,8 +22,9 @@ _BY_DESIGN = {
     "check_class_weight_classifiers": (
         "by design: class_weight reweights the booster only; the cross-fitted calibration "
         "is fitted on the observed bad rate, so the PD (and predict's PD > 0.5) does not "
-        "move toward the up-weighted class (test_class_weight_moves_uncalibrated_pd "
-        "checks the booster does react)"
+        "move toward the up-weighted class "
+        "(test_class_weight_moves_the_booster_and_calibration_brings_pd_back checks the "
+        "booster does react)"
     ),
     "check_sample_weight_equivalence_on_dense_data": (
         "the early-stopping split, row subsampling and the stratified calibration folds "
@@ -163,14 +164,16 @@ def test_internal_early_stopping_refits_on_all_rows(credit):
     assert fixed.n_iter_ == 40
 
 
-def test_class_weight_moves_uncalibrated_pd(credit):
+def test_class_weight_moves_the_booster_and_calibration_brings_pd_back(credit):
+    from scipy.special import expit
+
     X, y, _ = credit
-    plain = _small("lightgbm", calibration=None).fit(X, y)
-    weighted = _small("lightgbm", calibration=None, class_weight="balanced").fit(X, y)
-    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.1
-    # With calibration the PD returns to the observed bad rate.
-    calibrated = _small("lightgbm", class_weight="balanced").fit(X, y)
-    assert calibrated.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=0.02)
+    plain = _small("lightgbm", ensemble=False).fit(X, y)
+    weighted = _small("lightgbm", ensemble=False, class_weight="balanced").fit(X, y)
+    # The booster's own PD moves toward the up-weighted class...
+    assert expit(weighted.raw_margin(X)).mean() > expit(plain.raw_margin(X)).mean() + 0.1
+    # ...and the calibrator, fitted on the true rates, brings it back.
+    assert weighted.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=0.02)
 
 
 def test_categorical_auto_and_unseen_categories(credit):
@@ -408,9 +411,9 @@ def test_balanced_class_weight_counts_the_rows_in_the_sample(monkeypatch):
     y = np.r_[np.zeros(300, dtype=int), np.ones(100, dtype=int)]
     w = np.ones(400)
     w[300:390] = 0.0  # 90 of the 100 bads are outside the sample
-    GBMScorer(
-        "lightgbm", n_estimators=5, class_weight="balanced", calibration=None, random_state=0
-    ).fit(X, y, sample_weight=w)
+    GBMScorer("lightgbm", n_estimators=5, class_weight="balanced", cv=2, random_state=0).fit(
+        X, y, sample_weight=w
+    )
     # In the sample: 300 goods, 10 bads -> n / (2 n_class) = 310/600 and 310/20.
     np.testing.assert_allclose(seen["w"][:300], 310 / 600)
     np.testing.assert_allclose(seen["w"][390:], 310 / 20)

@@ -172,6 +172,80 @@ def test_reviewers_tampered_artefacts_are_refused(card, data) -> None:
     assert np.array_equal(_load(_payload(card)).score(X), card.score(X))
 
 
+def _edit(payload: dict[str, Any], path: str, value: Any = None) -> None:
+    """Set (or, with ``value`` None, delete) ``payload`` at ``"model.0.feature"``-style paths."""
+    *parents, last = path.split(".")
+    node: Any = payload
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    key: Any = int(last) if isinstance(node, list) else last
+    if value is None:
+        del node[key]
+    else:
+        node[key] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message", "where"),
+    [
+        # the reviewer's file: a model feature with no binning named "'zzz'" only
+        (
+            "model.0.feature",
+            "zzz",
+            r"model\[0\] feature 'zzz' has no binning \(binnings hold 'a', 'b', 'c'\) and is "
+            r"not an input feature",
+            ("model", "zzz", [0]),
+        ),
+        ("model.1.points", None, r"model\[1\] has no 'points' field", ("model", "b", [1])),
+        (
+            "model.1.coefficient",
+            None,
+            r"model\[1\] has no 'coefficient' field",
+            ("model", "b", [1]),
+        ),
+        ("model.0.feature", None, r"model\[0\] has no 'feature' field", ("model", None, [0])),
+        ("model.0", 3, r"model\[0\] must be an object, got int", ("model", None, [0])),
+        ("binnings.2.name", None, r"binnings\[2\] has no 'name' field", ("binnings", None, [2])),
+        ("binnings.2.woe", None, r"malformed feature binning: no 'woe' field", (None, "c", None)),
+        ("model", None, r"no 'model' field at the top level", (None, None, None)),
+        (
+            "binnings",
+            [],
+            r"model\[0\] feature 'a' has no binning \(binnings hold none\)",
+            ("model", "a", [0]),
+        ),
+        (
+            "feature_names_in",
+            ["a", "c"],
+            r"model\[1\] feature 'b' is not an input feature",
+            ("model", "b", [1]),
+        ),
+        (
+            "selection.records.1.iv",
+            None,
+            r"selection\.records\[1\] \(feature 'b'\) has no 'iv'",
+            ("selection.records", None, [1]),
+        ),
+    ],
+)
+def test_a_missing_or_dangling_field_is_named_with_where_it_belongs(
+    card, path, value, message, where
+) -> None:
+    payload = _payload(card)
+    assert [m["feature"] for m in payload["model"]] == ["a", "b", "c"]
+    _edit(payload, path, value)
+    with pytest.raises(ArtefactError, match=rf"malformed scorecard artefact: {message}") as info:
+        _load(payload)
+    assert (info.value.table, info.value.column, info.value.rows) == where
+
+
+def test_a_repeated_model_feature_is_refused(card) -> None:
+    payload = _payload(card)
+    payload["model"].append(payload["model"][0])
+    with pytest.raises(ArtefactError, match=r"model\[3\] repeats feature 'a'"):
+        _load(payload)
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     round_points=st.booleans(),

@@ -59,3 +59,21 @@ def test_spark_reads_awkward_categories_verbatim(spark) -> None:
     case = feature_case_sql(fb, points, "spark", integer=True)
     rows = spark.sql(f"SELECT i, {case} AS p FROM awkward ORDER BY i").collect()
     assert [r["p"] for r in rows] == _python_points(fb, points, values)
+
+
+def test_spark_places_the_rare_token_as_python_does(spark) -> None:
+    # a real "__rare__" category (no pooling) in its bin; an applicant spelled so in a
+    # pooling feature unseen - as Python scores them (test_scorecard_rare_token.py)
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    stored = json.loads((Path(__file__).parent / "data" / "rare_token_head.json").read_text())
+    card = WoEScorecard.from_json(json.dumps(stored["artefact"]))
+    rows = {k: [*v, v[0]] for k, v in stored["rows"].items()}
+    rows["pooled"][-1] = "__rare__"
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in rows.items()})
+    spark.createDataFrame(frame.assign(i=range(len(frame)))).createOrReplaceTempView("rare")
+    got = spark.sql(card.to_sql("spark", table="rare") + " ORDER BY i").collect()
+    np.testing.assert_allclose([r["score"] for r in got], card.score(frame), atol=1e-9)

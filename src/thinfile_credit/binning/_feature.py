@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -38,15 +37,22 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.binning._text import (
-    category_text,
-    factorize_texts,
-    number_value,
-    numeric_values,
+from thinfile_credit.binning._fields import (
+    FALLBACK_FLAGS,
+    JSON_INFINITY,
+    bin_counts,
+    category_groups,
+    category_list,
+    code_to_json,
+    fallback_flags,
+    finite_reals,
+    list_items,
+    special_code_values,
 )
+from thinfile_credit.binning._text import factorize_texts, numeric_values
 from thinfile_credit.errors import DataError, SpecError
 
-__all__ = ["FeatureBinning", "compute_woe"]
+__all__ = ["FALLBACK_FLAGS", "FeatureBinning", "bin_counts", "compute_woe", "special_code_values"]
 
 Kind = Literal["numeric", "categorical"]
 #: Added to both counts of a bin with no bads or no goods.
@@ -69,7 +75,8 @@ class FeatureBinning:
     groups : tuple of tuple of str
         Categories of each regular bin (categorical features).
     rare_categories : tuple of str
-        Categories rarer than ``cat_cutoff`` at fit; they share the bin of ``RARE``.
+        Categories rarer than ``cat_cutoff`` at fit; they share the bin of ``RARE``
+        (without them, ``RARE`` is no token: see :attr:`RARE`).
     special_codes : tuple
         Values with their own Special bin, in bin order: floats for a numeric feature,
         texts under the categorical text rule (``-1``, ``-1.0`` -> ``"-1"``) otherwise.
@@ -104,7 +111,10 @@ class FeatureBinning:
     fallback: tuple[str, ...] = ()
     _lookup: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    #: Token standing for all rare categories inside ``groups``.
+    #: Token standing for all ``rare_categories`` inside ``groups``. It is a token only
+    #: when there are rare categories (a fit with ``cat_cutoff`` refuses a real category
+    #: of that text); in a binning without them, fitted before the text was reserved, it
+    #: is an ordinary category, scored as it always was.
     RARE = "__rare__"
 
     def __post_init__(self) -> None:
@@ -116,14 +126,14 @@ class FeatureBinning:
         if self.kind not in ("numeric", "categorical"):
             raise SpecError(f"unknown feature kind {self.kind!r}", column=name)
         normalised = {
-            "splits": tuple(_reals(self.splits, "splits", name)),
-            "groups": _category_groups(self.groups, name),
-            "rare_categories": tuple(_category_list(self.rare_categories, "rare_categories", name)),
-            "special_codes": tuple(_items(self.special_codes, "special_codes", name)),
+            "splits": tuple(finite_reals(self.splits, "splits", name)),
+            "groups": category_groups(self.groups, name),
+            "rare_categories": tuple(category_list(self.rare_categories, "rare_categories", name)),
+            "special_codes": tuple(list_items(self.special_codes, "special_codes", name)),
             "n_nonevent": tuple(bin_counts(self.n_nonevent, "n_nonevent", name)),
             "n_event": tuple(bin_counts(self.n_event, "n_event", name)),
-            "woe": tuple(_reals(self.woe, "woe", name)),
-            "fallback": tuple(_fallback_flags(self.fallback, name)),
+            "woe": tuple(finite_reals(self.woe, "woe", name)),
+            "fallback": tuple(fallback_flags(self.fallback, name)),
         }
         for attr, value in normalised.items():
             object.__setattr__(self, attr, value)
@@ -140,9 +150,12 @@ class FeatureBinning:
         for b, group in enumerate(self.groups):
             for category in group:
                 lookup[category] = b
-        if self.RARE in lookup:
+        if self.rare_categories and self.RARE in lookup:
+            # The token stands for the rare categories and is no category itself: an
+            # applicant whose category reads "__rare__" is unseen (Unknown), as in SQL.
+            rare_bin = lookup.pop(self.RARE)
             for category in self.rare_categories:
-                lookup.setdefault(category, lookup[self.RARE])
+                lookup.setdefault(category, rare_bin)
         object.__setattr__(self, "_lookup", lookup)
 
     # --- construction ---------------------------------------------------------------
@@ -237,7 +250,9 @@ class FeatureBinning:
                 )
         else:
             for group in self.groups or ((),):
-                shown = [("<rare>" if c == self.RARE else c) for c in group]
+                shown = [
+                    ("<rare>" if c == self.RARE and self.rare_categories else c) for c in group
+                ]
                 labels.append("{" + ", ".join(shown) + "}")
         labels += [f"special {code!r}" for code in self.special_codes]
         labels += ["missing", "unknown"]
@@ -272,6 +287,32 @@ class FeatureBinning:
     def category_bin(self, category: str) -> int:
         """Regular bin of a known category, else the Unknown bin."""
         return self._lookup.get(category, self.unknown_bin)
+
+    @property
+    def rare_bin(self) -> int | None:
+        """Regular bin of the pooled rare categories (None without them)."""
+        if not self.rare_categories:
+            return None
+        return next((b for b, g in enumerate(self.groups) if self.RARE in g), None)
+
+    def bin_categories(self) -> list[list[str]]:
+        """The categories that score in each regular bin, sorted; rare ones spelled out.
+
+        Exactly the categories :meth:`bin_index` maps to that bin (the SQL export lists
+        them), so the token :attr:`RARE` of pooled rare categories is never among them.
+
+        Examples
+        --------
+        >>> fb = FeatureBinning.from_counts(
+        ...     "device", "categorical", groups=[["ios"], ["android", FeatureBinning.RARE]],
+        ...     rare_categories=["zune", "palm"], n_nonevent=[9, 8, 0, 0], n_event=[1, 2, 0, 0])
+        >>> fb.bin_categories()
+        [['ios'], ['android', 'palm', 'zune']]
+        """
+        members: list[list[str]] = [[] for _ in range(self.n_regular)]
+        for category, b in self._lookup.items():
+            members[b].append(category)
+        return [sorted(m) for m in members]
 
     # --- reporting and serialisation ----------------------------------------------
     def table(self) -> Any:
@@ -314,7 +355,7 @@ class FeatureBinning:
             "splits": [float(s) for s in self.splits],
             "groups": [list(g) for g in self.groups],
             "rare_categories": list(self.rare_categories),
-            "special_codes": [_code_to_json(c) for c in self.special_codes],
+            "special_codes": [code_to_json(c) for c in self.special_codes],
             "n_nonevent": list(self.n_nonevent),
             "n_event": list(self.n_event),
             "woe": [float(w) for w in self.woe],
@@ -364,7 +405,7 @@ non-negative integers, got 1.5 (rows: 0)
             kind = data["kind"]
             codes = data["special_codes"]
             if kind == "numeric" and isinstance(codes, (list, tuple)):
-                codes = [_JSON_INFINITY.get(c, c) if isinstance(c, str) else c for c in codes]
+                codes = [JSON_INFINITY.get(c, c) if isinstance(c, str) else c for c in codes]
             return cls(
                 name=data["name"],
                 kind=kind,
@@ -378,7 +419,7 @@ non-negative integers, got 1.5 (rows: 0)
                 fallback=data["fallback"],
             )
         except KeyError as exc:
-            raise SpecError(f"malformed feature binning: no {exc}", column=column) from None
+            raise SpecError(f"malformed feature binning: no {exc} field", column=column) from None
         except SpecError as exc:
             raise SpecError(
                 f"malformed feature binning: {exc.message}", column=column, rows=exc.rows
@@ -483,174 +524,5 @@ def compute_woe(
     return woe, flags
 
 
-#: Fallback flags a binning may carry (see the module notes).
-FALLBACK_FLAGS = frozenset({"", "smoothed", "riskiest", "neutral"})
-
-#: The texts :meth:`FeatureBinning.to_dict` writes for an infinite numeric special code.
-_JSON_INFINITY = {"inf": math.inf, "-inf": -math.inf}
-
-
-def bin_counts(values: Any, field: str, name: str | None = None) -> list[int]:
-    """Per-bin counts as ints: non-negative whole numbers only (no bools, text or 5.9).
-
-    Raises
-    ------
-    SpecError
-        Naming the feature, the field and the bins at fault.
-
-    Examples
-    --------
-    >>> bin_counts([3, 4.0], "n_event")
-    [3, 4]
-    >>> bin_counts([3, -1, True], "n_event", "age")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    thinfile_credit.errors.SpecError: age: n_event must be non-negative ..., got -1 (rows: 1, 2)
-    """
-    items = _items(values, field, name)
-    out = [_whole(value) for value in items]
-    bad = [i for i, count in enumerate(out) if count is None or count < 0]
-    if bad:
-        raise SpecError(
-            f"{field} must be non-negative integers, got {items[bad[0]]!r}",
-            column=name,
-            rows=bad,
-        )
-    return [count for count in out if count is not None]
-
-
-def _whole(value: Any) -> int | None:
-    """``value`` as an int when it is a whole number (not a bool); else None."""
-    if isinstance(value, (bool, np.bool_)):
-        return None
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        x = float(value)
-        return int(x) if math.isfinite(x) and x.is_integer() else None
-    return None
-
-
-def _items(values: Any, field: str, name: str | None) -> list[Any]:
-    """A list field's items: a list, tuple or 1-D array - never text or a mapping."""
-    if isinstance(values, (list, tuple)):
-        return list(values)
-    if isinstance(values, np.ndarray) and values.ndim == 1:
-        return values.tolist()
-    raise SpecError(f"{field} must be a list, got {type(values).__name__} {values!r}", column=name)
-
-
-def _reals(values: Any, field: str, name: str) -> list[float]:
-    """Finite real numbers (no bools, text or None) as floats."""
-    items = _items(values, field, name)
-    out: list[float] = []
-    bad: list[int] = []
-    for i, value in enumerate(items):
-        ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-        x = float(value) if ok else math.nan
-        if not math.isfinite(x):
-            bad.append(i)
-        out.append(x)
-    if bad:
-        raise SpecError(
-            f"{field} must be finite numbers, got {items[bad[0]]!r}", column=name, rows=bad
-        )
-    return out
-
-
-def _category_list(values: Any, field: str, name: str) -> list[str]:
-    """Category texts under the categorical text rule (``11.0`` -> ``"11"``)."""
-    items = _items(values, field, name)
-    texts = [category_text(v) for v in items]
-    missing = [i for i, t in enumerate(texts) if t is None]
-    if missing:
-        raise SpecError(
-            f"{field} holds a missing value ({items[missing[0]]!r}), which is never a "
-            "category: missing values always go to the Missing bin",
-            column=name,
-            rows=missing,
-        )
-    return [t for t in texts if t is not None]
-
-
-def _category_groups(groups: Any, name: str) -> tuple[tuple[str, ...], ...]:
-    """Every regular bin's categories as texts; a category may belong to one bin only."""
-    out = tuple(
-        tuple(_category_list(group, f"groups[{b}]", name))
-        for b, group in enumerate(_items(groups, "groups", name))
-    )
-    where: dict[str, int] = {}
-    for b, group in enumerate(out):
-        for category in group:
-            if where.setdefault(category, b) != b or group.count(category) > 1:
-                raise SpecError(
-                    f"groups: category {category!r} is listed more than once (bins "
-                    f"{where[category]} and {b}); a category belongs to one bin",
-                    column=name,
-                    rows=sorted({where[category], b}),
-                )
-    return out
-
-
-def _fallback_flags(values: Any, name: str) -> list[str]:
-    items = _items(values, "fallback", name)
-    bad = [i for i, f in enumerate(items) if not isinstance(f, str) or f not in FALLBACK_FLAGS]
-    if bad:
-        raise SpecError(
-            f"fallback flags must be one of {sorted(FALLBACK_FLAGS)}, got {items[bad[0]]!r}",
-            column=name,
-            rows=bad,
-        )
-    return [str(f) for f in items]
-
-
 def _fmt(value: float) -> str:
     return f"{value:.6g}" if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-
-
-def _code_to_json(code: Any) -> Any:
-    if isinstance(code, str):
-        return code
-    value = float(code)
-    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
-
-
-def special_code_values(
-    kind: str, codes: Sequence[Any], name: str | None = None
-) -> tuple[Any, ...]:
-    """Special codes as binning compares them: floats (numeric) or category texts.
-
-    Raises
-    ------
-    SpecError
-        Text or NaN as a numeric code, a missing marker as a categorical one, or repeats.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> special_code_values("categorical", [-1.0, "N/A"]), special_code_values("numeric", [-9])
-    (('-1', 'N/A'), (-9.0,))
-    """
-    out: list[Any] = []
-    for code in codes:
-        if kind == "numeric":
-            try:
-                value: Any = number_value(code)
-            except TypeError:
-                raise SpecError(
-                    f"numeric special codes must be numbers, got {tuple(codes)!r}", column=name
-                ) from None
-            if math.isnan(value):
-                raise SpecError("NaN cannot be a special code; it is always Missing", column=name)
-        else:
-            value = category_text(code)
-            if value is None:
-                raise SpecError(
-                    f"missing values cannot be special codes; they are always Missing, "
-                    f"got {code!r}",
-                    column=name,
-                )
-        out.append(value)
-    if len(set(out)) != len(out):
-        raise SpecError(f"special codes repeat: {tuple(out)!r}", column=name)
-    return tuple(out)

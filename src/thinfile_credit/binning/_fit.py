@@ -299,14 +299,26 @@ def _fit_categorical(
     else:  # no special codes: no scan
         is_special = np.zeros(text.size, dtype=bool)
     clean = ~(is_missing | is_special)
-    categories = text[clean].astype(str)
+    # Count per distinct text (two raw values may share one: 1 and "1"), never through
+    # NumPy's fixed-width str, which drops trailing NULs ("a\x00" would become "a").
+    text_id: dict[str, int] = {}
+    code_text = np.asarray(
+        [-1 if t is None else text_id.setdefault(t, len(text_id)) for t in texts], dtype=np.intp
+    )
+    row_text = code_text[index[clean]]
+    counts = np.bincount(row_text, minlength=len(text_id))
+    level_text = np.empty(len(text_id), dtype=object)
+    level_text[:] = list(text_id)
     rare: list[str] = []
-    if options.cat_cutoff is not None and categories.size:
-        levels, counts = np.unique(categories, return_counts=True)
-        rare = sorted(levels[counts / text.size < options.cat_cutoff].tolist())
+    if options.cat_cutoff is not None and row_text.size:
+        rare = sorted(
+            t for t, c in zip(text_id, counts.tolist()) if 0 < c / text.size < options.cat_cutoff
+        )
         if rare:
-            categories = np.where(np.isin(categories, rare), FeatureBinning.RARE, categories)
-    levels = np.unique(categories)
+            _refuse_rare_token(name, text_id, text, clean)
+            level_text[[text_id[t] for t in rare]] = FeatureBinning.RARE
+    categories = level_text[row_text]
+    levels = np.asarray(sorted(set(level_text[counts > 0].tolist())), dtype=object)
     groups: list[list[str]]
     if levels.size >= 2:
         optb = OptimalBinning(name=name, dtype="categorical", **_optbinning_kwargs(options))
@@ -340,4 +352,24 @@ def _fit_categorical(
         n_nonevent=(n_all - n_event).tolist(),
         n_event=n_event.tolist(),
         empty_bin_woe=options.empty_bin_woe,
+    )
+
+
+def _refuse_rare_token(
+    name: str, text_id: dict[str, int], text: NDArray[Any], clean: NDArray[np.bool_]
+) -> None:
+    """A real category spelled as the token of the pooled rare categories is refused:
+    scoring could not tell it from them, and the exported SQL lists only real ones."""
+    if FeatureBinning.RARE not in text_id:
+        return
+    rows = np.flatnonzero(clean & (text == FeatureBinning.RARE))
+    if not rows.size:  # a special code of that text has its own bin: no clash
+        return
+    raise DataError(
+        f"the category {FeatureBinning.RARE!r} is the name the binning gives the pooled "
+        "rare categories (cat_cutoff); rename that category in the data, or bin without "
+        "cat_cutoff",
+        table="X",
+        column=name,
+        rows=rows.tolist(),
     )

@@ -1,14 +1,16 @@
 """Checks on what :meth:`GBMScorer.fit` and the scoring methods are given.
 
 Each turns bad input into a typed error naming the table, column and rows at fault:
-the target (missing, infinite, non-integer or text labels), the sample weights, and the
-columns at scoring (the fitted names in another order are fine: they are matched by
+the target (missing, infinite, non-integer or text labels), the sample and class weights,
+and the columns at scoring (the fitted names in another order are fine: they are matched by
 name).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,9 @@ from thinfile_credit.gbm.design import column_names
 
 __all__ = [
     "binary_target",
+    "check_class_weight",
+    "check_training_weights",
+    "class_weight_shifts_prior",
     "fitted_columns",
     "record_features",
     "sample_weight_array",
@@ -268,3 +273,77 @@ def unobserved_columns(X: NDArray[np.float64], w: NDArray[np.float64]) -> NDArra
     [False, True]
     """
     return np.asarray(np.isnan(X[np.asarray(w) > 0]).all(axis=0), dtype=bool)
+
+
+def check_class_weight(class_weight: Any, classes: NDArray[Any]) -> None:
+    """Every entry of a ``class_weight`` dict a class of ``y`` with a finite weight > 0."""
+    if not isinstance(class_weight, dict):
+        return  # None or "balanced" (the type is checked with the other parameters)
+    known = set(classes.tolist())
+    for label, weight in class_weight.items():
+        if isinstance(label, np.generic):
+            label = label.item()
+        # Booleans and numbers are different labels here (True is not the class 1).
+        if label not in known or isinstance(label, bool) != (classes.dtype == bool):
+            raise ModelError(
+                f"class_weight has an entry for {label!r}, which is not a class of y "
+                f"(classes: {', '.join(repr(c) for c in classes.tolist())})",
+                column="class_weight",
+            )
+        if (
+            isinstance(weight, (bool, np.bool_))
+            or not isinstance(weight, Real)
+            or not math.isfinite(float(weight))
+            or not float(weight) > 0
+        ):
+            raise ModelError(
+                f"class_weight for class {label!r} must be a finite number > 0, got {weight!r}",
+                column="class_weight",
+            )
+
+
+def check_training_weights(w: FloatArray, y01: NDArray[np.int64], classes: NDArray[Any]) -> None:
+    """The booster's weights (sample times class weights): finite, >= 0, both classes."""
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        raise ModelError(
+            "sample_weight times class_weight is not finite (overflow) for some rows; "
+            "scale the weights down",
+            column="class_weight",
+            rows=bad[:20].tolist(),
+        )
+    for code in (0, 1):
+        if not w[y01 == code].sum() > 0:
+            raise ModelError(
+                f"class {classes[code]!r} has no positive training weight "
+                "(sample_weight times class_weight)",
+                column="class_weight",
+            )
+
+
+def class_weight_shifts_prior(class_weight: Any, classes: NDArray[Any]) -> bool:
+    """Whether ``class_weight`` weighs the two classes differently.
+
+    Such weights move the booster's margin away from the log-odds of the observed bad
+    rate (by about ``ln(w_bad / w_good)`` at the intercept, and by no closed-form amount
+    per row once shrinkage, ``min_child_samples`` and ``reg_lambda`` act on the
+    reweighted sample), so only a calibrator fitted on the true rates turns it back into
+    a PD. ``"balanced"`` counts as shifting whatever the data (it asks for reweighting);
+    a dict whose two weights are equal (a class left out weighs 1) does not. Assumes
+    :func:`check_class_weight` passed.
+
+    Examples
+    --------
+    >>> classes = np.array([0, 1])
+    >>> [class_weight_shifts_prior(cw, classes) for cw in (None, "balanced", {1: 5}, {0: 2, 1: 2})]
+    [False, True, True, False]
+    """
+    if class_weight is None:
+        return False
+    if not isinstance(class_weight, dict):
+        return True  # "balanced"
+    given = {
+        (k.item() if isinstance(k, np.generic) else k): float(v) for k, v in class_weight.items()
+    }
+    good, bad = (given.get(label, 1.0) for label in classes.tolist())
+    return good != bad

@@ -29,7 +29,9 @@
 Without calibration (``calibration=None``) nothing is cross-fitted, so there are no fold
 boosters and the final booster is served alone; the same holds, with a
 :class:`CalibrationFallbackWarning`, when too few rows of a class make ``cv`` folds
-impossible. Likewise, when the minority class has too few rows to hold out a stratified
+impossible. Class weights that differ between the classes need the calibrator (the
+reweighted booster's own PD is not the observed bad rate's), so with them both cases
+are refused instead. Likewise, when the minority class has too few rows to hold out a stratified
 validation split (fewer than 4, or fewer than ``1 / validation_fraction``: 10 at the
 default 10 %), early stopping is skipped with an :class:`EarlyStoppingFallbackWarning`
 and the booster trains all ``n_estimators`` rounds.
@@ -134,6 +136,7 @@ def cross_fit(
     cv: Any,
     seed: int,
     keep_folds: bool,
+    reweighted: bool = False,
 ) -> tuple[LogOddsCalibrator, list[FittedBooster]]:
     """Train the ``cv`` fold boosters and fit the calibrator on their out-of-fold margins.
 
@@ -153,6 +156,9 @@ def cross_fit(
         Seed of the fold assignment.
     keep_folds : bool
         Return the fold boosters (for an ensemble).
+    reweighted : bool, default False
+        ``w_train`` weighs the classes differently from ``w_user`` (``class_weight``):
+        the booster's own PD is then no PD, so the fallback below raises instead.
 
     Returns
     -------
@@ -164,12 +170,25 @@ def cross_fit(
     CalibrationFallbackWarning
         A calibration method was asked for but fewer than 2 rows of a class make folds
         impossible; the identity calibrator is returned and no fold is trained.
+
+    Raises
+    ------
+    ModelError
+        The same shortage with ``reweighted``: the uncalibrated PD would be off by the
+        class weights (``column="class_weight"``).
     """
     calibrator = make_calibrator(method)
     if method is None:
         return calibrator, []
     splits = _calibration_folds(cv, y, w_user, seed)
     if splits is None:
+        if reweighted:
+            raise ModelError(
+                f"only {weighted_minority(y, w_user)} rows of the minority class: too few "
+                f"to cross-fit a {method} calibrator, which class_weight needs to bring "
+                "the PD back to the observed bad rate; set class_weight=None",
+                column="class_weight",
+            )
         warnings.warn(
             f"only {weighted_minority(y, w_user)} rows of the minority class: too few to "
             "cross-fit a "

@@ -209,6 +209,9 @@ class DesignEncoder:
             Infinite values or values beyond the float32 range in a numeric column (rows
             named), text in a numeric column, or a categorical column whose kind
             (numeric or text) differs from training.
+        CellTypeError
+            A categorical column holding lists, dicts or other values with no text of
+            their own (column and rows named).
         """
         frame = to_frame(X)
         if tuple(frame.columns) != self.feature_names:
@@ -217,8 +220,10 @@ class DesignEncoder:
         for j, name in enumerate(self.feature_names):
             col = frame[name]
             if name in self.categories:
+                if col.dtype.is_nested() or col.dtype == pl.Object:
+                    _cells_as_text(col, table)  # raises, naming the rows
                 self._check_kind(col, name, table)
-                out[:, j] = _codes(col, self.categories[name], self.numeric_text)
+                out[:, j] = _codes(col, self.categories[name], self.numeric_text, table)
                 continue
             if col.null_count() == col.len():
                 # Nothing but missing values (an all-None object column reads as text).
@@ -483,9 +488,9 @@ def _stored_kind(categories: tuple[str, ...], rule: str) -> str:
     return "numeric" if all(numeric(c) for c in categories) else "text"
 
 
-def _as_text(col: pl.Series, rule: str = CATEGORY_TEXT) -> pl.Series:
+def _as_text(col: pl.Series, rule: str = CATEGORY_TEXT, table: str | None = None) -> pl.Series:
     if not (col.dtype == pl.Boolean or col.dtype.is_numeric()):
-        return col.cast(pl.String)
+        return _cells_as_text(col, table)
     # Numeric categories: 1 and 1.0 are the same category.
     if rule == LEGACY_FLOAT_TEXT:
         as_float = col.cast(pl.Float64)
@@ -502,10 +507,41 @@ def _as_text(col: pl.Series, rule: str = CATEGORY_TEXT) -> pl.Series:
     return values.replace_strict(distinct, texts, default=None, return_dtype=pl.String)
 
 
+def _cells_as_text(col: pl.Series, table: str | None) -> pl.Series:
+    """A non-numeric categorical column as text; cells that have no text of their own
+    (lists, dicts, durations, bytes that are not UTF-8) are refused, not stringified."""
+    # A struct would cast to "{1}" and a list not at all: neither is a category.
+    if not (col.dtype.is_nested() or col.dtype == pl.Object):
+        try:
+            return col.cast(pl.String)
+        except pl.exceptions.PolarsError:
+            pass
+    cells = col.to_list()
+    odd = [i for i, v in enumerate(cells) if v is not None and not _has_text(v)]
+    found = type(cells[odd[0]]).__name__ if odd else str(col.dtype)
+    raise CellTypeError(
+        f"categories must be text or numbers (or missing), got {found} values "
+        f"({col.dtype}); pass each category as one text or number",
+        table=table,
+        column=col.name,
+        rows=odd[:_ROWS_KEPT],
+    )
+
+
+def _has_text(value: Any) -> bool:
+    if isinstance(value, bytes):
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+    return isinstance(value, (str, int, float, np.number, np.bool_))
+
+
 def _order_by_bad_rate(
     col: pl.Series, y: NDArray[Any], w: FloatArray, overall: float
 ) -> tuple[str, ...]:
-    text = _as_text(col)
+    text = _as_text(col, table="X")
     frame = pl.DataFrame({"c": text, "y": y.astype(np.float64) * w, "w": w}).drop_nulls("c")
     stats = frame.group_by("c").agg(pl.col("y").sum(), pl.col("w").sum())
     rate = (stats["y"] + _PRIOR_ROWS * overall) / (stats["w"] + _PRIOR_ROWS)
@@ -513,11 +549,13 @@ def _order_by_bad_rate(
     return tuple(order["c"].to_list())
 
 
-def _codes(col: pl.Series, categories: tuple[str, ...], rule: str) -> FloatArray:
+def _codes(
+    col: pl.Series, categories: tuple[str, ...], rule: str, table: str | None = None
+) -> FloatArray:
     mapping = pl.DataFrame(
         {"c": list(categories), "code": np.arange(len(categories), dtype=np.float64)},
         schema={"c": pl.String, "code": pl.Float64},
     )
-    text = pl.DataFrame({"c": _as_text(col, rule)})
+    text = pl.DataFrame({"c": _as_text(col, rule, table)})
     coded = text.join(mapping, on="c", how="left", maintain_order="left")["code"]
     return coded.fill_null(np.nan).to_numpy().astype(np.float64, copy=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from numbers import Integral, Real
@@ -22,6 +21,9 @@ from thinfile_credit._sklearn_errors import ScorerNotFittedError
 from thinfile_credit.errors import DataError, ModelError, SpecError
 from thinfile_credit.gbm._inputs import (
     binary_target,
+    check_class_weight,
+    check_training_weights,
+    class_weight_shifts_prior,
     fitted_columns,
     record_features,
     sample_weight_array,
@@ -117,9 +119,11 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default 100
         Early-stopping patience in rounds.
     class_weight : None, "balanced" or dict, default None
-        Reweights classes for the booster only; calibration uses the true rates, so PD
-        stays calibrated. A dict maps class labels (of ``classes_``) to finite weights
-        ``> 0``; a class it leaves out weighs 1.
+        Reweights classes for the booster only; the calibrator is fitted on the true
+        rates, so the PD stays calibrated. Weights that differ between the classes
+        therefore need ``calibration``: with ``calibration=None`` (or too few rows of a
+        class to calibrate) ``fit`` refuses them. A dict maps class labels (of
+        ``classes_``) to finite weights ``> 0``; a class it leaves out weighs 1.
     calibration : {"isotonic", "sigmoid"} or None, default "isotonic"
         Cross-fitted calibration of the margin to PD (see
         :mod:`thinfile_credit.gbm.calibration`).
@@ -302,13 +306,16 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         ------
         GBMParameterError
             A hyper-parameter of the wrong type or out of range (a ``SpecError`` naming
-            it, and scikit-learn's ``InvalidParameterError``).
+            it, and scikit-learn's ``InvalidParameterError``), or a ``class_weight``
+            that weighs the classes differently with ``calibration=None`` (nothing would
+            bring the PD back to the observed bad rate).
         ModelError
             Unknown engine, a single class (among rows with a positive weight), more
             than two classes, text columns not declared categorical, a bad monotone
             constraint (the message names the column), ``eval_set`` with
             ``early_stopping=False``, or a ``class_weight`` entry that is not a class of
-            ``y`` or whose weight is not a finite number > 0 (``class_weight`` named).
+            ``y`` or whose weight is not a finite number > 0 (``class_weight`` named), or
+            such weights with too few rows of a class to cross-fit the calibrator.
         DataError
             Missing, infinite, non-integer or text target values (``y``, rows named);
             sample weights that are not numbers, negative, infinite or all zero; two
@@ -355,15 +362,27 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
                 "rows with a positive sample weight; a scorer needs goods and bads",
                 column="sample_weight",
             )
+        check_class_weight(self.class_weight, classes)
+        reweighted = class_weight_shifts_prior(self.class_weight, classes)
+        if reweighted and self.calibration is None:
+            # A PD must be a probability: the reweighted booster's is not (mean PD near
+            # the weighted bad rate, not the observed one), and no offset undoes it
+            # row by row, so the combination is refused rather than served.
+            raise GBMParameterError(
+                f"class_weight={self.class_weight!r} weighs goods and bads differently, "
+                "which moves the booster's PD away from the observed bad rate; only "
+                "calibration (fitted on the true rates) brings it back, and calibration "
+                "is None. Set calibration='isotonic' or 'sigmoid', or class_weight=None",
+                column="class_weight",
+            )
         # "balanced" counts the classes among the rows in the sample (positive weight).
-        _check_class_weight(self.class_weight, classes)
         in_sample = np.flatnonzero(w_user > 0)
         w_train = w_user * compute_sample_weight(
             self.class_weight,
             classes[y01],
             indices=in_sample if self.class_weight == "balanced" else None,
         )
-        _check_training_weights(w_train, y01, classes)
+        check_training_weights(w_train, y01, classes)
         self.scale_ = self.scale if self.scale is not None else ScoreScale()
 
         # The caller's X, not the Polars copy: a pandas categorical of integer codes is
@@ -428,6 +447,7 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
             cv=self.cv,
             seed=int(seeds[2]),
             keep_folds=self.ensemble,
+            reweighted=reweighted,
         )
         self.booster_ = AveragedBooster([booster, *folds]) if folds else booster
         self.feature_importances_ = self.booster_.feature_importances()
@@ -600,52 +620,6 @@ class GBMScorer(ClassifierMixin, BaseEstimator):
         y01 = (yv == self.classes_[1]).astype(np.int64)
         w = eval_set[2] if len(eval_set) == 3 else None
         return design, y01, sample_weight_array(w, n, table="eval_set.w")
-
-
-def _check_class_weight(class_weight: Any, classes: NDArray[Any]) -> None:
-    """Every entry of a ``class_weight`` dict a class of ``y`` with a finite weight > 0."""
-    if not isinstance(class_weight, dict):
-        return  # None or "balanced" (the type is checked with the other parameters)
-    known = set(classes.tolist())
-    for label, weight in class_weight.items():
-        if isinstance(label, np.generic):
-            label = label.item()
-        # Booleans and numbers are different labels here (True is not the class 1).
-        if label not in known or isinstance(label, bool) != (classes.dtype == bool):
-            raise ModelError(
-                f"class_weight has an entry for {label!r}, which is not a class of y "
-                f"(classes: {', '.join(repr(c) for c in classes.tolist())})",
-                column="class_weight",
-            )
-        if (
-            isinstance(weight, (bool, np.bool_))
-            or not isinstance(weight, Real)
-            or not math.isfinite(float(weight))
-            or not float(weight) > 0
-        ):
-            raise ModelError(
-                f"class_weight for class {label!r} must be a finite number > 0, got {weight!r}",
-                column="class_weight",
-            )
-
-
-def _check_training_weights(w: FloatArray, y01: NDArray[np.int64], classes: NDArray[Any]) -> None:
-    """The booster's weights (sample times class weights): finite, >= 0, both classes."""
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise ModelError(
-            "sample_weight times class_weight is not finite (overflow) for some rows; "
-            "scale the weights down",
-            column="class_weight",
-            rows=bad[:20].tolist(),
-        )
-    for code in (0, 1):
-        if not w[y01 == code].sum() > 0:
-            raise ModelError(
-                f"class {classes[code]!r} has no positive training weight "
-                "(sample_weight times class_weight)",
-                column="class_weight",
-            )
 
 
 def _threads(n_jobs: int | None) -> int:

@@ -180,12 +180,19 @@ def scorecard_from_json(text: str) -> WoEScorecard:
             f"unsupported {FORMAT} version {version!r}; this library reads "
             f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
+    absent = [key for key in _FIELDS if key not in data]
+    if absent:
+        raise ArtefactError(
+            f"malformed scorecard artefact: no {', '.join(map(repr, absent))} field"
+            f"{'s' if len(absent) > 1 else ''} at the top level"
+        )
     try:
         scale = ScoreScale.from_dict(data["scale"])
-        stored = data["binnings"]
+        stored = _entries(data["binnings"], "binnings", "name")
         if version == 1:
             stored = [migrate_v1_binning(b) for b in stored]
         binnings = {b["name"]: FeatureBinning.from_dict(b) for b in stored}
+        _check_model_entries(data["model"], binnings, data["feature_names_in"])
         round_points = _flag(data["round_points"], "round_points")
         card = WoEScorecard(scale=scale, round_points=round_points)
         card.scale_ = scale
@@ -210,6 +217,7 @@ def scorecard_from_json(text: str) -> WoEScorecard:
         }
         card.baseline_points_ = _number(data["baseline_points"], "baseline_points")
         _check_points(card)
+        _check_selection(data["selection"])
         card.selection_ = SelectionReport.from_dict(data["selection"])
         card.sign_report_ = list(data["sign_report"])
         card.classes_ = np.array([0, 1])
@@ -220,9 +228,139 @@ def scorecard_from_json(text: str) -> WoEScorecard:
         card._compile()
     except ArtefactError:
         raise
-    except (KeyError, TypeError, ValueError, ArithmeticError, SpecError) as exc:
+    except KeyError as exc:  # a key the checks above do not cover: still say it is one
+        raise ArtefactError(f"malformed scorecard artefact: no {exc} field") from None
+    except SpecError as exc:  # a binning or the scale: keep the feature and bins it names
+        raise ArtefactError(
+            f"malformed scorecard artefact: {exc.message}",
+            table=exc.table,
+            column=exc.column,
+            rows=exc.rows,
+        ) from None
+    except (TypeError, ValueError, ArithmeticError) as exc:
         raise ArtefactError(f"malformed scorecard artefact: {exc}") from None
     return card
+
+
+#: Top-level fields every readable version has (``format`` and ``version`` are read first).
+_FIELDS = (
+    "scale",
+    "round_points",
+    "feature_names_in",
+    "fitted_with_names",
+    "intercept",
+    "baseline_points",
+    "binnings",
+    "model",
+    "selection",
+    "sign_report",
+)
+#: Fields of one ``model`` entry.
+_MODEL_FIELDS = ("feature", "coefficient", "points")
+
+
+def _entries(value: Any, field: str, key: str) -> list[dict[str, Any]]:
+    """A list field of objects that each carry ``key``; the error names the entry."""
+    if not isinstance(value, list):
+        raise ArtefactError(
+            f"malformed scorecard artefact: {field} must be a list, got {type(value).__name__}"
+        )
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise ArtefactError(
+                f"malformed scorecard artefact: {field}[{i}] must be an object, "
+                f"got {type(entry).__name__}",
+                table=field,
+                rows=[i],
+            )
+        if key not in entry:
+            raise ArtefactError(
+                f"malformed scorecard artefact: {field}[{i}] has no {key!r} field",
+                table=field,
+                rows=[i],
+            )
+    return value
+
+
+def _check_model_entries(
+    model: Any, binnings: dict[str, FeatureBinning], feature_names_in: Any
+) -> None:
+    """Every model entry whole, of a feature with a binning among the input features."""
+    entries = _entries(model, "model", "feature")
+    inputs = {str(n) for n in feature_names_in} if isinstance(feature_names_in, list) else set()
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        name = entry["feature"]
+        column = name if isinstance(name, str) else None
+        if not isinstance(name, str):
+            raise ArtefactError(
+                f"malformed scorecard artefact: model[{i}] feature must be text, got {name!r}",
+                table="model",
+                rows=[i],
+            )
+        absent = [key for key in _MODEL_FIELDS if key not in entry]
+        if absent:
+            raise ArtefactError(
+                f"malformed scorecard artefact: model[{i}] has no "
+                f"{', '.join(map(repr, absent))} field",
+                table="model",
+                column=column,
+                rows=[i],
+            )
+        if name in seen:
+            raise ArtefactError(
+                f"malformed scorecard artefact: model[{i}] repeats feature {name!r}",
+                table="model",
+                column=name,
+                rows=[i],
+            )
+        seen.add(name)
+        where = []
+        if name not in binnings:
+            where.append(f"has no binning (binnings hold {_listed(binnings)})")
+        if name not in inputs:
+            where.append(f"is not an input feature (feature_names_in holds {_listed(inputs)})")
+        if where:
+            raise ArtefactError(
+                f"malformed scorecard artefact: model[{i}] feature {name!r} " + " and ".join(where),
+                table="model",
+                column=name,
+                rows=[i],
+            )
+
+
+def _check_selection(selection: Any) -> None:
+    """The selection report: ``{"records": [...]}``, each record with every field."""
+    from dataclasses import MISSING, fields
+
+    from thinfile_credit.selection._report import SelectionRecord
+
+    if not isinstance(selection, dict) or "records" not in selection:
+        raise ArtefactError(
+            "malformed scorecard artefact: selection must be an object with a 'records' list"
+        )
+    needed = [
+        f.name
+        for f in fields(SelectionRecord)
+        if f.default is MISSING and f.default_factory is MISSING
+    ]
+    for i, record in enumerate(_entries(selection["records"], "selection.records", "feature")):
+        absent = [key for key in needed if key not in record]
+        if absent:
+            raise ArtefactError(
+                f"malformed scorecard artefact: selection.records[{i}] (feature "
+                f"{record['feature']!r}) has no {', '.join(map(repr, absent))} field",
+                table="selection.records",
+                rows=[i],
+            )
+
+
+def _listed(names: Any, limit: int = 8) -> str:
+    items = sorted(str(n) for n in names)
+    if not items:
+        return "none"
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(repr(n) for n in items[:limit]) + more
 
 
 #: Largest difference between stored and recomputed points read as float noise, relative

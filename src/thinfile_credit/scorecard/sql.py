@@ -154,15 +154,11 @@ def feature_case_sql(
             parts.append(
                 f"WHEN {col} = {_text(str(code), dialect)} THEN {pts[binning.n_regular + i]}"
             )
-        for b, group in enumerate(binning.groups):
-            members: list[str] = []
-            for category in group:
-                if category == FeatureBinning.RARE:
-                    members.extend(binning.rare_categories)
-                else:
-                    members.append(category)
+        # the very map Python scoring uses: a rare category also listed in a group, or a
+        # category spelled as the rare token, scores the same in both
+        for b, members in enumerate(binning.bin_categories()):
             if members:
-                listed = ", ".join(_text(c, dialect) for c in sorted(set(members)))
+                listed = ", ".join(_text(c, dialect) for c in members)
                 parts.append(f"WHEN {col} IN ({listed}) THEN {pts[b]}")
         parts.append(f"ELSE {pts[binning.unknown_bin]}")
     parts.append("END")
