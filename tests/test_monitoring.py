@@ -224,6 +224,16 @@ def test_monitor_refuses_a_gini_drop_that_is_not_a_share(gini_drop):
         monitor(population(0), population(1), target_col="bad", gini_drop=gini_drop)
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("bins", "x"), ("bins", [600, "650"]), ("epsilon", "x"), ("closed", "both")],
+)
+def test_monitor_refuses_bad_psi_settings_as_spec_errors(setting, value):
+    """``bins="x"`` escaped as NumPy's ValueError and ``epsilon="x"`` as a TypeError."""
+    with pytest.raises(SpecError, match=setting):
+        monitor(population(0), population(1), **{setting: value})
+
+
 def test_monitor_still_flags_a_gini_fall_at_the_edges_of_gini_drop():
     weak = population(1, noise=200.0)
     assert any(

@@ -192,7 +192,9 @@ def monitor(
         ``table`` names the frame, ``column`` the score or target column and ``rows`` the
         offending rows of that frame (positions, counted over all its rows).
     SpecError
-        A ``gini_drop`` that is not a number in ``[0, 1]`` (NaN would never flag).
+        A ``gini_drop`` that is not a number in ``[0, 1]`` (NaN would never flag), or a
+        ``bins``, ``closed`` or ``epsilon`` that :func:`~thinfile_credit.metrics.psi`
+        refuses.
 
     Examples
     --------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from _histories import day, tables
+from _histories import D0, day, tables
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -73,6 +76,97 @@ def test_vintage_curves_never_decrease(rows):
     full = v.filter(pl.col("n_loans") == pl.col("cohort_size"))
     for _, grp in full.group_by("cohort"):
         assert (np.diff(grp.sort("months_on_book")["n_bad"].to_numpy()) >= 0).all()
+
+
+def test_vintage_newest_first_table_starting_with_a_loan_under_a_month():
+    """The Polars ``offset_by("{m}mo")`` path panicked (a BaseException) when the first
+    loan of the table had been on book under a month by ``as_of``."""
+    lo = pd.DataFrame(
+        {
+            "loan_id": [2, 1],
+            "user_id": [2, 1],
+            "disbursed_at": pd.to_datetime(["2023-10-01", "2023-04-29"]),
+        }
+    )
+    ins = pd.DataFrame(
+        {
+            "loan_id": [1, 2],
+            "due_at": pd.to_datetime(["2023-05-29", "2023-11-01"]),
+            "amount_due": [100.0, 100.0],
+            "paid_at": pd.to_datetime(["2023-05-30", None]),
+            "amount_paid": [100.0, 0.0],
+        }
+    )
+    newest_first = vintage_curves(lo, ins, dpd=30, as_of="2023-10-22")
+    oldest_first = vintage_curves(lo.iloc[::-1], ins, dpd=30, as_of="2023-10-22")
+    pd.testing.assert_frame_equal(newest_first, oldest_first)
+    # Only the April loan is a month on book (Apr 29 + 5 months = Sep 29 <= Oct 22).
+    assert newest_first["months_on_book"].tolist() == [1, 2, 3, 4, 5]
+    assert set(newest_first["cohort"]) == {pd.Timestamp("2023-04-01")}
+    assert newest_first["n_bad"].tolist() == [0] * 5
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    year, month = divmod(d.month - 1 + months, 12)
+    year, month = d.year + year, month + 1
+    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+#: Disbursement days (offsets from 2024-01-01) weighted towards month ends (Jan 31,
+#: Feb 29, Mar 30 and 31, Apr 30, May 31), where adding a month clamps the day.
+_STARTS = st.one_of(st.sampled_from([30, 59, 89, 90, 120, 151]), st.integers(0, 400))
+
+
+@given(
+    st.lists(
+        st.tuples(
+            _STARTS,
+            st.lists(st.tuples(st.integers(1, 70), st.one_of(st.none(), st.integers(0, 150)))),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(31, 450),  # as_of, days after the oldest disbursement
+    st.sampled_from([1, 30, 60]),
+    st.data(),
+)
+def test_vintage_matches_month_walk_in_any_row_order(loans, after, threshold, data):
+    """vintage_curves equals a per-loan walk over calendar months, whatever the order of
+    the loan rows (random, and newest first)."""
+    rows = [(i, i, start) for i, (start, _) in enumerate(loans)]
+    inst = [
+        (i, start + due, 10.0, None if late is None else start + due + late, 10.0)
+        for i, (start, schedule) in enumerate(loans)
+        for due, late in schedule
+    ]
+    as_of = D0 + dt.timedelta(days=min(start for start, _ in loans) + after)
+    counts: dict[tuple[pd.Timestamp, int], list[int]] = {}
+    for i, (start, _) in enumerate(loans):
+        disbursed = D0 + dt.timedelta(days=start)
+        # An instalment reaches the threshold on due + threshold unless paid before.
+        reached = [
+            due + threshold
+            for lid, due, _, paid, _ in inst
+            if lid == i and (paid is None or paid >= due + threshold)
+        ]
+        first_bad = D0 + dt.timedelta(days=min(reached)) if reached else None
+        months = 1
+        while (end := _add_months(disbursed, months)) <= as_of:
+            cell = counts.setdefault((pd.Timestamp(disbursed.replace(day=1)), months), [0, 0])
+            cell[0] += 1
+            cell[1] += first_bad is not None and first_bad <= end
+            months += 1
+    order = data.draw(st.permutations(range(len(rows))), label="row order")
+    newest_first = sorted(range(len(rows)), key=lambda i: -rows[i][2])
+    lo, ins = tables(rows, inst)
+    for positions in (order, newest_first):
+        got = vintage_curves(lo.iloc[positions], ins, dpd=threshold, as_of=as_of)
+        assert {
+            (c, m): [n, b]
+            for c, m, n, b in zip(
+                got["cohort"], got["months_on_book"], got["n_loans"], got["n_bad"]
+            )
+        } == counts
 
 
 def test_suggest_window_uses_fully_observed_cohorts():

@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.metrics import (
     adverse_impact_ratio,
+    bootstrap_ci,
     brier_score,
+    calibration_table,
     csi,
     gini,
     lift_table,
@@ -198,3 +200,33 @@ def test_as_1d_keeps_lists_mixing_kinds_as_their_own_values() -> None:
     assert as_1d([True, 2], "g").tolist() == [True, 2]
     assert as_1d([1, 2.5], "g").dtype == np.float64  # numbers alone: as NumPy reads them
     assert as_1d(["a", "b"], "g").dtype.kind == "U"
+
+
+_S = [0.1, 0.9, 0.3, 0.6]
+_FRAME = pd.DataFrame({"a": [1.0, 2.0, 3.0], "c": ["x", "y", "x"]})
+
+
+@pytest.mark.parametrize(
+    ("call", "setting"),
+    [
+        (lambda: psi(_S, _S, bins="x"), "bins"),
+        (lambda: psi(_S, _S, bins=[0.2, "0.5"]), "bins"),  # text is not an edge
+        (lambda: psi(_S, _S, bins=True), "bins"),
+        (lambda: psi(["a"], ["b"], bins="x"), "bins"),  # unused on categories, still wrong
+        (lambda: psi(_S, _S, epsilon="x"), "epsilon"),
+        (lambda: psi(_S, _S, epsilon=float("nan")), "epsilon"),
+        (lambda: psi(_S, _S, closed=np.array(["left", "right"])), "closed"),
+        (lambda: csi(_FRAME, _FRAME, bins="x"), "bins"),
+        (lambda: csi(_FRAME, _FRAME, epsilon="x"), "epsilon"),
+        (lambda: score_band_table(_S, bands="x"), "bands"),
+        (lambda: lift_table([0, 1, 0, 1], _S, n_bins="x"), "n_bins"),
+        (lambda: calibration_table([0, 1, 0, 1], _S, n_bins=0), "n_bins"),
+        (lambda: adverse_impact_ratio([1, 0], ["a", "b"], threshold="x"), "threshold"),
+        (lambda: adverse_impact_ratio([1, 0], ["a", "b"], threshold=float("nan")), "threshold"),
+        (lambda: bootstrap_ci([0, 1, 0, 1], _S, confidence="x"), "confidence"),
+    ],
+)
+def test_bad_settings_are_spec_errors_naming_the_setting(call, setting) -> None:
+    """Settings were refused with bare ValueError / TypeError (``"x" < 1.0``) before."""
+    with pytest.raises(SpecError, match=setting):
+        call()

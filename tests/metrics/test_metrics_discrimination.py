@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.metrics import auc, bootstrap_ci, discrimination, gini, ks
 
 
@@ -55,6 +58,62 @@ def test_ks_equals_scipy_ks_2samp(data):
     f_good = np.mean(s[y == 0] <= result.score)
     assert abs(f_bad - f_good) == pytest.approx(result.statistic, abs=1e-12)
     assert result.cum_bad_share == pytest.approx(f_bad)
+
+
+def _exact_ks_score(y, s, w=None):
+    """Smallest t attaining max_t |F_bad(t) - F_good(t)|, in exact fractions."""
+    w = np.ones(len(y), dtype=int) if w is None else w
+    n_bad = sum(Fraction(int(wi)) for yi, wi in zip(y, w) if yi == 1)
+    n_good = sum(Fraction(int(wi)) for yi, wi in zip(y, w) if yi == 0)
+    gaps = {}
+    for t in sorted(set(s)):
+        below_bad = sum(Fraction(int(wi)) for yi, si, wi in zip(y, s, w) if yi == 1 and si <= t)
+        below_good = sum(Fraction(int(wi)) for yi, si, wi in zip(y, s, w) if yi == 0 and si <= t)
+        gaps[t] = abs(below_bad / n_bad - below_good / n_good)
+    top = max(gaps.values())
+    return min(t for t, g in gaps.items() if g == top), top
+
+
+def test_ks_score_tied_maximum_is_the_smallest_cut_off():
+    # Gaps 1/3 at 396 and at 735; in floats 2/3 - 1 = 0.33333333333333337 won.
+    y = [1, 0, 1, 0, 1]
+    s = [877.0, 735.0, 625.0, 466.0, 396.0]
+    r = ks(y, s)
+    assert r.score == 396.0
+    assert (r.cum_bad_share, r.cum_good_share) == (pytest.approx(1 / 3), 0.0)
+    assert r.statistic == pytest.approx(1 / 3, abs=1e-15)
+    assert discrimination(y, s).ks_score == 396.0
+    # Weights take the relative-tolerance path: unit weights give the same cut-off.
+    assert ks(y, s, sample_weight=[1.0] * 5).score == 396.0
+
+
+def test_ks_score_on_every_labelling_of_up_to_eight_distinct_scores():
+    # 494 labellings; rounding picked a later tied maximum on 24 of them.
+    for n in range(2, 9):
+        for y in itertools.product([0, 1], repeat=n):
+            if 0 < sum(y) < n:
+                s = [float(i) for i in range(n)]
+                assert ks(y, s).score == _exact_ks_score(y, s)[0], y
+
+
+@given(labelled_scores())
+def test_ks_score_is_the_exact_smallest_maximiser(data):
+    y, s, _ = data
+    score, top = _exact_ks_score(y, s)
+    r = ks(y, s)
+    assert r.score == score
+    assert abs(r.cum_bad_share - r.cum_good_share) == pytest.approx(float(top), abs=1e-12)
+
+
+@given(labelled_scores(), st.lists(st.integers(1, 4), min_size=60, max_size=60))
+def test_weighted_ks_score_breaks_ties_like_repeated_rows(data, reps):
+    y, s, _ = data
+    w = np.array(reps[: y.size], dtype=float)
+    assert ks(y, s, sample_weight=w).score == _exact_ks_score(y, s, w)[0]
+    assert (
+        ks(y, s, sample_weight=w).score
+        == ks(np.repeat(y, reps[: y.size]), np.repeat(s, reps[: y.size])).score
+    )
 
 
 @given(labelled_scores(), st.lists(st.integers(1, 4), min_size=60, max_size=60))
@@ -175,12 +234,17 @@ def test_bootstrap_unstratified_weighted_and_points():
     ("kwargs", "match"),
     [
         ({"metrics": ["roc"]}, "metrics"),
+        ({"metrics": "auc"}, "metrics"),  # a bare name is not a list of names
+        ({"metrics": 5}, "metrics"),
         ({"n_resamples": 0}, "n_resamples"),
+        ({"n_resamples": True}, "n_resamples"),
         ({"confidence": 1.5}, "confidence"),
+        ({"confidence": "x"}, "confidence"),
+        ({"confidence": float("nan")}, "confidence"),
     ],
 )
 def test_bootstrap_bad_arguments(kwargs, match):
-    with pytest.raises(DataError, match=match):
+    with pytest.raises(SpecError, match=match):
         bootstrap_ci([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], **kwargs)
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.errors import DataError, SchemaError, SpecError
 from thinfile_credit.metrics import csi, psi, psi_flag
 
 
@@ -119,9 +119,9 @@ def test_stability_bad_input():
     with pytest.raises(DataError, match="no rows") as info:
         psi([], [1.0])
     assert info.value.column == "reference"
-    with pytest.raises(DataError, match="epsilon"):
+    with pytest.raises(SpecError, match="epsilon"):
         psi([1.0], [1.0], epsilon=0)
-    with pytest.raises(DataError, match="increasing"):
+    with pytest.raises(SpecError, match="increasing"):
         psi([1.0], [1.0], bins=[2, 1])
     with pytest.raises(DataError, match="non-negative") as info:
         psi([1.0, 2.0], [1.0], reference_weight=[1, -1])
@@ -147,7 +147,7 @@ def test_left_closed_bins_match_policy_cutoffs():
         fast = psi(x, x[::-1], bins=list(many[:50]), closed=closed).table["ref_count"]
         slow = psi(x, x[::-1], bins=list(many), closed=closed).table["ref_count"]
         assert fast.sum() == slow.sum() == 500
-    with pytest.raises(DataError, match="closed"):
+    with pytest.raises(SpecError, match="closed"):
         psi([1.0], [1.0], closed="both")
 
 

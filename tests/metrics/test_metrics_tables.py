@@ -7,7 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.metrics import ks, lift_table, score_band_table
 
 
@@ -127,14 +127,17 @@ def test_score_band_quantiles_and_weights():
     assert t["cum_bad_rate"].iloc[-1] == pytest.approx((w * y).sum() / w.sum())
 
 
-@pytest.mark.parametrize("bands", [[600, 550], [np.nan], [], 0])
+@pytest.mark.parametrize(
+    "bands", [[600, 550], [np.nan], [], 0, "x", [550, "600"], [True], [[1, 2]], 2.5, None]
+)
 def test_score_band_bad_edges(bands):
-    with pytest.raises(DataError, match="band"):
+    # Text edges are refused, not read as numbers; every refusal is a SpecError.
+    with pytest.raises(SpecError, match="bands"):
         score_band_table([1.0, 2.0], bands=bands)
 
 
 def test_tables_bad_input():
-    with pytest.raises(DataError, match="n_bins"):
+    with pytest.raises(SpecError, match="n_bins"):
         lift_table([0, 1], [0.1, 0.2], n_bins=0)
     with pytest.raises(DataError, match="only one class"):
         lift_table([0, 0], [0.1, 0.2])

@@ -107,10 +107,18 @@ def vintage_curves(
     first_bad = hist.installments.group_by("loan_id").agg(
         first_bad_day=first_bad_day_expr(threshold).min()
     )
-    lo = hist.loans.select("loan_id", "disbursed_day").join(first_bad, on="loan_id", how="left")
-    lo = lo.with_columns(
-        cohort=pl.col("disbursed_day").dt.truncate("1mo"),
-        observed_months=_months_between(pl.col("disbursed_day"), pl.lit(as_of_day)),
+    disbursed = pl.col("disbursed_day")
+    lo = (
+        hist.loans.select("loan_id", "disbursed_day")
+        .join(first_bad, on="loan_id", how="left")
+        .select(
+            cohort=disbursed.dt.truncate("1mo"),
+            observed_months=_months_between(disbursed, pl.lit(as_of_day)),
+            # Ever bad at m months on book from the first m with disbursed + m months
+            # on or after the first bad day: one past the last m strictly before it.
+            bad_from_month=_months_between(disbursed, pl.col("first_bad_day") - pl.duration(days=1))
+            + 1,
+        )
     )
     longest = lo["observed_months"].max()
     observed = int(longest) if isinstance(longest, int) else 0
@@ -119,25 +127,21 @@ def vintage_curves(
     if horizon < 1:
         raise DataError(f"no loan has been on book a full month by {as_of_day}", table="loans")
     sizes = lo.group_by("cohort").agg(cohort_size=pl.len())
-    grid = (
-        lo.join(pl.DataFrame({"months_on_book": range(1, horizon + 1)}), how="cross")
-        .filter(pl.col("months_on_book") <= pl.col("observed_months"))
-        .with_columns(
-            mob_day=pl.col("disbursed_day").dt.offset_by(
-                pl.format("{}mo", pl.col("months_on_book"))
-            )
-        )
-    )
+    # Loans sharing a cohort, observed months and first bad month count alike: expanding
+    # those few groups (not every loan) over the months on book keeps the grid small.
+    groups = lo.group_by("cohort", "observed_months", "bad_from_month").agg(n=pl.len())
+    mob = pl.col("months_on_book")
     out = (
-        grid.group_by("cohort", "months_on_book")
+        groups.join(pl.DataFrame({"months_on_book": range(1, horizon + 1)}), how="cross")
+        .filter(mob <= pl.col("observed_months"))
+        .group_by("cohort", "months_on_book")
         .agg(
-            n_loans=pl.len().cast(pl.Int64),
-            n_bad=(pl.col("first_bad_day") <= pl.col("mob_day")).fill_null(False).sum(),
+            n_loans=pl.col("n").sum(),
+            n_bad=pl.col("n").filter(pl.col("bad_from_month") <= mob).sum(),
         )
         .join(sizes, on="cohort")
         .with_columns(
-            pl.col("n_bad").cast(pl.Int64),
-            pl.col("cohort_size").cast(pl.Int64),
+            pl.col("n_loans", "n_bad", "cohort_size").cast(pl.Int64),
             bad_rate=pl.col("n_bad") / pl.col("n_loans"),
         )
         .sort("cohort", "months_on_book")
@@ -237,9 +241,21 @@ def first_bad_day_expr(threshold: int) -> pl.Expr:
 
 def _months_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     """Whole calendar months from ``start`` to ``end`` (``start + m months <= end``)."""
-    months = (end.dt.year() - start.dt.year()) * 12 + end.dt.month() - start.dt.month()
-    return (
-        pl.when(start.dt.offset_by(pl.format("{}mo", months)) <= end)
-        .then(months)
-        .otherwise(months - 1)
+    months = (end.dt.year().cast(pl.Int64) - start.dt.year()) * 12 + (
+        end.dt.month().cast(pl.Int64) - start.dt.month()
     )
+    return pl.when(_add_months(start, months) <= end).then(months).otherwise(months - 1)
+
+
+def _add_months(day: pl.Expr, months: pl.Expr) -> pl.Expr:
+    """``day`` plus ``months`` calendar months, clamped to the end of a shorter month.
+
+    Jan 31 + 1 month is Feb 29 in a leap year, as ``dt.offset_by("1mo")`` gives. Built
+    from integer month arithmetic because ``dt.offset_by`` with a per-row ``"{m}mo"``
+    string panics in Rust (Polars 2.1) on the chunked frames a cross join then filter
+    leaves, and a panic is a ``BaseException`` no ``except Exception`` catches.
+    """
+    index = day.dt.year().cast(pl.Int64) * 12 + (day.dt.month().cast(pl.Int64) - 1) + months
+    year, month = index // 12, index % 12 + 1
+    last_day = pl.date(year, month, 1).dt.month_end().dt.day()
+    return pl.date(year, month, pl.min_horizontal(day.dt.day(), last_day))

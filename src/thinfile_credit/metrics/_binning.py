@@ -7,16 +7,52 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import DataError
+from thinfile_credit._numbers import is_real
+from thinfile_credit.errors import SpecError
 
-__all__ = ["check_n_bins", "tie_safe_quantile_bins"]
+__all__ = ["check_bins", "check_n_bins", "tie_safe_quantile_bins"]
 
 
 def check_n_bins(n_bins: Any, name: str = "n_bins") -> int:
-    """Return ``n_bins`` as an int >= 1 or raise :class:`DataError`."""
+    """Return ``n_bins`` as an int >= 1 or raise :class:`SpecError` naming ``name``."""
     if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise DataError(f"{name} must be a positive integer, got {n_bins!r}")
+        raise SpecError(f"{name} must be a positive integer, got {n_bins!r}")
     return int(n_bins)
+
+
+def check_bins(bins: Any, name: str) -> int | NDArray[np.float64]:
+    """A number of quantile bins (int >= 1) or interior edges (float64), else SpecError.
+
+    Edges are a non-empty 1-D sequence of finite, strictly increasing real numbers; text
+    (``"600"``) and booleans are refused, never read as numbers.
+
+    Examples
+    --------
+    >>> check_bins(5, "bins"), check_bins([550, 600.5], "bands").tolist()
+    (5, [550.0, 600.5])
+    >>> check_bins("x", "bands")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: bands must be a positive integer or ..., got 'x'
+    """
+    if isinstance(bins, int | np.integer) and not isinstance(bins, bool | np.bool_):
+        return check_n_bins(bins, name)
+    refused = SpecError(
+        f"{name} must be a positive integer or a non-empty sequence of finite, strictly "
+        f"increasing numbers (bin edges), got {bins!r}"
+    )
+    if isinstance(bins, str | bytes | dict) or not hasattr(bins, "__len__"):
+        raise refused
+    try:
+        raw = np.asarray(bins, dtype=object)
+    except ValueError:  # ragged nesting
+        raise refused from None
+    if raw.ndim != 1 or raw.size == 0 or not all(is_real(v) for v in raw.tolist()):
+        raise refused
+    edges = raw.astype(np.float64)
+    if not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
+        raise refused
+    return edges
 
 
 def tie_safe_quantile_bins(

@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from thinfile_credit._numbers import is_real
 from thinfile_credit.binning._text import TEXT_KINDS, floats_and_failures, value_kind
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 
 __all__ = [
     "MISSING",
     "as_1d",
     "check_binary_target",
     "check_both_classes",
+    "check_fraction",
     "check_scores",
     "check_weights",
     "kind_rows",
@@ -233,6 +235,26 @@ def refuse_mixed_kinds(samples: dict[str, NDArray[Any]]) -> None:
             column=name,
             rows=kinds[name][other][:5].tolist(),
         )
+
+
+def check_fraction(name: str, value: Any, *, one_allowed: bool = False) -> float:
+    """A setting in ``(0, 1)`` (``(0, 1]`` with ``one_allowed``) as a float, else SpecError.
+
+    Text (``"0.95"``), booleans and NaN are refused, never coerced.
+
+    Examples
+    --------
+    >>> check_fraction("confidence", 0.95)
+    0.95
+    >>> check_fraction("threshold", "x", one_allowed=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: threshold must be a number in (0, 1], got 'x'
+    """
+    if not is_real(value) or not (0.0 < value < 1.0 or (one_allowed and value == 1.0)):
+        bounds = "(0, 1]" if one_allowed else "(0, 1)"
+        raise SpecError(f"{name} must be a number in {bounds}, got {value!r}")
+    return float(value)
 
 
 def check_scores(values: Any, name: str = "score") -> NDArray[np.float64]:

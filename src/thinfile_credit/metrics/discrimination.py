@@ -15,7 +15,9 @@ Conventions
   :func:`scipy.stats.ks_2samp` on the bad and good scores. With weights the empirical
   distribution functions are weighted (integer weights give the same value as repeating
   rows). The KS score is the smallest ``t`` attaining the maximum: the cut-off
-  ``score <= t`` versus ``score > t`` that separates bads from goods best.
+  ``score <= t`` versus ``score > t`` that separates bads from goods best. Ties for
+  the maximum are decided exactly when unweighted (integer counts); with weights a gap
+  within a relative ``1e-9`` of the maximum counts as attaining it.
 
 Notes
 -----
@@ -45,10 +47,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import DataError
+from thinfile_credit.errors import DataError, SpecError
 from thinfile_credit.metrics._validation import (
     check_binary_target,
     check_both_classes,
+    check_fraction,
     check_scores,
     check_weights,
 )
@@ -68,6 +71,9 @@ _METRICS = ("auc", "gini", "ks")
 # Bootstrap replicates are processed in blocks of about this many (replicate, row) cells
 # so memory stays bounded (8 bytes each) whatever n and n_resamples are.
 _BLOCK_CELLS = 4_000_000
+# Weighted KS gaps within this relative distance of the maximum count as attaining it
+# (float sums of weights cannot tell exact ties apart).
+_KS_TIE_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,8 @@ class KSResult:
     statistic : float
         ``max_t |F_bad(t) - F_good(t)|`` in [0, 1].
     score : float
-        The smallest score ``t`` at which the maximum is attained.
+        The smallest score ``t`` at which the maximum is attained (exactly when
+        unweighted; with weights, within a relative ``1e-9`` of the maximum).
     cum_bad_share, cum_good_share : float
         ``F_bad(t)`` and ``F_good(t)``: the shares of bads and goods scoring ``<= t``.
     """
@@ -310,6 +317,15 @@ def bootstrap_ci(
     dict of str to BootstrapCI
         One interval per requested metric.
 
+    Raises
+    ------
+    SpecError
+        ``metrics`` not a non-empty list of known names, ``n_resamples`` not an integer
+        >= 1, or ``confidence`` not a number in (0, 1).
+    DataError
+        Bad outcomes, scores or weights (named, with rows), a single class, or fewer
+        than two replicates holding both classes.
+
     Examples
     --------
     >>> import numpy as np
@@ -320,13 +336,14 @@ def bootstrap_ci(
     >>> ci["auc"].lower < ci["auc"].estimate < ci["auc"].upper
     True
     """
-    unknown = [m for m in metrics if m not in _METRICS]
-    if unknown or not metrics:
-        raise DataError(f"metrics must be a non-empty subset of {_METRICS}, got {list(metrics)}")
-    if not (isinstance(n_resamples, int | np.integer) and n_resamples >= 1):
-        raise DataError(f"n_resamples must be a positive integer, got {n_resamples!r}")
-    if not 0.0 < confidence < 1.0:
-        raise DataError(f"confidence must be in (0, 1), got {confidence!r}")
+    _check_metric_names(metrics)
+    if (
+        isinstance(n_resamples, bool | np.bool_)
+        or not isinstance(n_resamples, int | np.integer)
+        or n_resamples < 1
+    ):
+        raise SpecError(f"n_resamples must be a positive integer, got {n_resamples!r}")
+    confidence = check_fraction("confidence", confidence)
     y, s, w = _checked(y_true, score, sample_weight)
     groups = _GroupedScores.build(y, s, w)
     rng = np.random.default_rng(random_state)
@@ -383,6 +400,14 @@ def bootstrap_ci(
             n_resamples=int(rep.size),
         )
     return out
+
+
+def _check_metric_names(metrics: Any) -> None:
+    """``metrics`` is a non-empty collection of known names (a bare ``"auc"`` is not)."""
+    iterable = hasattr(metrics, "__iter__") and not isinstance(metrics, str | bytes)
+    names = list(metrics) if iterable else []
+    if not names or any(not isinstance(m, str) or m not in _METRICS for m in names):
+        raise SpecError(f"metrics must be a non-empty list drawn from {_METRICS}, got {metrics!r}")
 
 
 def _checked(
@@ -460,12 +485,21 @@ class _GroupedScores:
         return num / (self.n_bad * self.n_good)
 
     def ks(self) -> KSResult:
-        cdf_bad = np.cumsum(self.bad) / self.n_bad
-        cdf_good = np.cumsum(self.good) / self.n_good
+        cum_bad, cum_good = np.cumsum(self.bad), np.cumsum(self.good)
+        cdf_bad = cum_bad / self.n_bad
+        cdf_good = cum_good / self.n_good
         gap = np.abs(cdf_bad - cdf_good)
-        i = int(np.argmax(gap))
+        statistic = float(gap.max())
+        # The KS score is the smallest t attaining the maximum, but rounding breaks exact
+        # ties (2/3 - 1/3 > 1 - 2/3 in floats): compare the gaps exactly in integers
+        # (cross-multiplied counts), or within a relative tolerance when weighted.
+        if cum_bad.dtype.kind == "i":
+            n_bad, n_good = int(cum_bad[-1]), int(cum_good[-1])
+            i = int(np.argmax(np.abs(cum_bad * n_good - cum_good * n_bad)))
+        else:
+            i = int(np.argmax(gap >= statistic * (1.0 - _KS_TIE_RTOL)))
         return KSResult(
-            statistic=float(gap[i]),
+            statistic=statistic,
             score=float(self.values[self.starts[i]]),
             cum_bad_share=float(cdf_bad[i]),
             cum_good_share=float(cdf_good[i]),

@@ -25,6 +25,7 @@ from thinfile_credit.errors import DataError
 from thinfile_credit.metrics._validation import (
     as_1d,
     check_binary_target,
+    check_fraction,
     check_weights,
     missing_label,
     refuse_mixed_kinds,
@@ -74,6 +75,8 @@ def adverse_impact_ratio(
 
     Raises
     ------
+    SpecError
+        A ``threshold`` that is not a number in (0, 1].
     DataError
         Empty input, mismatched lengths, approvals other than 0/1, text or booleans
         beside numbers in ``group`` (``column="group"``, ``rows`` the text or booleans)
@@ -86,8 +89,7 @@ def adverse_impact_ratio(
     >>> t["group"].tolist(), t["ratio"].tolist()
     ([0.0, 1.0], [0.5, 1.0])
     """
-    if not 0.0 < threshold <= 1.0:
-        raise DataError(f"threshold must be in (0, 1], got {threshold!r}")
+    threshold = check_fraction("threshold", threshold, one_allowed=True)
     appr = check_binary_target(approved, "approved")
     g = as_1d(group, "group")
     if g.size != appr.size:

@@ -25,7 +25,8 @@ import polars as pl
 from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
-from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.errors import DataError, SchemaError, SpecError
+from thinfile_credit.metrics._binning import check_bins, check_n_bins
 from thinfile_credit.metrics._validation import (
     check_binary_target,
     check_scores,
@@ -36,11 +37,18 @@ from thinfile_credit.metrics._validation import (
 from thinfile_credit.metrics.calibration import brier_score, calibration_table, hosmer_lemeshow
 from thinfile_credit.metrics.discrimination import discrimination
 from thinfile_credit.metrics.stability import psi
-from thinfile_credit.metrics.tables import lift_table, score_band_table
+from thinfile_credit.metrics.tables import _lift_rows, score_band_table
 
 __all__ = ["segment_metrics", "segment_table"]
 
 SegmentTable = Literal["lift", "score_band", "calibration"]
+
+#: The options each table of :func:`segment_table` takes.
+_TABLE_OPTIONS = {
+    "lift": ("n_bins", "higher_is_better"),
+    "score_band": ("bands", "higher_is_better"),
+    "calibration": ("n_bins",),
+}
 
 
 def segment_metrics(
@@ -86,7 +94,17 @@ def segment_metrics(
         the whole population), plus ``brier`` and ``hl_pvalue`` with ``pd_col``. A
         segment with a single class gets NaN discrimination rather than an error, and
         NaN ``hl_pvalue`` where Hosmer-Lemeshow is undefined (fewer than three PD
-        groups, or a group whose PDs are all 0 or all 1).
+        groups, or a group whose PDs are all 0 or all 1). A segment whose rows all weigh
+        zero keeps its row: its ``n``, ``weight`` 0 and NaN for every rate and metric.
+
+    Raises
+    ------
+    SchemaError
+        A named column missing from ``frame``, or a segment column holding lists,
+        structs or durations (``column`` the segment column, ``rows`` examples).
+    DataError
+        Bad outcomes, scores, PDs or weights (``column`` names the column, ``rows`` the
+        positions), or weights that are all zero.
 
     Examples
     --------
@@ -111,12 +129,13 @@ def segment_metrics(
         ws = None if w is None else w[mask]
         nb = float(y[mask].sum()) if ws is None else float((y[mask] * ws).sum())
         total = float(mask.sum()) if ws is None else float(ws.sum())
+        weighed = total > 0
         row: dict[str, Any] = {
             "segment": label,
             "n": int(mask.sum()),
             "weight": total,
             "n_bad": nb,
-            "bad_rate": nb / total if total > 0 else np.nan,
+            "bad_rate": nb / total if weighed else np.nan,
         }
         if 0 < nb < total:
             d = discrimination(
@@ -125,13 +144,15 @@ def segment_metrics(
             row.update(auc=d.auc, gini=d.gini, ks=d.ks, ks_score=d.ks_score)
         else:
             row.update(auc=np.nan, gini=np.nan, ks=np.nan, ks_score=np.nan)
-        row["score_psi"] = psi(s, s[mask], reference_weight=w, current_weight=ws).value
+        row["score_psi"] = (
+            psi(s, s[mask], reference_weight=w, current_weight=ws).value if weighed else np.nan
+        )
         if p is not None:
-            row["brier"] = brier_score(y[mask], p[mask], sample_weight=ws)
+            row["brier"] = brier_score(y[mask], p[mask], sample_weight=ws) if weighed else np.nan
             try:
                 row["hl_pvalue"] = hosmer_lemeshow(y[mask], p[mask], sample_weight=ws).pvalue
             except DataError:
-                row["hl_pvalue"] = np.nan  # too few distinct PDs in a small segment
+                row["hl_pvalue"] = np.nan  # too few distinct PDs (or no weight) in a segment
         rows.append(row)
     return from_polars(pl.DataFrame(rows), kind)
 
@@ -169,6 +190,21 @@ def segment_table(
     -------
     DataFrame
         Same kind as ``frame``: a ``segment`` column followed by the table's columns.
+        A segment with a single class keeps its table, with NaN where a column divides
+        by the absent class (a lift table's shares of bads or goods, lift and KS). A
+        segment whose rows all weigh zero gets one row: ``count`` 0 and NaN (null)
+        elsewhere.
+
+    Raises
+    ------
+    SpecError
+        An unknown ``table``, no ``target_col`` for a table that needs outcomes, an
+        option the table does not take, or a bad ``n_bins`` / ``bands``.
+    SchemaError
+        As for :func:`segment_metrics`.
+    DataError
+        Bad outcomes, scores or weights (``column`` names the column, ``rows`` the
+        positions); for ``"calibration"``, PDs outside [0, 1].
 
     Examples
     --------
@@ -180,23 +216,64 @@ def segment_table(
     >>> t[["segment", "band", "count"]].values.tolist()[:2]
     [['all', '[650, inf)', 2.0], ['all', '[600, 650)', 1.0]]
     """
-    funcs: dict[str, Callable[..., pd.DataFrame]] = {
-        "lift": lambda y, s, w: lift_table(y, s, sample_weight=w, **options),
-        "score_band": lambda y, s, w: score_band_table(s, y, sample_weight=w, **options),
-        "calibration": lambda y, s, w: calibration_table(y, s, sample_weight=w, **options),
-    }
-    if table not in funcs:
-        raise DataError(f"table must be one of {sorted(funcs)}, got {table!r}")
-    if target_col is None and table != "score_band":
-        raise DataError(f"the {table} table needs target_col")
+    make = _table_maker(table, target_col, options)
     _, kind, y, s, w, seg = _columns(frame, target_col, score_col, segment_col, weight_col)
-    parts = []
+    if table == "calibration":
+        outside = np.flatnonzero((s < 0) | (s > 1))
+        if outside.size:
+            raise DataError(
+                "probabilities of default must lie in [0, 1]",
+                table="frame",
+                column=score_col,
+                rows=outside[:5].tolist(),
+            )
+    parts, full = [], []
     for label, mask in _segments(seg, include_overall):
-        part = funcs[table](None if y is None else y[mask], s[mask], None if w is None else w[mask])
+        ws = None if w is None else w[mask]
+        if ws is not None and not ws.sum() > 0:
+            part = pd.DataFrame({"count": [0.0]})  # no table of nothing, but a row
+        else:
+            part = make(None if y is None else y[mask], s[mask], ws)
+            full.append(part)
         part.insert(0, "segment", label)
         parts.append(part)
-    out = pl.from_pandas(pd.concat(parts, ignore_index=True))
+    # A weightless segment's one row takes the full tables' columns (NaN elsewhere);
+    # the whole frame has positive weight, so some segment has a full table.
+    stacked = pd.concat(parts, ignore_index=True).reindex(columns=full[0].columns)
+    out = pl.from_pandas(stacked)
+    if "bin" in out.columns:  # NaN for a weightless segment would make bins floats
+        out = out.with_columns(pl.col("bin").cast(pl.Int64))
     return from_polars(out, kind)
+
+
+def _table_maker(
+    table: Any, target_col: str | None, options: dict[str, Any]
+) -> Callable[[NDArray[np.float64] | None, NDArray[np.float64], Any], pd.DataFrame]:
+    """The table function of one segment, its settings checked before any data is read."""
+    if not (isinstance(table, str) and table in _TABLE_OPTIONS):
+        raise SpecError(f"table must be one of {sorted(_TABLE_OPTIONS)}, got {table!r}")
+    if target_col is None and table != "score_band":
+        raise SpecError(f"the {table} table needs target_col")
+    unknown = sorted(set(options) - set(_TABLE_OPTIONS[table]))
+    if unknown:
+        raise SpecError(
+            f"the {table} table takes the options {list(_TABLE_OPTIONS[table])}, got {unknown}"
+        )
+    if table == "lift":
+        n_bins = check_n_bins(options.get("n_bins", 10))
+        higher = options.get("higher_is_better", False)
+
+        def lift(y: NDArray[np.float64] | None, s: NDArray[np.float64], w: Any) -> pd.DataFrame:
+            assert y is not None  # target_col is required for lift (checked above)
+            # One class is allowed here: its shares become NaN, not an error for the call.
+            return _lift_rows(y, s, w, n_bins, higher)
+
+        return lift
+    if table == "score_band":
+        check_bins(options.get("bands", 10), "bands")
+        return lambda y, s, w: score_band_table(s, y, sample_weight=w, **options)
+    check_n_bins(options.get("n_bins", 10))
+    return lambda y, s, w: calibration_table(y, s, sample_weight=w, **options)
 
 
 def _columns(
@@ -218,17 +295,31 @@ def _columns(
     for col in wanted:
         if col not in df.columns:
             raise SchemaError("column not found", table="frame", column=col)
-    s = check_scores(df[score_col].to_numpy(), score_col)
-    y = None
-    if target_col is not None:
-        y = check_binary_target(df[target_col].to_numpy(), target_col).astype(np.float64)
-    w = None if weight_col is None else check_weights(df[weight_col].to_numpy(), s.size, weight_col)
+    try:
+        s = check_scores(df[score_col].to_numpy(), score_col)
+        y = None
+        if target_col is not None:
+            y = check_binary_target(df[target_col].to_numpy(), target_col).astype(np.float64)
+        w = None
+        if weight_col is not None:
+            w = check_weights(df[weight_col].to_numpy(), s.size, weight_col)
+    except DataError as exc:  # the checks name the column; the frame is the table
+        raise type(exc)(exc.message, table="frame", column=exc.column, rows=exc.rows) from None
     seg = _segment_labels(df[segment_col])
     return df, kind, y, s, w, seg
 
 
 def _segment_labels(col: pl.Series) -> NDArray[Any]:
     """Segment labels as strings; null and NaN (pandas' and Polars' missing) alike."""
+    dtype = col.dtype
+    if dtype.is_nested() or dtype == pl.Duration or dtype == pl.Object:
+        # Lists cannot be cast to a label, and a struct would read as "{1}".
+        raise SchemaError(
+            f"segment labels must be text, numbers, booleans or dates, got {dtype}",
+            table="frame",
+            column=col.name,
+            rows=col.is_not_null().arg_true().head(5).to_list(),
+        )
     if col.dtype.is_float():
         col = col.fill_nan(None)
     labels = col.cast(pl.String)

@@ -60,10 +60,12 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import from_polars, to_polars
 from thinfile_credit.binning._text import category_texts
-from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.errors import DataError, SchemaError, SpecError
+from thinfile_credit.metrics._binning import check_bins
 from thinfile_credit.metrics._validation import (
     MISSING,
     as_1d,
+    check_fraction,
     check_weights,
     kind_rows,
     missing_label,
@@ -152,11 +154,15 @@ def psi(
 
     Raises
     ------
+    SpecError
+        ``bins`` that is neither an integer >= 1 nor increasing finite edges, an
+        ``epsilon`` that is not a number in (0, 1), or ``closed`` other than "right" or
+        "left" (checked even when ``bins`` goes unused on categorical data).
     DataError
-        An empty sample, mismatched weights, bad ``bins`` / ``epsilon``, infinite
-        numeric values, text where numeric bins need numbers, or text or booleans
-        beside numbers in either sample (``column`` is ``"reference"`` or
-        ``"current"``, ``rows`` the offending positions).
+        An empty sample, mismatched weights, infinite numeric values, text where
+        numeric bins need numbers, or text or booleans beside numbers in either sample
+        (``column`` is ``"reference"`` or ``"current"``, ``rows`` the offending
+        positions).
 
     Examples
     --------
@@ -180,10 +186,9 @@ def _psi(
     closed: str,
 ) -> tuple[PSIResult, int | None]:
     """:func:`psi` and the position of its missing-value bin (None without one)."""
-    if not 0.0 < epsilon < 1.0:
-        raise DataError(f"epsilon must be in (0, 1), got {epsilon!r}")
-    if closed not in ("right", "left"):
-        raise DataError(f"closed must be 'right' or 'left', got {closed!r}")
+    epsilon, checked_bins = _settings(epsilon, bins)
+    if not (isinstance(closed, str) and closed in ("right", "left")):
+        raise SpecError(f"closed must be 'right' or 'left', got {closed!r}")
     ref = as_1d(reference, "reference")
     cur = as_1d(current, "current")
     for arr, name in ((ref, "reference"), (cur, "current")):
@@ -201,7 +206,7 @@ def _psi(
             _finite_or_nan(ref, "reference"),
             _finite_or_nan(cur, "current"),
             wr,
-            bins,
+            checked_bins,
             closed,
         )
     k = len(labels)
@@ -260,6 +265,8 @@ def csi(
 
     Raises
     ------
+    SpecError
+        ``bins`` or ``epsilon`` as :func:`psi` refuses them, before any data is read.
     SchemaError
         A feature missing from either frame, or of another kind in ``current`` than in
         ``reference`` (numeric, text, boolean, temporal): e.g. numbers in the reference
@@ -278,6 +285,7 @@ def csi(
     >>> csi(ref, cur, bins=2)[["feature", "flag"]].values.tolist()
     [['city', 'significant'], ['age', 'stable']]
     """
+    _settings(epsilon, bins)  # refuse bad settings before reading any data
     ref_df, kind = to_polars(reference, table="reference")
     cur_df, _ = to_polars(current, table="current")
     cols = list(features) if features is not None else list(ref_df.columns)
@@ -322,6 +330,11 @@ def csi(
     }
     out = pl.DataFrame(rows, schema=schema).sort("psi", descending=True, maintain_order=True)
     return from_polars(out, kind)
+
+
+def _settings(epsilon: Any, bins: Any) -> tuple[float, int | NDArray[np.float64]]:
+    """The zero-cell floor and the bins, checked before any data (SpecError)."""
+    return check_fraction("epsilon", epsilon), check_bins(bins, "bins")
 
 
 def _is_numeric(arr: NDArray[Any]) -> bool:
@@ -419,16 +432,14 @@ def _numeric_bins(
     ref: NDArray[np.float64],
     cur: NDArray[np.float64],
     wr: NDArray[np.float64] | None,
-    bins: int | Sequence[float],
+    bins: int | NDArray[np.float64],
     closed: str,
 ) -> tuple[
     list[str], NDArray[np.float64], NDArray[np.float64], NDArray[Any], NDArray[Any], int | None
 ]:
     ref_nan, cur_nan = np.isnan(ref), np.isnan(cur)
     any_ref_nan, any_cur_nan = bool(ref_nan.any()), bool(cur_nan.any())
-    if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
-        if bins < 1:
-            raise DataError(f"bins must be a positive integer, got {bins}")
+    if isinstance(bins, int):  # check_bins gave an int >= 1 or float64 edges
         # Indexing copies; skip it in the usual case of no missing values.
         finite = ref[~ref_nan] if any_ref_nan else ref
         if finite.size == 0:
@@ -443,9 +454,7 @@ def _numeric_bins(
             # The top edge at the maximum would leave an always-empty last bin.
             edges = edges[edges < finite.max()]
     else:
-        edges = np.asarray(bins, dtype=np.float64)
-        if edges.ndim != 1 or not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
-            raise DataError(f"bin edges must be finite and strictly increasing, got {bins!r}")
+        edges = bins
     k = edges.size + 1
     lower = np.concatenate([[-np.inf], edges])
     upper = np.concatenate([edges, [np.inf]])

@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from thinfile_credit.errors import DataError
-from thinfile_credit.metrics._binning import check_n_bins, tie_safe_quantile_bins
+from thinfile_credit.metrics._binning import check_bins, check_n_bins, tie_safe_quantile_bins
 from thinfile_credit.metrics._validation import (
     check_binary_target,
     check_both_classes,
@@ -68,6 +67,15 @@ def lift_table(
         ``cum_bad_rate``, ``lift`` (bad rate / overall bad rate), ``cum_lift`` and ``ks``
         (``cum_bad_share - cum_good_share``).
 
+    Raises
+    ------
+    SpecError
+        ``n_bins`` that is not an integer >= 1.
+    DataError
+        Bad scores, outcomes or weights (named, with rows), or a single class:
+        :func:`~thinfile_credit.metrics.segment_table` reports a one-class segment with
+        NaN shares instead.
+
     Examples
     --------
     >>> t = lift_table([1, 1, 0, 0], [0.9, 0.6, 0.4, 0.1], n_bins=2)
@@ -79,6 +87,18 @@ def lift_table(
     y = check_binary_target(y_true, n=s.size)
     w = check_weights(sample_weight, s.size)
     check_both_classes(y, w)
+    return _lift_rows(y, s, w, n_bins, higher_is_better)
+
+
+def _lift_rows(
+    y: NDArray[Any],
+    s: NDArray[np.float64],
+    w: NDArray[np.float64] | None,
+    n_bins: int,
+    higher_is_better: bool,
+) -> pd.DataFrame:
+    """:func:`lift_table` of checked arrays (positive total weight), one class allowed:
+    the shares, lift and KS that divide by an absent class's total are then NaN."""
     risk = -s if higher_is_better else s
     # Groups are formed on descending risk so bin 1 is the riskiest.
     bins = tie_safe_quantile_bins(-risk, w, n_bins)
@@ -96,6 +116,9 @@ def lift_table(
     cum_count, cum_bad, cum_good = np.cumsum(count), np.cumsum(n_bad), np.cumsum(n_good)
     bad_rate = n_bad / count
     cum_bad_rate = cum_bad / cum_count
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 for an absent class
+        cum_bad_share, cum_good_share = cum_bad / total_bad, cum_good / total_good
+        lift, cum_lift = bad_rate / overall, cum_bad_rate / overall
     return pd.DataFrame(
         {
             "bin": np.arange(1, k + 1),
@@ -108,12 +131,12 @@ def lift_table(
             "share": count / total,
             "cum_share": cum_count / total,
             "cum_n_bad": cum_bad,
-            "cum_bad_share": cum_bad / total_bad,
-            "cum_good_share": cum_good / total_good,
+            "cum_bad_share": cum_bad_share,
+            "cum_good_share": cum_good_share,
             "cum_bad_rate": cum_bad_rate,
-            "lift": bad_rate / overall,
-            "cum_lift": cum_bad_rate / overall,
-            "ks": cum_bad / total_bad - cum_good / total_good,
+            "lift": lift,
+            "cum_lift": cum_lift,
+            "ks": cum_bad_share - cum_good_share,
         }
     )
 
@@ -152,7 +175,16 @@ def score_band_table(
     pandas.DataFrame
         ``band`` (label), ``lower``, ``upper``, ``count``, ``share``, ``cum_approval_rate``
         and, with outcomes, ``n_bad``, ``bad_rate``, ``cum_n_bad``, ``cum_bad_rate`` (bad
-        rate of the approved) and ``cum_bad_share`` (share of all bads approved).
+        rate of the approved) and ``cum_bad_share`` (share of all bads approved; NaN
+        when there are no bads).
+
+    Raises
+    ------
+    SpecError
+        ``bands`` that is neither an integer >= 1 nor a non-empty sequence of finite,
+        strictly increasing numbers (text is refused, not read as numbers).
+    DataError
+        Bad scores, outcomes or weights (named, with rows).
 
     Examples
     --------
@@ -165,10 +197,11 @@ def score_band_table(
     >>> t["cum_bad_rate"].round(3).tolist()
     [0.5, 0.333, 0.5, 0.6]
     """
+    checked_bands = check_bins(bands, "bands")
     s = check_scores(score)
     w = check_weights(sample_weight, s.size)
     y = None if y_true is None else check_binary_target(y_true, n=s.size)
-    edges = _band_edges(s, w, bands)
+    edges = _band_edges(s, w, checked_bands)
     band = np.searchsorted(edges, s, side="right")  # left-closed [lower, upper)
     k = edges.size + 1
     ww = np.ones(s.size) if w is None else w
@@ -201,21 +234,15 @@ def score_band_table(
 
 
 def _band_edges(
-    s: NDArray[np.float64], w: NDArray[np.float64] | None, bands: int | Sequence[float]
+    s: NDArray[np.float64], w: NDArray[np.float64] | None, bands: int | NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    if isinstance(bands, int | np.integer) and not isinstance(bands, bool):
-        n = check_n_bins(bands, "bands")
-        groups = tie_safe_quantile_bins(s, w, n)
+    if isinstance(bands, int):
+        groups = tie_safe_quantile_bins(s, w, bands)
         k = int(groups.max()) + 1
         starts = np.full(k, np.inf)
         np.minimum.at(starts, groups, s)
         return np.sort(starts)[1:]
-    edges = np.asarray(bands, dtype=np.float64)
-    if edges.ndim != 1 or edges.size == 0:
-        raise DataError("bands must be a positive integer or a non-empty list of edges")
-    if not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
-        raise DataError(f"band edges must be finite and strictly increasing, got {list(edges)}")
-    return edges
+    return bands
 
 
 def _label(lo: float, hi: float) -> str:
