@@ -130,7 +130,10 @@ def test_build_one_accepts_small_frames_and_infers_the_user(tables: EventTables)
 def test_aware_timestamps_give_the_same_instants(
     tables: EventTables, polars_result: pl.DataFrame
 ) -> None:
-    """Aware timestamps are compared as UTC instants: shifting the zone changes nothing."""
+    """Aware timestamps are compared as instants: moving them to another zone changes
+    nothing but the local clock, read in the column's zone (Shanghai: UTC + 8 hours)."""
+    from thinfile_credit.features import ConsumptionFeatures
+
     shanghai = {}
     for name, df in tables:
         shanghai[name] = df.with_columns(
@@ -139,8 +142,14 @@ def test_aware_timestamps_give_the_same_instants(
             if isinstance(dt, pl.Datetime)
         )
     fb = FeatureBuilder()
+    others = fb.families_[1:]
     got = fb.build(EventTables(**shanghai))
-    assert_same_features(got, polars_result, fb.feature_names_)
+    eight = FeatureBuilder([ConsumptionFeatures(utc_offset_hours=8), *others]).build(tables)
+    assert_same_features(got, eight, fb.feature_names_)
+    assert not got["cons_active_days_30d"].equals(polars_result["cons_active_days_30d"])
+    # a zero offset reads the instants' UTC clock, the naive tables' wall clock here
+    utc = FeatureBuilder([ConsumptionFeatures(utc_offset_hours=0.0), *others])
+    assert_same_features(utc.build(EventTables(**shanghai)), polars_result, fb.feature_names_)
 
 
 def test_text_ids_give_the_same_features(tables: EventTables, polars_result: pl.DataFrame) -> None:

@@ -200,12 +200,12 @@ def test_empty_pandas_table_next_to_text_user_ids(tables: EventTables) -> None:
     assert X.equals(BUILDER.build(text.replace(bills=typed)))
 
 
-# ------------------------------------------------------------------ time zones (documented)
+# ------------------------------------------------------------------ time zones
 
 
-def test_aware_timestamps_give_utc_hours_unless_an_offset_is_set() -> None:
-    """Documented: aware timestamps are UTC instants for local hours; the column's zone
-    is not used, ``utc_offset_hours`` restores the local reading."""
+def test_aware_timestamps_give_their_zones_hours_unless_an_offset_is_set() -> None:
+    """Documented: local hours of aware timestamps are read in the column's zone; a
+    numeric ``utc_offset_hours`` is added to the UTC instant instead (0: UTC hours)."""
     from thinfile_credit.features import ConsumptionFeatures
 
     apps = pl.DataFrame(
@@ -230,6 +230,8 @@ def test_aware_timestamps_give_utc_hours_unless_an_offset_is_set() -> None:
     name = "cons_night_share_30d"
     default = FeatureBuilder(windows=(30,))
     assert default.build(local)[name][0] == 1.0
-    assert default.build(zoned)[name][0] == 0.0  # 02:00 and 03:00 in Shanghai are UTC evening
+    assert default.build(zoned)[name][0] == 1.0  # 02:00 and 03:00 in Shanghai
+    utc = FeatureBuilder([ConsumptionFeatures(windows=(30,), utc_offset_hours=0.0)])
+    assert utc.build(zoned)[name][0] == 0.0  # 18:00 and 19:00 UTC
     shifted = FeatureBuilder([ConsumptionFeatures(windows=(30,), utc_offset_hours=8)])
     assert shifted.build(zoned)[name][0] == 1.0

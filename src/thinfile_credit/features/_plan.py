@@ -9,11 +9,12 @@ each piece once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from thinfile_credit.features import pit
 from thinfile_credit.features._expr import AGG_KINDS, Expr, iter_aggs, to_narwhals
+from thinfile_credit.features._local_time import clocks_read, read_from_base, rename_columns
 from thinfile_credit.features.spec import FeatureDef
 
 __all__ = ["Plan", "make_plan", "run_narwhals"]
@@ -57,10 +58,35 @@ class Plan:
     agg_names: dict[str, str]  # agg key -> column name
     # the online path's compiled form, built on first use (see _compiled.compile_plan)
     compiled: Any = field(default=None, repr=False, compare=False)
+    #: the local clocks (virtual columns, see :mod:`._local_time`) the expressions read
+    clocks: frozenset[str] = frozenset()
+    _localised: dict[frozenset[str], Plan] = field(default_factory=dict, repr=False, compare=False)
 
     def agg_column(self, node: Expr) -> str:
         """Column holding the value of aggregate ``node`` in the wide frame."""
         return self.agg_names[node.key]
+
+    def localised(self, computed: frozenset[str] = frozenset()) -> Plan:
+        """This plan reading the local clocks ``computed`` as columns, and every other
+        clock that equals its base column when not computed (the own clock of a naive or
+        UTC column, the UTC clock) from that base column.
+
+        Cached per ``computed``, so each variant (and its compiled online form) is built
+        once.
+        """
+        if not self.clocks:
+            return self
+        hit = self._localised.get(computed)
+        if hit is None:
+            bases = {c: read_from_base(c) for c in self.clocks if c not in computed}
+            names = {c: base for c, base in bases.items() if base is not None}
+            hit = self
+            if names:
+                hit = make_plan(
+                    [replace(f, expr=rename_columns(f.expr, names)) for f in self.features]
+                )
+            self._localised[computed] = hit
+        return hit
 
 
 def make_plan(features: list[FeatureDef]) -> Plan:
@@ -81,7 +107,8 @@ def make_plan(features: list[FeatureDef]) -> Plan:
             # masked value is materialised once per aggregate as a row-level column.
             if inner.op != "col":
                 _register_rows(inner, sp)
-    return Plan(features=features, sources=sources, agg_names=agg_names)
+    clocks = clocks_read(f.expr for f in features)
+    return Plan(features=features, sources=sources, agg_names=agg_names, clocks=clocks)
 
 
 def _register_rows(expr: Expr, sp: SourcePlan) -> None:

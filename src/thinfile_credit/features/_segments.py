@@ -223,7 +223,7 @@ def _gather_cut(source: str, sp: SourcePlan, apps: pl.DataFrame, table: pl.DataF
     if band is not None:
         found = sorted(int(_window_width(m)) for m in _window_masks(sp, band))
         widths = np.array(found, dtype=np.int64)
-    columns = list(pit.SOURCES[source])
+    columns = list(pit.source_columns(source, table.columns))
     return _user_cut(apps, table, pit.USER_CUTS[source], columns, band=band, widths=widths)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +17,7 @@ from thinfile_credit._frames import (
 )
 from thinfile_credit.errors import SchemaError, SpecError
 from thinfile_credit.features._ids import ENTITY, normalise_ids
+from thinfile_credit.features._local_time import clocks_of, computed_clocks, polars_clock
 from thinfile_credit.features._plan import APP, Plan, make_plan
 from thinfile_credit.features._segments import run_segments
 from thinfile_credit.features.bills import BillFeatures
@@ -99,11 +100,14 @@ class FeatureBuilder:
 
     Notes
     -----
-    **Time-zone-aware timestamps are read as UTC instants for local hours and calendar
-    days** (``cons_night_share_*``, ``cons_active_days_*``): the column's own zone is not
-    used, so 02:00 in ``Asia/Shanghai`` counts as 18:00 the day before. With aware
-    timestamps set ``ConsumptionFeatures(utc_offset_hours=...)`` (a fixed offset) or
-    give naive local timestamps; windows compare instants and are not affected.
+    Windows compare instants: an aware timestamp is its instant, whatever its zone, and
+    a naive one its wall clock. Local hours and calendar days (``cons_night_share_*``,
+    ``cons_active_days_*``) read each timestamp's own wall clock by default: naive ones
+    as given, aware ones in their column's zone, daylight saving included (02:00 in
+    ``Asia/Shanghai`` is 02:00), a Spark ``TimestampType`` in the session time zone. See
+    :class:`ConsumptionFeatures` (``utc_offset_hours``, ``time_zone``) for a fixed offset
+    or another zone. Only an aware column outside UTC, or a zone, costs a per-event
+    conversion (about 0.1 s per million orders).
 
     The work is one join of applications to each event table on ``user_id``, a strict
     time filter, and one ``group_by`` per table on Polars' lazy engine: roughly
@@ -202,7 +206,13 @@ class FeatureBuilder:
                 return fam.default_dpd
         return 90
 
-    def _plan(self) -> Plan:
+    def _plan(self, clocks: frozenset[str] = frozenset()) -> Plan:
+        """The plan, reading the local clocks ``clocks`` as computed columns and every
+        other one it can from its base column (exact for naive and UTC columns; see
+        :meth:`Plan.localised`)."""
+        return self._base_plan().localised(clocks)
+
+    def _base_plan(self) -> Plan:
         families = tuple(self.families) if self.families is not None else None
         try:
             return _cached_plan(families, tuple(self.windows))
@@ -251,11 +261,25 @@ class FeatureBuilder:
         if self.validate:
             tables.validate()
         polars = {name: _read(name, frame) for name, frame in tables}
-        out = build_polars(self._plan(), polars, default_dpd=self._default_dpd())
+        out = build_polars(self._polars_plan(polars), polars, default_dpd=self._default_dpd())
         kind = frame_kind(tables.applications)
         # one row per application, in their order: a pandas result keeps their index
         index = tables.applications.index if kind == "pandas" else None
         return from_polars(out, kind, index=index)
+
+    def _polars_plan(self, tables: Mapping[str, pl.DataFrame]) -> Plan:
+        """The plan for these tables: a local clock is computed only where it differs
+        from its column (an aware column not in UTC, or a zone other than UTC)."""
+        base = self._base_plan()
+        if not base.clocks:
+            return base
+        zones = [
+            (c, dtype.time_zone)
+            for df in tables.values()
+            for c, dtype in df.schema.items()
+            if isinstance(dtype, pl.Datetime)
+        ]
+        return base.localised(computed_clocks(base.clocks, zones))
 
     def build_one(
         self, user_events: Mapping[str, Any], applied_at: Any, user_id: Any = None
@@ -323,7 +347,7 @@ def build_polars(
     tables = _type_null_ids(
         normalise_ids({n: df for n, df in tables.items() if n in TABLE_COLUMNS})
     )
-    prepared = {n: prepare_polars(n, df) for n, df in tables.items()}
+    prepared = {n: prepare_polars(n, df, plan.clocks) for n, df in tables.items()}
     keys = prepared.pop("applications").with_row_index(APP).with_columns(pl.col(APP).cast(pl.Int64))
     app_keys = keys.select(APP, "user_id", pl.col("applied_at").alias("_t"))
     result = run_segments(plan, app_keys, prepared, apps.height, default_dpd=default_dpd)
@@ -371,11 +395,12 @@ def _check_applications(apps: pl.DataFrame) -> None:
         )
 
 
-def prepare_polars(name: str, df: pl.DataFrame) -> pl.LazyFrame:
+def prepare_polars(name: str, df: pl.DataFrame, clocks: Collection[str] = ()) -> pl.LazyFrame:
     """Select the columns features read; timestamps to integer microseconds (UTC).
 
     Naive timestamps are taken as they are; time-zone aware ones as UTC instants.
-    Missing optional columns are added as nulls.
+    Missing optional columns are added as nulls. The local ``clocks`` (see
+    :mod:`._local_time`) of the table's columns are added after them.
     """
     missing = [
         c for c in TABLE_COLUMNS[name] if c not in df.columns and (name, c) not in OPTIONAL_COLUMNS
@@ -407,6 +432,8 @@ def prepare_polars(name: str, df: pl.DataFrame) -> pl.LazyFrame:
             exprs.append(pl.col(c).cast(pl.Int64 if dtype.is_integer() else pl.String))
         else:
             exprs.append(pl.col(c))
+    for clock in clocks_of([c for c in TABLE_COLUMNS[name] if c in df.columns], clocks):
+        exprs.append(polars_clock(clock, df.schema))
     return df.lazy().select(exprs)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import SpecError
 from thinfile_credit.features import pit
 from thinfile_credit.features._expr import DAY_US, HOUR_US, Expr, agg, col, lit, log, over
+from thinfile_credit.features._local_time import check_zone, local_clock
 from thinfile_credit.features.spec import DEFAULT_WINDOWS, FeatureDef, FeatureFamily, check_windows
 
 __all__ = ["DEFAULT_ESSENTIAL_CATEGORIES", "ConsumptionFeatures"]
@@ -46,13 +48,35 @@ class ConsumptionFeatures(FeatureFamily):
         ``installments > 1``.
     night_hours : (int, int), default (0, 6)
         Local hours ``[start, end)`` counted as night-time; ``start > end`` wraps midnight.
-    utc_offset_hours : float, default 0.0
-        Offset added to timestamps before taking local hour and day: set it (e.g. ``8``
-        for China) when timestamps are time-zone aware, since they are compared as UTC
-        instants; leave 0 for naive local timestamps.
+    utc_offset_hours : float or None, default None
+        The clock local hours and calendar days (``cons_night_share_*``,
+        ``cons_active_days_*``) are read on. ``None``: each order's own wall clock -
+        naive timestamps as given, time-zone-aware ones in their column's zone, order by
+        order, daylight saving included (a Spark ``TimestampType`` column in the session
+        time zone, ``spark.sql.session.timeZone``, as Spark's ``hour()`` reads it). A
+        number of hours in ``[-14, 14]``: that fixed offset added to the timestamp as
+        held, naive or UTC instant (``0.0``, the default of earlier versions, reads
+        aware timestamps in UTC; a spec saved with it builds as it did).
+    time_zone : str or None, default None
+        An IANA zone (``"Asia/Shanghai"``) in which to read every order's instant,
+        daylight saving included, for data held in UTC or another zone: aware
+        timestamps are converted, **naive ones are taken as UTC**. Not with a numeric
+        ``utc_offset_hours``.
+
+    Raises
+    ------
+    SpecError
+        Bad windows, categories or night hours; ``utc_offset_hours`` neither ``None``
+        nor a number in ``[-14, 14]`` (a bool is refused); an unknown ``time_zone``, or
+        one given with ``utc_offset_hours``.
 
     Notes
     -----
+    Windows and "days since" features compare instants and never depend on the zone;
+    only the local hour and calendar day do. On a day when the clocks change the hour
+    is the wall clock's: no order falls in the skipped spring hour, and the orders of
+    both passes through the repeated autumn hour count as that hour.
+
     The refund, return and cancel rates and the kept-basket mean read each order's status
     as known at the application moment (:func:`~thinfile_credit.features.pit.has_status_at_t`):
     a refund, return or cancellation counts only once reached (``orders.status_at``)
@@ -64,13 +88,34 @@ class ConsumptionFeatures(FeatureFamily):
     >>> fam = ConsumptionFeatures(windows=(30,))
     >>> fam.feature_names[:3]
     ['cons_order_count_30d', 'cons_gmv_sum_30d', 'cons_gmv_mean_30d']
+
+    Orders at 02:00 in Shanghai are night-time orders, whatever zone the column holds:
+
+    >>> import polars as pl
+    >>> from datetime import datetime
+    >>> from thinfile_credit.features import FeatureBuilder
+    >>> from thinfile_credit.schema import EventTables
+    >>> def shanghai(values):
+    ...     return pl.Series(values).dt.replace_time_zone("Asia/Shanghai")
+    >>> apps = pl.DataFrame({"application_id": [1], "user_id": [7],
+    ...                      "applied_at": shanghai([datetime(2024, 3, 1, 12)])})
+    >>> orders = pl.DataFrame({"order_id": [1], "user_id": [7],
+    ...     "ordered_at": shanghai([datetime(2024, 2, 20, 2)]), "amount": [50.0],
+    ...     "category": ["food"], "status": ["paid"]})
+    >>> tables = EventTables(applications=apps, orders=orders)
+    >>> FeatureBuilder([fam]).build(tables)["cons_night_share_30d"][0]
+    1.0
+    >>> utc = ConsumptionFeatures(windows=(30,), utc_offset_hours=0.0)  # 18:00 UTC
+    >>> FeatureBuilder([utc]).build(tables)["cons_night_share_30d"][0]
+    0.0
     """
 
     windows: tuple[int, ...] = DEFAULT_WINDOWS
     essential_categories: tuple[str, ...] = DEFAULT_ESSENTIAL_CATEGORIES
     instalment_methods: tuple[str, ...] = ("pay_later", "installment", "instalment")
     night_hours: tuple[int, int] = (0, 6)
-    utc_offset_hours: float = 0.0
+    utc_offset_hours: float | None = None
+    time_zone: str | None = None
 
     prefix = "cons"
     family = "consumption"
@@ -88,8 +133,18 @@ class ConsumptionFeatures(FeatureFamily):
         if hours[0] == hours[1]:
             raise SpecError("ConsumptionFeatures.night_hours must not be an empty range")
         object.__setattr__(self, "night_hours", hours)
-        if not -14 <= float(self.utc_offset_hours) <= 14:
-            raise SpecError("ConsumptionFeatures.utc_offset_hours must lie in [-14, 14]")
+        offset = self.utc_offset_hours
+        if offset is not None and not (is_real(offset) and -14 <= offset <= 14):
+            raise SpecError(
+                "ConsumptionFeatures.utc_offset_hours must be None (each timestamp's own "
+                f"wall clock) or a number of hours in [-14, 14], got {offset!r}"
+            )
+        if self.time_zone is not None:
+            check_zone(self.time_zone, "ConsumptionFeatures.time_zone")
+            if offset is not None:
+                raise SpecError(
+                    "ConsumptionFeatures: give time_zone or a numeric utc_offset_hours, not both"
+                )
 
     def features(self) -> list[FeatureDef]:
         """Every consumption feature, windows in increasing order, then "ever" ones."""
@@ -125,13 +180,18 @@ class ConsumptionFeatures(FeatureFamily):
 
     # ------------------------------------------------------------------------------
 
+    def _local_clock(self) -> Expr:
+        """The wall clock of each order, in microseconds (see ``utc_offset_hours``)."""
+        if self.utc_offset_hours is None:
+            return local_clock("ordered_at", self.time_zone)
+        return col("ordered_at") + round(self.utc_offset_hours * HOUR_US)
+
     def _window_features(self, w: int) -> list[FeatureDef]:
         inw = pit.within("ordered_at", w)
         amount = col("amount")
         n = agg("count", _SRC, amount, inw)
         gmv = agg("sum", _SRC, amount, inw)
-        offset = round(self.utc_offset_hours * HOUR_US)
-        local = col("ordered_at") + offset
+        local = self._local_clock()
         hour = (local % DAY_US) // HOUR_US
         start, end = self.night_hours
         night = (hour >= start) & (hour < end) if start < end else (hour >= start) | (hour < end)

@@ -11,7 +11,7 @@ application (tested on random applications to 1e-9).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -23,6 +23,7 @@ from thinfile_credit.errors import DataError, SchemaError
 from thinfile_credit.features import pit
 from thinfile_credit.features._compiled import compile_plan
 from thinfile_credit.features._ids import ENTITY
+from thinfile_credit.features._local_time import add_numpy_clocks
 
 if TYPE_CHECKING:
     from thinfile_credit.features.builder import FeatureBuilder
@@ -85,7 +86,8 @@ def build_one(
     validation compares the frame's own unit: a status 400 ns before its order is
     refused there, not here). Time-zone aware timestamps are compared as instants, as
     the batch builder compares them; batch validation also asks every column to share
-    one zone.
+    one zone. Local hours and days read each aware timestamp's own ``utcoffset()``,
+    which equals the batch reading of a column in that zone.
 
     Examples
     --------
@@ -105,24 +107,32 @@ def build_one(
         raise SchemaError(f"unknown tables {sorted(unknown)}")
     tz_state: dict[str, Any] = {}
     t = _scalar_micros(applied_at, "applications", "applied_at", tz_state)
-    arrays = tables_to_arrays(user_events, tz_state)
+    base = builder._base_plan()
+    arrays = tables_to_arrays(user_events, tz_state, base.clocks)
     _check_rows(arrays)
     _check_id_kinds(arrays, user_id)
     if user_id is None:
         user_id = _infer_user(arrays)
-    plan = builder._plan()
+    # the local clocks computed (they differ from their column: aware times, a zone)
+    computed = frozenset(c for c in base.clocks if any(c in a for a in arrays.values()))
+    plan = base.localised(computed)
     compiled = plan.compiled
     if compiled is None:
         # the plan is cached per (families, windows), which also fix the default horizon
         compiled = plan.compiled = compile_plan(plan)
         compiled.default_dpd = builder._default_dpd()
     dpd = compiled.default_dpd
-    sources = {s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd) for s in plan.sources}
+    sources = {
+        s: pit.cut_numpy(s, user_id, t, arrays, default_dpd=dpd, clocks=computed)
+        for s in plan.sources
+    }
     return dict(zip(compiled.names, compiled.run(sources, t)))
 
 
 def tables_to_arrays(
-    user_events: Mapping[str, Any], tz_state: dict[str, Any] | None = None
+    user_events: Mapping[str, Any],
+    tz_state: dict[str, Any] | None = None,
+    clocks: Collection[str] = (),
 ) -> dict[str, dict[str, np.ndarray]]:
     """:func:`events_to_arrays` of every table, converting their timestamps in one batch.
 
@@ -133,6 +143,9 @@ def tables_to_arrays(
     tz_state : dict, optional
         Shared with the application moment's conversion, to reject naive timestamps mixed
         with aware ones.
+    clocks : collection of str, optional
+        Local clocks the features read (``ordered_at@local``...): each is added beside
+        its column where it differs from it (aware timestamps, a zone other than UTC).
 
     Examples
     --------
@@ -145,7 +158,10 @@ def tables_to_arrays(
     state = tz_state if tz_state is not None else {}
     columns = {name: _columns(name, rows, _names(name)) for name, rows in user_events.items()}
     times = _batch_times(columns)
-    return {name: _to_arrays(name, cols, state, times) for name, cols in columns.items()}
+    out = {name: _to_arrays(name, cols, state, times) for name, cols in columns.items()}
+    if clocks:
+        add_numpy_clocks(out, columns, clocks, aware=bool(state.get("aware")))
+    return out
 
 
 def events_to_arrays(

@@ -32,11 +32,13 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 
 from thinfile_credit.features._expr import DAY_US, Expr, col, lit, when
+from thinfile_credit.features._local_time import clocks_of
 from thinfile_credit.schema.tables import ORDER_STATUSES
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "overdue_at_t",
     "paid_by_t",
     "paid_in_full_by",
+    "source_columns",
     "status_known_at_t",
     "user_table",
     "within",
@@ -94,6 +97,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "profile_changes": ("changed_at", "kind"),
 }
 
+
 #: The event table each source is cut from (``peer_bills`` joins edges to bills).
 SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "orders": ("orders",),
@@ -125,6 +129,15 @@ USER_CUTS: dict[str, str] = {
 
 #: A neighbour's bill counts once due strictly before ``t``.
 PEER_BILLS_DUE = "due_at"
+
+
+def source_columns(source: str, present: Any) -> tuple[str, ...]:
+    """The columns a cut of ``source`` carries: :data:`SOURCES` ``[source]``, then the
+    local clocks of those columns among the ``present`` columns of its table (computed
+    only when they differ from their base column, see :mod:`._local_time`)."""
+    cols = SOURCES[source]
+    clocks = clocks_of(cols, present)
+    return (*cols, *clocks) if clocks else cols
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,6 +283,7 @@ def cut_narwhals(
     cols = list(SOURCES[source])
     if source in USER_CUTS:
         table = user_table(source, frames, default_dpd)
+        cols = list(source_columns(source, table.collect_schema().names()))
         out = keys.join(table, on="user_id").filter(nw.col(USER_CUTS[source]) < nw.col("_t"))
     elif source == "peer_bills":
         peers = _app_links(keys, frames["edges"]).unique(["_app", "peer_id"])
@@ -403,12 +417,14 @@ def cut_numpy(
     tables: dict[str, Arrays],
     *,
     default_dpd: int = 90,
+    clocks: Collection[str] = (),
 ) -> Arrays:
     """The same cut as :func:`cut_narwhals` for one application on NumPy arrays.
 
     ``tables`` maps table names to column arrays with times as float microseconds
     (NaN for null). Rows of other users are ignored except where the source needs
-    neighbours (``edges`` defaults and ``peer_bills``).
+    neighbours (``edges`` defaults and ``peer_bills``). ``clocks``: the local clocks
+    computed in ``tables`` (see :func:`source_columns`), carried with their columns.
     """
     cols = SOURCES[source]
     if source in USER_CUTS and source not in ("installments", "edges"):
@@ -417,7 +433,9 @@ def cut_numpy(
         if tab is None:
             return _empty(cols)
         keep = (tab["user_id"] == user_id) & (tab[time_col] < t)
-        return {c: tab[c][keep] for c in cols}
+        # the usual case (naive times) carries no clock and looks for none
+        carried = source_columns(source, clocks) if clocks else cols
+        return {c: tab[c][keep] for c in carried}
     if source == "installments":
         loans, inst = tables.get("loans"), tables.get("installments")
         if loans is None or inst is None:
