@@ -321,6 +321,9 @@ def test_good_offsets_are_kept(offset: Any) -> None:
         ({"time_zone": ""}, "time_zone"),
         ({"time_zone": 8}, "time_zone"),
         ({"time_zone": "../../etc/passwd"}, "time_zone"),
+        # known to the system's zoneinfo, not to Polars' zone database
+        ({"time_zone": "localtime"}, "time_zone"),
+        ({"time_zone": "posixrules"}, "time_zone"),
         ({"time_zone": "Asia/Shanghai", "utc_offset_hours": 8}, "time_zone"),
         ({"time_zone": "UTC", "utc_offset_hours": 0.0}, "utc_offset_hours"),
     ],

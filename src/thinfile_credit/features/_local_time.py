@@ -142,9 +142,14 @@ def check_zone(zone: Any, owner: str) -> str:
     """An IANA time-zone name, or a :class:`SpecError` naming ``owner`` (the field)."""
     if not isinstance(zone, str) or not zone or _SEP in zone:
         raise SpecError(f"{owner} must be an IANA time-zone name such as 'Asia/Shanghai'")
+    import polars as pl
+
     try:
         zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # Polars ships its own zone database: names only the system's knows ("localtime",
+        # "posixrules", "Factory") would otherwise fail at build time, untyped
+        pl.Series([0], dtype=pl.Datetime("us", "UTC")).dt.convert_time_zone(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, pl.exceptions.PolarsError):
         raise SpecError(f"{owner}: unknown time zone {zone!r}") from None
     return zone
 
