@@ -394,3 +394,33 @@ def test_random_state_takes_what_numpy_default_rng_takes(apps: pd.DataFrame, see
     """Accepted before the checks, as numpy.random.default_rng reads them; still accepted."""
     train, test = stratified_split(apps, "bad", random_state=seed)
     assert len(train) + len(test) == len(apps)
+
+
+@pytest.mark.parametrize(
+    ("frame", "kw", "column"),
+    [
+        (pl.DataFrame({"y": [[1], [2], [1], [2]]}), {}, "y"),
+        (pd.DataFrame({"y": [[1], [2], [1], [2]]}), {}, "y"),
+        (pl.DataFrame({"y": [{"a": 1}, {"a": 2}, {"a": 1}, {"a": 2}]}), {}, "y"),
+        (pl.DataFrame({"y": [0, 1, 0, 1], "g": [[1], [2], [1], [2]]}), {"group_col": "g"}, "g"),
+        (pl.DataFrame({"y": [[0], [1], [0], [1]], "g": [1, 2, 3, 4]}), {"group_col": "g"}, "y"),
+    ],
+)
+def test_stratified_split_refuses_nested_labels_as_schema_errors(frame, kw, column) -> None:
+    """A list target used to escape as Polars' InvalidOperationError; a struct target or
+    list group ids were split on their text form."""
+    with pytest.raises(SchemaError, match="must be plain values") as info:
+        stratified_split(frame, "y", test_size=0.5, random_state=0, **kw)
+    assert (info.value.table, info.value.column) == ("frame", column)
+
+
+@pytest.mark.parametrize(
+    ("test_size", "n", "n_test"),
+    [(0.5, 5, 2), (0.5, 7, 4), (0.25, 10, 2), (0.3, 15, 4), (0.3, 5, 2), (0.3, 45, 14)],
+)
+def test_stratified_split_rounds_each_stratum_as_documented(test_size, n, n_test) -> None:
+    """round(test_size * n) on the float product, halves to even (the fixed rule)."""
+    frame = pd.DataFrame({"bad": [0] * n + [1] * 10})
+    _, test = stratified_split(frame, "bad", test_size=test_size, random_state=0)
+    assert int((test["bad"] == 0).sum()) == n_test
+    assert n_test == round(test_size * n)

@@ -168,7 +168,13 @@ def stratified_split(
     target_col : str
         Stratification column (the 0/1 outcome, or any label; nulls form a stratum).
     test_size : float, default 0.3
-        Share of rows (or of groups) in the test set, per stratum, rounded.
+        Share of rows (or of groups) in the test set, per stratum. A stratum of ``n``
+        rows (or groups) puts exactly ``round(test_size * n)`` of them in test: Python's
+        ``round`` of the floating-point product, so an exact half goes to the even
+        neighbour (0.5 of 5 rows is 2, of 7 rows 4; 0.25 of 10 is 2; 0.1 of 5 is 0) and
+        the product is the float one (``0.3 * 15`` is 4.5, so 4; ``0.3 * 5`` is 1.5, so
+        2). A small stratum can thus put no row in test, or (with a large
+        ``test_size``) all of them. The rule is fixed: published splits depend on it.
     group_col : str, optional
         Keep all rows with the same value together (e.g. ``user_id``). Groups are then
         stratified by their largest target value (a user with any bad loan is a bad
@@ -190,7 +196,9 @@ def stratified_split(
         included), a ``random_state`` that is neither None, an integer >= 0 nor a
         generator, or column names that are not strings.
     SchemaError
-        A missing ``target_col`` or ``group_col``, or missing group ids.
+        A missing ``target_col`` or ``group_col``, missing group ids, or a target or
+        group column of lists, arrays, structs or Python objects (no stratum label or
+        group id).
     DataError
         An unreadable or empty frame, or an empty train or test side.
 
@@ -211,6 +219,14 @@ def stratified_split(
     for col in (target_col, group_col):
         if col is not None and col not in df.columns:
             raise SchemaError("column not found", table="frame", column=col)
+    for col, what in ((target_col, "stratum labels"), (group_col, "group ids")):
+        if col is not None and (df[col].dtype.is_nested() or df[col].dtype == pl.Object):
+            raise SchemaError(
+                f"{what} must be plain values (numbers, text, dates, booleans), got "
+                f"{df[col].dtype}",
+                table="frame",
+                column=col,
+            )
     if df.height == 0:
         raise DataError("no rows to split", table="frame")
     if group_col is None:

@@ -85,17 +85,17 @@ def test_bad_caps(kw, match) -> None:
 def test_lower_is_better_scale_needs_falling_band_limits() -> None:
     scale = ScoreScale(higher_is_better=False)
     ok = LimitLadder(
-        initial_bands=bands((300, 400, 500), (400, None, 50)),
+        initial_bands=bands((None, 400, 500), (400, 500, 50)),
         scale=scale,
         min_promotion_score=None,
     )
     assert ok.band_rungs.tolist() == [3, 0]
     with pytest.raises(PolicyError, match="rise with"):
-        LimitLadder(initial_bands=bands((300, 400, 50), (400, None, 500)), scale=scale)
+        LimitLadder(initial_bands=bands((None, 400, 50), (400, 500, 500)), scale=scale)
     # Neither rising nor falling: the riskiest band may not get the largest first limit.
     with pytest.raises(PolicyError, match="rise with"):
         LimitLadder(
-            initial_bands=bands((300, 400, 200), (400, 500, 50), (500, None, 1000)), scale=scale
+            initial_bands=bands((None, 400, 200), (400, 500, 50), (500, 600, 1000)), scale=scale
         )
     with pytest.raises(PolicyError, match="rise with"):
         LimitLadder(initial_bands=bands((500, 600, 200), (600, 700, 50), (700, None, 1000)))

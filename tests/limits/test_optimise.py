@@ -90,3 +90,46 @@ def test_compare_policies_table(pop) -> None:
     assert set(cmp.results) == {"default", "searched", "mdp"}
     with pytest.raises(SpecError, match="margin"):
         compare_policies(pop, months=2, margin=1.5)
+
+
+@pytest.mark.parametrize("method", ["grid", "coordinate"])
+def test_searched_params_leave_out_values_equal_to_the_base(method) -> None:
+    """The reviewer's grid: affordability_multiple=3.0 is the base's own value, so it is
+    not a searched change; the ladder is the same with or without it."""
+    pop = make_population(1500, random_state=3)
+    space = {"promotion_steps": [1, 2], "affordability_multiple": [3.0, 2.5], "band_shift": [0.0]}
+    res = search_ladder(
+        pop, space=space, method=method, months=6, random_state=5, max_loss_rate=10.0
+    )
+    base = LimitLadder()
+    assert "band_shift" not in res.params
+    for name, value in res.params.items():
+        assert apply_params(base, {name: value}) != base, name
+    assert apply_params(base, res.params) == res.ladder
+    if method == "grid":
+        assert res.params == {"promotion_steps": 2}
+
+
+def test_compare_policies_table_is_the_mean_of_its_results() -> None:
+    """The table used to average three evaluation seeds while ``results`` held the first
+    seed's run only; now ``results`` holds every run the table averages."""
+    import numpy as np
+
+    pop = make_population(1500, random_state=0)
+    cmp = compare_policies(
+        pop,
+        months=4,
+        space={"promotion_cycles": [2, 3]},
+        loss_weights=(1.0, 2.0),
+        repeats=1,
+        evaluation_repeats=2,
+    )
+    for row in cmp.table.itertuples(index=False):
+        runs = cmp.results[row.policy]
+        assert len(runs) == 2
+        for column in ("profit", "loss_rate", "approval_rate", "thin_file_share_500"):
+            mean = float(np.mean([r.summary[column] for r in runs]))
+            assert getattr(row, column) == mean, (row.policy, column)
+        # Two different seeds (evaluation_seed + 2k), each a full result.
+        assert runs[0].summary != runs[1].summary
+        assert len(runs[0].monthly) == 4

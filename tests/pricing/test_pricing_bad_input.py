@@ -1,5 +1,6 @@
-"""Bad input to pricing: amounts beyond int64 fen, text cash flows, subnormal flows and
-day counts that are not positive raise library errors, never overflow or a wrong rate."""
+"""Bad input to pricing: amounts beyond what float yuan hold to the fen (MAX_FEN), text
+cash flows, subnormal flows and day counts that are not positive raise library errors,
+never overflow, a lost fen or a wrong rate."""
 
 from __future__ import annotations
 
@@ -24,24 +25,26 @@ from thinfile_credit.pricing.schedules import MAX_FEN
 
 
 @pytest.mark.parametrize("make", [equal_instalment, equal_principal, bullet])
-def test_a_principal_beyond_int64_fen_is_a_spec_error(make) -> None:
-    with pytest.raises(SpecError, match="principal must be at most") as info:
-        make(1e17, 0.02, 12)
-    assert "92,233,720,368,547,758.07" in str(info.value)
+def test_a_principal_beyond_max_fen_is_a_spec_error(make) -> None:
+    for principal in (1e17, 1e13 + 0.01, 1e15):
+        with pytest.raises(SpecError, match="principal must be at most") as info:
+            make(principal, 0.02, 12)
+        assert "10,000,000,000,000.00" in str(info.value)
+        assert "float yuan hold to the fen" in str(info.value)
 
 
-def test_a_schedule_repaying_more_than_int64_fen_is_a_spec_error() -> None:
+def test_a_schedule_repaying_more_than_max_fen_is_a_spec_error() -> None:
     # the principal fits, but 600 months at 50 % a month do not
-    with pytest.raises(SpecError, match=r"beyond the 92,233,720,368,547,758\.07 yuan"):
-        equal_instalment(9e16, 0.5, 600)
+    with pytest.raises(SpecError, match=r"beyond the 10,000,000,000,000\.00 yuan"):
+        equal_instalment(9e12, 0.5, 600)
     with pytest.raises(SpecError, match="would repay"):
-        bullet(9e16, 0.5, 12)
+        bullet(9e12, 0.5, 12)
 
 
 def test_the_largest_schedules_that_fit_are_exact() -> None:
-    s = bullet(1e16, 0.0, 1)  # 1e18 fen
-    assert s.payment.tolist() == [1e16]
-    assert s.total_repayable == 1e16
+    s = bullet(1e13, 0.0, 1)  # MAX_FEN
+    assert s.payment.tolist() == [1e13]
+    assert s.total_repayable == 1e13
 
 
 @pytest.mark.parametrize(
@@ -50,7 +53,7 @@ def test_the_largest_schedules_that_fit_are_exact() -> None:
         (lambda: revolving([(0, 1000)], 5e-4, repay_all_on=10**18), "would repay"),
         (lambda: revolving([(0, 1000)], 1e300, repay_all_on=2**63 - 1), "would repay"),
         (lambda: revolving([(0, 1000)], 5e-4, repay_all_on=2**63), "repay_all_on"),
-        (lambda: revolving([(0, 9e16), (1, 9e16)], 0.0, repay_all_on=2), "would repay"),
+        (lambda: revolving([(0, 9e12), (1, 9e12)], 0.0, repay_all_on=2), "would repay"),
     ],
 )
 def test_revolving_beyond_int64_is_a_spec_error(call, match) -> None:
@@ -62,20 +65,20 @@ def test_revolving_event_days_and_amounts_beyond_int64_name_their_rows() -> None
     with pytest.raises(SpecError, match="at most 2\\*\\*63 - 1") as info:
         revolving([(0, 100.0), (2**63, -100.0)], 0.0)
     assert (info.value.table, info.value.column, info.value.rows) == ("events", "day", [1])
-    with pytest.raises(SpecError, match="int64 fen") as info:
-        revolving([(0, 100.0), (1, 1e17)], 0.0)
+    with pytest.raises(SpecError, match="hold to the fen") as info:
+        revolving([(0, 100.0), (1, 1e13 + 0.01)], 0.0)
     assert (info.value.table, info.value.column, info.value.rows) == ("events", "amount", [1])
 
 
-@pytest.mark.parametrize("amount", [1e308, -1e308, 1e17, float(2**63) / 100 * 1.01])
-def test_round_fen_beyond_int64_fen_is_a_data_error(amount) -> None:
-    with pytest.raises(DataError, match=r"beyond 92,233,720,368,547,758\.07 yuan"):
+@pytest.mark.parametrize("amount", [1e308, -1e308, 1e17, 1e13 + 0.01, -1e13 - 0.01])
+def test_round_fen_beyond_max_fen_is_a_data_error(amount) -> None:
+    with pytest.raises(DataError, match=r"beyond 10,000,000,000,000\.00 yuan"):
         round_fen(amount)
 
 
 @given(
     st.one_of(
-        st.floats(-1e15, 1e15, allow_nan=False),
+        st.floats(-1e13, 1e13, allow_nan=False),
         # exact halves of a fen, where half-up and other rules differ
         st.integers(-(10**12), 10**12).map(lambda f: (f + 0.5) / 100),
     )
@@ -155,7 +158,7 @@ def test_reviewers_untyped_cases_are_library_errors() -> None:
     with pytest.raises(DataError, match="must be numbers") as info:
         irr(["a", "b"])
     assert (info.value.column, info.value.rows) == ("amounts", [0, 1])
-    assert MAX_FEN == 2**63 - 1
+    assert MAX_FEN == 10**15
     assert math.isfinite(irr([-1e-320, 2e-320]))
 
 

@@ -219,3 +219,47 @@ def test_accepted_configs_simulate_or_refuse_the_band(
     mean_pd = float(mk.truth["true_pd"].mean() or 0.0)
     if mk.truth.height:
         assert band[0] - 1e-9 <= mean_pd <= band[1] + 1e-9
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    year=st.integers(1990, 2100),
+    month=st.integers(1, 12),
+    day=st.one_of(st.integers(1, 31), st.integers(29, 31)),  # month ends often
+    months=st.integers(16, 400),  # 12 months + a 60-day window + 30 days to apply
+)
+def test_horizon_end_is_the_calendar_month_end_not_the_next_month(
+    year: int, month: int, day: int, months: int
+) -> None:
+    """start + months counts calendar months: a 31st lands on a shorter month's last day
+    (31 Jan + 25 months is 28 Feb, not 3 Mar), the same date as pandas' DateOffset."""
+    import calendar
+
+    import pandas as pd
+
+    # A day past the month's end stands for its last day.
+    start = dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    cfg = MarketplaceConfig(
+        n_users=100, start=start.isoformat(), months=months, performance_window_days=60
+    )
+    calendar = (pd.Timestamp(start) + pd.DateOffset(months=months)).date()
+    assert cfg.horizon_end_date == calendar.isoformat()
+    first_application = (pd.Timestamp(start) + pd.DateOffset(months=12)).date()
+    assert cfg.application_start_day == (first_application - start).days
+
+
+def test_reviewers_month_end_start_keeps_every_event_before_the_month_end() -> None:
+    cfg = MarketplaceConfig(n_users=200, start="2023-08-31", months=18, performance_window_days=60)
+    assert cfg.horizon_end_date == "2025-02-28"
+    mk = make_marketplace(
+        n_users=300,
+        seed=0,
+        start="2023-01-31",
+        months=25,
+        performance_window_days=60,
+        backend="polars",
+    )
+    assert mk.horizon_end == dt.datetime(2025, 2, 28)
+    assert mk.tables.orders["ordered_at"].max() < dt.datetime(2025, 2, 28)
+    # A start on day 1..28 is unaffected: the default horizon is as before.
+    assert MarketplaceConfig().horizon_end_date == "2025-01-01"

@@ -29,8 +29,16 @@ from numpy.typing import NDArray
 
 from thinfile_credit._numbers import is_real
 from thinfile_credit.errors import DataError, SchemaError, SpecError
+from thinfile_credit.splits import _generator
 
-__all__ = ["check_number", "float_array", "is_real", "numeric_column"]
+__all__ = [
+    "check_count",
+    "check_number",
+    "float_array",
+    "generator",
+    "is_real",
+    "numeric_column",
+]
 
 
 def check_number(
@@ -67,9 +75,32 @@ def check_number(
         else:
             where = ""
         raise SpecError(
-            f"must be {kind} {where}, got {value!r}".replace("  ", " "), table=owner, column=name
+            f"must be {kind}{' ' + where if where else ''}, got {value!r}", table=owner, column=name
         )
     return int(value) if integer else value
+
+
+def check_count(owner: str, name: str, value: Any, minimum: int) -> int:
+    """``value`` as an ``int`` if it is a whole number >= ``minimum``, else SpecError.
+
+    Only integers count (NumPy's included): a float, text such as ``"2"`` or a bool is
+    refused, as a seed or a repeat count read from them would be a guess. The error
+    names ``owner.name``.
+    """
+    whole = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
+    if not whole or value < minimum:
+        raise SpecError(
+            f"must be a whole number >= {minimum}, got {value!r}", table=owner, column=name
+        )
+    return int(value)
+
+
+def generator(random_state: Any) -> np.random.Generator:
+    """A NumPy generator from ``random_state`` by the library's one seed rule (that of
+    :func:`thinfile_credit.splits.stratified_split`): None, an integer >= 0, a
+    ``Generator``, ``SeedSequence`` or ``RandomState``; anything else (text, a bool, a
+    float) is a :class:`SpecError`."""
+    return _generator(random_state)
 
 
 def numeric_column(df: pl.DataFrame, name: str, table: str) -> pl.Series:

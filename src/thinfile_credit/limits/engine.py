@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from thinfile_credit.errors import DataError
 from thinfile_credit.limits._checks import float_array, is_real
-from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.ladder import LimitLadder, checked_ladder
 from thinfile_credit.limits.reason_codes import REASON_INDEX, REASON_LIST
 
 __all__ = [
@@ -248,13 +248,15 @@ def initial_limit(
         On NaN or infinite scores or capacity, negative capacity or income, infinite
         income, text or booleans where numbers are meant, or length mismatch (column
         and rows named).
+    SpecError
+        When ``ladder`` is not a :class:`LimitLadder` (also in the other engines).
 
     Examples
     --------
     >>> initial_limit([480, 520, 610, 700], capacity=[500, 500, 500, 10]).tolist()
     [0.0, 50.0, 500.0, 0.0]
     """
-    ladder = ladder or DEFAULT_LADDER
+    ladder = checked_ladder(ladder, DEFAULT_LADDER)
     rung, _, _, _ = open_rungs(ladder, scores, capacity, income)
     return np.where(rung >= 0, np.asarray(ladder.rungs)[np.maximum(rung, 0)], 0.0)
 
@@ -283,12 +285,12 @@ def explain_initial_limit(
     """
     import pandas as pd
 
-    ladder = ladder or DEFAULT_LADDER
+    ladder = checked_ladder(ladder, DEFAULT_LADDER)
     s, cap_vec, inc_vec = _check_inputs(scores, capacity, income)
     rung, _, _, reason = open_rungs(ladder, s, cap_vec, inc_vec)
     caps = ladder.caps
     rungs = np.asarray(ladder.rungs)
-    band = np.searchsorted(ladder.band_edges, s, side="right") - 1
+    band = ladder.band_index(s)
     band_limit = np.where(band >= 0, rungs[ladder.band_rungs[np.maximum(band, 0)]], 0.0)
     nan = np.full(len(s), np.nan)
     return pd.DataFrame(
@@ -321,7 +323,7 @@ def open_account(
     >>> open_account(560.0, capacity=400.0).limit
     100.0
     """
-    ladder = ladder or DEFAULT_LADDER
+    ladder = checked_ladder(ladder, DEFAULT_LADDER)
     inc = None if income is None else [income]
     rung, cap, cap_reason, _ = open_rungs(ladder, [score], [capacity], inc)
     r = int(rung[0])
@@ -362,7 +364,7 @@ def step(
     >>> step(s, CycleOutcome(dpd=40, balance=260.0))[0].limit
     200.0
     """
-    L = ladder or DEFAULT_LADDER
+    L = checked_ladder(ladder, DEFAULT_LADDER)
     _check_on_ladder(state, cycle, L)
     if state.closed or state.rung < 0:
         return state, Action.HOLD, None
@@ -440,7 +442,7 @@ def open_rungs(
     """
     s, cap_in, inc = _check_inputs(scores, capacity, income)
     cap, cap_reason = static_caps(ladder, cap_in, inc)
-    band = np.searchsorted(ladder.band_edges, s, side="right") - 1
+    band = ladder.band_index(s)
     band_rung = np.where(band >= 0, ladder.band_rungs[np.maximum(band, 0)], -1)
     by_loss = loss_cap(ladder, s)
     binding = np.where(by_loss < cap, REASON_INDEX["LIM_CAP_LOSS_BUDGET"], cap_reason)

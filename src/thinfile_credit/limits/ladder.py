@@ -31,6 +31,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from thinfile_credit.errors import PolicyError, SpecError
 from thinfile_credit.limits._checks import is_real
@@ -47,10 +48,12 @@ class InitialBand:
 
     Parameters
     ----------
-    lower : float
-        Lowest score in the band (inclusive), on the ladder's score scale.
+    lower : float or None
+        Lowest score in the band (inclusive), on the ladder's score scale; ``None`` for
+        a band open-ended below (the safest band of a lower-is-better scale).
     upper : float or None
-        Upper bound (exclusive); ``None`` for the open-ended top band.
+        Upper bound (exclusive); ``None`` for a band open-ended above (the safest band
+        of a higher-is-better scale).
     limit : float
         First limit for the band; must be one of the ladder's rungs.
 
@@ -58,11 +61,14 @@ class InitialBand:
     ------
     PolicyError
         When a bound or the limit is not a finite number (text and booleans included),
-        ``upper`` does not exceed ``lower``, or the limit is not positive.
+        ``upper`` does not exceed ``lower``, both bounds are ``None``, or the limit is
+        not positive.
 
     Examples
     --------
     >>> InitialBand(560, 590, 100).contains(575)
+    True
+    >>> InitialBand(None, 300, 1000).contains(120)
     True
     >>> InitialBand(560, 590, "100")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -70,30 +76,42 @@ class InitialBand:
     thinfile_credit.errors.PolicyError: InitialBand.limit must be a positive amount, got '100'
     """
 
-    lower: float
+    lower: float | None
     upper: float | None
     limit: float
 
     def __post_init__(self) -> None:
-        if not (is_real(self.lower) and math.isfinite(self.lower)):
-            raise PolicyError(f"InitialBand.lower must be a finite score, got {self.lower!r}")
+        if self.lower is not None and not (is_real(self.lower) and math.isfinite(self.lower)):
+            raise PolicyError(
+                f"InitialBand.lower must be a finite score (or None), got {self.lower!r}"
+            )
         if self.upper is not None and not (
-            is_real(self.upper) and math.isfinite(self.upper) and self.upper > self.lower
+            is_real(self.upper)
+            and math.isfinite(self.upper)
+            and (self.lower is None or self.upper > self.lower)
         ):
             raise PolicyError(
                 f"InitialBand.upper must be a finite score above lower {self.lower!r} "
                 f"(or None), got {self.upper!r}"
             )
+        if self.lower is None and self.upper is None:
+            raise PolicyError(
+                "InitialBand: lower and upper cannot both be None (one side of the score "
+                "range, the riskiest, must end in a bound beyond which no line is granted)"
+            )
         if not (is_real(self.limit) and math.isfinite(self.limit) and self.limit > 0):
             raise PolicyError(f"InitialBand.limit must be a positive amount, got {self.limit!r}")
-        object.__setattr__(self, "lower", float(self.lower))
+        if self.lower is not None:
+            object.__setattr__(self, "lower", float(self.lower))
         if self.upper is not None:
             object.__setattr__(self, "upper", float(self.upper))
         object.__setattr__(self, "limit", float(self.limit))
 
     def contains(self, score: float) -> bool:
-        """Whether ``score`` falls in ``[lower, upper)``."""
-        return score >= self.lower and (self.upper is None or score < self.upper)
+        """Whether ``score`` falls in ``[lower, upper)`` (a ``None`` bound is open)."""
+        return (self.lower is None or score >= self.lower) and (
+            self.upper is None or score < self.upper
+        )
 
 
 DEFAULT_BANDS: tuple[InitialBand, ...] = (
@@ -161,8 +179,14 @@ class LimitLadder:
         Allowed limits in yuan, strictly increasing. Every limit the engines assign is a
         rung (or 0 for no line).
     initial_bands : tuple of InitialBand
-        Contiguous, non-overlapping score bands with their first limit; the top band is
-        open-ended. Scores below the lowest band get no line.
+        Contiguous, non-overlapping score bands with their first limit, sorted by score.
+        They follow the scale's direction: the riskiest side of the range ends in a
+        bound beyond which applicants get no line, and the safest band is open-ended.
+        With higher scores better (the default), the lowest band has a finite ``lower``
+        (scores below it get no line) and the top band ``upper=None``. With
+        ``ScoreScale(higher_is_better=False)`` the lowest band is the safest and has
+        ``lower=None``, and the top band has a finite ``upper`` (scores at or above it
+        get no line).
     promotion_cycles : int, default 3
         Consecutive on-time billing cycles needed before an increase.
     promotion_steps : int, default 1
@@ -190,9 +214,11 @@ class LimitLadder:
     Raises
     ------
     PolicyError
-        On an inconsistent policy: rungs not strictly increasing, bands overlapping or
-        with gaps, a band limit that is not a rung, a ceiling below the first rung,
-        thresholds out of order.
+        On an inconsistent policy: rungs that are not positive numbers (text, booleans
+        and None included) or not strictly increasing, bands overlapping or with gaps,
+        bands against the scale's direction (an open-ended band on the riskiest side, a
+        bounded safest band), a band limit that is not a rung, a ceiling below the first
+        rung, thresholds out of order.
 
     Examples
     --------
@@ -200,6 +226,16 @@ class LimitLadder:
     Traceback (most recent call last):
     ...
     thinfile_credit.errors.PolicyError: LimitLadder.rungs must be strictly increasing, ...
+
+    On a lower-is-better scale the bands mirror: the lowest scores are the safest.
+
+    >>> lower = LimitLadder(
+    ...     rungs=(50.0, 500.0, 1000.0),
+    ...     initial_bands=(InitialBand(None, 560, 1000), InitialBand(560, 620, 500),
+    ...                    InitialBand(620, 700, 50)),
+    ...     min_promotion_score=None, scale=ScoreScale(higher_is_better=False))
+    >>> lower.band_index([450.0, 600.0, 699.0, 700.0]).tolist()
+    [0, 1, 2, -1]
     """
 
     rungs: tuple[float, ...] = DEFAULT_RUNGS
@@ -217,10 +253,21 @@ class LimitLadder:
     scale: ScoreScale = field(default_factory=ScoreScale)
 
     def __post_init__(self) -> None:
-        rungs = tuple(float(r) for r in self.rungs) if _iterable(self.rungs) else ()
+        raw = tuple(self.rungs) if _iterable(self.rungs) else ()
+        # Text is refused, not parsed: a rung read from "100" or True is a guessed line.
+        bad = [i for i, r in enumerate(raw) if not (is_real(r) and math.isfinite(r) and r > 0)]
+        if not raw or bad:
+            shown = f": rungs[{bad[0]}] is {raw[bad[0]]!r}" if bad else ""
+            raise PolicyError(
+                "LimitLadder.rungs must be one or more positive amounts (numbers; text, "
+                f"booleans and None are refused){shown}"
+            )
+        rungs = tuple(float(r) for r in raw)
         object.__setattr__(self, "rungs", rungs)
-        if not rungs or not all(math.isfinite(r) and r > 0 for r in rungs):
-            raise PolicyError("LimitLadder.rungs must be one or more positive amounts")
+        if not isinstance(self.caps, LimitCaps):
+            raise PolicyError("LimitLadder.caps must be a LimitCaps")
+        if not isinstance(self.scale, ScoreScale):  # the bands' direction depends on it
+            raise PolicyError("LimitLadder.scale must be a ScoreScale")
         if len(rungs) > 100:
             raise PolicyError(f"LimitLadder.rungs: at most 100 rungs, got {len(rungs)}")
         if any(b <= a for a, b in itertools.pairwise(rungs)):
@@ -248,10 +295,6 @@ class LimitLadder:
         u = self.min_promotion_utilisation
         if not (is_real(u) and 0 <= u <= 1):
             raise PolicyError("LimitLadder.min_promotion_utilisation must lie in [0, 1]")
-        if not isinstance(self.caps, LimitCaps):
-            raise PolicyError("LimitLadder.caps must be a LimitCaps")
-        if not isinstance(self.scale, ScoreScale):
-            raise PolicyError("LimitLadder.scale must be a ScoreScale")
         if self.caps.regulatory_ceiling < rungs[0]:
             raise PolicyError(
                 f"LimitCaps.regulatory_ceiling {self.caps.regulatory_ceiling:g} is below the "
@@ -273,7 +316,12 @@ class LimitLadder:
             if band.limit not in self.rungs:
                 raise PolicyError(f"initial band {i}: limit {band.limit:g} is not a rung")
         for i, (a, b) in enumerate(itertools.pairwise(bands)):
-            if b.lower < a.lower:
+            if b.lower is None:
+                raise PolicyError(
+                    f"initial band {i + 1}: only the first band may be open-ended below "
+                    "(lower=None); bands must be sorted by lower bound"
+                )
+            if a.lower is not None and b.lower < a.lower:
                 raise PolicyError("LimitLadder.initial_bands must be sorted by lower bound")
             if a.upper is None or a.upper > b.lower:
                 raise PolicyError(
@@ -285,8 +333,7 @@ class LimitLadder:
                     f"initial bands {i} and {i + 1} leave a gap: scores in "
                     f"[{a.upper}, {b.lower}) have no band"
                 )
-        if bands[-1].upper is not None:
-            raise PolicyError("the top initial band must be open-ended (upper=None)")
+        _check_band_direction(bands, self.scale)
         limits = [b.limit for b in bands]
         # Bands run from low to high scores: limits ascend when higher scores are better,
         # descend when lower scores are (equal neighbours are allowed either way).
@@ -299,8 +346,29 @@ class LimitLadder:
     # --- derived views ----------------------------------------------------------------
     @property
     def band_edges(self) -> np.ndarray:
-        """Lower bounds of the initial bands (for ``searchsorted``)."""
-        return np.array([b.lower for b in self.initial_bands], dtype=np.float64)
+        """Lower bounds of the initial bands (``-inf`` for one open-ended below)."""
+        return np.array(
+            [-np.inf if b.lower is None else b.lower for b in self.initial_bands],
+            dtype=np.float64,
+        )
+
+    def band_index(self, scores: Any) -> NDArray[np.int64]:
+        """Initial band of each score: its position in ``initial_bands``, or -1 for none.
+
+        -1 means no first line: a score beyond the riskiest band's bound (below the
+        lowest band when higher scores are better, at or above the top band's ``upper``
+        when lower scores are better), or NaN.
+
+        Examples
+        --------
+        >>> LimitLadder().band_index([480.0, 500.0, 575.0, 900.0]).tolist()
+        [-1, 0, 2, 4]
+        """
+        s = np.asarray(scores, dtype=np.float64)
+        band = np.searchsorted(self.band_edges, s, side="right") - 1
+        top = self.initial_bands[-1].upper
+        beyond = np.isnan(s) if top is None else np.isnan(s) | (s >= top)
+        return np.where(beyond, -1, band).astype(np.int64)
 
     @property
     def band_rungs(self) -> np.ndarray:
@@ -394,6 +462,30 @@ class LimitLadder:
         return cls.from_dict(data)
 
 
+def checked_ladder(ladder: Any, default: LimitLadder, name: str = "ladder") -> LimitLadder:
+    """``ladder`` (``default`` when None), refused with :class:`SpecError` if it is not a
+    :class:`LimitLadder`: a policy passed by mistake (text, a dict) must not fail later
+    as an ``AttributeError`` deep in an engine.
+
+    Examples
+    --------
+    >>> checked_ladder(None, LimitLadder()) == LimitLadder()
+    True
+    >>> checked_ladder("x", LimitLadder())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thinfile_credit.errors.SpecError: ladder must be a LimitLadder, got str ...
+    """
+    if ladder is None:
+        return default
+    if not isinstance(ladder, LimitLadder):
+        raise SpecError(
+            f"{name} must be a LimitLadder, got {type(ladder).__name__} {ladder!r:.60}"
+            " (rebuild a saved policy with LimitLadder.from_dict or from_json)"
+        )
+    return ladder
+
+
 def _fields_of(cls: type, data: Any, what: str) -> dict[str, Any]:
     """``data`` as keyword arguments of the dataclass ``cls``; SpecError otherwise."""
     if not isinstance(data, dict):
@@ -415,6 +507,33 @@ def _fields_of(cls: type, data: Any, what: str) -> dict[str, Any]:
 def _build(cls: type, data: Any, what: str) -> Any:
     """An instance of the dataclass ``cls`` from the mapping ``data`` (SpecError if not)."""
     return cls(**_fields_of(cls, data, what))
+
+
+def _check_band_direction(bands: tuple[InitialBand, ...], scale: ScoreScale) -> None:
+    """The riskiest side ends in a bound (no line beyond it); the safest band is open."""
+    first, top = bands[0], bands[-1]
+    if scale.higher_is_better:
+        if first.lower is None:
+            raise PolicyError(
+                "the lowest initial band is the riskiest on a higher-is-better scale: it "
+                "needs a finite lower bound (scores below it get no line), not lower=None"
+            )
+        if top.upper is not None:
+            raise PolicyError("the top initial band must be open-ended (upper=None)")
+        return
+    if first.lower is not None:
+        raise PolicyError(
+            "on a lower-is-better scale (ScoreScale(higher_is_better=False)) the lowest "
+            "initial band is the safest and must be open-ended (lower=None); with a lower "
+            f"bound of {first.lower:g}, the best applicants, scoring below it, would get "
+            "no line"
+        )
+    if top.upper is None:
+        raise PolicyError(
+            "on a lower-is-better scale (ScoreScale(higher_is_better=False)) the top "
+            "initial band is the riskiest and needs a finite upper bound (scores at or "
+            "above it get no line); upper=None would give every risky applicant a line"
+        )
 
 
 def _iterable(value: Any) -> bool:

@@ -51,7 +51,7 @@ from thinfile_credit.limits.engine import (
     rung_index,
     static_caps,
 )
-from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.ladder import LimitLadder, checked_ladder
 from thinfile_credit.limits.ladder_arrays import LadderArrays
 from thinfile_credit.limits.simulate import DEFAULT_PRODUCT, Economics
 from thinfile_credit.pricing.product import Product
@@ -157,7 +157,7 @@ def estimate_transitions(
     >>> m.probabilities[1, 1, 0].round(2).tolist()   # band 1, rung ¥100, from current
     [0.5, 0.5, 0.0, 0.0, 0.0]
     """
-    L = ladder or DEFAULT_LADDER
+    L = checked_ladder(ladder, DEFAULT_LADDER)
     check_number("estimate_transitions", "smoothing", smoothing, low=0.0)
     df, _ = to_polars(histories, table="histories")
     need = ["account_id", "cycle", "score", "limit", "dpd", "utilisation"]
@@ -296,7 +296,8 @@ class MDPPolicy:
         Raises
         ------
         SpecError
-            Naming the parameter (``MDPPolicy.<name>``) when it is not a finite number
+            When ``ladder`` is not a :class:`LimitLadder`; naming the parameter
+            (``MDPPolicy.<name>``) when it is not a finite number
             in range: ``discount`` in (0, 1), ``loss_weight`` >= 0, ``tol`` > 0,
             ``max_initial_step`` a whole number >= 0, ``max_iter`` a whole number >= 1;
             or ``smoothing`` (see :func:`estimate_transitions`).
@@ -314,6 +315,7 @@ class MDPPolicy:
         check("tol", low=0.0, low_open=True)
         check("max_initial_step", low=0, integer=True)
         check("max_iter", low=1, integer=True)
+        checked_ladder(self.ladder, DEFAULT_LADDER, "MDPPolicy.ladder")
         self.transitions_ = estimate_transitions(histories, self.ladder, smoothing=self.smoothing)
         rewards = self._rewards(self.transitions_)
         self.value_, self.policy_, self.n_iter_ = _value_iteration(
@@ -344,7 +346,7 @@ class MDPPolicy:
         s, cap_vec, inc = _check_inputs(scores, capacity, income)  # the ladder path's checks
         cap, cap_reason = static_caps(L, cap_vec, inc)
         allowed = rung_at_most(L, np.minimum(cap, loss_cap(L, s)))
-        band = np.searchsorted(L.band_edges, s, side="right") - 1
+        band = L.band_index(s)
         rung = np.where(band >= 0, self.initial_rungs_[np.maximum(band, 0)], -1)
         rung = np.minimum(rung, allowed)
         return LadderArrays.from_rungs(L, rung.astype(np.int64), cap, cap_reason)
@@ -364,7 +366,8 @@ class MDPPolicy:
         self._check_fitted()
         rungs = np.asarray(self.ladder.rungs)
         bands = [
-            f"[{b.lower:g}, {'∞' if b.upper is None else f'{b.upper:g}'})"
+            f"[{'-∞' if b.lower is None else f'{b.lower:g}'}, "
+            f"{'∞' if b.upper is None else f'{b.upper:g}'})"
             for b in self.ladder.initial_bands
         ]
         return pd.DataFrame(rungs[self.policy_], index=bands, columns=[f"{r:g}" for r in rungs])
@@ -442,8 +445,12 @@ def _reject(df: pl.DataFrame, column: str, bad: NDArray[np.bool_], why: str) -> 
 
 
 def _band(ladder: LimitLadder, scores: NDArray[np.float64]) -> NDArray[np.int64]:
-    band = np.searchsorted(ladder.band_edges, np.nan_to_num(scores, nan=-np.inf), side="right")
-    return np.maximum(band - 1, 0)
+    """Band of each score for the transition model: a score with no band (beyond the
+    riskiest band's bound, or missing) counts in the riskiest band, whichever end of the
+    score range that is on the ladder's scale."""
+    riskiest = 0 if ladder.scale.higher_is_better else len(ladder.initial_bands) - 1
+    band = ladder.band_index(scores)
+    return np.where(band < 0, riskiest, band).astype(np.int64)
 
 
 def _structural_prior() -> NDArray[np.float64]:

@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from thinfile_credit.errors import SpecError
+from thinfile_credit.limits._checks import check_count, check_number
 from thinfile_credit.limits.engine import DEFAULT_LADDER
-from thinfile_credit.limits.ladder import InitialBand, LimitLadder
+from thinfile_credit.limits.ladder import InitialBand, LimitLadder, checked_ladder
 from thinfile_credit.limits.mdp import MDPPolicy
 from thinfile_credit.limits.simulate import SimulationResult, simulate
 
@@ -72,8 +73,10 @@ def apply_params(ladder: LimitLadder, params: dict[str, Any]) -> LimitLadder:
     Raises
     ------
     SpecError
-        On an unknown parameter; :class:`~thinfile_credit.errors.PolicyError` if the
-        result is not a valid ladder.
+        On an unknown parameter, or a ``band_shift`` that is not a finite number or an
+        ``initial_rung_shift`` that is not a whole number (text such as ``"1"`` and
+        booleans are refused, not parsed); :class:`~thinfile_credit.errors.PolicyError`
+        if the result is not a valid ladder.
 
     Examples
     --------
@@ -81,6 +84,8 @@ def apply_params(ladder: LimitLadder, params: dict[str, Any]) -> LimitLadder:
     >>> L.initial_bands[0].lower, L.promotion_cycles
     (510.0, 2)
     """
+    if not isinstance(params, dict):
+        raise SpecError(f"params must be a dict of search parameters, got {params!r:.60}")
     ladder_kw: dict[str, Any] = {}
     cap_kw: dict[str, Any] = {}
     bands = ladder.initial_bands
@@ -90,22 +95,22 @@ def apply_params(ladder: LimitLadder, params: dict[str, Any]) -> LimitLadder:
         elif name in _CAP_FIELDS:
             cap_kw[name] = value
         elif name == "band_shift":
+            shift = float(check_number("apply_params", "band_shift", value))
             bands = tuple(
                 InitialBand(
-                    b.lower + float(value),
-                    None if b.upper is None else b.upper + float(value),
+                    None if b.lower is None else b.lower + shift,
+                    None if b.upper is None else b.upper + shift,
                     b.limit,
                 )
                 for b in bands
             )
         elif name == "initial_rung_shift":
+            steps = check_number("apply_params", "initial_rung_shift", value, integer=True)
             top = len(ladder.rungs) - 1
             bands = tuple(
                 replace(
                     b,
-                    limit=ladder.rungs[
-                        int(np.clip(ladder.rungs.index(b.limit) + int(value), 0, top))
-                    ],
+                    limit=ladder.rungs[int(np.clip(ladder.rungs.index(b.limit) + steps, 0, top))],
                 )
                 for b in bands
             )
@@ -124,7 +129,9 @@ class SearchResult:
     ladder : LimitLadder
         The best feasible ladder found (the base ladder if nothing beat it).
     params : dict
-        Parameter values of ``ladder`` (only those that differ from the base).
+        Parameter values of ``ladder``, only those that differ from the base: a value
+        that leaves the base ladder as it is (``promotion_steps=1`` on a ladder with 1,
+        ``band_shift=0``) is left out, so an empty dict means the base ladder won.
     summary : dict
         Its simulation summary.
     max_loss_rate : float
@@ -197,7 +204,12 @@ def search_ladder(
     Raises
     ------
     SpecError
-        On an unknown method or parameter, or a grid above ``max_evaluations``.
+        On an unknown method or parameter, a ``space`` whose values are not a non-empty
+        list (or tuple) of candidates each valid on its own, a grid above
+        ``max_evaluations``, ``rounds``, ``repeats`` or ``max_evaluations`` that are not
+        whole numbers >= 1, a ``random_state`` that is not a whole number >= 0, or a
+        ``max_loss_rate`` or multiplier that is not a finite number >= 0 (text and
+        booleans are refused, not parsed).
 
     Examples
     --------
@@ -209,17 +221,21 @@ def search_ladder(
     """
     import pandas as pd
 
-    base = base or DEFAULT_LADDER
-    space = dict(DEFAULT_SPACE if space is None else space)
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise SpecError(f"repeats must be a positive integer, got {repeats!r}")
+    base = checked_ladder(base, DEFAULT_LADDER, "base")
+    space = _checked_space(base, DEFAULT_SPACE if space is None else space)
+    repeats = check_count("search_ladder", "repeats", repeats, 1)
+    rounds = check_count("search_ladder", "rounds", rounds, 1)
+    max_evaluations = check_count("search_ladder", "max_evaluations", max_evaluations, 1)
+    random_state = check_count("search_ladder", "random_state", random_state, 0)
+    if max_loss_rate is not None:
+        max_loss_rate = check_number("search_ladder", "max_loss_rate", max_loss_rate, low=0.0)
+    if not isinstance(multipliers, (tuple, list)) or not multipliers:
+        raise SpecError(f"multipliers must be a non-empty tuple of numbers, got {multipliers!r}")
+    for mu in multipliers:
+        check_number("search_ladder", "multipliers", mu, low=0.0)
     seeds = [random_state + 2 * k for k in range(repeats)]
     if method not in ("coordinate", "grid"):
         raise SpecError(f"method must be 'coordinate' or 'grid', got {method!r}")
-    if not space or any(not list(v) for v in space.values()):
-        raise SpecError("the search space needs at least one parameter with values")
-    for name in space:
-        apply_params(base, {name: space[name][0]})  # validate names early
     cache: dict[tuple[Any, ...], dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
 
@@ -288,7 +304,7 @@ def search_ladder(
         best, best_params = base_summary, {}
     return SearchResult(
         ladder=apply_params(base, best_params),
-        params=best_params,
+        params=_changed(base, best_params),
         summary=best,
         max_loss_rate=limit,
         history=pd.DataFrame(rows),
@@ -297,7 +313,7 @@ def search_ladder(
 
 @dataclass(frozen=True)
 class PolicyComparison:
-    """Default ladder vs searched ladder vs MDP policy, on a fresh simulation seed.
+    """Default ladder vs searched ladder vs MDP policy, on fresh simulation seeds.
 
     Parameters
     ----------
@@ -308,7 +324,9 @@ class PolicyComparison:
     policies : dict
         ``"default"`` and ``"searched"`` ladders, ``"mdp"`` policy.
     results : dict
-        The evaluation :class:`SimulationResult` of each.
+        Each policy's evaluation runs: a tuple of :class:`SimulationResult`, one per
+        evaluation seed (``evaluation_seed + 2k``, ``k < evaluation_repeats``). The
+        table's figures are the means of these runs' summaries.
     note : str
         Closing note: whether each optimised policy beat the default, and why not.
 
@@ -319,7 +337,7 @@ class PolicyComparison:
 
     table: Any
     policies: dict[str, Any]
-    results: dict[str, SimulationResult]
+    results: dict[str, tuple[SimulationResult, ...]]
     note: str
 
 
@@ -340,11 +358,13 @@ def compare_policies(
 ) -> PolicyComparison:
     """Tune a searched ladder and an MDP policy, then compare them with the default.
 
-    Both optimisers are tuned on ``random_state`` under the constraint "loss rate no
-    higher than the default ladder's, less a relative ``margin``" (default 5 %, so that
-    a policy tuned to the edge of the constraint does not cross it on other dice), then
-    all three policies are simulated on ``evaluation_seed`` (default
-    ``random_state + 1``).
+    Both optimisers are tuned on ``random_state`` (``repeats`` seeds ``random_state +
+    2k``) under the constraint "loss rate no higher than the default ladder's, less a
+    relative ``margin``" (default 5 %, so that a policy tuned to the edge of the
+    constraint does not cross it on other dice), then all three policies are simulated
+    on the same ``evaluation_repeats`` fresh seeds ``evaluation_seed + 2k`` (default
+    ``evaluation_seed = random_state + 1``). ``table`` averages those runs, and
+    ``results`` holds them.
 
     The MDP is fitted on the default ladder's simulated account-month panel (the
     "replayed histories"); its loss weight (a Lagrange multiplier) is the one among
@@ -354,6 +374,14 @@ def compare_policies(
     -------
     PolicyComparison
 
+    Raises
+    ------
+    SpecError
+        On a ``ladder`` that is not a :class:`LimitLadder`, a ``margin`` that is not a
+        number in [0, 1), seeds or repeat counts that are not whole numbers (>= 0 and
+        >= 1), empty ``loss_weights``, or any setting :func:`search_ladder` or
+        :class:`MDPPolicy` refuses.
+
     Examples
     --------
     >>> from thinfile_credit.limits.simulate import make_population
@@ -362,16 +390,26 @@ def compare_policies(
     ...                        loss_weights=(1.0, 2.0), repeats=1, evaluation_repeats=1)
     >>> cmp.table["policy"].tolist()
     ['default', 'searched', 'mdp']
+    >>> run = cmp.results["mdp"][0]           # one run per evaluation seed
+    >>> bool(cmp.table.loc[2, "profit"] == run.summary["profit"])
+    True
     """
     import pandas as pd
 
-    default = ladder or DEFAULT_LADDER
-    eval_seed = random_state + 1 if evaluation_seed is None else evaluation_seed
-    if not 0 <= margin < 1:
-        raise SpecError(f"margin must lie in [0, 1), got {margin!r}")
-    for name, value in (("repeats", repeats), ("evaluation_repeats", evaluation_repeats)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise SpecError(f"{name} must be a positive integer, got {value!r}")
+    default = checked_ladder(ladder, DEFAULT_LADDER)
+    random_state = check_count("compare_policies", "random_state", random_state, 0)
+    eval_seed = (
+        random_state + 1
+        if evaluation_seed is None
+        else check_count("compare_policies", "evaluation_seed", evaluation_seed, 0)
+    )
+    check_number("compare_policies", "margin", margin, low=0.0, high=1.0, high_open=True)
+    repeats = check_count("compare_policies", "repeats", repeats, 1)
+    evaluation_repeats = check_count(
+        "compare_policies", "evaluation_repeats", evaluation_repeats, 1
+    )
+    if not isinstance(loss_weights, (tuple, list)) or not loss_weights:
+        raise SpecError(f"loss_weights must be a non-empty tuple of numbers, got {loss_weights!r}")
     tune_seeds = [random_state + 2 * k for k in range(repeats)]
     eval_seeds = [eval_seed + 2 * k for k in range(evaluation_repeats)]
     tuned = simulate(
@@ -410,14 +448,15 @@ def compare_policies(
         best_mdp = fallback[1]
 
     policies: dict[str, Any] = {"default": default, "searched": search.ladder, "mdp": best_mdp}
+    # The table is the mean of exactly these runs, so the two never describe different dice.
     results = {
-        name: simulate(p, population, months, random_state=eval_seeds[0], **simulate_kwargs)
+        name: tuple(
+            simulate(p, population, months, random_state=seed, **simulate_kwargs)
+            for seed in eval_seeds
+        )
         for name, p in policies.items()
     }
-    summaries = {
-        name: mean_summary(p, population, months, eval_seeds, **simulate_kwargs)
-        for name, p in policies.items()
-    }
+    summaries = {name: _mean([r.summary for r in runs]) for name, runs in results.items()}
     base = summaries["default"]
     rows = []
     for name, s in summaries.items():
@@ -470,8 +509,44 @@ def mean_summary(
     True
     """
     kw = {"cohort": None, **simulate_kwargs}
-    runs = [simulate(policy, population, months, random_state=seed, **kw).summary for seed in seeds]
+    return _mean(
+        [simulate(policy, population, months, random_state=seed, **kw).summary for seed in seeds]
+    )
+
+
+def _mean(runs: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+
+
+def _checked_space(base: LimitLadder, space: Any) -> dict[str, list[Any]]:
+    """``space`` as name -> list of candidates, every candidate valid on its own.
+
+    A candidate that fails alone is a mistake in the space (``"2"`` for 2, a typo'd
+    name), not a move the search may quietly skip.
+    """
+    if not isinstance(space, dict) or not space:
+        raise SpecError(
+            f"the search space needs at least one parameter with values, got {space!r:.60}"
+        )
+    out: dict[str, list[Any]] = {}
+    for name, values in space.items():
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            values = values.tolist()
+        if not isinstance(values, (list, tuple, range)) or not len(values):
+            raise SpecError(
+                f"the search space needs at least one value per parameter: space[{name!r}] "
+                f"must be a non-empty list of candidate values, got {values!r}"
+            )
+        for value in values:
+            apply_params(base, {name: value})
+        out[name] = list(values)
+    return out
+
+
+def _changed(base: LimitLadder, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters whose value moves the base ladder (``promotion_steps=1`` on a
+    ladder that already has 1, or ``band_shift=0``, does not)."""
+    return {k: v for k, v in params.items() if apply_params(base, {k: v}) != base}
 
 
 def _lagrangian(summary: dict[str, float], mu: float) -> float:

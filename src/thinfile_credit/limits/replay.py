@@ -48,7 +48,7 @@ from thinfile_credit.limits._replay_inputs import (
     _sorted,
 )
 from thinfile_credit.limits.engine import ACTION_LIST, DEFAULT_LADDER
-from thinfile_credit.limits.ladder import LimitLadder
+from thinfile_credit.limits.ladder import LimitLadder, checked_ladder
 from thinfile_credit.limits.ladder_arrays import (
     LadderArrays,
     _cycle_problems,
@@ -113,6 +113,8 @@ def replay(
     DataError
         On non-finite or negative opening scores, capacities or incomes (table
         ``initial``, or ``histories`` without one).
+    SpecError
+        When ``ladder`` is not a :class:`LimitLadder`.
 
     Notes
     -----
@@ -129,7 +131,7 @@ def replay(
     >>> replay(h, pl.DataFrame({"account_id": [7], "limit": [500.0]}))["limit"].to_list()
     [100.0]
     """
-    L = ladder or DEFAULT_LADDER
+    L = checked_ladder(ladder, DEFAULT_LADDER)
     hist, kind = to_polars(histories, table="histories")
     _require(hist, ("account_id", "cycle", "dpd", "utilisation"), "histories")
     hist, order = _sorted(hist)

@@ -47,13 +47,16 @@ from numpy.typing import NDArray
 
 from thinfile_credit._frames import to_polars
 from thinfile_credit.errors import DataError, SpecError
-from thinfile_credit.limits._checks import check_number, numeric_column
+from thinfile_credit.limits._checks import check_number, generator
 from thinfile_credit.limits.engine import ACTION_LIST, Action
 from thinfile_credit.limits.ladder import LimitLadder
 from thinfile_credit.limits.ladder_arrays import LadderArrays, _step_arrays
-from thinfile_credit.limits.population import make_population, population_from_marketplace
+from thinfile_credit.limits.population import (
+    make_population,
+    population_from_marketplace,
+    read_population,
+)
 from thinfile_credit.pricing.product import Product
-from thinfile_credit.scale import ScoreScale
 
 __all__ = [
     "DEFAULT_PRODUCT",
@@ -258,9 +261,14 @@ def simulate(
     DataError
         On a missing or invalid column (table ``population``, column and rows named):
         non-finite score, capacity or PD, text or booleans where numbers are meant
-        (``thin_file`` may be boolean), negative capacity or income, infinite income;
-        on ``months`` that is not a positive integer; or if the money totals come out
-        non-finite (a pd_model or product giving NaN).
+        (``thin_file`` may be boolean), negative capacity or income, infinite income,
+        a ``cohort`` column of lists, structs or other values that cannot label a
+        cohort; on ``months`` that is not a positive integer; or if the money totals
+        come out non-finite (a pd_model or product giving NaN).
+    SpecError
+        On a ``policy`` that is neither a :class:`LimitLadder` nor a fitted policy
+        object, or a ``random_state`` that is not None, an integer >= 0 or a NumPy
+        generator (text and booleans included).
 
     Notes
     -----
@@ -278,13 +286,13 @@ def simulate(
         raise DataError(f"months must be a positive integer, got {months!r}")
     econ = economics or Economics()
     product = product or DEFAULT_PRODUCT
-    ladder = policy if isinstance(policy, LimitLadder) else policy.ladder
+    ladder = _policy_ladder(policy)
+    rng = generator(random_state)
     pop, _ = to_polars(population, table="population")
-    score, pd12, capacity, income, thin, cohort_codes, cohort_labels = _population(
+    score, pd12, capacity, income, thin, cohort_codes, cohort_labels = read_population(
         pop, ladder.scale, pd_model, pd_column, cohort
     )
     n = len(score)
-    rng = np.random.default_rng(random_state)
 
     if isinstance(policy, LimitLadder):
         state = LadderArrays.open(ladder, score, capacity, income)
@@ -479,6 +487,20 @@ def simulate(
 
 
 # --- helpers ----------------------------------------------------------------------------
+def _policy_ladder(policy: Any) -> LimitLadder:
+    """The ladder of ``policy``; SpecError unless it is a ladder or a policy object."""
+    if isinstance(policy, LimitLadder):
+        return policy
+    ladder = getattr(policy, "ladder", None)
+    methods = all(callable(getattr(policy, m, None)) for m in ("open_states", "target_rungs"))
+    if not (isinstance(ladder, LimitLadder) and methods):
+        raise SpecError(
+            "policy must be a LimitLadder or a policy with a LimitLadder `ladder`, "
+            f"`open_states` and `target_rungs` (e.g. a fitted MDPPolicy), got {policy!r:.60}"
+        )
+    return ladder
+
+
 def _require_finite(frame: Any, what: str) -> None:
     """Refuse NaN/inf money figures (pandas would skip NaN in a sum and report 0)."""
     values = frame.to_numpy(dtype=np.float64)
@@ -495,87 +517,3 @@ def _require_finite(frame: Any, what: str) -> None:
 
 def _share(reached: NDArray[np.float64], mask: NDArray[np.bool_], level: float) -> float:
     return float((reached[mask] >= level).mean()) if mask.any() else float("nan")
-
-
-def _population(
-    pop: pl.DataFrame,
-    scale: ScoreScale,
-    pd_model: Any,
-    pd_column: str,
-    cohort: str | None,
-) -> tuple[Any, ...]:
-    n = pop.height
-    if n == 0:
-        raise DataError("population is empty", table="population")
-    for col in ("capacity", "thin_file"):
-        if col not in pop.columns:
-            raise DataError("missing required column", table="population", column=col)
-    score = None
-    if pd_model is not None:
-        names = [str(c) for c in getattr(pd_model, "feature_names_in_", [])]
-        missing = [c for c in names if c not in pop.columns]
-        if not names or missing:
-            raise DataError(
-                f"pd_model needs feature columns {missing or 'feature_names_in_'}",
-                table="population",
-                column=missing[0] if missing else None,
-            )
-        X = pop.select(names).to_pandas()
-        pd12 = np.asarray(pd_model.predict_proba(X))[:, 1].astype(np.float64)
-        if "score" not in pop.columns:
-            score = np.asarray(pd_model.score(X), dtype=np.float64)
-            _refuse(
-                ~np.isfinite(score), "score", "pd_model.score gave missing or non-finite scores"
-            )
-    elif pd_column in pop.columns:
-        pd12 = _numeric(pop, pd_column)
-    else:
-        pd12 = None
-    if score is None:
-        if "score" not in pop.columns:
-            raise DataError("missing required column", table="population", column="score")
-        score = _numeric(pop, "score")
-    if pd12 is None:
-        pd12 = scale.pd_from_points(score)
-    _refuse(~((pd12 >= 0) & (pd12 <= 1)), pd_column, "PD must lie in [0, 1]")
-    capacity = _numeric(pop, "capacity")
-    _refuse(capacity < 0, "capacity", "must not be negative")
-    if "income" in pop.columns:
-        income = numeric_column(pop, "income", "population").fill_null(np.nan).to_numpy()
-        why = "must not be negative or infinite (NaN/null where unknown)"
-        _refuse(np.isinf(income) | (income < 0), "income", why)
-    else:
-        income = np.full(n, np.nan)
-    flag = pop["thin_file"]
-    thin_flag = (  # a flag may be boolean; nulls become NaN and fail the 0/1 check
-        flag.cast(pl.Float64).fill_null(np.nan).to_numpy()
-        if flag.dtype == pl.Boolean
-        else _numeric(pop, "thin_file")
-    )
-    _refuse((thin_flag != 0) & (thin_flag != 1), "thin_file", "must be 0 or 1 (or boolean)")
-    thin = thin_flag.astype(bool)
-    if cohort is None:
-        codes, labels = np.zeros(n, dtype=np.int64), ["all"]
-    else:
-        if cohort not in pop.columns:
-            raise DataError("cohort column not found", table="population", column=cohort)
-        values = pop[cohort]
-        uniques = values.unique(maintain_order=False).sort()
-        labels = uniques.to_list()
-        codes = values.replace_strict(
-            dict(zip(labels, range(len(labels)))), return_dtype=pl.Int64
-        ).to_numpy()
-    return score, pd12, capacity, income, thin, codes, labels
-
-
-def _numeric(pop: pl.DataFrame, col: str) -> NDArray[np.float64]:
-    arr = numeric_column(pop, col, "population").fill_null(np.nan).to_numpy()
-    _refuse(~np.isfinite(arr), col, "missing or non-finite values")
-    return arr
-
-
-def _refuse(bad: NDArray[np.bool_], column: str, why: str) -> None:
-    """DataError naming the population ``column`` and its ``bad`` rows, if any."""
-    rows = np.flatnonzero(bad)
-    if len(rows):
-        raise DataError(why, table="population", column=column, rows=rows.tolist())

@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from thinfile_credit.errors import SpecError
-from thinfile_credit.pricing._money import _MAX_DAY, _MAX_YUAN, MAX_FEN, _fen
+from thinfile_credit.pricing._money import _MAX_DAY, _MAX_WHY, _MAX_YUAN, MAX_FEN, _fen
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _check_principal(principal: object, name: str = "principal") -> int:
             f"{name} must be a positive amount in whole fen (0.01 yuan), got {principal!r}"
         )
     if cents > MAX_FEN:
-        raise SpecError(f"{name} must be at most {_MAX_YUAN} yuan (int64 fen), got {principal!r}")
+        raise SpecError(f"{name} must be at most {_MAX_YUAN} yuan ({_MAX_WHY}), got {principal!r}")
     return cents
 
 
@@ -131,7 +131,7 @@ def _parse_events(events: Iterable[tuple[int, float]]) -> list[tuple[int, int]]:
         "finite numbers": [],
         "non-zero": [],
         "in whole fen": [],
-        f"at most {_MAX_YUAN} yuan (int64 fen)": [],
+        f"at most {_MAX_YUAN} yuan ({_MAX_WHY})": [],
     }
     fen: list[int] = []
     for i, (_, value) in enumerate(pairs):
@@ -142,7 +142,7 @@ def _parse_events(events: Iterable[tuple[int, float]]) -> list[tuple[int, int]]:
         if cents is None:
             problems["in whole fen"].append(i)
         elif abs(cents) > MAX_FEN:
-            problems[f"at most {_MAX_YUAN} yuan (int64 fen)"].append(i)
+            problems[f"at most {_MAX_YUAN} yuan ({_MAX_WHY})"].append(i)
         elif cents == 0:
             problems["non-zero"].append(i)
         else:

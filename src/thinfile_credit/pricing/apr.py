@@ -94,10 +94,18 @@ def apr(schedule: Schedule) -> APR:
     Returns
     -------
     APR
+        An interest- and fee-free schedule has an APR of exactly 0.
+
+    Raises
+    ------
+    SpecError
+        If ``schedule`` is not a :class:`~thinfile_credit.pricing.schedules.Schedule`.
 
     Examples
     --------
-    >>> from thinfile_credit.pricing.schedules import revolving
+    >>> from thinfile_credit.pricing.schedules import equal_principal, revolving
+    >>> apr(equal_principal(1000, 0.0, 12)).nominal
+    0.0
     >>> a = apr(revolving([(0, 1000.0)], 0.0005, repay_all_on=30))
     >>> round(a.nominal, 4)   # 1.5 % simple over 30 days is 0.0497 %/day compounded
     0.1812
@@ -109,12 +117,21 @@ def apr(schedule: Schedule) -> APR:
     >>> round(apr(flat_fee(1000, 0.006, 12, upfront_fee_rate=0.02)).simple_interest_rate, 4)
     0.092
     """
+    if not isinstance(schedule, Schedule):
+        raise SpecError(
+            "apr needs a Schedule (from thinfile_credit.pricing.schedules or "
+            f"Product.schedule), got {type(schedule).__name__} {schedule!r:.60}"
+        )
     amounts, days = schedule.cashflows()
     if schedule.kind == "revolving":
         period_days, per_year, year_days = 1, 365, 365
     else:
         period_days, per_year, year_days = DAYS_PER_MONTH, 12, 360
     rate = irr(amounts, days / period_days)
+    if schedule.total_cost == 0:
+        # Nothing paid beyond the principal: the flows sum to zero and the rate is exactly
+        # 0, not the solver's noise (-4e-18 would reach a borrower as "-0.00%").
+        rate = 0.0
     years = float(days.max()) / year_days
     # The amount contracted (total drawn for revolving), not net of an upfront fee.
     simple = schedule.total_cost / schedule.principal / years if years > 0 else math.inf

@@ -16,15 +16,18 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from thinfile_credit.errors import SpecError
+from thinfile_credit.pricing._money import _fen_of, _times
 from thinfile_credit.pricing.apr import APR
 from thinfile_credit.pricing.product import Product
-from thinfile_credit.pricing.schedules import Schedule, round_fen
+from thinfile_credit.pricing.schedules import Schedule
 
 __all__ = ["LABELS", "Disclosure", "disclosure", "early_repayment_cost"]
 
@@ -161,7 +164,7 @@ def disclosure(product: Product, principal: float, *, lang: str = "zh") -> Discl
     Raises
     ------
     SpecError
-        On an unknown language.
+        On an unknown language, or a ``product`` that is not a :class:`Product`.
 
     Examples
     --------
@@ -176,10 +179,10 @@ def disclosure(product: Product, principal: float, *, lang: str = "zh") -> Discl
     if lang not in LABELS:
         raise SpecError(f"disclosure language must be one of {sorted(LABELS)}, got {lang!r}")
     t = LABELS[lang]
-    sched, figures = product.priced(principal)
+    sched, figures = _product(product).priced(principal)
     rows = [
-        (t["apr_nominal"], f"{figures.nominal:.2%}"),
-        (t["apr_effective"], f"{figures.effective:.2%}"),
+        (t["apr_nominal"], _percent(figures.nominal)),
+        (t["apr_effective"], _percent(figures.effective)),
         (t["repayment"], t[product.repayment]),
         (t["term"], str(sched.n_payments)),
         (t["principal"], f"{sched.principal:.2f}"),
@@ -187,7 +190,7 @@ def disclosure(product: Product, principal: float, *, lang: str = "zh") -> Discl
         (t["total_fees"], f"{sched.total_fees:.2f}"),
         (t["total_cost"], f"{sched.total_cost:.2f}"),
         (t["total_repayable"], f"{sched.total_repayable:.2f}"),
-        (t["simple_rate"], f"{figures.simple_interest_rate:.2%}"),
+        (t["simple_rate"], _percent(figures.simple_interest_rate)),
     ]
     summary = pd.DataFrame(rows, columns=[t["item"], t["value"]])
     frame = sched.to_frame().rename(
@@ -221,6 +224,12 @@ def early_repayment_cost(product: Product, principal: float) -> Any:
     saving compares the payoff with the remaining scheduled payments. A revolving line
     charges interest only for days used, so repaying early costs only the fee.
 
+    The fee follows the schedules' money rule: ``round_half_up(outstanding *
+    early_repayment_fee_rate)`` to the fen, on the outstanding principal in integer fen
+    and the rate read as written (``Decimal(repr(rate))``), so 10 % of ¥1.15 is ¥0.12
+    (11.5 fen rounds up), never a float product's ¥0.11. Every column is exact to the
+    fen.
+
     Returns
     -------
     pandas.DataFrame
@@ -233,37 +242,56 @@ def early_repayment_cost(product: Product, principal: float) -> Any:
     ...             refund_unearned_fees=False)
     >>> early_repayment_cost(p, 900)["cost"].tolist()
     [18.0, 9.0]
+    >>> q = Product(name="y", repayment="equal_principal", term_months=2,
+    ...             early_repayment_fee_rate=0.1)
+    >>> early_repayment_cost(q, 2.30)[["outstanding", "cost"]].values.tolist()
+    [[1.15, 0.12]]
     """
-    return _early_repayment_table(product, product.schedule(principal))
+    return _early_repayment_table(_product(product), _product(product).schedule(principal))
 
 
 def _early_repayment_table(product: Product, sched: Schedule) -> Any:
-    """:func:`early_repayment_cost` for a schedule already priced."""
+    """:func:`early_repayment_cost` for a schedule already priced, in integer fen."""
     import pandas as pd
 
     n = sched.n_payments
     if product.repayment == "revolving" or n < 2:
         return pd.DataFrame(columns=["after_instalment", "outstanding", "payoff", "cost", "saving"])
-    k = np.arange(1, n)
-    outstanding = sched.balance[:-1]
-    fee_now = np.array([round_fen(b * product.early_repayment_fee_rate) for b in outstanding])
-    unearned = (
-        np.zeros(n - 1)
-        if product.refund_unearned_fees
-        else np.array([round_fen(float(sched.fee[i:].sum())) for i in k])
-    )
-    cost = np.round(fee_now + unearned, 2)
-    payoff = np.round(outstanding + cost, 2)
-    remaining = np.array([round_fen(float(sched.payment[i:].sum())) for i in k])
+    rate = Decimal(repr(float(product.early_repayment_fee_rate)))
+    balance = [_fen_of(b) for b in sched.balance[:-1]]
+    fees = [_fen_of(f) for f in sched.fee]
+    payments = [_fen_of(p) for p in sched.payment]
+    # Amounts still due after instalment k: a suffix sum over rows k..n-1.
+    fees_left = list(itertools.accumulate(reversed(fees)))[::-1]
+    payments_left = list(itertools.accumulate(reversed(payments)))[::-1]
+    cost = [
+        _times(b, rate) + (0 if product.refund_unearned_fees else fees_left[k])
+        for k, b in enumerate(balance, start=1)
+    ]
+    payoff = [b + c for b, c in zip(balance, cost)]
+    saving = [payments_left[k] - p for k, p in enumerate(payoff, start=1)]
     return pd.DataFrame(
         {
-            "after_instalment": k,
-            "outstanding": outstanding,
-            "payoff": payoff,
-            "cost": cost,
-            "saving": np.round(remaining - payoff, 2),
+            "after_instalment": np.arange(1, n),
+            "outstanding": np.array(balance, dtype=np.int64) / 100,
+            "payoff": np.array(payoff, dtype=np.int64) / 100,
+            "cost": np.array(cost, dtype=np.int64) / 100,
+            "saving": np.array(saving, dtype=np.int64) / 100,
         }
     )
+
+
+def _product(product: Any) -> Product:
+    if not isinstance(product, Product):
+        raise SpecError(f"product must be a Product, got {type(product).__name__} {product!r:.60}")
+    return product
+
+
+def _percent(rate: float) -> str:
+    """A rate as a percentage to 0.01 point; a rate that rounds to zero reads "0.00%",
+    never "-0.00%" (an IRR solved to -4e-18 on an interest-free loan)."""
+    text = f"{rate:.2%}"
+    return text[1:] if text.startswith("-") and float(text[1:-1]) == 0 else text
 
 
 def _markdown(frame: Any) -> str:

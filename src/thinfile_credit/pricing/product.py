@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 from thinfile_credit.errors import PolicyError, SpecError
@@ -329,12 +329,27 @@ class Product:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Product:
-        """Rebuild from :meth:`to_dict`; unknown keys raise :class:`SpecError`."""
+        """Rebuild from :meth:`to_dict`; unknown or missing keys raise :class:`SpecError`.
+
+        Examples
+        --------
+        >>> Product.from_dict({"name": "p"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        thinfile_credit.errors.SpecError: Product 'p' is missing fields: ['repayment', ...
+        """
         if not isinstance(data, dict):
             raise SpecError(f"a Product is rebuilt from a dict, got {type(data).__name__}")
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise SpecError(f"unknown Product fields: {sorted(unknown)}")
+        missing = [
+            f.name
+            for f in fields(cls)
+            if f.name not in data and f.default is MISSING and f.default_factory is MISSING
+        ]
+        if missing:
+            raise SpecError(f"Product {data.get('name', '')!r} is missing fields: {missing}")
         return cls(**data)
 
     def to_json(self) -> str:
@@ -406,7 +421,8 @@ def lint(
     PolicyError
         If the nominal IRR APR (to 0.01 percentage point) exceeds the cap.
     SpecError
-        If ``cap`` or ``warn_at`` is not a number.
+        If ``product`` is not a :class:`Product`, or ``cap`` or ``warn_at`` is not a
+        number.
 
     Warns
     -----
@@ -424,6 +440,8 @@ def lint(
     ...     print(err)
     Product 'p': IRR APR 13.03% at principal 10000.00 exceeds the cap 12.00%
     """
+    if not isinstance(product, Product):
+        raise SpecError(f"lint: product must be a Product, got {type(product).__name__}")
     cap = product.apr_cap if cap is None else cap
     warn_at = product.apr_warn if warn_at is None else warn_at
     for name, value in (("cap", cap), ("warn_at", warn_at)):

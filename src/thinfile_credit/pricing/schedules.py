@@ -4,10 +4,13 @@ Money convention
 ----------------
 Amounts are Python floats in yuan holding **whole fen** (0.01 yuan). Amounts passed in
 (principal, drawdowns, repayments) must already be whole fen: a sub-fen amount raises
-:class:`~thinfile_credit.errors.SpecError` instead of being rounded away. Schedules hold
-fen in int64, so no amount - principal, total repaid - may exceed :data:`MAX_FEN` fen
-(about 92 thousand trillion yuan), nor a day offset 2**63 - 1: beyond them a
-:class:`~thinfile_credit.errors.SpecError` is raised rather than an overflow. Schedules are
+:class:`~thinfile_credit.errors.SpecError` instead of being rounded away. No amount -
+principal, drawdown, total repaid - may exceed :data:`MAX_FEN` fen (¥10 trillion), nor
+a day offset 2**63 - 1: beyond them a :class:`~thinfile_credit.errors.SpecError` is
+raised. The bound is what float yuan hold exactly: up to it every amount reads back as
+its fen (``round(amount * 100)``), while above about 2**46 yuan (7.0e13) neighbouring
+floats lie more than a fen apart and rows would no longer add up to the principal.
+Totals (interest, fees, cost, repayable) are exact decimal sums of the rows. Schedules are
 computed in integer fen, with rates read as written (``Decimal(repr(rate))``) and every
 rounding half-up (``ROUND_HALF_UP``, the rule on Chinese bank statements), so ``0.125``
 becomes ``0.13`` rather than banker's ``0.12``.
@@ -68,12 +71,14 @@ from thinfile_credit.pricing._loan_terms import (
 from thinfile_credit.pricing._money import (
     _CTX,
     _MAX_DAY,
+    _MAX_WHY,
     _MAX_YUAN,
     MAX_FEN,
     _amortise,
     _level_principal,
     _times,
     _to_int,
+    _total,
 )
 
 __all__ = [
@@ -113,7 +118,7 @@ def round_fen(amount: float) -> float:
         raise DataError(f"cannot round {amount!r} to the fen: not a finite number")
     yuan = Decimal(repr(float(amount)))
     if abs(_CTX.multiply(yuan, 100)) > MAX_FEN:
-        raise DataError(f"cannot round {amount!r} to the fen: beyond {_MAX_YUAN} yuan")
+        raise DataError(f"cannot round {amount!r} to the fen: beyond {_MAX_YUAN} yuan ({_MAX_WHY})")
     return float(yuan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=_CTX))
 
 
@@ -166,22 +171,22 @@ class Schedule:
     @property
     def total_interest(self) -> float:
         """Interest over the life of the loan (the sum of the rows' interest), yuan."""
-        return round_fen(float(self.interest.sum()))
+        return _total(self.interest)
 
     @property
     def total_fees(self) -> float:
         """Every fee, upfront and periodic, yuan."""
-        return round_fen(float(self.fee.sum()) + self.upfront_fee)
+        return _total(self.fee, self.upfront_fee)
 
     @property
     def total_cost(self) -> float:
         """Total cost of credit: interest plus every fee, yuan."""
-        return round_fen(self.total_interest + self.total_fees)
+        return _total(self.interest, self.fee, self.upfront_fee)
 
     @property
     def total_repayable(self) -> float:
         """Principal plus total cost, yuan."""
-        return round_fen(self.principal + self.total_cost)
+        return _total(self.principal, self.interest, self.fee, self.upfront_fee)
 
     def cashflows(self) -> tuple[FloatArray, NDArray[np.int64]]:
         """The borrower's cash flows seen by the lender, with their day offsets.
@@ -496,7 +501,7 @@ def _build(
     """Assemble a schedule from (principal, interest) rows in fen.
 
     Every amount is non-negative, so the total repaid bounds each row, each running sum
-    and the principal: when it fits in int64 fen, so does every array below.
+    and the principal: when it is within :data:`MAX_FEN`, so is every array below.
     """
     fee_fen = _times(loan.principal, loan.fee_rate)
     upfront = _times(loan.principal, loan.upfront_fee_rate)
@@ -504,7 +509,8 @@ def _build(
     if max(total, loan.principal) > MAX_FEN:
         raise SpecError(
             f"the {kind} schedule would repay {_CTX.divide(total, 100):.6E} yuan, beyond the "
-            f"{_MAX_YUAN} yuan (int64 fen) a schedule can hold: lower the amount, rate or term"
+            f"{_MAX_YUAN} yuan ({_MAX_WHY}) a schedule can hold: lower the amount, rate or "
+            "term"
         )
     paid = np.array([p for p, _ in rows], dtype=np.int64)
     interest = np.array([i for _, i in rows], dtype=np.int64)

@@ -63,6 +63,9 @@ class MarketplaceConfig:
         First day of the simulated horizon (ISO date, from ``0001-01-01``).
     months : int, default 24
         Length of the horizon; ``horizon_end = start + months``, at most ``9999-12-31``.
+        Months are calendar months: a start on the 29th to 31st ends on the same day of
+        the month or, in a shorter month, on its last day (``2023-08-31`` + 18 months
+        is ``2025-02-28``).
         Applications fall in ``[start + 12 months, horizon_end -
         performance_window_days)``.
     performance_window_days : int, default 180
@@ -243,9 +246,22 @@ class MarketplaceConfig:
 
 
 def _add_months(day: np.datetime64, months: int) -> np.datetime64:
+    """The same day of the month ``months`` later, clamped to that month's last day.
+
+    31 January + 1 month is 28 (or 29) February, as calendars and pandas'
+    ``DateOffset(months=...)`` count, not 3 March.
+
+    Examples
+    --------
+    >>> str(_add_months(np.datetime64("2023-08-31"), 18))
+    '2025-02-28'
+    >>> str(_add_months(np.datetime64("2023-01-01"), 24))
+    '2025-01-01'
+    """
     month = day.astype("datetime64[M]") + np.timedelta64(months, "M")
     offset = day - day.astype("datetime64[M]").astype("datetime64[D]")
-    return month.astype("datetime64[D]") + offset
+    last = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return min(month.astype("datetime64[D]") + offset, last)
 
 
 def _check_dates(start: np.datetime64, months: int) -> None:
