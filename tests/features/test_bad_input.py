@@ -269,10 +269,11 @@ def test_build_one_refuses_rows_batch_validation_refuses(
     t = datetime(2024, 3, 1)
     loans = [{"loan_id": 1, "user_id": 1, "disbursed_at": _D, "principal": 100.0}]
     extra = {"loans": loans} if table == "installments" else {}
-    fb.build_one({table: [good], **extra}, t)  # the good row alone is accepted
+    # user_id given: links alone do not tell the applicant from the peer
+    fb.build_one({table: [good], **extra}, t, user_id=1)  # the good row alone is accepted
     events = {table: [good, {**good, **change}], **extra}
     with pytest.raises(SchemaError) as err:
-        fb.build_one(events, t)
+        fb.build_one(events, t, user_id=1)
     column, check = fault
     _expect(err, f"{table}.{column}", check)
     assert (err.value.table, err.value.column, list(err.value.rows)) == (table, column, [1])
@@ -321,7 +322,7 @@ def test_build_one_refuses_null_ids(missing: object, table: str, column: str) ->
 def test_build_one_knows_every_row_rule_of_the_data_model() -> None:
     """build_one reads names and messages from batch validation's rules; each needs its
     array form, and each has a case above."""
-    from thinfile_credit.features.online import _AT_FAULT
+    from thinfile_credit.features._online_checks import AT_FAULT as _AT_FAULT
     from thinfile_credit.schema._checks import _ROW_RULES
 
     checks = {rule.check for rules in _ROW_RULES.values() for rule in rules}

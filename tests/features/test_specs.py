@@ -144,6 +144,27 @@ def test_builder_round_trips_and_documents_every_name_in_the_docs() -> None:
         assert not missing, missing
 
 
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({}, "no 'families'"),
+        ({"validate": True}, "no 'families'"),
+        ([], "expected a mapping"),
+        ({"families": "ConsumptionFeatures"}, "list of family specs"),
+        ({"families": ["ConsumptionFeatures"]}, "list of family specs"),
+        ({"families": [], "windows": [30]}, "unknown options ['windows']"),
+        ({"families": [{"type": "ConsumptionFeatures"}], "validate": "false"}, "true or false"),
+    ],
+)
+def test_builder_from_a_bad_spec_raises_a_spec_error_naming_the_field(
+    data: object, words: str
+) -> None:
+    with pytest.raises(SpecError) as err:
+        FeatureBuilder.from_dict(data)  # type: ignore[arg-type]
+    assert words in str(err.value)
+    assert "FeatureBuilder" in str(err.value)
+
+
 def test_neutral_values_are_finite() -> None:
     from thinfile_credit.errors import SpecError
     from thinfile_credit.features._expr import agg, col

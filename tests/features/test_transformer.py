@@ -92,6 +92,39 @@ def test_user_ids_beyond_float_precision_stay_distinct() -> None:
     assert (err.value.table, err.value.column, err.value.rows) == ("applications", "user_id", [0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, object])
+def test_fractional_user_ids_are_refused_not_truncated(dtype: type) -> None:
+    """7.5 is no user: truncating it to 7 would score the applicant on user 7's history."""
+    from thinfile_credit.errors import SchemaError
+    from thinfile_credit.schema import EventTables
+
+    t = datetime(2024, 6, 1, tzinfo=UTC)
+    orders = pl.DataFrame(
+        {
+            "order_id": [1],
+            "user_id": [7],
+            "ordered_at": [datetime(2024, 5, 20)],
+            "amount": [9.0],
+            "category": ["a"],
+            "status": ["paid"],
+        }
+    )
+    ft = FeatureTransformer(tables=EventTables(orders=orders), builder=SMALL)
+    seconds = t.timestamp()
+    whole = np.array([[7.0, seconds], [8.0, seconds]], dtype=dtype)
+    got = ft.fit(whole).transform(whole)
+    assert got[:, list(ft.get_feature_names_out()).index("thin_order_count")].tolist() == [1, 0]
+    X = np.array([[7.0, seconds], [7.5, seconds], [7.999, seconds], [8.0, seconds]], dtype=dtype)
+    for call in (ft.fit, ft.transform):
+        with pytest.raises(SchemaError) as err:
+            call(X)
+        assert (err.value.table, err.value.column, err.value.rows) == (
+            "applications",
+            "user_id",
+            [1, 2],
+        )
+
+
 def test_edges_without_loan_tables_build_as_if_those_were_empty() -> None:
     from datetime import timedelta
 

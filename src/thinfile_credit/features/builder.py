@@ -298,9 +298,40 @@ class FeatureBuilder:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FeatureBuilder:
-        """Rebuild a builder from :meth:`to_dict` output."""
-        fams = [FeatureFamily.from_dict(d) for d in data["families"]]
-        return cls(families=fams, validate=bool(data.get("validate", True)))
+        """Rebuild a builder from :meth:`to_dict` output.
+
+        Raises
+        ------
+        SpecError
+            ``data`` is not a mapping, lacks ``families``, holds an unknown key, a
+            family that is not a mapping, or a ``validate`` that is not a bool.
+
+        Examples
+        --------
+        >>> fb = FeatureBuilder(windows=(30,))
+        >>> FeatureBuilder.from_dict(fb.to_dict()).feature_names_ == fb.feature_names_
+        True
+        """
+        if not isinstance(data, Mapping):
+            raise SpecError(f"FeatureBuilder: expected a mapping, got {type(data).__name__}")
+        unknown = sorted(map(str, set(data) - {"families", "validate"}))
+        if unknown:
+            raise SpecError(f"FeatureBuilder: unknown options {unknown}")
+        if "families" not in data:
+            raise SpecError("FeatureBuilder: the spec has no 'families' (a list of family specs)")
+        families = data["families"]
+        if not isinstance(families, list | tuple) or not all(
+            isinstance(d, Mapping) for d in families
+        ):
+            raise SpecError(
+                "FeatureBuilder: 'families' must be a list of family specs (mappings), got "
+                f"{families!r:.80}"
+            )
+        validate = data.get("validate", True)
+        if not isinstance(validate, bool):
+            raise SpecError(f"FeatureBuilder: 'validate' must be true or false, got {validate!r}")
+        fams = [FeatureFamily.from_dict(d) for d in families]
+        return cls(families=fams, validate=validate)
 
     def __repr__(self) -> str:
         names = ", ".join(type(f).__name__ for f in self.families_)

@@ -11,19 +11,26 @@ application (tested on random applications to 1e-9).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
-from thinfile_credit.errors import DataError, SchemaError
+from thinfile_credit.errors import SchemaError
 from thinfile_credit.features import pit
 from thinfile_credit.features._compiled import compile_plan
-from thinfile_credit.features._ids import ENTITY
 from thinfile_credit.features._local_time import add_numpy_clocks
+from thinfile_credit.features._online_checks import (
+    IDS,
+    check_id_kinds,
+    check_rows,
+    infer_user,
+    no_null_ids,
+    no_nulls,
+)
 
 if TYPE_CHECKING:
     from thinfile_credit.features.builder import FeatureBuilder
@@ -33,8 +40,6 @@ __all__ = ["build_one", "events_to_arrays", "tables_to_arrays"]
 _EPOCH = _dt.datetime(1970, 1, 1)
 _EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _US = _dt.timedelta(microseconds=1)
-#: Tables whose user_id names the applicant (edges also hold peers).
-_OWN_TABLES = ("orders", "bills", "loans", "profiles", "profile_changes")
 
 
 def build_one(
@@ -58,7 +63,9 @@ def build_one(
     applied_at : datetime, numpy.datetime64 or pandas.Timestamp
         The application moment.
     user_id : optional
-        The applicant; inferred when every own-table row names the same user.
+        The applicant; inferred when every own-table row (orders, bills, loans, profiles,
+        profile changes) names the same user. Required when the events hold only links
+        or instalments.
 
     Returns
     -------
@@ -69,15 +76,19 @@ def build_one(
     Raises
     ------
     SchemaError
-        Null timestamps, negative amounts, naive mixed with aware timestamps, and rows
-        breaking the data model's row rules as batch validation reports them (a status
-        reached before its order, a bill due or paid before it was issued, an amount paid
-        without a date, a user linked to itself). Ids that are neither integers nor text,
-        and integer ids mixed with text ids of the same entity (users and peers, loans),
-        in the events or in ``user_id`` (``1`` and ``"1"`` never match, so the
-        applicant's rows would be silently left out).
+        Events not given as a mapping of table -> rows, rows that are not mappings,
+        columns of different lengths, a non-empty table without a required column (all
+        the missing columns are named: camelCase keys are not read as the data model's
+        names), null timestamps, negative amounts, naive mixed with aware timestamps,
+        and rows breaking the data model's row rules as batch validation reports them (a
+        status reached before its order, a bill due or paid before it was issued, an
+        amount paid without a date, a user linked to itself). Ids that are neither
+        integers nor text, and integer ids mixed with text ids of the same entity (users
+        and peers, loans), in the events or in ``user_id`` (``1`` and ``"1"`` never
+        match, so the applicant's rows would be silently left out).
     DataError
-        ``user_id`` cannot be inferred.
+        ``user_id`` cannot be inferred (events of several users, or only links and
+        instalments).
 
     Notes
     -----
@@ -102,6 +113,11 @@ def build_one(
     """
     from thinfile_credit.features.builder import TABLE_COLUMNS
 
+    if not isinstance(user_events, Mapping):
+        raise SchemaError(
+            "user_events: expected a mapping of table name -> rows, got "
+            f"{type(user_events).__name__}"
+        )
     unknown = set(user_events) - set(TABLE_COLUMNS)
     if unknown:
         raise SchemaError(f"unknown tables {sorted(unknown)}")
@@ -109,10 +125,10 @@ def build_one(
     t = _scalar_micros(applied_at, "applications", "applied_at", tz_state)
     base = builder._base_plan()
     arrays = tables_to_arrays(user_events, tz_state, base.clocks)
-    _check_rows(arrays)
-    _check_id_kinds(arrays, user_id)
+    check_rows(arrays)
+    check_id_kinds(arrays, user_id)
     if user_id is None:
-        user_id = _infer_user(arrays)
+        user_id = infer_user(arrays)
     # the local clocks computed (they differ from their column: aware times, a zone)
     computed = frozenset(c for c in base.clocks if any(c in a for a in arrays.values()))
     plan = base.localised(computed)
@@ -220,7 +236,7 @@ def _to_arrays(
             else:  # naive datetimes (and None)
                 _check_tz(False, table, c.name, state)
             if c.not_null and np.isnan(arr).any():
-                _no_nulls(arr, table, c.name)
+                no_nulls(arr, table, c.name)
         elif c.kind == "number":
             try:  # None becomes NaN in NumPy's float conversion
                 arr = np.array(values, dtype=np.float64)
@@ -229,7 +245,7 @@ def _to_arrays(
             # one reduction in the usual case (NaN fails ">= 0" too)
             if arr.size and not arr.min() >= 0:
                 if c.not_null:
-                    _no_nulls(arr, table, c.name)
+                    no_nulls(arr, table, c.name)
                 neg = np.flatnonzero(arr < 0)
                 if neg.size:
                     bad = neg.tolist()
@@ -237,7 +253,7 @@ def _to_arrays(
         else:
             arr = np.fromiter(values, dtype=object, count=len(values))
             if c.not_null and arr.size:
-                _no_null_ids(arr, table, c.name)
+                no_null_ids(arr, table, c.name)
         out[c.name] = arr
     return out
 
@@ -276,8 +292,22 @@ class _Column:
 _PLANS: dict[str, tuple[_Column, ...]] = {}
 
 
+_NAMES: dict[str, tuple[str, ...]] = {}
+_REQUIRED: dict[str, tuple[str, ...]] = {}
+
+
 def _names(table: str) -> tuple[str, ...]:
-    return tuple(c.name for c in _column_plan(table))
+    names = _NAMES.get(table)
+    if names is None:
+        names = _NAMES[table] = tuple(c.name for c in _column_plan(table))
+    return names
+
+
+def _required(table: str) -> tuple[str, ...]:
+    names = _REQUIRED.get(table)
+    if names is None:
+        names = _REQUIRED[table] = tuple(c.name for c in _column_plan(table) if not c.optional)
+    return names
 
 
 def _column_plan(table: str) -> tuple[_Column, ...]:
@@ -301,22 +331,40 @@ def _column_plan(table: str) -> tuple[_Column, ...]:
             elif c in FLOAT_COLUMNS or c in ("installments", "installment_no"):
                 cols.append(_Column(c, "number", optional, c in FLOAT_COLUMNS and not optional))
             else:  # ids, categories, statuses: a null id would be silently dropped
-                cols.append(_Column(c, "object", optional, c in _IDS and not optional))
+                cols.append(_Column(c, "object", optional, c in IDS and not optional))
         plan = _PLANS[table] = tuple(cols)
     return plan
 
 
 def _columns(table: str, rows: Any, wanted: tuple[str, ...]) -> dict[str, Sequence[Any]]:
+    """A table's columns as lists; refuses shapes that would otherwise be read as an
+    empty table (rows that are not mappings, keys that are not the data model's names),
+    which would silently give the applicant a no-history row."""
     if rows is None:
         return {}
     if isinstance(rows, Mapping):
-        return {k: list(v) for k, v in rows.items()}
+        columns: dict[str, Sequence[Any]] = {
+            k: _column_values(table, k, v) for k, v in rows.items()
+        }
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            sizes = ", ".join(f"{k}={len(v)}" for k, v in columns.items())
+            raise SchemaError(f"columns of different lengths ({sizes})", table=table)
+        if lengths and lengths != {0}:
+            _require(table, columns)
+        return columns
     if isinstance(rows, list):
         if not rows:
             return {}
         # only the columns features read; a column counts as present if any row has it
         first = rows[0]
-        keys = [k for k in wanted if k in first or any(k in r for r in rows)]
+        if not isinstance(first, Mapping):
+            _not_mappings(table, rows)
+        try:
+            keys = [k for k in wanted if k in first or any(k in r for r in rows)]
+        except TypeError:  # a later row that is no container ("k in 5")
+            _not_mappings(table, rows)
+        _require(table, keys, first)
         if len(keys) > 1 and all(k in first for k in keys):
             try:  # one C-level pass per row when every row has the same keys
                 picked = list(zip(*map(itemgetter(*keys), rows)))
@@ -324,11 +372,55 @@ def _columns(table: str, rows: Any, wanted: tuple[str, ...]) -> dict[str, Sequen
                 pass
             else:
                 return dict(zip(keys, picked))
-        return {k: [r.get(k) for r in rows] for k in keys}
+        try:
+            return {k: [r.get(k) for r in rows] for k in keys}
+        except AttributeError:  # a later row that is not a mapping
+            _not_mappings(table, rows)
     from thinfile_credit._frames import to_polars
 
     df, _ = to_polars(rows, table=table)
-    return {c: df[c].to_list() for c in df.columns}
+    frame_columns: dict[str, Sequence[Any]] = {c: df[c].to_list() for c in df.columns}
+    if df.height:
+        _require(table, frame_columns)
+    return frame_columns
+
+
+def _column_values(table: str, column: Any, values: Any) -> list[Any]:
+    if isinstance(values, str | bytes | Mapping):
+        values = None  # iterable, but not a column of values
+    try:
+        return list(values)
+    except TypeError:
+        raise SchemaError(
+            f"expected a sequence of values, got {type(values).__name__}",
+            table=table,
+            column=str(column),
+        ) from None
+
+
+def _require(table: str, present: Collection[str], held: Collection[Any] | None = None) -> None:
+    """Refuse a non-empty table without every required column, naming all missing (and
+    the names the rows hold instead: ``held``, else ``present``)."""
+    missing = [c for c in _required(table) if c not in present]
+    if missing:
+        found = sorted(map(str, present if held is None else held))
+        shown = ", ".join(found[:8]) + (" ..." if len(found) > 8 else "")
+        raise SchemaError(
+            f"required columns missing: {', '.join(missing)} (the rows hold: {shown}; "
+            "give the data model's column names)",
+            table=table,
+            column=missing[0],
+        )
+
+
+def _not_mappings(table: str, rows: list[Any]) -> NoReturn:
+    bad = [i for i, r in enumerate(rows) if not isinstance(r, Mapping)]
+    kind = type(rows[bad[0]]).__name__ if bad else "?"
+    raise SchemaError(
+        f"expected each row as a mapping of column name -> value, got {kind}",
+        table=table,
+        rows=bad,
+    )
 
 
 def _times(values: Sequence[Any], table: str, column: str, state: dict[str, Any]) -> np.ndarray:
@@ -421,154 +513,3 @@ def _check_tz(aware: bool, table: str, column: str, state: dict[str, Any]) -> No
             column=column,
         )
     state.setdefault("where", f"{table}.{column}")
-
-
-#: The rows breaking each of the data model's row rules (``schema`` validation's
-#: ``_ROW_RULES``, which name the table, column and message), on column arrays.
-_AT_FAULT: dict[str, Callable[[Mapping[str, np.ndarray]], Any]] = {
-    "status_before_order": lambda a: a["status_at"] < a["ordered_at"],
-    "due_before_issue": lambda a: a["due_at"] < a["issued_at"],
-    "paid_before_issue": lambda a: a["paid_at"] < a["issued_at"],
-    "paid_without_date": lambda a: (a["amount_paid"] > 0) & np.isnan(a["paid_at"]),
-    "self_loop": lambda a: _self_loops(a),
-}
-
-
-#: Key columns, never null (the data model's ids).
-_IDS = frozenset(ENTITY)
-
-
-def _no_null_ids(arr: np.ndarray, table: str, column: str) -> None:
-    """Refuse missing ids (``None``, NaN, ``pd.NA``), as batch validation does."""
-    import pandas as pd
-
-    bad = np.flatnonzero(pd.isna(arr))
-    if bad.size:
-        raise SchemaError("null values", table=table, column=column, rows=bad.tolist())
-
-
-def _self_loops(a: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Edges linking a user to itself (ids are checked non-null before)."""
-    return np.fromiter(
-        (bool(u == p) for u, p in zip(a["user_id"], a["peer_id"])), bool, len(a["user_id"])
-    )
-
-
-def _id_kind(value: Any) -> str | None:
-    """``"integer"`` or ``"text"``; ``None`` for anything else (a bool, a fraction)."""
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, int | np.integer):
-        return "integer"
-    if isinstance(value, float | np.floating) and np.isfinite(value) and value == int(value):
-        return "integer"  # a whole float, as a pandas integer column with nulls holds ids
-    return None
-
-
-def _check_id_kinds(arrays: Mapping[str, Mapping[str, np.ndarray]], user_id: Any) -> None:
-    """Refuse ids that are neither integers nor text, and ids of one entity of both kinds
-    (``user_id=1`` never matches a row's ``"1"``: the rows would be silently left out).
-
-    The reference kind of users is ``user_id``'s when given, else the first id column's,
-    as batch validation's ``id_kind`` check takes the first table's.
-    """
-    refs: dict[str, tuple[str, str]] = {}
-    if user_id is not None:
-        kind = _id_kind(user_id)
-        if kind is None:
-            raise SchemaError(
-                f"user_id={user_id!r}: expected an integer or text identifier",
-                table="applications",
-                column="user_id",
-            )
-        refs["user"] = (f"the user_id argument ({user_id!r})", kind)
-    for table, columns in arrays.items():
-        for column, entity in ENTITY.items():
-            ids = columns.get(column)
-            if ids is None or not ids.size:
-                continue
-            kinds = _kinds(ids, table, column)
-            first = kinds if isinstance(kinds, str) else str(kinds[0])
-            where, ref = refs.setdefault(entity, (f"{table}.{column}", first))
-            if isinstance(kinds, str):
-                off = np.arange(ids.size) if kinds != ref else np.empty(0, np.intp)
-            else:
-                off = np.flatnonzero(kinds != ref)
-            if off.size:
-                other = "text" if ref == "integer" else "integer"
-                raise SchemaError(
-                    f"id_kind: holds {other} ids but {where} holds {ref} ids; ids of one "
-                    "entity must be of one kind (1 and '1' name different users)",
-                    table=table,
-                    column=column,
-                    rows=off.tolist(),
-                )
-
-
-def _kinds(ids: np.ndarray, table: str, column: str) -> str | np.ndarray:
-    """The kind of a column's ids: one string when they are all integers or all text
-    (the usual case: one C-level pass), else each id's kind."""
-    if ids.size < 128:  # a set of types costs less than pandas' call
-        types = set(map(type, ids.tolist()))
-        if types == {int}:
-            return "integer"
-        if types == {str}:
-            return "text"
-    else:
-        from pandas.api.types import infer_dtype
-
-        inferred = infer_dtype(ids, skipna=False)
-        if inferred == "integer":
-            return "integer"
-        if inferred == "string":
-            return "text"
-    kinds = [_id_kind(v) for v in ids.tolist()]
-    bad = [i for i, k in enumerate(kinds) if k is None]
-    if bad:
-        raise SchemaError(
-            "expected integer or text identifiers", table=table, column=column, rows=bad
-        )
-    return np.array(kinds)
-
-
-def _check_rows(arrays: Mapping[str, Mapping[str, np.ndarray]]) -> None:
-    """Refuse rows breaking the data model's row rules, as batch validation does (a
-    status reached before its order, a bill due before it was issued, money paid without
-    a date, a user linked to itself), naming table, column and rows."""
-    from thinfile_credit.schema._checks import _ROW_RULES
-
-    for table, columns in arrays.items():
-        if not columns or not len(next(iter(columns.values()))):
-            continue
-        for rule in _ROW_RULES.get(table, ()):
-            with np.errstate(invalid="ignore"):
-                bad = np.flatnonzero(_AT_FAULT[rule.check](columns))
-            if bad.size:
-                raise SchemaError(
-                    f"{rule.check}: {rule.message}",
-                    table=table,
-                    column=rule.column,
-                    rows=bad.tolist(),
-                )
-
-
-def _no_nulls(arr: np.ndarray, table: str, column: str) -> None:
-    bad = np.flatnonzero(np.isnan(arr))
-    if bad.size:
-        raise SchemaError("null values", table=table, column=column, rows=bad.tolist())
-
-
-def _infer_user(arrays: Mapping[str, dict[str, np.ndarray]]) -> Any:
-    users: set[Any] = set()
-    for name in _OWN_TABLES:
-        if name in arrays and "user_id" in arrays[name]:
-            users.update(arrays[name]["user_id"].tolist())
-    if len(users) > 1:
-        raise DataError(
-            f"events of several users ({sorted(map(str, users))[:5]}); pass user_id=",
-            table="user_events",
-            column="user_id",
-        )
-    return users.pop() if users else None

@@ -9,6 +9,7 @@ import polars as pl
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from thinfile_credit._keys import align_key
 from thinfile_credit.errors import DataError
 from thinfile_credit.features.builder import KEY_COLUMNS, FeatureBuilder
 from thinfile_credit.schema import EventTables
@@ -20,9 +21,10 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
     """Turn applications into point-in-time features inside a scikit-learn pipeline.
 
     ``X`` is the applications: a frame with ``application_id``, ``user_id`` and
-    ``applied_at``, or a numeric 2-D array whose first column is the user id and last
-    column the application moment in seconds since 1970-01-01 (the application id is the
-    row position; other columns are ignored). The event tables
+    ``applied_at``, or a numeric 2-D array whose first column is the user id (a whole
+    number: ``7.5`` is refused with a :class:`~thinfile_credit.errors.SchemaError`, never
+    read as user 7) and last column the application moment in seconds since 1970-01-01
+    (the application id is the row position; other columns are ignored). The event tables
     are a parameter, so the same fitted pipeline scores new applications against the
     platform's history.
 
@@ -87,6 +89,9 @@ class FeatureTransformer(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         tags.input_tags.two_d_array = True
         tags.input_tags.allow_nan = False
+        # the user-id column holds identifiers (whole numbers, a fraction is refused), so
+        # scikit-learn's common checks are to pass whole-number data, not random floats
+        tags.input_tags.categorical = True
         return tags
 
 
@@ -133,36 +138,49 @@ _EXACT_FLOAT_LIMIT = 2**53
 
 
 def _user_ids(raw: Any) -> Any:
-    """The user-id column as int64: integers as given, floats only below 2**53.
+    """The user-id column as int64: integers as given, floats only when whole and below
+    2**53.
 
     The float64 copy scikit-learn's validation makes would merge ids beyond 2**53 (one
-    applicant would get another user's history), so ids are read from the input itself.
+    applicant would get another user's history), so ids are read from the input itself;
+    a fractional id (``7.5``) is refused as the batch builder refuses it, not truncated
+    to user 7.
     """
     kind = raw.dtype.kind
     bad: list[int]
+    floats: np.ndarray | None = None  # the float ids to read (0.0 elsewhere), if any
     if kind in "iu":
         ids = raw.astype(np.int64)
         bad = np.flatnonzero(raw > np.iinfo(np.int64).max).tolist() if kind == "u" else []
     elif kind == "f":
         fits = np.abs(raw) < _EXACT_FLOAT_LIMIT  # NaN and infinities fail too
-        ids = np.where(fits, raw, 0).astype(np.int64)  # as before: truncated to ints
+        floats = np.where(fits, raw, 0.0).astype(np.float64)
+        ids = np.zeros(len(raw), dtype=np.int64)
         bad = np.flatnonzero(~fits).tolist()
     else:  # object arrays mix Python ints (exact at any size) with other values
         values = raw.tolist()
         ids = np.zeros(len(values), dtype=np.int64)
+        floats = np.zeros(len(values), dtype=np.float64)
         bad = []
         for i, value in enumerate(values):
             if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-                fits = -(2**63) <= int(value) < 2**63
-            else:
-                fits = (
-                    isinstance(value, (float, np.floating))
-                    and abs(float(value)) < _EXACT_FLOAT_LIMIT
-                )
-            if fits:
-                ids[i] = int(value)
-            else:
-                bad.append(i)
+                if -(2**63) <= int(value) < 2**63:
+                    ids[i] = int(value)
+                    continue
+            elif isinstance(value, (float, np.floating)) and abs(float(value)) < _EXACT_FLOAT_LIMIT:
+                floats[i] = value
+                continue
+            bad.append(i)
+    if floats is not None:
+        # the library's lossless key rule: a float id is read only if it is a whole number
+        whole = align_key(
+            pl.Series("user_id", floats),
+            pl.Int64(),
+            table="applications",
+            column="user_id",
+            reference="64-bit integer ids",
+        )
+        ids = ids + whole.to_numpy()
     if bad:
         raise DataError(
             "user ids in a float array must be below 2**53 (float64 holds no larger whole "

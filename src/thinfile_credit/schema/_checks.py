@@ -25,6 +25,7 @@ from thinfile_credit._frames import (
     to_polars,
 )
 from thinfile_credit.errors import DataError
+from thinfile_credit.schema._zones import zone_key
 from thinfile_credit.schema.problems import MAX_EXAMPLES, SchemaProblem
 from thinfile_credit.schema.tables import ColumnSpec, LogicalType, TableSpec
 
@@ -160,7 +161,8 @@ def read_table(frame: Any, spec: TableSpec) -> ReadTable:
 
 
 def time_zone_problems(read: Mapping[str, ReadTable]) -> list[SchemaProblem]:
-    """Every timestamp column must share the time zone of the first one (or be naive)."""
+    """Every timestamp column must share the time zone of the first one (or be naive);
+    names of one zone (``"UTC"``, ``"Etc/UTC"``, ``"+00:00"``) are that one zone."""
     out: list[SchemaProblem] = []
     ref: tuple[str, str | None] | None = None
     for name, table in read.items():
@@ -170,7 +172,14 @@ def time_zone_problems(read: Mapping[str, ReadTable]) -> list[SchemaProblem]:
             tz = dtype.time_zone
             if ref is None:
                 ref = (f"{name}.{col}", tz)
-            elif tz != ref[1]:
+            elif tz == ref[1]:
+                continue
+            elif zone_key(tz) == zone_key(ref[1]) and table.df is not None:
+                # another name of the zone: shown in the first name (the same instants),
+                # as Polars compares two columns only under one zone name
+                as_ref = pl.col(col).dt.convert_time_zone(str(ref[1]))
+                table.df = table.df.with_columns(as_ref)
+            else:
                 out.append(SchemaProblem(name, col, "time_zone", _tz_message(tz, *ref)))
                 table.incomparable.add(col)
     return out

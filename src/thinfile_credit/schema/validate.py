@@ -25,7 +25,10 @@ Per table (:func:`validate_table`):
 
 Across tables (:func:`validate_tables`), additionally:
 
-* all timestamp columns of all tables share one time zone (or are all naive);
+* all timestamp columns of all tables share one time zone (or are all naive); names of
+  one zone are that zone (``UTC``, ``Etc/UTC``, ``Zulu``, ``+00:00``; ``US/Eastern``
+  and ``America/New_York``), while a fixed offset is not a named zone that has it today
+  (``+08:00`` is not ``Asia/Shanghai``, which kept summer time in 1986-1991);
 * identifiers of one entity (``user_id`` and ``peer_id``; ``loan_id``;
   ``application_id``...) are of one kind, integer or text, in every table;
 * declared foreign keys resolve (every ``installments.loan_id`` is a known loan);
