@@ -123,6 +123,9 @@ for check in (False, True):
     told = int(no_bills[late["application_id"].to_numpy()].sum())
     print(f"check_values={check}: {told} applicants without bills told of bad bill payments")
 print("missing-value routes:", gbm_coder.missing_routes_)
+# A loss on the far side of a group's text (a rising order trend under "declining
+# shopping activity") goes to the group's beyond route where one states that side.
+print("beyond routes:", gbm_coder.beyond_routes_ or "none taken on these twelve features")
 
 # 8. What no reason states: points the model takes where every text would misstate the
 #    applicant's value. Monitor them per feature; a large "outranks_a_reason" says the

@@ -65,7 +65,6 @@ def test_protected_features_are_not_mapped():
     ("kwargs", "fragment"),
     [
         ({"code": "bad code"}, "upper-case"),
-        ({"code": "A01", "patterns": ()}, "names no feature"),
         ({"code": "A01", "patterns": ("re:(",)}, "bad regular expression"),
         ({"code": "A01", "patterns": ("x",), "short": {}}, "A01.short"),
         ({"code": "A01", "patterns": ("x",), "short": {"en": " "}}, "non-empty string"),
@@ -94,6 +93,13 @@ def test_catalog_validation():
         ReasonCatalog(groups=(a,), actions=(ActionReason("A01", a.short, a.long),))
     with pytest.raises(SpecError, match=r"ReasonCatalog\.protected"):
         ReasonCatalog(groups=(a,), protected="gender")
+    # a group naming no feature and no pattern speaks only as a route target
+    idle = ReasonGroup("B01", {"en": "s"}, {"en": "l"})
+    with pytest.raises(SpecError, match="B01 name no feature and no pattern"):
+        ReasonCatalog(groups=(a, idle), languages=("en",))
+    for route in ("missing", "beyond"):
+        source = ReasonGroup("A01", {"en": "s"}, {"en": "l"}, ("x",), **{route: "B01"})
+        assert ReasonCatalog(groups=(source, idle), languages=("en",)).group("B01") == idle
 
 
 def test_text_lookup_and_errors():

@@ -43,6 +43,9 @@ def test_stated_and_unstated_points_add_up_to_every_loss(X, method, higher):
     lost twice or silently dropped."""
     model = WavyPoints(higher_is_better=higher)
     checked = ReasonCoder(method=method, min_points=0.0).fit(model, X)
+    # a rising order trend the model charges goes to "recent increase in shopping
+    # activity" (a beyond route, built when the reference sample holds such a charge)
+    assert set(checked.beyond_routes_.items()) <= {("CON05", "CON05_HIGH")}
     plain = ReasonCoder(method=method, min_points=0.0, check_values=False).fit(model, X)
     unstated = checked.unstated_points(X)
     assert unstated.shape == (len(X), len(checked.feature_names_in_))

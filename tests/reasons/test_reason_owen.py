@@ -64,6 +64,7 @@ def test_owen_attribution_in_the_coder(credit_data):
     # Owen coalitions are the catalog's fixed groups: no value routing, no route targets
     assert owen.groups_ == summed.groups_
     assert owen.missing_routes_ == {}
+    assert owen.beyond_routes_ == {}
     e = owen.explain_one(sample.iloc[0].to_dict())
     assert list(e.codes) == out[out["application_id"] == 0]["code"].astype(str).tolist()
     with pytest.raises(SpecError, match="attribution='owen'"):

@@ -92,17 +92,22 @@ def test_block_keys_equal_rank_keys():
         assert np.array_equal(keys, rank_keys(loss, axis=0))
 
 
-def old_routed(values, membership, fallback, baseline, sign, moved, at_end):
-    """The formulation the routed blocks replaced (np.where, copyto(where=), reduceat)."""
-    order, starts, nonempty = group_layout(membership, fallback)
+def old_routed(values, membership, fallback, baseline, sign, moved, at_end, beyond=None, past=None):
+    """The formulation the routed blocks replaced (np.where, copyto(where=), reduceat);
+    with ``beyond`` (and ``past``, a row per feature that has a far-side target) the
+    losses past the end go to the far-side targets."""
+    order, starts, nonempty = group_layout(membership, fallback, beyond)
     n_features = values.shape[1]
     routed = np.flatnonzero(fallback.any(axis=1))
-    both = np.empty((n_features + routed.size, values.shape[0]))
+    far = np.empty(0, dtype=int) if beyond is None else np.flatnonzero(beyond.any(axis=1))
+    both = np.empty((n_features + routed.size + far.size, values.shape[0]))
     lost = both[:n_features]
     np.subtract(baseline[:, None], values.T, out=lost)
     if sign < 0:
         np.negative(lost, out=lost)
-    both[n_features:] = np.where(moved[routed], lost[routed], 0.0)
+    both[n_features : n_features + routed.size] = np.where(moved[routed], lost[routed], 0.0)
+    if far.size:
+        both[n_features + routed.size :] = np.where(past & (lost[far] > 0), lost[far], 0.0)
     gone = np.greater(lost, 0.0)
     gone &= at_end
     gone |= moved
@@ -134,12 +139,31 @@ def routed_case(seed, n, n_features=40, n_groups=7, missing_features=None):
     return values, membership, fallback, baseline, moved, at_end
 
 
-def array_flags(moved, at_end):
-    def fill(start, stop, moved_out, at_end_out):
+def array_flags(moved, at_end, past=None):
+    def fill(start, stop, moved_out, at_end_out, past_out=None):
         np.copyto(moved_out, moved[:, start:stop])
         np.copyto(at_end_out, at_end[:, start:stop])
+        if past_out is not None:
+            np.copyto(past_out, past[:, start:stop])
 
     return fill
+
+
+def beyond_case(seed, membership, at_end):
+    """Far-side targets for about half the features - nine of them into one group, so
+    a group sums 8 or more terms (NumPy's pairwise sum) - and the cells past the end (a
+    part of those at it)."""
+    rng = np.random.default_rng(seed)
+    n_features, n_groups = membership.shape
+    beyond = np.zeros_like(membership)
+    has = rng.random(n_features) < 0.5
+    has[12:21] = True
+    target = rng.integers(0, n_groups, n_features)
+    target[12:21] = 2
+    beyond[np.flatnonzero(has), target[has]] = 1.0
+    far = np.flatnonzero(has)
+    past = at_end[far] & (rng.random((far.size, at_end.shape[1])) < 0.7)
+    return beyond, past
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
@@ -173,6 +197,33 @@ def test_routed_losses_equal_the_plain_formulation_bit_for_bit(sign, n, missing)
         one = Routes(baseline, fallback, array_flags(moved[:, i : i + 1], at_end[:, i : i + 1]), 1)
         alone = GroupLoss(values[i : i + 1], membership, np.zeros(membership.shape[1]), sign, one)
         assert bits(alone.full()[0]) == bits(want[i])
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize(("n", "missing"), [(9000, None), (300, "none"), (300, "all"), (5, None)])
+def test_beyond_routed_losses_equal_the_plain_formulation_bit_for_bit(sign, n, missing):
+    n_features = 40
+    live = {None: None, "none": np.zeros(n_features, bool), "all": np.ones(n_features, bool)}
+    values, membership, fallback, baseline, moved, at_end = routed_case(
+        n + 7, n, n_features, missing_features=live[missing]
+    )
+    beyond, past = beyond_case(n, membership, at_end)
+    routes = Routes(baseline, fallback, array_flags(moved, at_end, past), n, beyond)
+    lazy = GroupLoss(values, membership, np.zeros(membership.shape[1]), sign, routes)
+    want = old_routed(values, membership, fallback, baseline, sign, moved, at_end, beyond, past)
+    assert bits(lazy.full()) == bits(want)
+    for chunk in (777, 16384):
+        a = top_reasons(lazy, 3, True, 0.5, chunk=chunk)
+        b = top_reasons(np.asarray(want), 3, True, 0.5)
+        for field in ("rows", "slots", "groups", "points"):
+            assert np.array_equal(getattr(a, field), getattr(b, field))
+    for i in range(0, n, max(1, n // 7)):
+        cells = (moved[:, i : i + 1], at_end[:, i : i + 1], past[:, i : i + 1])
+        one = Routes(baseline, fallback, array_flags(*cells), 1, beyond)
+        alone = GroupLoss(values[i : i + 1], membership, np.zeros(membership.shape[1]), sign, one)
+        assert bits(alone.full()[0]) == bits(want[i])
+    # the flags read whole agree with the blocks
+    assert np.array_equal(routes.past, past)
 
 
 def test_plain_losses_equal_the_plain_formulation_bit_for_bit():

@@ -119,6 +119,14 @@ def reference_loss(coder, model, X, X_ref):
                     # from the best-scoring value on; a neutral feature takes its side
                     s = s or (1 if claim == "low" else -1)
                     end = best_scoring_value(ref[name].to_numpy(), c_ref[:, k], sign, s)
+                far = default_catalog().group(group_of[k]).beyond
+                far_claim = None if far is None else default_catalog().group(far).claim
+                if lost > 0 and s * value > s * end and far is not None:
+                    # past the end: the beyond group's text holds where its claim
+                    # describes that side ("high" above the end, "low" below it)
+                    if far_claim is None or far_claim == ("high" if s > 0 else "low"):
+                        out[i, groups.index(far)] += lost
+                        continue
                 if s > 0 and value >= end and lost > 0:
                     continue
                 if s < 0 and value <= end and lost > 0:
@@ -312,7 +320,7 @@ def test_default_catalog_routes_every_record_group_to_a_no_record_reason():
     assert not {"BIL04", "LON03", "CON01", "SOC02", "TEN01"} & set(routes)
     # no loan at all is a limited record, not "loans taken recently"
     assert routes["LON05"] == "LON03"
-    assert cat.version == "3"
+    assert cat.version == "4"
 
 
 def test_gbm_reasons_no_longer_contradict_the_applicants_data():
@@ -471,6 +479,9 @@ def test_claim_validation_and_round_trip():
         ),
         **dict.fromkeys(("LON04", "CON03", "CON04", "CON06", "SOC03", "TEN02"), "high"),
         "THN02": "none",
+        # the far sides (beyond routes): many bills, a long time since the last loan,
+        # rising orders, large orders or high spending
+        **dict.fromkeys(("BIL04_HIGH", "LON05_HIGH", "CON05_HIGH", "CON02_HIGH"), "high"),
     }
     # texts stating a fact have none: one late bill makes "late bill payments" true
     assert not {"BIL01", "BIL02", "BIL03", "LON01", "LON02", "SOC01"} & set(claims)

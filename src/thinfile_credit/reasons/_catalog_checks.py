@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from types import MappingProxyType
 from typing import Any
 
@@ -181,7 +181,27 @@ def _new_by_code(value: Any, kind: type, where: str) -> dict[str, Any]:
     return {item.code: item for item in items}
 
 
-def _no_unknown(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
+def _check_routes(groups: tuple[Any, ...]) -> None:
+    """Every ``missing`` and ``beyond`` route names a group of the catalog, and every
+    group names a feature or a pattern unless a route targets it (a group that only
+    speaks for other groups' features)."""
+    codes = {g.code for g in groups}
+    targets: set[str] = set()
+    for route, what in (("missing", "missing-value"), ("beyond", "beyond")):
+        pairs = [(g.code, getattr(g, route)) for g in groups if getattr(g, route) is not None]
+        dangling = [f"{code} -> {target}" for code, target in pairs if target not in codes]
+        if dangling:
+            raise SpecError(f"{what} routes name no group of the catalog: " + ", ".join(dangling))
+        targets.update(target for _, target in pairs)
+    idle = [g.code for g in groups if not g.features and not g.patterns and g.code not in targets]
+    if idle:
+        raise SpecError(
+            f"reason group(s) {', '.join(idle)} name no feature and no pattern, and no "
+            "missing or beyond route targets them"
+        )
+
+
+def _no_unknown(data: Mapping[str, Any], allowed: Set[str], what: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise SpecError(f"unknown {what} key(s): {', '.join(unknown)}")

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_FORMAT_VERSION = 1
+#: Written by ``to_dict``; 2 added ``ReasonGroup.beyond``.
+_FORMAT_VERSION = 2
+#: Read by ``ReasonCatalog.from_dict``: files written before a bump still load.
+_FORMAT_VERSIONS = (1, 2)
 
 
 class _CatalogFiles:

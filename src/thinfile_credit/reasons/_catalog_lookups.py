@@ -4,7 +4,7 @@ and codes.
 :func:`match_pattern` (a shell glob, or a ``re:`` regular expression) and the
 ``_CatalogLookups`` mixin ``ReasonCatalog`` inherits: which groups claim a feature (an
 exact listing wins over patterns), the protected / immutable / time-bound marks, and a
-code's group, texts, missing-value route and hint template. ``match_pattern`` keeps its
+code's group, texts, missing-value and beyond routes and hint template. ``match_pattern`` keeps its
 import paths, ``thinfile_credit.reasons.catalog.match_pattern`` and
 ``thinfile_credit.reasons.match_pattern``.
 """
@@ -92,6 +92,18 @@ class _CatalogLookups:
         'BIL04'
         """
         return self.group(code).missing
+
+    def beyond_route(self, code: str) -> str | None:
+        """The group speaking for ``code``'s losses on the far side of its text, if any
+        (see :class:`~thinfile_credit.reasons.ReasonGroup` ``beyond``).
+
+        Examples
+        --------
+        >>> from thinfile_credit.reasons import default_catalog
+        >>> default_catalog().beyond_route("CON05")
+        'CON05_HIGH'
+        """
+        return self.group(code).beyond
 
     def group_of(self, name: str) -> str | None:
         """The code of the one group claiming ``name``; ``None`` if none or several do."""

@@ -263,8 +263,11 @@ class _Explaining(_GroupLosses):
         through = self._through(loss, rows)
         allowed: list[frozenset[str]] | None = None
         if through is not None:
-            # a hint moves a feature whose points this reason states for this applicant,
-            # never one routed to it (a missing value) or left unstated
+            # a hint moves a feature whose points this reason states for this applicant
+            # and that belongs to it (HintFinder searches a group's own features only):
+            # never one routed to it (a missing value, or another group's far-side loss
+            # under a beyond route: "shop less" or "borrow sooner" is no advice to give)
+            # nor one left unstated
             at = {int(r): i for i, r in enumerate(rows)}
             index = {c: j for j, c in enumerate(self.groups_)}
             names = self.feature_names_in_

@@ -5,8 +5,8 @@ steps ``fit`` hands off.
   for the type checker only (``ReasonCoder.__init__`` and ``fit`` set them), and the
   fitted-or-not checks.
 * ``_BaselineFitting`` - ``points_below_max`` maxima from the model (``_fit_best``) and, for
-  ``check_values``, the per-feature baselines, missing-value routes, directions and
-  favourable ends (``_fit_routes``).
+  ``check_values``, the per-feature directions and favourable ends (``_fit_ends``), and the
+  baselines, missing-value and beyond routes (``_fit_routes``).
 * ``_default`` / ``_number_or_none`` - the built-in catalog, and a data dictionary's
   ``neutral`` cell read as a number.
 
@@ -29,6 +29,7 @@ from thinfile_credit.reasons._inputs import _as_matrix
 from thinfile_credit.reasons._tidy import Layout
 from thinfile_credit.reasons._values import (
     RouteSpec,
+    _past_end,
     best_scoring_value,
     builtin_feature,
     favourable_end,
@@ -40,6 +41,7 @@ from thinfile_credit.reasons.catalog import ReasonCatalog
 __all__: list[str] = []
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 
 class _FittedState:
@@ -64,6 +66,7 @@ class _FittedState:
         n_features_in_: int
         feature_groups_: dict[str, str]
         missing_routes_: dict[str, str]
+        beyond_routes_: dict[str, str]
         groups_: tuple[str, ...]
         baseline_points_: FloatArray
         group_baseline_points_: FloatArray
@@ -78,6 +81,7 @@ class _FittedState:
         _routes: RouteSpec | None
         _own_group: NDArray[np.intp]
         _fallback_group: NDArray[np.intp]
+        _beyond_group: NDArray[np.intp]
         _layout: Layout
         _reference_kind: str
         _hint_finder: Any
@@ -91,7 +95,7 @@ class _FittedState:
 
 
 class _BaselineFitting(_FittedState):
-    """``fit``'s baseline steps: the model's maxima and the ``check_values`` routes."""
+    """``fit``'s baseline steps: the model's maxima and the ``check_values`` ends and routes."""
 
     def _fit_best(
         self, model: Any, X: Any, values: FloatArray, names: tuple[str, ...]
@@ -114,32 +118,11 @@ class _BaselineFitting(_FittedState):
         self.best_source_ = "reference"
         return np.full(len(names), np.nan)
 
-    def _fit_routes(
-        self,
-        names: tuple[str, ...],
-        values: FloatArray,
-        reference: pl.DataFrame,
-        best_rows: NDArray[np.intp] | None,
-    ) -> RouteSpec:
-        """Per-feature baselines, missing-value routes, directions and favourable ends."""
-        index = {code: j for j, code in enumerate(self.groups_)}
-        own = self._membership.argmax(axis=1)
-        grouped = self._membership.any(axis=1)
-        if self._pbm_per_row:
-            # the loss is the model's own points below max, per row: a zero baseline
-            baseline = np.zeros(len(names))
-        elif best_rows is not None:
-            # split the best group total into the best row's own feature points, so a
-            # feature's loss can leave its group and the rest still adds up
-            baseline = np.where(grouped, values[best_rows[own], np.arange(len(names))], 0.0)
-        else:
-            baseline = np.nan_to_num(self.baseline_points_)
-        fallback = np.zeros_like(self._membership)
-        for i, name in enumerate(names):
-            code = self.feature_groups_.get(name)
-            target = None if code is None else self.missing_routes_.get(code)
-            if target is not None:
-                fallback[i, index[target]] = 1.0
+    def _fit_ends(
+        self, names: tuple[str, ...], values: FloatArray, reference: pl.DataFrame
+    ) -> tuple[NDArray[np.int8], FloatArray, dict[str, str]]:
+        """Per-feature favourable sides and ends (``favourable_end_``), and the features
+        whose losses past the end have a beyond group whose text holds there."""
         dictionary: dict[str, Any] = {}
         if self.dictionary is not None:
             from thinfile_credit.reasons.hints import _dictionary
@@ -147,6 +130,7 @@ class _BaselineFitting(_FittedState):
             dictionary = _dictionary(self.dictionary)
         direction = np.zeros(len(names), dtype=np.int8)
         end = np.full(len(names), np.nan)
+        far: dict[str, str] = {}
         for i, name in enumerate(names):
             if name not in self.feature_groups_:
                 continue
@@ -162,7 +146,8 @@ class _BaselineFitting(_FittedState):
             end[i] = (
                 favourable_end(reference, name, sign) if neutral is None or not sign else neutral
             )
-            claim = self.catalog_.group(self.feature_groups_[name]).claim
+            group = self.catalog_.group(self.feature_groups_[name])
+            claim = group.claim
             column = reference.get_column(name)
             if (
                 claim is not None
@@ -188,7 +173,100 @@ class _BaselineFitting(_FittedState):
                 direction[i] = sign
             if not np.isnan(end[i]):
                 self.favourable_end_[name] = float(end[i])
-        return RouteSpec(baseline, fallback, direction, end)
+                if group.beyond is not None and _states_far_side(
+                    self.catalog_.group(group.beyond).claim, int(direction[i])
+                ):
+                    far[name] = group.beyond
+        return direction, end, far
+
+    def _charged_far_sides(
+        self,
+        names: tuple[str, ...],
+        values: FloatArray,
+        reference: pl.DataFrame,
+        ends: tuple[NDArray[np.int8], FloatArray, dict[str, str]],
+        model: Any,
+        X_reference: Any,
+    ) -> dict[str, str]:
+        """Of the features whose far side a beyond group states (``ends[2]``), those the
+        model charges there in the reference sample: some reference applicant whose value
+        lies strictly past the end loses points on it. A route no reference applicant
+        takes would only add work to every batch."""
+        direction, end, far = ends
+        cols = [i for i, name in enumerate(names) if name in far]
+        lost = self._reference_losses(names, values, cols, model, X_reference)
+        x = np.column_stack(
+            [
+                reference.get_column(names[i]).cast(pl.Float64).fill_null(np.nan).to_numpy()
+                for i in cols
+            ]
+        )
+        past: BoolArray = _past_end(x, direction[cols], end[cols])
+        charged = np.flatnonzero(((lost > 0) & past).any(axis=0))
+        return {names[cols[k]]: far[names[cols[k]]] for k in charged.tolist()}
+
+    def _reference_losses(
+        self,
+        names: tuple[str, ...],
+        values: FloatArray,
+        cols: list[int],
+        model: Any,
+        X_reference: Any,
+    ) -> FloatArray:
+        """The reference sample's losses on features ``cols``, as explaining measures them
+        (``baseline_points_`` set)."""
+        if self._pbm_per_row:
+            pbm = _as_matrix(model.points_below_max(X_reference), names, what="points_below_max")
+            return pbm[:, cols]
+        if self.best_source_ == "reference":
+            # each feature's point in the best reference row of its own group (fit finds
+            # it by a matrix product over every group; a plain sum can pick another row
+            # only where two group totals tie to the last bit, and then only decides
+            # whether a route is built)
+            base = np.empty(len(cols))
+            for k, i in enumerate(cols):
+                code = self.feature_groups_[names[i]]
+                own = [j for j, name in enumerate(names) if self.feature_groups_.get(name) == code]
+                totals = values[:, own].sum(axis=1)
+                base[k] = values[totals.argmax() if self._sign > 0 else totals.argmin(), i]
+        else:
+            base = np.nan_to_num(self.baseline_points_[cols])
+        lost: FloatArray = self._sign * (base - values[:, cols])
+        return lost
+
+    def _fit_routes(
+        self,
+        names: tuple[str, ...],
+        values: FloatArray,
+        best_rows: NDArray[np.intp] | None,
+        ends: tuple[NDArray[np.int8], FloatArray, dict[str, str]],
+    ) -> RouteSpec:
+        """Per-feature baselines, missing-value and beyond routes, directions and
+        favourable ends (``ends``: :meth:`_fit_ends`)."""
+        index = {code: j for j, code in enumerate(self.groups_)}
+        own = self._membership.argmax(axis=1)
+        grouped = self._membership.any(axis=1)
+        if self._pbm_per_row:
+            # the loss is the model's own points below max, per row: a zero baseline
+            baseline = np.zeros(len(names))
+        elif best_rows is not None:
+            # split the best group total into the best row's own feature points, so a
+            # feature's loss can leave its group and the rest still adds up
+            baseline = np.where(grouped, values[best_rows[own], np.arange(len(names))], 0.0)
+        else:
+            baseline = np.nan_to_num(self.baseline_points_)
+        fallback = np.zeros_like(self._membership)
+        beyond = np.zeros_like(self._membership)
+        direction, end, far = ends
+        for i, name in enumerate(names):
+            code = self.feature_groups_.get(name)
+            target = None if code is None else self.missing_routes_.get(code)
+            if target is not None:
+                fallback[i, index[target]] = 1.0
+            if name in far:
+                beyond[i, index[far[name]]] = 1.0
+        # no far-side route: None, so the loss blocks do exactly what they did without
+        return RouteSpec(baseline, fallback, direction, end, beyond if beyond.any() else None)
 
 
 # --- module helpers -----------------------------------------------------------------------
@@ -198,6 +276,23 @@ def _default() -> ReasonCatalog:
     from thinfile_credit.reasons.default_catalog import default_catalog
 
     return default_catalog()
+
+
+def _states_far_side(claim: str | None, side: int) -> bool:
+    """Whether a beyond group with ``claim`` states values past a feature's end on its
+    favourable ``side`` (+1: above the end): a ``"high"`` text only values above, a
+    ``"low"`` one only values below, a factual text (no claim) both, ``"none"`` neither.
+
+    Examples
+    --------
+    >>> _states_far_side("high", 1), _states_far_side("high", -1), _states_far_side(None, -1)
+    (True, False, True)
+    """
+    if not side:
+        return False
+    if claim is None:
+        return True
+    return (claim == "high" and side > 0) or (claim == "low" and side < 0)
 
 
 def _number_or_none(value: Any, name: str) -> float | None:

@@ -112,7 +112,11 @@ class _GroupLosses(_FittedState):
                 _refuse_non_finite(values, unchecked)  # that error came first, as it did
             raise
         routes = Routes(
-            feature_baseline=baseline, fallback=spec.fallback, flags=flags.fill, n_rows=flags.n_rows
+            feature_baseline=baseline,
+            fallback=spec.fallback,
+            flags=flags.fill,
+            n_rows=flags.n_rows,
+            beyond=spec.beyond,
         )
         return GroupLoss(
             values,
@@ -150,6 +154,13 @@ class _GroupLosses(_FittedState):
         moved = routes.to_fallback[:, rows].T
         target = np.where(moved, fallback, own)
         target[routes.at_end[:, rows].T & (lost > 0) & ~moved] = -1
+        if routes.beyond is not None:
+            # a loss strictly past the end goes to the beyond group (never missing)
+            far = routes.beyond_routed
+            go = routes.past[:, rows].T & (lost[:, far] > 0)
+            cells = target[:, far]
+            np.copyto(cells, self._beyond_group[far][None, :], where=go)
+            target[:, far] = cells
         return target
 
     def _check_names(self, contrib: Contributions) -> None:

@@ -1,8 +1,9 @@
 """Reason-group losses and the tidy reasons frame.
 
 Holds how each applicant's feature points become the points every reason group costs
-(:func:`group_layout`, :class:`Routes`, :class:`GroupLoss` and its group sums, bit for
-bit those of ``np.add.reduceat``), :func:`reasons_frame`, the tidy
+(:func:`group_layout`, :class:`Routes` - missing-value and beyond routes -, and
+:class:`GroupLoss`, whose group sums, bit for bit those of ``np.add.reduceat``, are in
+:mod:`thinfile_credit.reasons._sums`), :func:`reasons_frame`, the tidy
 ``application_id, rank, code, text, points_lost, also_considered`` frame built from
 ranked reasons, and small helpers :class:`~thinfile_credit.reasons.coder.ReasonCoder`
 shares with them. Ranking the losses into each applicant's top reasons is in
@@ -33,6 +34,10 @@ from numpy.typing import NDArray
 from thinfile_credit._frames import from_polars
 from thinfile_credit.errors import DataError
 
+# the sum kernels keep their import path here (tests and callers use it)
+from thinfile_credit.reasons._sums import _group_sums as _group_sums
+from thinfile_credit.reasons._sums import _masked_rows, _Reduceat, _Sums
+
 if TYPE_CHECKING:
     from thinfile_credit.reasons._ranking import RankedReasons
 
@@ -52,13 +57,16 @@ BoolArray = NDArray[np.bool_]
 Layout = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
 
 
-def group_layout(membership: FloatArray, fallback: FloatArray | None = None) -> Layout:
+def group_layout(
+    membership: FloatArray, fallback: FloatArray | None = None, beyond: FloatArray | None = None
+) -> Layout:
     """How :class:`GroupLoss` sums a ``(features, groups)`` 0/1 membership.
 
     Returns the columns grouped (in column order within a group), each non-empty
     group's start in that order, and the non-empty groups. With a ``fallback`` (the
     routes' ``(features, groups)`` targets) the columns are the features' own losses
-    followed by the routed losses of the features that have a route.
+    followed by the routed losses of the features that have a route, then (with
+    ``beyond``, the far-side targets) the far-side losses of the features that have one.
 
     Examples
     --------
@@ -69,6 +77,8 @@ def group_layout(membership: FloatArray, fallback: FloatArray | None = None) -> 
     """
     if fallback is not None:
         membership = np.vstack([membership, fallback[fallback.any(axis=1)]])
+    if beyond is not None:
+        membership = np.vstack([membership, beyond[beyond.any(axis=1)]])
     members = [np.flatnonzero(membership[:, g]) for g in range(membership.shape[1])]
     nonempty = np.flatnonzero([m.size > 0 for m in members])
     sizes = np.array([members[g].size for g in nonempty], dtype=np.intp)
@@ -84,25 +94,43 @@ class Routes:
     A feature's loss ``sign * (feature_baseline - value)`` goes to its own group, to its
     group's missing-value route where ``to_fallback`` is set, or, if it is a loss (above
     zero) where ``at_end`` is set, to no group: the value sits at the favourable end, so
-    the group's text would misstate it. Gains there stay with the group.
+    the group's text would misstate it - unless the value is strictly :attr:`past` the
+    end and the feature has a ``beyond`` target, whose text states the far side: there
+    the loss goes to that group. Gains there stay with the group.
 
     The cells are read from the applicants' values a block of rows at a time
     (``flags``), as the losses are: a batch never holds them whole unless
-    :attr:`to_fallback` or :attr:`at_end` is asked for.
+    :attr:`to_fallback`, :attr:`at_end` or :attr:`past` is asked for.
     """
 
     feature_baseline: FloatArray  # (features,)
     fallback: FloatArray  # (features, groups), 0/1: each feature's route target
-    #: ``flags(start, stop, to_fallback, at_end)`` writes rows ``start:stop`` into
+    #: ``flags(start, stop, to_fallback, at_end[, past])`` writes rows ``start:stop`` into
     #: feature-major ``(features, stop - start)`` bool buffers (at-end cells are never
-    #: missing); it leaves the rows of features it never flags as they are (zeros)
-    flags: Callable[[int, int, BoolArray, BoolArray], None]
+    #: missing; ``past``, given only with beyond routes, has a row per
+    #: :attr:`beyond_routed` feature); it leaves the rows of features it never flags as
+    #: they are (zeros)
+    flags: Callable[..., None]
     n_rows: int
+    #: ``(features, groups)``, 0/1: each feature's far-side target; ``None``: none has one
+    beyond: FloatArray | None = None
 
     @cached_property
     def routed(self) -> NDArray[np.intp]:
         """Features that have a route."""
         return np.flatnonzero(self.fallback.any(axis=1))
+
+    @cached_property
+    def beyond_routed(self) -> NDArray[np.intp]:
+        """Features that have a far-side (beyond) route, in the order of :attr:`past`."""
+        if self.beyond is None:
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(self.beyond.any(axis=1))
+
+    @property
+    def past(self) -> BoolArray:
+        """``(beyond-routed features, n)``: the value lies strictly past the end."""
+        return self._whole[2]
 
     @property
     def to_fallback(self) -> BoolArray:
@@ -115,11 +143,15 @@ class Routes:
         return self._whole[1]
 
     @cached_property
-    def _whole(self) -> tuple[BoolArray, BoolArray]:
+    def _whole(self) -> tuple[BoolArray, BoolArray, BoolArray]:
         shape = (self.fallback.shape[0], self.n_rows)
         moved, at_end = np.zeros(shape, dtype=np.bool_), np.zeros(shape, dtype=np.bool_)
-        self.flags(0, self.n_rows, moved, at_end)
-        return moved, at_end
+        past = np.zeros((self.beyond_routed.size, self.n_rows), dtype=np.bool_)
+        if self.beyond is None:
+            self.flags(0, self.n_rows, moved, at_end)
+        else:
+            self.flags(0, self.n_rows, moved, at_end, past)
+        return moved, at_end, past
 
 
 @dataclass(frozen=True)
@@ -160,7 +192,9 @@ class GroupLoss:
     def _columns(self) -> Layout:
         if self.layout is not None:
             return self.layout
-        return group_layout(self.membership, None if self.routes is None else self.routes.fallback)
+        if self.routes is None:
+            return group_layout(self.membership)
+        return group_layout(self.membership, self.routes.fallback, self.routes.beyond)
 
     def block(self, start: int, stop: int) -> FloatArray:
         """Rows ``start:stop`` as a C-contiguous ``(groups, m)`` array.
@@ -187,7 +221,8 @@ class GroupLoss:
 
         Without routes the terms are the features' points (feature-major); with routes
         they are every feature's own loss, then every feature's routed loss (the routed
-        row of a feature without a route is read by no group).
+        row of a feature without a route is read by no group), then the far-side loss of
+        every feature with a beyond route.
         """
         key = ("plan", self.routes is not None)
         found: _Plan | None = self._plans.get(key)
@@ -198,7 +233,17 @@ class GroupLoss:
         rows = order.tolist()
         if self.routes is not None:
             routed = self.routes.routed.tolist()
-            rows = [k if k < n_features else n_features + routed[k - n_features] for k in rows]
+            # layout rows: own losses, routed losses (R), far-side losses; term rows:
+            # own (F), routed (F, one per feature), far-side
+            far = n_features + len(routed)
+            rows = [
+                k
+                if k < n_features
+                else n_features + routed[k - n_features]
+                if k < far
+                else 2 * n_features + k - far
+                for k in rows
+            ]
         bounds = [*starts.tolist(), len(rows)]
         groups = tuple(
             (g, rows[bounds[i]], tuple(rows[bounds[i] + 1 : bounds[i + 1]]), False)
@@ -221,7 +266,7 @@ class GroupLoss:
         for _, first, rest, _ in self._plan[0]:
             if len(rest) >= 8:
                 for k in (first, *rest):
-                    if k >= n_features:
+                    if n_features <= k < 2 * n_features:  # (far-side rows: always written)
                         found[k - n_features] = True
         self._plans["pairwise"] = found
         return found
@@ -238,7 +283,8 @@ class GroupLoss:
         n_features = self.values.shape[1]
 
         def dead(k: int) -> bool:
-            return k >= n_features and not live[k - n_features]
+            # far-side rows (from 2 * n_features) are written in every block
+            return n_features <= k < 2 * n_features and not live[k - n_features]
 
         groups = []
         for g, first, rest, _ in self._plan[0]:
@@ -259,7 +305,8 @@ class GroupLoss:
         block: on a large batch fresh memory (page faults) costs more than arithmetic."""
         if self.routes is None:
             return None
-        return _Scratch(self.values.shape[1], min(rows, _TERMS_CHUNK), rows)
+        n_far = self.routes.beyond_routed.size
+        return _Scratch(self.values.shape[1], min(rows, _TERMS_CHUNK), rows, n_far)
 
     def _fill(self, start: int, stop: int, out: FloatArray, scratch: _Scratch | None) -> None:
         """Rows ``start:stop`` into ``out``, a ``(groups, m)`` array with contiguous rows."""
@@ -281,31 +328,46 @@ class GroupLoss:
         # the applicants' cells for the whole block at once (fewer, longer calls), then
         # the terms a cache-sized part at a time
         moved, at_end = scratch.moved[:, : stop - start], scratch.at_end[:, : stop - start]
-        self.routes.flags(start, stop, moved, at_end)
+        past = None if scratch.past is None else scratch.past[:, : stop - start]
+        if past is None:  # (no beyond route: the calls and work of a catalog without them)
+            self.routes.flags(start, stop, moved, at_end)
+        else:
+            self.routes.flags(start, stop, moved, at_end, past)
         step = scratch.terms.shape[1]
         for first in range(start, stop, step):
             last = min(stop, first + step)
             part = slice(first - start, last - start)
-            terms, live = self._routed_terms(first, last, scratch, moved[:, part], at_end[:, part])
+            far = None if past is None else past[:, part]
+            terms, live = self._routed_terms(
+                first, last, scratch, moved[:, part], at_end[:, part], far
+            )
             if live is None:
                 _group_sums(terms, groups, out[:, part], reduceat)
             else:
                 _group_sums(terms, self._live_plan(live), out[:, part])
 
     def _routed_terms(
-        self, start: int, stop: int, scratch: _Scratch, moved: BoolArray, at_end: BoolArray
+        self,
+        start: int,
+        stop: int,
+        scratch: _Scratch,
+        moved: BoolArray,
+        at_end: BoolArray,
+        past: BoolArray | None,
     ) -> tuple[FloatArray, tuple[bool, ...] | None]:
         """Every feature's own loss, routed away where missing or unstated at the
         favourable end, stacked over every feature's loss routed to its missing-value
-        group, as ``(2 * features, m)`` rows of ``scratch``; and which features have a
-        routed loss in the block (the others' routed rows, all +0.0, are written only
+        group and every beyond-routed feature's loss past the end, as
+        ``(2 * features + beyond-routed, m)`` rows of ``scratch``; and which features have
+        a routed loss in the block (the others' routed rows, all +0.0, are written only
         where a group's sum reads them), or ``None`` for a few rows, whose routed rows
-        are all written. ``moved`` and ``at_end`` are the rows' :class:`Routes` cells."""
+        are all written. ``moved`` and ``at_end`` are the rows' :class:`Routes` cells,
+        ``past`` the block's (``None`` without beyond routes)."""
         routes = self.routes
         assert routes is not None
         n_features, m = self.values.shape[1], stop - start
         terms = scratch.terms[:, :m]
-        lost, moved_lost = terms[:n_features], terms[n_features:]
+        lost, moved_lost = terms[:n_features], terms[n_features : 2 * n_features]
         # Read each part in memory order first (checking it is finite when asked to):
         # the transposed copy then finds it in cache instead of striding through memory.
         for first in range(start, stop, _COPY_ROWS):
@@ -336,6 +398,19 @@ class GroupLoss:
         dropped = np.greater(lost, 0.0, out=scratch.dropped[:, :m])
         dropped &= at_end
         dropped |= moved
+        if past is not None:
+            # a loss strictly past the end goes to the beyond group (such a value is at
+            # the end too, so its own row drops it below)
+            far = routes.beyond_routed
+            far_lost = terms[2 * n_features :]
+            np.take(lost, far, axis=0, out=far_lost, mode="clip")
+            assert scratch.go is not None
+            go = np.greater(far_lost, 0.0, out=scratch.go[:, :m])
+            go &= past
+            far_mask = mask[: far.size]
+            np.negative(go.view(np.int8), out=far_mask)
+            far_bits = far_lost.view(np.int64)
+            np.bitwise_and(far_bits, far_mask, out=far_bits)
         np.subtract(dropped.view(np.int8), 1, out=mask)  # 0 where dropped, else -1
         if live is None:
             np.bitwise_and(bits, mask, out=bits)
@@ -361,49 +436,32 @@ _FULL_CHUNK = 8192
 _COPY_ROWS = 4096
 #: Blocks of fewer rows mask every feature row whole (fewer calls beat less work).
 _FEW_ROWS = 512
-#: Blocks of fewer rows sum their groups with one ``np.add.reduceat``.
-_REDUCEAT_ROWS = 16
+#: The groups' sums, the groups without terms, and the same sums for ``reduceat``.
+_Plan = tuple[_Sums, NDArray[np.intp], _Reduceat]
 #: Most patterns of live features whose group-sum plans are kept.
 _LIVE_PLANS = 256
 #: Most rows whose terms are built at a time (a few feature-major buffers this wide:
 #: long enough to amortise NumPy's per-call cost, short enough to stay in cache).
 _TERMS_CHUNK = 8192
 
-#: Per non-empty group: its first term row (-1: left out), its other term rows, and
-#: whether rows known to be +0.0 were left out (see :func:`_group_sums`).
-_Sums = tuple[tuple[int, int, tuple[int, ...], bool], ...]
-#: The groups' term rows in one array, each non-empty group's start in it, and those
-#: groups: ``np.add.reduceat``'s arguments.
-_Reduceat = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
-#: The groups' sums, the groups without terms, and the same sums for ``reduceat``.
-_Plan = tuple[_Sums, NDArray[np.intp], _Reduceat]
-
 
 class _Scratch:
     """Block buffers of :meth:`GroupLoss._routed_terms`, allocated once per batch."""
 
-    def __init__(self, n_features: int, rows: int, flag_rows: int) -> None:
-        self.terms: FloatArray = np.empty((2 * n_features, rows))
+    def __init__(self, n_features: int, rows: int, flag_rows: int, n_far: int = 0) -> None:
+        # own losses, missing-routed losses, then far-side losses of beyond routes
+        self.terms: FloatArray = np.empty((2 * n_features + n_far, rows))
         self.mask = np.empty((n_features, rows), dtype=np.int8)
         self.dropped = np.empty((n_features, rows), dtype=np.bool_)
         # zeros: Routes.flags leaves the rows of features it never flags as they are
         self.moved = np.zeros((n_features, flag_rows), dtype=np.bool_)
         self.at_end = np.zeros((n_features, flag_rows), dtype=np.bool_)
-
-
-def _masked_rows(
-    bits: NDArray[np.int64], mask: NDArray[np.int8], out: NDArray[np.int64], rows: BoolArray
-) -> None:
-    """``out = bits & mask`` on the feature rows ``rows`` (the others are left as they
-    are): one whole-block AND, or one per run of adjacent rows when a quarter or more
-    need none."""
-    count = int(np.count_nonzero(rows))
-    if 4 * count > 3 * rows.size:
-        np.bitwise_and(bits, mask, out=out)
-        return
-    edges = np.flatnonzero(np.diff(rows, prepend=False, append=False)).tolist()
-    for a, b in zip(edges[::2], edges[1::2]):
-        np.bitwise_and(bits[a:b], mask[a:b], out=out[a:b])
+        # far-side buffers only with beyond routes (None: the blocks skip that work)
+        self.go: BoolArray | None = None
+        self.past: BoolArray | None = None
+        if n_far:
+            self.go = np.empty((n_far, rows), dtype=np.bool_)
+            self.past = np.zeros((n_far, flag_rows), dtype=np.bool_)
 
 
 def _refuse_non_finite(values: FloatArray, table: str) -> None:
@@ -412,81 +470,6 @@ def _refuse_non_finite(values: FloatArray, table: str) -> None:
     bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
     if bad.size:
         raise DataError("non-finite contributions", table=table, rows=bad.tolist())
-
-
-def _group_sums(
-    terms: FloatArray, groups: _Sums, out: FloatArray, reduceat: _Reduceat | None = None
-) -> None:
-    """``out[g] = np.add.reduceat(terms[rows], [0], axis=0)[0]`` for each group's term
-    rows (``first``, then ``rest``), bit for bit.
-
-    Along axis 0 ``reduceat`` adds, applicant by applicant, a group's first row to
-    NumPy's pairwise sum of its other rows (:func:`_pairwise_rows`) in an inner loop
-    over the group's few rows; the same additions made a whole row at a time are many
-    times faster and round identically. A group may leave out rows known to be +0.0
-    (``first`` -1 when it is one, ``normalise`` set): adding +0.0 changes a sum only
-    where it is -0.0, to +0.0, wherever it is added, so one ``+ 0.0`` at the end gives
-    the same bits; the rows left out of a pairwise sum of fewer than 8 (which NumPy adds
-    in order) move no other row's place. For a few applicants (one, from
-    ``explain_one``) ``reduceat`` itself is quicker: its ``(rows, starts, groups)`` give
-    the same bits in one call.
-    """
-    if reduceat is not None and terms.shape[1] < _REDUCEAT_ROWS:
-        rows, starts, nonempty = reduceat
-        if nonempty.size:
-            out[nonempty] = np.add.reduceat(terms[rows], starts, axis=0)
-        return
-    for g, first, rest, normalise in groups:
-        target = out[g]
-        if rest:
-            _pairwise_rows(terms, rest, target)
-            if first >= 0:
-                np.add(terms[first], target, out=target)
-        elif first >= 0:
-            np.copyto(target, terms[first])
-        else:
-            target.fill(0.0)
-            continue
-        if normalise:
-            target += 0.0
-
-
-def _pairwise_rows(terms: FloatArray, rows: tuple[int, ...], out: FloatArray) -> None:
-    """``out`` = NumPy's pairwise sum of ``terms[rows]`` (``pairwise_sum`` in
-    ``loops_utils.h.src``) for every column: in order below 8 rows, with 8 accumulators
-    up to 128, else the two halves (split at a multiple of 8) added."""
-    n = len(rows)
-    if n < 8:
-        # NumPy starts from -0.0, and -0.0 + x == x
-        if n == 1:
-            np.copyto(out, terms[rows[0]])
-            return
-        np.add(terms[rows[0]], terms[rows[1]], out=out)
-        for k in rows[2:]:
-            np.add(out, terms[k], out=out)
-        return
-    if n <= 128:
-        acc = [terms[k].copy() for k in rows[:8]]
-        whole = n - n % 8
-        for i in range(8, whole, 8):
-            for j in range(8):
-                acc[j] += terms[rows[i + j]]
-        np.add(acc[0], acc[1], out=out)
-        np.add(acc[2], acc[3], out=acc[2])
-        out += acc[2]
-        np.add(acc[4], acc[5], out=acc[4])
-        np.add(acc[6], acc[7], out=acc[6])
-        acc[4] += acc[6]
-        out += acc[4]
-        for k in rows[whole:]:
-            out += terms[k]
-        return
-    half = n // 2
-    half -= half % 8
-    _pairwise_rows(terms, rows[:half], out)
-    rest = np.empty_like(out)
-    _pairwise_rows(terms, rows[half:], rest)
-    out += rest
 
 
 def reasons_frame(

@@ -4,7 +4,9 @@ A group's text describes an adverse value ("late bill payments"). A model can st
 points where the applicant's value says otherwise: a missing bill feature (no bill was
 due), or a value at the favourable end of the range (no late bill at all) that a boosted
 model with interactions scores below average. These helpers find such cells so the coder
-words the first by the group's missing-value route and states the second not at all.
+words the first by the group's missing-value route and states the second not at all -
+unless the value lies strictly past the end (a rising order trend under "declining
+shopping activity") and the group has a beyond route whose text states that side.
 
 Examples
 --------
@@ -25,7 +27,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -71,12 +73,32 @@ class RouteSpec:
         the feature's neutral value, or in a group with a claim the value the model
         scores best (``"none"``: the smallest positive value); NaN where there is none
         (unknown direction, not numeric).
+    beyond : ndarray of shape (features, groups), optional
+        0/1: the group each feature's losses strictly beyond ``end`` (on the favourable
+        side) are worded by (``ReasonGroup.beyond``; a zero row: none, they go unstated).
+        ``None``: no feature has one.
     """
 
     feature_baseline: FloatArray
     fallback: FloatArray
     direction: NDArray[np.int8]
     end: FloatArray
+    beyond: FloatArray | None = None
+
+    @cached_property
+    def bars(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The favourable sides as floats, and per feature ``side * end - slack`` and
+        ``side * end + slack`` (see :func:`_at_end` and :func:`_past_end`), computed once:
+        one applicant's flags are a few comparisons."""
+        sign = self.direction.astype(np.float64)
+        return sign, _end_bars(sign, self.end), _past_bars(sign, self.end)
+
+    @cached_property
+    def beyond_routed(self) -> NDArray[np.intp]:
+        """Features that have a beyond route, in order (the rows of the ``past`` flags)."""
+        if self.beyond is None:
+            return np.empty(0, dtype=np.intp)
+        return np.flatnonzero(self.beyond.any(axis=1))
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +174,7 @@ def value_flags(
         the loss blocks read.
     """
     if isinstance(X, Mapping):
-        return _row_flags(X, names, spec)
+        return _row_flags(X, names, spec)[:2]
     source = _value_source(X, names, input_names, spec)
     missing = np.zeros((len(names), source.n_rows), dtype=bool)
     at_end = np.zeros_like(missing)
@@ -177,22 +199,23 @@ def _value_source(
     """
     wanted = np.ones(len(names), dtype=bool) if missing_rows is None else missing_rows
     if isinstance(X, Mapping):
-        return _ArrayFlags(*_row_flags(X, names, spec), wanted)
+        return _ArrayFlags(*_row_flags(X, names, spec), wanted, spec.beyond_routed)
     columns = _pandas_numbers(X, names)
     if columns is None:
         frame = _model_frame(_narrow(X, names), names, input_names).select(names)
         if not all(d.is_numeric() or d == pl.Boolean for d in frame.dtypes):
-            return _ArrayFlags(*_mixed_flags(frame, spec), wanted)
+            return _ArrayFlags(*_mixed_flags(frame, spec), wanted, spec.beyond_routed)
         # nulls become NaN
         columns = [s.cast(pl.Float64).to_numpy() for s in frame.iter_columns()]
     return _ColumnFlags(columns, spec, wanted)
 
 
 class _ColumnFlags:
-    """Missing and at-the-favourable-end cells of float columns, a block at a time.
+    """Missing, at-the-favourable-end and past-the-end cells of float columns, a block
+    at a time.
 
-    One comparison per cell, :func:`_at_end`'s bit for bit (``-x >= bar`` is
-    ``x <= -bar``); a missing (NaN) value is never at the end.
+    One comparison per cell, :func:`_at_end`'s and :func:`_past_end`'s bit for bit
+    (``-x >= bar`` is ``x <= -bar``); a missing (NaN) value is never at or past the end.
     """
 
     def __init__(self, columns: Sequence[FloatArray], spec: RouteSpec, wanted: BoolArray):
@@ -205,10 +228,27 @@ class _ColumnFlags:
         self._ends = [
             (j, float(sign[j]), float(bars[j])) for j in np.flatnonzero(~np.isnan(bars)).tolist()
         ]
+        # past the end: only features with a beyond route, in the rows of ``past``
+        self._past: list[tuple[int, int, float, float]] = []
+        if spec.beyond is not None:
+            far = _past_bars(sign, spec.end)
+            self._past = [
+                (k, j, float(sign[j]), float(far[j]))
+                for k, j in enumerate(spec.beyond_routed.tolist())
+                if not math.isnan(far[j])
+            ]
 
-    def fill(self, start: int, stop: int, missing: BoolArray, at_end: BoolArray) -> None:
+    def fill(
+        self,
+        start: int,
+        stop: int,
+        missing: BoolArray,
+        at_end: BoolArray,
+        past: BoolArray | None = None,
+    ) -> None:
         """Flag rows ``start:stop`` into feature-major ``(features, stop - start)``
-        buffers; the rows of features never flagged are left as they are (zeros)."""
+        buffers (``past``: ``(beyond-routed features, stop - start)``); the rows of
+        features never flagged are left as they are (zeros)."""
         for j in self._missing:
             np.isnan(self.columns[j][start:stop], out=missing[j])
         for j, sign, bar in self._ends:
@@ -219,26 +259,56 @@ class _ColumnFlags:
                 np.less_equal(x, -bar, out=at_end[j])
             else:
                 np.greater_equal(x * sign, bar, out=at_end[j])
+        if past is None:
+            return
+        for k, j, sign, bar in self._past:
+            x = self.columns[j][start:stop]
+            if sign == 1.0:
+                np.greater(x, bar, out=past[k])
+            else:  # beyond routes need a side: -1
+                np.less(x, -bar, out=past[k])
 
 
 class _ArrayFlags:
     """Flags computed whole (one applicant, or a frame holding text or categories)."""
 
-    def __init__(self, missing: BoolArray, at_end: BoolArray, wanted: BoolArray) -> None:
+    def __init__(
+        self,
+        missing: BoolArray,
+        at_end: BoolArray,
+        past: BoolArray | None,
+        wanted: BoolArray,
+        beyond_routed: NDArray[np.intp],
+    ) -> None:
         self.n_rows = int(missing.shape[0])
         self._missing = missing.T & wanted[:, None]
         self._at_end = at_end.T & ~missing.T
+        # (a missing value, NaN, is never past an end)
+        self._past = None if past is None else past.T[beyond_routed]
 
-    def fill(self, start: int, stop: int, missing: BoolArray, at_end: BoolArray) -> None:
+    def fill(
+        self,
+        start: int,
+        stop: int,
+        missing: BoolArray,
+        at_end: BoolArray,
+        past: BoolArray | None = None,
+    ) -> None:
         """As :meth:`_ColumnFlags.fill`."""
         np.copyto(missing, self._missing[:, start:stop])
         np.copyto(at_end, self._at_end[:, start:stop])
+        if past is not None and self._past is not None:
+            np.copyto(past, self._past[:, start:stop])
 
 
-def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolArray]:
-    """:func:`value_flags` column by column, for frames holding text or categories."""
+def _mixed_flags(
+    frame: pl.DataFrame, spec: RouteSpec
+) -> tuple[BoolArray, BoolArray, BoolArray | None]:
+    """:func:`value_flags` column by column, for frames holding text or categories, and
+    (with beyond routes) the cells past the end (see :func:`_past_end`)."""
     missing = np.zeros(frame.shape, dtype=bool)
     at_end = np.zeros(frame.shape, dtype=bool)
+    past = None if spec.beyond is None else np.zeros(frame.shape, dtype=bool)
     for j, s in enumerate(frame.iter_columns()):
         null = s.is_null()
         if s.dtype.is_float():
@@ -247,7 +317,9 @@ def _mixed_flags(frame: pl.DataFrame, spec: RouteSpec) -> tuple[BoolArray, BoolA
         if s.dtype.is_numeric() or s.dtype == pl.Boolean:
             values = s.cast(pl.Float64).fill_null(math.nan).to_numpy()
             at_end[:, j] = _at_end(values, spec.direction[j], spec.end[j])
-    return missing, at_end
+            if past is not None:
+                past[:, j] = _past_end(values, spec.direction[j], spec.end[j])
+    return missing, at_end, past
 
 
 def _narrow(X: Any, names: Sequence[str]) -> Any:
@@ -295,11 +367,17 @@ def _pandas_numbers(X: Any, names: Sequence[str]) -> list[FloatArray] | None:
 
 def _row_flags(
     row: Mapping[str, Any], names: Sequence[str], spec: RouteSpec
-) -> tuple[BoolArray, BoolArray]:
+) -> tuple[BoolArray, BoolArray, BoolArray | None]:
     cells = [_cell(row.get(name)) for name in names]
     values = np.array([c[0] for c in cells], dtype=np.float64)
     missing = np.array([c[1] for c in cells], dtype=bool)
-    return missing[None, :], _at_end(values, spec.direction, spec.end)[None, :]
+    # _at_end and _past_end with the spec's bars, bit for bit
+    sign, end_bar, past_bar = spec.bars
+    with np.errstate(invalid="ignore"):
+        signed = np.multiply(values, sign)
+        at_end = signed >= end_bar
+        past = None if spec.beyond is None else (signed > past_bar)[None, :]
+    return missing[None, :], at_end[None, :], past
 
 
 #: Types read as numbers without the slower general conversion.
@@ -334,12 +412,35 @@ def _at_end(values: FloatArray, side: Any, end: Any) -> BoolArray:
     return out
 
 
+def _past_end(values: FloatArray, side: Any, end: Any) -> BoolArray:
+    """Values strictly past their feature's favourable end, beyond float noise: where a
+    ``beyond`` group's text holds (a value at the end itself is on neither side).
+
+    ``side * value > side * end + slack``, the mirror of :func:`_at_end`, so a value
+    past the end is always at it too.
+    """
+    sign = np.asarray(side, dtype=np.float64)
+    bar = _past_bars(sign, np.asarray(end, dtype=np.float64))
+    with np.errstate(invalid="ignore"):
+        out: BoolArray = np.multiply(values, sign) > bar
+    return out
+
+
 def _end_bars(sign: FloatArray, edge: FloatArray) -> FloatArray:
     """``side * end - slack`` per feature (see :func:`_at_end`); NaN without a side or
     an end."""
     slack = _END_TOLERANCE * np.maximum(1.0, np.abs(edge))
     with np.errstate(invalid="ignore"):
         bar: FloatArray = np.where((sign != 0) & ~np.isnan(edge), sign * edge - slack, np.nan)
+    return bar
+
+
+def _past_bars(sign: FloatArray, edge: FloatArray) -> FloatArray:
+    """``side * end + slack`` per feature (see :func:`_past_end`); NaN without a side or
+    an end."""
+    slack = _END_TOLERANCE * np.maximum(1.0, np.abs(edge))
+    with np.errstate(invalid="ignore"):
+        bar: FloatArray = np.where((sign != 0) & ~np.isnan(edge), sign * edge + slack, np.nan)
     return bar
 
 

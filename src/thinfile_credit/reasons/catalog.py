@@ -46,6 +46,7 @@ from thinfile_credit.errors import SpecError
 from thinfile_credit.reasons._catalog_checks import (
     CLAIMS,
     _check_pattern,
+    _check_routes,
     _hint_templates,
     _items,
     _label_text,
@@ -61,13 +62,17 @@ from thinfile_credit.reasons._catalog_checks import (
 # the hint vocabulary keeps its import path, thinfile_credit.reasons.catalog
 from thinfile_credit.reasons._catalog_checks import HINT_DIRECTIONS as HINT_DIRECTIONS
 from thinfile_credit.reasons._catalog_checks import HINT_FIELDS as HINT_FIELDS
-from thinfile_credit.reasons._catalog_files import _FORMAT_VERSION, _CatalogFiles
+from thinfile_credit.reasons._catalog_files import _FORMAT_VERSION, _FORMAT_VERSIONS, _CatalogFiles
 from thinfile_credit.reasons._catalog_lookups import _CatalogLookups, match_pattern
 
 __all__ = ["ActionReason", "CatalogMatch", "ReasonCatalog", "ReasonGroup", "match_pattern"]
 
 #: Codes are short upper-case identifiers: they end up in letters, logs and SQL.
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+#: Keys of a group's plain-data form (``beyond`` since format 2).
+_GROUP_KEYS = frozenset(
+    ("code", "short", "long", "features", "patterns", "hints", "missing", "claim", "beyond")
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,8 @@ class ReasonGroup:
         points it costs are worded as "limited bill payment record" rather than "late
         bill payments".
         The route is followed once (the target's own ``missing`` is not applied again)
-        and must name another group of the catalog.
+        and must name another group of the catalog. A group that only speaks for other
+        groups' features (a route target) may name no feature and no pattern.
     claim : {"low", "high", "none"}, optional
         Marks a text that compares the applicant with others rather than stating a fact:
         ``"low"`` for "few", "limited", "too new" ("Limited bill payment record"),
@@ -109,13 +115,25 @@ class ReasonGroup:
         features count ("No bill payment history"): a loss is stated only where the
         count is 0 or less. A text stating a fact ("late bill payments") has no claim:
         any late bill makes it true.
+    beyond : str, optional
+        Code of the group whose text states this group's losses on the far side of its
+        text. With ``ReasonCoder(check_values=True)`` a loss whose value lies strictly
+        beyond the feature's favourable end, neutral value or best-scoring value (where
+        this group's text would be false and the loss would go unstated) is worded by
+        ``beyond`` instead: a *rising* order trend under "declining shopping activity"
+        goes to "recent increase in shopping activity", 12 bills under "limited bill
+        payment record" to "many bills falling due". A loss at the end itself stays
+        unstated (neither text is true there), and so does one whose far side the target's
+        ``claim`` does not describe (a ``"high"`` target takes only values above the end,
+        a ``"low"`` one only values below it, a ``"none"`` one none). Followed once, like
+        ``missing``; must name another group of the catalog.
 
     Raises
     ------
     SpecError
-        On a malformed code, ``claim`` or ``missing``; ``features`` or ``patterns`` that
-        are not a collection of non-empty strings (a lone string is refused, not split
-        into characters) or both empty; a bad pattern; texts that are not a non-empty
+        On a malformed code, ``claim``, ``missing`` or ``beyond``; ``features`` or
+        ``patterns`` that are not a collection of non-empty strings (a lone string is
+        refused, not split into characters); a bad pattern; texts that are not a non-empty
         mapping of language -> text; an unknown hint direction; or a hint template that
         does not parse, or uses a placeholder other than ``{label}``, ``{current}``,
         ``{target}``, ``{delta}`` and ``{points}``, a positional field, attribute or
@@ -138,6 +156,7 @@ class ReasonGroup:
     hints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     missing: str | None = None
     claim: str | None = None
+    beyond: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _CODE_RE.match(self.code):
@@ -150,12 +169,12 @@ class ReasonGroup:
                 f"reason group {self.code}: claim={self.claim!r} is not one of "
                 f"{', '.join(map(repr, CLAIMS))}"
             )
-        if self.missing is not None and (
-            not isinstance(self.missing, str) or not _CODE_RE.match(self.missing)
-        ):
-            raise SpecError(f"reason group {self.code}: missing={self.missing!r} is not a code")
-        if self.missing == self.code:
-            raise SpecError(f"reason group {self.code}: missing must name another group")
+        for route in ("missing", "beyond"):
+            target = getattr(self, route)
+            if target is not None and (not isinstance(target, str) or not _CODE_RE.match(target)):
+                raise SpecError(f"reason group {self.code}: {route}={target!r} is not a code")
+            if target == self.code:
+                raise SpecError(f"reason group {self.code}: {route} must name another group")
         for attr in ("features", "patterns"):
             value = getattr(self, attr)
             if (
@@ -165,8 +184,6 @@ class ReasonGroup:
             ):
                 raise SpecError(f"reason group {self.code}: {attr} must be non-empty strings")
             object.__setattr__(self, attr, tuple(value))
-        if not self.features and not self.patterns:
-            raise SpecError(f"reason group {self.code} names no feature and no pattern")
         for pattern in self.patterns:
             _check_pattern(pattern, where=f"reason group {self.code}")
         object.__setattr__(self, "short", _texts(self.short, f"{self.code}.short"))
@@ -194,6 +211,8 @@ class ReasonGroup:
             out["missing"] = self.missing
         if self.claim is not None:
             out["claim"] = self.claim
+        if self.beyond is not None:
+            out["beyond"] = self.beyond
         return out
 
     @classmethod
@@ -209,11 +228,7 @@ class ReasonGroup:
             that are not a mapping, or any validation failure of :class:`ReasonGroup`.
         """
         data = _mapping(data, "reason group entry")
-        _no_unknown(
-            data,
-            {"code", "short", "long", "features", "patterns", "hints", "missing", "claim"},
-            "group",
-        )
+        _no_unknown(data, _GROUP_KEYS, "group")
         where = f"reason group {data.get('code', '?')}"
         return cls(
             code=data.get("code", ""),
@@ -224,6 +239,7 @@ class ReasonGroup:
             hints=_optional_mapping(data.get("hints"), f"{where}: hints"),
             missing=data.get("missing"),
             claim=data.get("claim"),
+            beyond=data.get("beyond"),
         )
 
 
@@ -336,8 +352,10 @@ class ReasonCatalog(_CatalogLookups, _CatalogFiles):
         On groups or actions that are not :class:`ReasonGroup` / :class:`ActionReason`
         objects, duplicate codes, languages that are not non-empty strings, a lone string
         for ``languages``, ``protected``, ``immutable`` or ``time_bound``, missing texts,
-        bad patterns, a feature named exactly in two groups, or generic hint templates that
-        break the rules of :class:`ReasonGroup` hint templates.
+        bad patterns, a feature named exactly in two groups, a ``missing`` or ``beyond``
+        route naming no group of the catalog, a group naming no feature and no pattern
+        that no route targets, or generic hint templates that break the rules of
+        :class:`ReasonGroup` hint templates.
 
     Examples
     --------
@@ -393,16 +411,7 @@ class ReasonCatalog(_CatalogLookups, _CatalogFiles):
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise SpecError(f"duplicate reason codes: {', '.join(dupes)}")
-        group_codes = {g.code for g in self.groups}
-        dangling = [
-            f"{g.code} -> {g.missing}"
-            for g in self.groups
-            if g.missing is not None and g.missing not in group_codes
-        ]
-        if dangling:
-            raise SpecError(
-                "missing-value routes name no group of the catalog: " + ", ".join(dangling)
-            )
+        _check_routes(self.groups)
         items: tuple[ReasonGroup | ActionReason, ...] = (*self.groups, *self.actions)
         for item in items:
             for kind in ("short", "long"):
@@ -515,7 +524,9 @@ class ReasonCatalog(_CatalogLookups, _CatalogFiles):
         Raises
         ------
         SpecError
-            When ``data`` is not a mapping, on unknown keys, an unsupported format version,
+            When ``data`` is not a mapping, on unknown keys, an unsupported format version
+            (1, before ``beyond`` routes, and 2 load; a version 1 file naming a ``beyond``
+            route is refused),
             a ``name`` or ``version`` that is not a string (or, for ``version``, an
             integer), a list field (``languages``, ``protected``, ``immutable``,
             ``time_bound``, a group's ``features`` or ``patterns``) that is not a list of
@@ -538,8 +549,15 @@ class ReasonCatalog(_CatalogLookups, _CatalogFiles):
         }
         _no_unknown(data, allowed, "catalog")
         fmt = data.get("format_version", _FORMAT_VERSION)
-        if type(fmt) is not int or fmt != _FORMAT_VERSION:
+        if type(fmt) is not int or fmt not in _FORMAT_VERSIONS:
             raise SpecError(f"reason catalog format_version {fmt!r} is not supported")
+        if fmt < 2:  # beyond routes came with format 2: an older file cannot hold them
+            for entry in data.get("groups", ()) or ():
+                if isinstance(entry, Mapping) and "beyond" in entry:
+                    raise SpecError(
+                        f"reason group {entry.get('code', '?')}: a beyond route needs "
+                        f"catalog format_version 2 (the file says {fmt})"
+                    )
         return cls(
             groups=tuple(
                 ReasonGroup.from_dict(g) for g in _list(data.get("groups", ()), "catalog groups")

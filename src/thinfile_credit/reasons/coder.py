@@ -135,8 +135,11 @@ class ReasonCoder(_Explaining, _BaselineFitting, BaseEstimator):
         others (``ReasonGroup.claim``: "limited bill payment record"), a feature of
         neutral direction (how many bills fell due) is stated only on the side the text
         describes of the value the model scores best (few bills, not many), and with
-        ``points_below_max`` every feature only on the adverse side of that value. Needs
-        the applicants' features at explain time.
+        ``points_below_max`` every feature only on the adverse side of that value. A loss
+        strictly beyond the end, which the group's text would misstate, is worded by the
+        group's beyond route (``ReasonGroup.beyond``: a rising order trend as "recent
+        increase in shopping activity") where the route's text describes that side, and
+        is otherwise not stated. Needs the applicants' features at explain time.
 
     Attributes
     ----------
@@ -166,6 +169,14 @@ class ReasonCoder(_Explaining, _BaselineFitting, BaseEstimator):
     missing_routes_ : dict of str -> str
         With ``check_values``: the group each model group's missing values are worded by
         (route targets are in ``groups_`` even when no model feature belongs to them).
+    beyond_routes_ : dict of str -> str
+        With ``check_values``: the group each model group's losses past the end are
+        worded by (see :class:`~thinfile_credit.reasons.ReasonGroup` ``beyond``; the
+        targets are in ``groups_``), for groups with a feature whose far side the
+        target's text states and the model charges some reference applicant on: a route
+        the reference never takes (a scorecard whose best bin runs on past the end) is
+        not built, and a loss it would have stated stays unstated
+        (:func:`~thinfile_credit.reasons.reason_coverage` reports it).
     favourable_end_ : dict of str -> float
         With ``check_values``: per feature of known direction, its neutral value where
         the dictionary gives one (0 for order trends), else the reference sample's most
@@ -173,7 +184,7 @@ class ReasonCoder(_Explaining, _BaselineFitting, BaseEstimator):
         ``higher_is_safer``); in a group with a ``claim``, for its neutral features (and
         for all its features with ``points_below_max``) the value the model scores best,
         for ``"none"`` the smallest positive value. A value at or beyond it loses points
-        no reason states.
+        no reason states, unless a beyond route states the far side (``beyond_routes_``).
     """
 
     _parameter_constraints: ClassVar[dict[str, Any]] = {
@@ -329,8 +340,41 @@ class ReasonCoder(_Explaining, _BaselineFitting, BaseEstimator):
                 target = catalog.missing_route(group)
                 if target is not None:
                     self.missing_routes_[group] = target
+        self._input_names = tuple(str(n) for n in model.feature_names_in_)
+        reference = _model_frame(X_reference, names, self._input_names)
+        # per-feature baselines first: which far sides the model charges depends on them
+        self._pbm_per_row = False
+        self.best_source_ = "none"
+        self.n_cutoff_rows_ = 0
+        self._cutoff_rows: NDArray[Any] | None = None
+        if self.method == "points_below_max":
+            self.baseline_points_ = self._fit_best(model, X_reference, values, names)
+        elif self.method == "vs_population":
+            self.baseline_points_ = values.mean(axis=0)
+        else:
+            assert self.cutoff is not None  # checked above
+            rows = _near_cutoff(scores, float(self.cutoff), self.cutoff_band, self.min_cutoff_rows)
+            self.n_cutoff_rows_ = int(rows.size)
+            self._cutoff_rows = rows
+            self.baseline_points_ = values[rows].mean(axis=0)
+
+        self.favourable_end_: dict[str, float] = {}
+        ends = self._fit_ends(names, values, reference) if routed else None
+        if ends is not None and ends[2]:
+            charged = self._charged_far_sides(names, values, reference, ends, model, X_reference)
+            ends = (ends[0], ends[1], charged)
+        # a beyond route joins only where a model feature's far side is one its target's
+        # text states (it has an end, on the side the target's claim describes) and the
+        # model charges it in the reference sample
+        self.beyond_routes_: dict[str, str] = (
+            {} if ends is None else {match.groups[f]: t for f, t in sorted(ends[2].items())}
+        )
         self.groups_ = tuple(
-            sorted(set(match.groups.values()) | set(self.missing_routes_.values()))
+            sorted(
+                set(match.groups.values())
+                | set(self.missing_routes_.values())
+                | set(self.beyond_routes_.values())
+            )
         )
         index = {code: j for j, code in enumerate(self.groups_)}
         # Feature -> group indicator; protected features keep an all-zero row so their
@@ -353,25 +397,8 @@ class ReasonCoder(_Explaining, _BaselineFitting, BaseEstimator):
         }
 
         self.n_reference_ = int(values.shape[0])
-        self._input_names = tuple(str(n) for n in model.feature_names_in_)
-        reference = _model_frame(X_reference, names, self._input_names)
         self.reference_fingerprint_ = _fingerprint_frame(reference.select(list(names)))
         self.reference_score_mean_ = float(scores.mean())
-        self._pbm_per_row = False
-        self.best_source_ = "none"
-        self.n_cutoff_rows_ = 0
-        self._cutoff_rows: NDArray[Any] | None = None
-        if self.method == "points_below_max":
-            self.baseline_points_ = self._fit_best(model, X_reference, values, names)
-        elif self.method == "vs_population":
-            self.baseline_points_ = values.mean(axis=0)
-        else:
-            assert self.cutoff is not None  # checked above
-            rows = _near_cutoff(scores, float(self.cutoff), self.cutoff_band, self.min_cutoff_rows)
-            self.n_cutoff_rows_ = int(rows.size)
-            self._cutoff_rows = rows
-            self.baseline_points_ = values[rows].mean(axis=0)
-
         best_rows: NDArray[np.intp] | None = None
         if self.method == "points_below_max" and self.best_source_ == "reference":
             group_values = values @ membership
@@ -381,20 +408,24 @@ class ReasonCoder(_Explaining, _BaselineFitting, BaseEstimator):
         else:
             self.group_baseline_points_ = np.nan_to_num(self.baseline_points_) @ membership
         self._routes: RouteSpec | None = None
-        self.favourable_end_: dict[str, float] = {}
-        if routed:
-            spec = self._fit_routes(names, values, reference, best_rows)
+        if ends is not None:
+            spec = self._fit_routes(names, values, best_rows, ends)
             # nothing to check (no route, no known direction): the plain group sums
             if spec.fallback.any() or not np.isnan(spec.end).all():
                 self._routes = spec
         self._own_group = np.where(membership.any(axis=1), membership.argmax(axis=1), -1)
         self._fallback_group = self._own_group.copy()
+        self._beyond_group = np.full(len(names), -1, dtype=np.intp)
         if self._routes is not None:
             has = self._routes.fallback.any(axis=1)
             self._fallback_group[has] = self._routes.fallback[has].argmax(axis=1)
-        self._layout = group_layout(
-            membership, None if self._routes is None else self._routes.fallback
-        )
+            if self._routes.beyond is not None:
+                routed_far = self._routes.beyond.any(axis=1)
+                self._beyond_group[routed_far] = self._routes.beyond[routed_far].argmax(axis=1)
+        if self._routes is None:
+            self._layout = group_layout(membership)
+        else:
+            self._layout = group_layout(membership, self._routes.fallback, self._routes.beyond)
         self._reference_kind = _input_kind(X_reference)
         # A private copy: hint grids and Owen backgrounds must not follow later edits of
         # the caller's frame, or the stored fingerprint would no longer describe them.

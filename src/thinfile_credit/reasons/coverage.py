@@ -5,7 +5,8 @@ feature's loss only where its group's text is true of the applicant's value: an 
 share of 100 % is not "late bill payments", 12 bills are not "few" when the model scores
 4 best. Such a loss is left unstated rather than misstated. That is right for the
 applicant, but a lender must know how much of each decision goes unexplained: a model
-that charges *many* orders or *large* balances needs a catalog group that names them.
+that charges *many* orders or *large* balances needs a catalog group that names them, a
+beyond route (``ReasonGroup.beyond``) from the group whose text they contradict.
 
 * :func:`unstated_points` - per applicant and feature, the points lost that no reason
   states;
@@ -51,9 +52,10 @@ def unstated_points(coder: ReasonCoder, X: Any) -> FloatArray:
 
     A loss is unstated where ``check_values`` finds the applicant's value contradicts
     the text of the feature's group (see :attr:`ReasonCoder.favourable_end_` and
-    :class:`~thinfile_credit.reasons.ReasonGroup` ``claim``). Losses routed to a
-    missing-value group are stated there, and protected features (with
-    ``fairness_analysis=True``) are never reasons by design, so both count as stated
+    :class:`~thinfile_credit.reasons.ReasonGroup` ``claim``) and no beyond route
+    (``ReasonGroup.beyond``) states the far side. Losses routed to a missing-value or a
+    beyond group are stated there, and protected features (with
+    ``fairness_analysis=True``) are never reasons by design, so all count as stated
     here. Without ``check_values``, and with Owen attribution, every loss is stated:
     the result is all zeros.
 

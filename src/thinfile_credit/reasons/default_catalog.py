@@ -37,6 +37,31 @@ _MISSING_ROUTES: dict[str, str] = {
     "LON05": "LON03",
 }
 
+#: Where a group's losses on the far side of its text are worded (``ReasonGroup.beyond``):
+#: a value past the feature's neutral or best-scoring value that the model still charges,
+#: which the group's own text would misstate. Each target's text is true of every value
+#: routed to it, read as the source's text is, relative to the same value: its claim
+#: takes only the far side ("high": above the value, "low": below it). A target's code
+#: names its source and side (``BIL04_HIGH``): it sorts next to its source, and the next
+#: numbers (``BIL05``...) stay free for lenders' own groups. Groups without a route leave
+#: such losses unstated: LON03's on-time shares and streaks above the best value are not
+#: "many loans"; an old account (TEN01) or a perfect on-time record (BIL01) is no adverse
+#: fact; SOC02's far side (the marketplace GBM scores no transfer link best: 14 of 2,619
+#: applicants, about one point each) would read "many connections" for a single link,
+#: beside SOC03's "many new connections"; LON04's far side exists only with
+#: points_below_max, where a scorecard's best-scoring balance can be large (10,800 CNY
+#: in the benchmark's), so "low balance" would be said of 9,000 CNY.
+_BEYOND_ROUTES: dict[str, str] = {
+    # more bills than the model scores best: not "few", but "many"
+    "BIL04": "BIL04_HIGH",
+    # days since the last loan past the best value: not "recently", but "long ago"
+    "LON05": "LON05_HIGH",
+    # an order trend above 0: shopping rose, it did not decline
+    "CON05": "CON05_HIGH",
+    # order amounts or spending above the best value: not "low", but "large" or "high"
+    "CON02": "CON02_HIGH",
+}
+
 #: Groups whose text compares the applicant with others (``ReasonGroup.claim``): "few",
 #: "limited", "too new" describe low values, "many", "a high share" high ones. Their
 #: losses are stated only on the adverse side of the value the model scores best, and
@@ -53,6 +78,8 @@ _CLAIMS: dict[str, str] = {
     "LON05": "low",
     # "no bill payment history" is false from the first bill on
     "THN02": "none",
+    # the beyond targets describe the far side of their source's text
+    **dict.fromkeys(("BIL04_HIGH", "LON05_HIGH", "CON05_HIGH", "CON02_HIGH"), "high"),
 }
 
 
@@ -73,6 +100,7 @@ def _g(
         hints={d: {"zh": t[0], "en": t[1]} for d, t in (hints or {}).items()},
         missing=_MISSING_ROUTES.get(code),
         claim=_CLAIMS.get(code),
+        beyond=_BEYOND_ROUTES.get(code),
     )
 
 
@@ -129,6 +157,15 @@ _GROUPS: tuple[ReasonGroup, ...] = (
             "There are too few bills on the platform to judge payment habits.",
         ),
         ("bill_due_count*", "bill_count*", "bill_bills*", "bill_*amount_due*", "bill_n_*"),
+    ),
+    _g(
+        "BIL04_HIGH",
+        ("到期账单笔数较多或金额较大", "Many bills or large amounts falling due"),
+        (
+            "平台上到期的账单笔数较多，或到期金额较大。",
+            "Many bills, or bills for large amounts, fell due on the platform.",
+        ),
+        (),  # speaks only for BIL04's features above the value the model scores best
     ),
     # --- loan repayment -----------------------------------------------------------------
     _g(
@@ -194,6 +231,15 @@ _GROUPS: tuple[ReasonGroup, ...] = (
         ),
         ("re:loan_count_[0-9]+d", "loan_days_since_last_loan*"),
     ),
+    _g(
+        "LON05_HIGH",
+        ("距上次借款时间较长", "Long time since the last loan"),
+        (
+            "距上次在平台上借款已有较长时间。",
+            "The last loan on the platform was taken a long time before the application.",
+        ),
+        (),  # speaks only for LON05's days since the last loan, past the best value
+    ),
     # --- consumption --------------------------------------------------------------------
     _g(
         "CON01",
@@ -249,6 +295,24 @@ _GROUPS: tuple[ReasonGroup, ...] = (
             "A large share of orders was paid in instalments.",
         ),
         ("cons_*instal*",),
+    ),
+    _g(
+        "CON05_HIGH",
+        ("近期购物活跃度上升", "Recent increase in shopping activity"),
+        (
+            "最近一期的购物比上一期有所增加。",
+            "Shopping in the latest period rose compared with the period before.",
+        ),
+        (),  # speaks only for CON05's trends above 0 (no decline)
+    ),
+    _g(
+        "CON02_HIGH",
+        ("单笔订单金额或消费总额较高", "Large orders or high spending"),
+        (
+            "在平台上的单笔订单金额较大，或消费总额较高。",
+            "Orders on the platform were for large amounts, or total spending was high.",
+        ),
+        (),  # speaks only for CON02's amounts above the value the model scores best
     ),
     # --- social graph -------------------------------------------------------------------
     _g(
@@ -379,7 +443,7 @@ def default_catalog() -> ReasonCatalog:
     return ReasonCatalog(
         groups=_GROUPS,
         name="thinfile_credit.default",
-        version="3",
+        version="4",
         languages=("zh", "en"),
         # Attributes a lender may not base credit decisions on (Reg B / ECOA, China's
         # PIPL sensitive data); the built-in features never produce them, but a lender's

@@ -182,7 +182,9 @@ class HintFinder:
             Language of the phrased hints.
         allowed : list of frozenset of str, optional
             Per pair, the features the hint may move (those whose points the reason states
-            for that applicant); every hintable feature of the group when omitted.
+            for that applicant); every hintable feature of the group when omitted. Only
+            the group's own features are ever searched: a feature routed to it (a missing
+            value, a far-side loss under a beyond route) is not hinted.
         """
         from thinfile_credit.reasons._inputs import _model_frame
 
