@@ -164,7 +164,8 @@ class ScoreScale:
             )
         with np.errstate(divide="ignore"):
             z = np.log(p) - np.log1p(-p)
-        return self.points_from_log_odds(z)
+        # z is checked float64 already: not read again by points_from_log_odds
+        return self.intercept_points + self.slope * z
 
     def pd_from_points(self, points: ArrayLike) -> FloatArray:
         """Probability of default for ``points`` (a logistic of the log-odds).

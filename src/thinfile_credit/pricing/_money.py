@@ -38,9 +38,14 @@ _MAX_WHY = "the largest amount float yuan hold to the fen"
 _FEN_TOLERANCE = Decimal("1e-6")
 
 
+def _cents(value: Any) -> Decimal:
+    """``value`` yuan in fen, exactly as its float's repr reads (not rounded)."""
+    return _CTX.multiply(Decimal(repr(float(value))), 100)
+
+
 def _fen(value: float) -> int | None:
     """``value`` yuan in integer fen, or None when it is not a whole number of fen."""
-    cents = _CTX.multiply(Decimal(repr(float(value))), 100)
+    cents = _cents(value)
     whole = _to_int(cents)
     return whole if abs(cents - whole) <= _FEN_TOLERANCE else None
 
@@ -48,7 +53,7 @@ def _fen(value: float) -> int | None:
 def _fen_of(amount: Any) -> int:
     """A whole-fen yuan amount from a schedule (a float up to :data:`MAX_FEN` fen) in fen,
     exactly: its repr is the amount to the fen."""
-    return _to_int(_CTX.multiply(Decimal(repr(float(amount))), 100))
+    return _to_int(_cents(amount))
 
 
 def _total(*amounts: Iterable[Any] | float) -> float:

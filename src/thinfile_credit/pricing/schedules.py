@@ -53,7 +53,7 @@ import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -75,6 +75,7 @@ from thinfile_credit.pricing._money import (
     _MAX_YUAN,
     MAX_FEN,
     _amortise,
+    _cents,
     _level_principal,
     _times,
     _to_int,
@@ -116,10 +117,10 @@ def round_fen(amount: float) -> float:
     """
     if not _is_real(amount) or not math.isfinite(float(amount)):
         raise DataError(f"cannot round {amount!r} to the fen: not a finite number")
-    yuan = Decimal(repr(float(amount)))
-    if abs(_CTX.multiply(yuan, 100)) > MAX_FEN:
+    cents = _cents(amount)
+    if abs(cents) > MAX_FEN:
         raise DataError(f"cannot round {amount!r} to the fen: beyond {_MAX_YUAN} yuan ({_MAX_WHY})")
-    return float(yuan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=_CTX))
+    return float(Decimal(_to_int(cents)).scaleb(-2))
 
 
 @dataclass(frozen=True)
